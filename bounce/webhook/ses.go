@@ -1,0 +1,135 @@
+package webhook
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// sesNotification covers both SES feedback notifications (notificationType)
+// and configuration-set event publishing (eventType); the parts we read are
+// the same in both.
+// https://docs.aws.amazon.com/ses/latest/dg/notification-contents.html
+// https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html
+type sesNotification struct {
+	NotificationType string `json:"notificationType"`
+	EventType        string `json:"eventType"`
+	Bounce           *struct {
+		BounceType        string `json:"bounceType"`
+		BounceSubType     string `json:"bounceSubType"`
+		BouncedRecipients []struct {
+			EmailAddress   string `json:"emailAddress"`
+			Action         string `json:"action"`
+			Status         string `json:"status"`
+			DiagnosticCode string `json:"diagnosticCode"`
+		} `json:"bouncedRecipients"`
+		Timestamp  string `json:"timestamp"`
+		FeedbackID string `json:"feedbackId"`
+	} `json:"bounce"`
+	Complaint *struct {
+		ComplainedRecipients []struct {
+			EmailAddress string `json:"emailAddress"`
+		} `json:"complainedRecipients"`
+		Timestamp             string `json:"timestamp"`
+		FeedbackID            string `json:"feedbackId"`
+		ComplaintFeedbackType string `json:"complaintFeedbackType"`
+		ComplaintSubType      string `json:"complaintSubType"`
+	} `json:"complaint"`
+	Mail struct {
+		MessageID string `json:"messageId"`
+		Headers   []struct {
+			Name  string `json:"name"`
+			Value string `json:"value"`
+		} `json:"headers"`
+		CommonHeaders struct {
+			MessageID string `json:"messageId"`
+		} `json:"commonHeaders"`
+		Tags map[string][]string `json:"tags"`
+	} `json:"mail"`
+}
+
+// parseSES maps the Message of a verified SNS notification to events.
+// Messages that are not SES notifications (the "Successfully validated SNS
+// topic" text SES sends when an event destination is created, or anything
+// else published to the topic) yield no events.
+func (v *Verifier) parseSES(message, snsMessageID string) ([]Event, error) {
+	trimmed := strings.TrimSpace(message)
+	if !strings.HasPrefix(trimmed, "{") {
+		return nil, nil
+	}
+	var n sesNotification
+	if err := json.Unmarshal([]byte(trimmed), &n); err != nil {
+		return nil, badRequest("decode ses notification: %v", err)
+	}
+
+	base := Event{
+		Provider:          ProviderSES,
+		ProviderMessageID: n.Mail.MessageID,
+		MessageID:         n.Mail.CommonHeaders.MessageID,
+	}
+	for _, h := range n.Mail.Headers {
+		base.Headers = v.selectHeader(base.Headers, h.Name, h.Value)
+	}
+	if base.MessageID == "" {
+		base.MessageID = base.Headers["Message-Id"]
+	}
+	for name, values := range n.Mail.Tags {
+		// SES adds its own ses:* tags (source IP, configuration set...);
+		// they are not ours.
+		if strings.HasPrefix(name, "ses:") || len(values) == 0 {
+			continue
+		}
+		if base.Vars == nil {
+			base.Vars = map[string]string{}
+		}
+		base.Vars[name] = values[0]
+	}
+
+	kind := n.NotificationType
+	if kind == "" {
+		kind = n.EventType
+	}
+	var events []Event
+	switch kind {
+	case "Bounce":
+		b := n.Bounce
+		if b == nil {
+			return nil, badRequest("ses bounce without bounce object")
+		}
+		k := KindSoft // Transient and Undetermined
+		if b.BounceType == "Permanent" {
+			k = KindHard
+		}
+		for _, rcpt := range b.BouncedRecipients {
+			e := base
+			e.Kind = k
+			e.Email = rcpt.EmailAddress
+			e.Status = enhancedStatus(rcpt.Status, rcpt.DiagnosticCode)
+			e.Reason = firstNonEmpty(rcpt.DiagnosticCode, b.BounceType+" "+b.BounceSubType)
+			e.Time = parseTime(b.Timestamp)
+			e.EventID = firstNonEmpty(b.FeedbackID, snsMessageID)
+			events = append(events, v.finish(e))
+		}
+	case "Complaint":
+		c := n.Complaint
+		if c == nil {
+			return nil, badRequest("ses complaint without complaint object")
+		}
+		// A feedback report saying "not spam" is the opposite of a
+		// complaint (RFC 5965 feedback type).
+		if c.ComplaintFeedbackType == "not-spam" {
+			return nil, nil
+		}
+		for _, rcpt := range c.ComplainedRecipients {
+			e := base
+			e.Kind = KindComplaint
+			e.Email = rcpt.EmailAddress
+			e.Reason = firstNonEmpty(c.ComplaintFeedbackType, c.ComplaintSubType, "complaint")
+			e.Time = parseTime(c.Timestamp)
+			e.EventID = firstNonEmpty(c.FeedbackID, snsMessageID)
+			events = append(events, v.finish(e))
+		}
+	}
+	// Delivery, Send, Reject, Open, Click, DeliveryDelay, Rendering Failure,
+	// Subscription: nothing to act on.
+	return events, nil
+}
