@@ -1,0 +1,400 @@
+package subscribers
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// ImportConfig describes one contact import.
+type ImportConfig struct {
+	List      string // list to add everyone to; created if missing (not in a dry run)
+	Source    string // consent source recorded on subscriptions, e.g. "import:clients.csv"
+	Update    bool   // change the name and attributes of existing subscribers
+	DryRun    bool   // count what would happen, write nothing
+	Encoding  string // "" or "auto" to detect; otherwise a WHATWG label
+	Delimiter rune   // 0 to sniff
+	BatchSize int    // rows per transaction (default 5000)
+	MaxErrors int    // invalid rows kept in the report (default 1000; all are counted)
+	// Size is the file size in bytes when known, for progress.
+	Size int64
+	// Progress, if set, is called after each batch from the importing goroutine.
+	Progress func(ImportProgress)
+}
+
+// ImportProgress is reported after each committed batch.
+type ImportProgress struct {
+	Rows      int
+	BytesRead int64
+	Size      int64
+	Elapsed   time.Duration
+}
+
+// InvalidRow is a row that was skipped, and why.
+type InvalidRow struct {
+	Line  int    `json:"line"`
+	Value string `json:"value"`
+	Error string `json:"error"`
+}
+
+// ImportResult counts what an import did (or, in a dry run, would do).
+type ImportResult struct {
+	Rows         int           `json:"rows"`
+	Added        int           `json:"added"`
+	Updated      int           `json:"updated"`
+	Unchanged    int           `json:"unchanged"`
+	Suppressed   int           `json:"suppressed"`
+	Duplicates   int           `json:"duplicates"`
+	Invalid      []InvalidRow  `json:"invalid"`
+	InvalidCount int           `json:"invalid_count"`
+	List         string        `json:"list"`
+	ListCreated  bool          `json:"list_created"`
+	Encoding     string        `json:"encoding"`
+	Delimiter    string        `json:"delimiter"`
+	Columns      ColumnMapping `json:"columns"`
+	DryRun       bool          `json:"dry_run"`
+	Interrupted  bool          `json:"interrupted"`
+	Seconds      float64       `json:"seconds"`
+}
+
+// ImportError is a file that could not be imported at all; nothing was
+// written.
+type ImportError struct {
+	File string
+	Err  error
+}
+
+func (e *ImportError) Error() string { return e.File + ": " + e.Err.Error() }
+func (e *ImportError) Unwrap() error { return e.Err }
+
+// importRow is one valid, de-duplicated row on its way to the database.
+type importRow struct {
+	line   int
+	email  string
+	norm   string
+	name   string
+	attrs  map[string]any
+	json   string // attrs encoded, done on the reader goroutine
+	status Status // from a status column; active when absent
+}
+
+// Import streams a CSV file into the store in batched transactions. Memory
+// stays flat: rows are handled a batch at a time and in-file duplicates are
+// tracked in a temporary table, not in a Go map. An interrupted import
+// (ctx cancelled) returns the counts so far with Interrupted set and
+// ctx.Err(); running it again is safe.
+func (s *Store) Import(ctx context.Context, name string, r io.Reader, cfg ImportConfig) (*ImportResult, error) {
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 5000
+	}
+	if cfg.MaxErrors <= 0 {
+		cfg.MaxErrors = 1000
+	}
+	if cfg.Source == "" {
+		cfg.Source = "import:" + filepath.Base(name)
+	}
+	if err := ValidateListName(cfg.List); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	counter := &countingReader{r: r}
+	src, err := newCSVSource(counter, cfg.Encoding, cfg.Delimiter)
+	if err != nil {
+		return nil, &ImportError{File: name, Err: err}
+	}
+	header, line, err := src.Read()
+	if err == io.EOF {
+		return nil, &ImportError{File: name, Err: errors.New("file is empty")}
+	}
+	if err != nil {
+		return nil, &ImportError{File: name, Err: fmt.Errorf("line %d: %w", line, err)}
+	}
+	cols, err := mapColumns(header)
+	if err != nil {
+		return nil, &ImportError{File: name, Err: fmt.Errorf("line %d: %w", line, err)}
+	}
+	res := &ImportResult{Invalid: []InvalidRow{}, Encoding: src.encoding, Delimiter: string(src.delimiter),
+		Columns: cols.describe(), DryRun: cfg.DryRun}
+
+	// One connection for the whole import: the de-duplication table is
+	// connection-local (TEMP) and lives only as long as the import.
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("import: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS import_seen (email TEXT PRIMARY KEY) WITHOUT ROWID`); err != nil {
+		return nil, fmt.Errorf("import: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.import_seen`)
+	// A large import touches the address index all over; a bigger page cache
+	// for this one connection avoids re-reading index pages per batch.
+	if _, err := conn.ExecContext(ctx, `PRAGMA cache_size = -32768`); err != nil {
+		return nil, fmt.Errorf("import: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`)
+
+	var listID int64
+	if l, err := findListByName(ctx, conn, cfg.List); err == nil {
+		listID, res.List = l.ID, l.Name
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, err
+	} else if !cfg.DryRun {
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, fmt.Errorf("import: %w", err)
+		}
+		l, err := s.createList(ctx, tx, strings.TrimSpace(cfg.List), "")
+		if err == nil {
+			err = tx.Commit()
+		} else {
+			tx.Rollback()
+		}
+		if err != nil {
+			return nil, err
+		}
+		listID, res.List, res.ListCreated = l.ID, l.Name, true
+	} else {
+		res.List, res.ListCreated = strings.TrimSpace(cfg.List), true
+	}
+
+	w := &batchWriter{s: s, conn: conn, cfg: cfg, listID: listID, res: res}
+	defer w.close()
+
+	// Parsing and writing overlap: a reader goroutine validates rows and
+	// cuts batches while this goroutine writes the previous one. The reader
+	// owns its counters until it closes batches.
+	batches := make(chan rowBatch, 2)
+	rctx, stopReader := context.WithCancel(ctx)
+	rd := &rowReader{src: src, cols: cols, cfg: cfg, counter: counter, name: name}
+	go rd.run(rctx, batches)
+	defer func() {
+		stopReader()
+		for range batches { // let the reader finish before its state is read
+		}
+	}()
+
+	finish := func(err error) (*ImportResult, error) {
+		res.Seconds = time.Since(start).Seconds()
+		if ctx.Err() != nil {
+			res.Interrupted = true
+			return res, ctx.Err()
+		}
+		return res, err
+	}
+	for b := range batches {
+		if err := ctx.Err(); err != nil {
+			return finish(err)
+		}
+		if err := w.write(ctx, b.rows); err != nil {
+			return finish(err)
+		}
+		res.Rows = b.rowsSoFar
+		if cfg.Progress != nil {
+			cfg.Progress(ImportProgress{Rows: b.rowsSoFar, BytesRead: b.bytesSoFar, Size: cfg.Size, Elapsed: time.Since(start)})
+		}
+	}
+	// The reader has closed the channel: its state is ours now.
+	res.Rows = rd.rows
+	res.Duplicates += rd.duplicates
+	res.InvalidCount += rd.invalidCount
+	for _, inv := range rd.invalid {
+		if len(res.Invalid) < cfg.MaxErrors {
+			res.Invalid = append(res.Invalid, inv)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return finish(err)
+	}
+	return finish(rd.err)
+}
+
+// rowBatch is a slice of valid rows, de-duplicated within itself.
+type rowBatch struct {
+	rows       []importRow
+	rowsSoFar  int
+	bytesSoFar int64
+}
+
+// rowReader parses, validates and batches records on its own goroutine.
+type rowReader struct {
+	src     *csvSource
+	cols    *columnMap
+	cfg     ImportConfig
+	counter *countingReader
+	name    string
+
+	rows         int
+	duplicates   int
+	invalidCount int
+	invalid      []InvalidRow
+	err          error
+}
+
+func (rd *rowReader) addInvalid(line int, value, reason string) {
+	rd.invalidCount++
+	if len(rd.invalid) < rd.cfg.MaxErrors {
+		if len(value) > 200 {
+			value = value[:200] + "…"
+		}
+		rd.invalid = append(rd.invalid, InvalidRow{Line: line, Value: value, Error: reason})
+	}
+}
+
+// run reads until EOF, an error or cancellation, then closes out.
+func (rd *rowReader) run(ctx context.Context, out chan<- rowBatch) {
+	defer close(out)
+	batch := make([]importRow, 0, rd.cfg.BatchSize)
+	inBatch := make(map[string]struct{}, rd.cfg.BatchSize)
+	send := func() bool {
+		if len(batch) == 0 {
+			return true
+		}
+		select {
+		case out <- rowBatch{rows: batch, rowsSoFar: rd.rows, bytesSoFar: rd.counter.n}:
+		case <-ctx.Done():
+			return false
+		}
+		batch = make([]importRow, 0, rd.cfg.BatchSize)
+		clear(inBatch)
+		return true
+	}
+	for {
+		rec, line, err := rd.src.Read()
+		if err == io.EOF {
+			send()
+			return
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			rd.rows++
+			rd.addInvalid(line, strings.Join(rec, string(rd.src.delimiter)), pe.Err.Error())
+			continue
+		}
+		if err != nil {
+			// The stream broke (I/O, decoding): what was read so far is
+			// still written, then the import reports where it stopped.
+			if send() {
+				rd.err = fmt.Errorf("%s: line %d: %w", rd.name, line, err)
+			}
+			return
+		}
+		if isBlank(rec) {
+			continue
+		}
+		rd.rows++
+		row, reason := parseRow(rec, rd.cols)
+		row.line = line
+		if reason != "" {
+			rd.addInvalid(line, row.email, reason)
+			continue
+		}
+		if _, dup := inBatch[row.norm]; dup {
+			rd.duplicates++
+			continue
+		}
+		inBatch[row.norm] = struct{}{}
+		batch = append(batch, row)
+		if len(batch) >= rd.cfg.BatchSize && !send() {
+			return
+		}
+	}
+}
+
+func isBlank(rec []string) bool {
+	for _, f := range rec {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// parseRow validates one record; a non-empty reason means skip it.
+func parseRow(rec []string, cols *columnMap) (importRow, string) {
+	raw := ""
+	if cols.email < len(rec) {
+		raw = rec[cols.email]
+	}
+	email := CleanEmail(raw)
+	// Google Contacts joins several addresses with " ::: ".
+	if i := strings.Index(email, ":::"); i >= 0 {
+		email = CleanEmail(email[:i])
+	}
+	row := importRow{email: email}
+	if email == "" {
+		row.email = raw
+		return row, "empty email"
+	}
+	if err := ValidateEmail(email); err != nil {
+		return row, err.Error()
+	}
+	row.norm = strings.ToLower(email)
+
+	name := field(rec, cols.name)
+	if name == "" {
+		var parts []string
+		for _, i := range cols.first {
+			if v := field(rec, i); v != "" {
+				parts = append(parts, v)
+			}
+		}
+		if v := field(rec, cols.last); v != "" {
+			parts = append(parts, v)
+		}
+		name = strings.Join(parts, " ")
+	}
+	row.name = name
+	row.status = StatusActive
+
+	attrs := map[string]any{}
+	if cols.json >= 0 {
+		if v := field(rec, cols.json); v != "" && v != "{}" {
+			var obj map[string]any
+			if err := json.Unmarshal([]byte(v), &obj); err != nil {
+				return row, fmt.Sprintf("column %q is not a JSON object: %v", cols.header[cols.json], err)
+			}
+			for k, val := range obj {
+				attrs[k] = val
+			}
+		}
+	}
+	for _, a := range cols.attrs {
+		if v := field(rec, a.index); v != "" {
+			attrs[a.key] = v
+		}
+	}
+	if cols.status >= 0 {
+		v := field(rec, cols.status)
+		if st, ok := statusFromFile(v); ok {
+			row.status = st
+		} else {
+			attrs["status"] = v
+		}
+	}
+	row.attrs = attrs
+	js, err := json.Marshal(attrs)
+	if err != nil {
+		return row, fmt.Sprintf("attributes cannot be stored: %v", err)
+	}
+	row.json = string(js)
+	return row, ""
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+

@@ -1,0 +1,140 @@
+package subscribers
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ValidateListName rejects names that would be confusing in commands and URLs.
+func ValidateListName(name string) error {
+	if strings.TrimSpace(name) == "" {
+		return fmt.Errorf("list name is empty: %w", ErrInvalid)
+	}
+	if len(name) > 100 {
+		return fmt.Errorf("list name longer than 100 characters: %w", ErrInvalid)
+	}
+	return nil
+}
+
+// CreateList creates a list. It returns ErrExists if the name is taken
+// (names compare case-insensitively).
+func (s *Store) CreateList(ctx context.Context, name, description string) (*List, error) {
+	name = strings.TrimSpace(name)
+	if err := ValidateListName(name); err != nil {
+		return nil, err
+	}
+	var l *List
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := findListByName(ctx, tx, name); err == nil {
+			return fmt.Errorf("list %q: %w", name, ErrExists)
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		var err error
+		l, err = s.createList(ctx, tx, name, description)
+		return err
+	})
+	return l, err
+}
+
+func (s *Store) createList(ctx context.Context, tx *sql.Tx, name, description string) (*List, error) {
+	now := s.now()
+	res, err := tx.ExecContext(ctx, `INSERT INTO lists (name, description, created_at) VALUES (?, ?, ?)`,
+		name, description, formatTime(now))
+	if err != nil {
+		return nil, fmt.Errorf("create list %q: %w", name, err)
+	}
+	id, _ := res.LastInsertId()
+	return &List{ID: id, Name: name, Description: description, CreatedAt: now}, nil
+}
+
+// ensureList finds a list by name, creating it when missing.
+func (s *Store) ensureList(ctx context.Context, tx *sql.Tx, name string) (*List, bool, error) {
+	name = strings.TrimSpace(name)
+	if err := ValidateListName(name); err != nil {
+		return nil, false, err
+	}
+	l, err := findListByName(ctx, tx, name)
+	if err == nil {
+		return l, false, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return nil, false, err
+	}
+	l, err = s.createList(ctx, tx, name, "")
+	return l, err == nil, err
+}
+
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func findListByName(ctx context.Context, q queryer, name string) (*List, error) {
+	var l List
+	var created string
+	err := q.QueryRowContext(ctx, `SELECT id, name, description, created_at FROM lists WHERE name = ?`,
+		strings.TrimSpace(name)).Scan(&l.ID, &l.Name, &l.Description, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("list %q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find list %q: %w", name, err)
+	}
+	l.CreatedAt = parseTime(created)
+	return &l, nil
+}
+
+// FindListByName returns the list with that name or ErrNotFound.
+func (s *Store) FindListByName(ctx context.Context, name string) (*List, error) {
+	return findListByName(ctx, s.db, name)
+}
+
+// FindListByID returns the list with that id or ErrNotFound.
+func (s *Store) FindListByID(ctx context.Context, id int64) (*List, error) {
+	var l List
+	var created string
+	err := s.db.QueryRowContext(ctx, `SELECT id, name, description, created_at FROM lists WHERE id = ?`, id).
+		Scan(&l.ID, &l.Name, &l.Description, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("list %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find list %d: %w", id, err)
+	}
+	l.CreatedAt = parseTime(created)
+	return &l, nil
+}
+
+// FindLists returns every list with its member counts, ordered by name.
+func (s *Store) FindLists(ctx context.Context) ([]List, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT l.id, l.name, l.description, l.created_at,
+		       COUNT(ss.subscriber_id) FILTER (WHERE ss.status = 'subscribed'),
+		       COUNT(ss.subscriber_id) FILTER (WHERE ss.status = 'unsubscribed'),
+		       COUNT(ss.subscriber_id) FILTER (WHERE ss.status = 'subscribed' AND s.status = 'active')
+		FROM lists l
+		LEFT JOIN subscriptions ss ON ss.list_id = l.id
+		LEFT JOIN subscribers s ON s.id = ss.subscriber_id
+		GROUP BY l.id
+		ORDER BY l.name`)
+	if err != nil {
+		return nil, fmt.Errorf("find lists: %w", err)
+	}
+	defer rows.Close()
+	var out []List
+	for rows.Next() {
+		var l List
+		var created string
+		if err := rows.Scan(&l.ID, &l.Name, &l.Description, &created, &l.Subscribed, &l.Unsubscribed, &l.Active); err != nil {
+			return nil, fmt.Errorf("find lists: %w", err)
+		}
+		l.CreatedAt = parseTime(created)
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}

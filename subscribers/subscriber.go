@@ -1,0 +1,121 @@
+package subscribers
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Status is a subscriber's deliverability state.
+type Status string
+
+const (
+	StatusActive       Status = "active"
+	StatusUnsubscribed Status = "unsubscribed"
+	StatusBounced      Status = "bounced"
+	StatusComplained   Status = "complained"
+	StatusBlocklisted  Status = "blocklisted"
+)
+
+// Statuses lists every valid Status.
+var Statuses = []Status{StatusActive, StatusUnsubscribed, StatusBounced, StatusComplained, StatusBlocklisted}
+
+// Suppressed reports whether mail to a subscriber in this status is forbidden.
+func (s Status) Suppressed() bool { return s != StatusActive }
+
+// ParseStatus validates a status name.
+func ParseStatus(s string) (Status, error) {
+	for _, st := range Statuses {
+		if strings.EqualFold(s, string(st)) {
+			return st, nil
+		}
+	}
+	return "", fmt.Errorf("unknown status %q (want one of active, unsubscribed, bounced, complained, blocklisted)", s)
+}
+
+// SubscriptionStatus is the state of one subscriber's consent to one list.
+type SubscriptionStatus string
+
+const (
+	Subscribed   SubscriptionStatus = "subscribed"
+	Unsubscribed SubscriptionStatus = "unsubscribed"
+)
+
+// Subscriber is one address and what is known about it.
+type Subscriber struct {
+	ID         int64
+	Email      string
+	Name       string
+	Attributes map[string]any
+	Status     Status
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	Lists      []Subscription
+}
+
+// Subscription is a subscriber's membership of a list.
+type Subscription struct {
+	ListID         int64
+	List           string
+	Status         SubscriptionStatus
+	Source         string
+	ConsentedAt    time.Time
+	UnsubscribedAt time.Time
+}
+
+// List is a named audience.
+type List struct {
+	ID          int64
+	Name        string
+	Description string
+	CreatedAt   time.Time
+	// Counts, filled by FindLists.
+	Subscribed   int
+	Unsubscribed int
+	Active       int // subscribed and deliverable
+}
+
+// Event is one entry of the append-only history.
+type Event struct {
+	ID           int64
+	SubscriberID int64
+	ListID       int64
+	CampaignID   int64
+	Type         string
+	OldStatus    string
+	NewStatus    string
+	Actor        string
+	Reason       string
+	CreatedAt    time.Time
+}
+
+// Event types.
+const (
+	EventCreated      = "created"
+	EventSubscribed   = "subscribed"
+	EventUnsubscribed = "unsubscribed"
+	EventResubscribed = "resubscribed"
+	EventStatus       = "status_changed"
+	EventUpdated      = "updated"
+	EventBounced      = "bounced"
+	EventComplained   = "complained"
+	EventRemoved      = "removed"
+)
+
+// Errors callers branch on.
+var (
+	ErrNotFound   = errors.New("not found")
+	ErrExists     = errors.New("already exists")
+	ErrSuppressed = errors.New("address is suppressed")
+	ErrInvalid    = errors.New("invalid")
+)
+
+// FirstName is the first word of the name, for greetings.
+func (s *Subscriber) FirstName() string {
+	f := strings.Fields(s.Name)
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
+}
