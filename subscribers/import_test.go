@@ -128,13 +128,13 @@ func TestImportInvalidRows(t *testing.T) {
 	s := mustOpen(t)
 	res := mustImport(t, s, "invalid.csv", subscribers.ImportConfig{})
 	want := map[int]string{
-		3:  "missing @",
-		4:  "display-name",
-		5:  "domain has no dot",
-		6:  "empty email",
-		7:  "invalid",
-		8:  "whitespace",
-		9:  "empty label",
+		3: "missing @",
+		4: "display-name",
+		5: "domain has no dot",
+		6: "empty email",
+		7: "invalid",
+		8: "whitespace",
+		9: "empty label",
 	}
 	if res.Rows != 9 || res.Added != 2 || res.InvalidCount != len(want) {
 		t.Fatalf("rows=%d added=%d invalid=%d; want 9, 2, %d (%+v)", res.Rows, res.Added, res.InvalidCount, len(want), res.Invalid)

@@ -481,4 +481,3 @@ func (s *Store) Resubscribe(ctx context.Context, subscriberID, listID int64, act
 			OldStatus: string(sub.Status), NewStatus: string(StatusActive), Actor: actor})
 	})
 }
-
