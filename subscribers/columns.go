@@ -101,6 +101,14 @@ func mapColumns(header []string) (*columnMap, error) {
 		m.first = append(m.first, mid)
 	}
 	used := map[int]bool{m.email: true, m.name: true, m.last: true, m.status: true, m.json: true}
+	// Bookkeeping of the exporting system (our own export, listmonk) is not
+	// about the person.
+	for i, h := range squashed {
+		switch h {
+		case "lists", "createdat", "updatedat":
+			used[i] = true
+		}
+	}
 	for _, f := range m.first {
 		used[f] = true
 	}

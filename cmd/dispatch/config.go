@@ -1,0 +1,337 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/mail"
+	"net/url"
+	"os"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is every setting Dispatch reads. Its mapstructure tags are the
+// configuration keys; config.example.yaml mirrors it key for key.
+type Config struct {
+	Database DatabaseConfig `mapstructure:"database"`
+	SMTP     SMTPConfig     `mapstructure:"smtp"`
+	Sending  SendingConfig  `mapstructure:"sending"`
+	Sender   SenderConfig   `mapstructure:"sender"`
+	Web      WebConfig      `mapstructure:"web"`
+}
+
+type DatabaseConfig struct {
+	Path string `mapstructure:"path"`
+}
+
+type SMTPConfig struct {
+	Host                     string        `mapstructure:"host"`
+	Port                     int           `mapstructure:"port"`
+	Username                 string        `mapstructure:"username"`
+	Password                 string        `mapstructure:"password"`
+	TLS                      string        `mapstructure:"tls"`
+	Timeout                  time.Duration `mapstructure:"timeout"`
+	HELO                     string        `mapstructure:"helo"`
+	MaxMessagesPerConnection int           `mapstructure:"max_messages_per_connection"`
+}
+
+type SendingConfig struct {
+	Rate        float64 `mapstructure:"rate"`
+	Concurrency int     `mapstructure:"concurrency"`
+}
+
+type SenderConfig struct {
+	From          string `mapstructure:"from"`
+	ReplyTo       string `mapstructure:"reply_to"`
+	BounceAddress string `mapstructure:"bounce_address"`
+	PostalAddress string `mapstructure:"postal_address"`
+}
+
+type WebConfig struct {
+	BaseURL string `mapstructure:"base_url"`
+	Listen  string `mapstructure:"listen"`
+	Secret  string `mapstructure:"secret"`
+}
+
+// DefaultConfig is what Dispatch uses for every key nobody set.
+func DefaultConfig() Config {
+	return Config{
+		Database: DatabaseConfig{Path: "dispatch.db"},
+		SMTP: SMTPConfig{Port: 587, TLS: "starttls", Timeout: 30 * time.Second,
+			MaxMessagesPerConnection: 100},
+		Sending: SendingConfig{Rate: 10, Concurrency: 4},
+		Sender:  SenderConfig{},
+		Web:     WebConfig{BaseURL: "http://127.0.0.1:8080", Listen: "127.0.0.1:8080"},
+	}
+}
+
+// configFile is the file read when --config is not given, if it exists.
+const configFile = "dispatch.yaml"
+
+// loadConfig reads defaults, then the YAML file, then DISPATCH_* environment
+// variables, then flags bound in binds (key → flag name); later wins.
+func loadConfig(path string, flags *pflag.FlagSet, binds map[string]string) (Config, []string, error) {
+	v := viper.New()
+	v.SetConfigType("yaml")
+	keys := configKeys(reflect.TypeOf(Config{}), "")
+	def := DefaultConfig()
+	// Unmarshal only sees keys viper knows of; a default for every key is
+	// what lets an environment-only setting (a password) reach the struct.
+	for _, k := range keys {
+		v.SetDefault(k, lookupKey(reflect.ValueOf(def), k))
+	}
+	v.SetEnvPrefix("DISPATCH")
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+
+	explicit := path != ""
+	if !explicit {
+		path = configFile
+	}
+	var warnings []string
+	data, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if err := checkKeys(path, data, keys); err != nil {
+			return Config{}, nil, err
+		}
+		v.SetConfigFile(path)
+		if err := v.ReadInConfig(); err != nil {
+			return Config{}, nil, fmt.Errorf("config %s: %w", path, err)
+		}
+	case errors.Is(err, fs.ErrNotExist) && !explicit:
+		path = ""
+	default:
+		return Config{}, nil, fmt.Errorf("config: %w", err)
+	}
+	warnings = append(warnings, unknownEnv(keys)...)
+
+	for key, name := range binds {
+		if f := flags.Lookup(name); f != nil && f.Changed {
+			if err := v.BindPFlag(key, f); err != nil {
+				return Config{}, nil, err
+			}
+		}
+	}
+	var cfg Config
+	if err := v.UnmarshalExact(&cfg, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
+		mapstructure.StringToTimeDurationHookFunc(), mapstructure.StringToSliceHookFunc(",")))); err != nil {
+		return Config{}, nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if err := cfg.Validate(); err != nil {
+		if path != "" {
+			return Config{}, nil, fmt.Errorf("config %s: %w", path, err)
+		}
+		return Config{}, nil, fmt.Errorf("config: %w", err)
+	}
+	return cfg, warnings, nil
+}
+
+// configKeys lists the dotted keys of a config struct type.
+func configKeys(t reflect.Type, prefix string) []string {
+	var keys []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("mapstructure")
+		if tag == "" || tag == "-" {
+			continue
+		}
+		key := prefix + tag
+		if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeOf(time.Duration(0)) {
+			keys = append(keys, configKeys(f.Type, key+".")...)
+			continue
+		}
+		keys = append(keys, key)
+	}
+	return keys
+}
+
+func lookupKey(v reflect.Value, key string) any {
+	for _, part := range strings.Split(key, ".") {
+		t := v.Type()
+		for i := range t.NumField() {
+			if t.Field(i).Tag.Get("mapstructure") == part {
+				v = v.Field(i)
+				break
+			}
+		}
+	}
+	return v.Interface()
+}
+
+// checkKeys rejects keys the program does not know, naming the key and its
+// line: a typo must not be silently ignored.
+func checkKeys(path string, data []byte, keys []string) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	if len(doc.Content) == 0 {
+		return nil
+	}
+	known := map[string]bool{}
+	for _, k := range keys {
+		known[k] = true
+		for i := strings.IndexByte(k, '.'); i >= 0; i = nextDot(k, i) {
+			known[k[:i]+"."] = true // a section
+		}
+	}
+	var walk func(n *yaml.Node, prefix string) error
+	walk = func(n *yaml.Node, prefix string) error {
+		if n.Kind != yaml.MappingNode {
+			if prefix == "" {
+				return fmt.Errorf("config %s: line %d: the file must be a mapping of sections", path, n.Line)
+			}
+			return nil
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			key := prefix + strings.ToLower(k.Value)
+			switch {
+			case known[key]:
+				if val.Kind == yaml.MappingNode {
+					return fmt.Errorf("config %s: line %d: %s is a value, not a section", path, k.Line, key)
+				}
+			case known[key+"."]:
+				if val.Kind != yaml.MappingNode && val.Tag != "!!null" {
+					return fmt.Errorf("config %s: line %d: %s is a section; put its keys under it", path, k.Line, key)
+				}
+				if err := walk(val, key+"."); err != nil {
+					return err
+				}
+			default:
+				return fmt.Errorf("config %s: line %d: unknown key %q%s", path, k.Line, key, suggest(key, keys))
+			}
+		}
+		return nil
+	}
+	return walk(doc.Content[0], "")
+}
+
+func nextDot(s string, i int) int {
+	j := strings.IndexByte(s[i+1:], '.')
+	if j < 0 {
+		return -1
+	}
+	return i + 1 + j
+}
+
+// suggest names the known key closest to a typo.
+func suggest(key string, keys []string) string {
+	best, bestD := "", 4
+	for _, k := range keys {
+		if d := editDistance(key, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// unknownEnv warns about DISPATCH_<SECTION>_* variables that match no key,
+// the environment's version of a typo.
+func unknownEnv(keys []string) []string {
+	sections := map[string]bool{}
+	known := map[string]bool{}
+	for _, k := range keys {
+		env := "DISPATCH_" + strings.ToUpper(strings.ReplaceAll(k, ".", "_"))
+		known[env] = true
+		sections["DISPATCH_"+strings.ToUpper(k[:strings.IndexByte(k, '.')])+"_"] = true
+	}
+	var out []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, "DISPATCH_") || known[name] {
+			continue
+		}
+		for sec := range sections {
+			if strings.HasPrefix(name, sec) {
+				out = append(out, fmt.Sprintf("environment variable %s matches no configuration key", name))
+				break
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Validate checks values that would otherwise fail late, naming the key.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	if c.Database.Path == "" {
+		bad("database.path", "must not be empty")
+	}
+	if !slices.Contains([]string{"none", "starttls", "tls"}, c.SMTP.TLS) {
+		bad("smtp.tls", "%q is not one of none, starttls, tls", c.SMTP.TLS)
+	}
+	if c.SMTP.Port < 0 || c.SMTP.Port > 65535 {
+		bad("smtp.port", "%d is not a port number", c.SMTP.Port)
+	}
+	if c.SMTP.Timeout < 0 {
+		bad("smtp.timeout", "must not be negative")
+	}
+	if c.SMTP.MaxMessagesPerConnection < 0 {
+		bad("smtp.max_messages_per_connection", "must not be negative")
+	}
+	if c.Sending.Rate < 0 {
+		bad("sending.rate", "must be 0 (unlimited) or more messages per second")
+	}
+	if c.Sending.Concurrency < 1 || c.Sending.Concurrency > 100 {
+		bad("sending.concurrency", "%d is not between 1 and 100 connections", c.Sending.Concurrency)
+	}
+	for key, val := range map[string]string{"sender.from": c.Sender.From, "sender.reply_to": c.Sender.ReplyTo} {
+		if val != "" {
+			if _, err := mail.ParseAddress(val); err != nil {
+				bad(key, "%q is not an address: %v", val, err)
+			}
+		}
+	}
+	if c.Sender.BounceAddress != "" {
+		if a, err := mail.ParseAddress(c.Sender.BounceAddress); err != nil || a.Name != "" {
+			bad("sender.bounce_address", "%q must be a bare address like bounces@example.com", c.Sender.BounceAddress)
+		}
+	}
+	if c.Web.BaseURL != "" {
+		if u, err := url.Parse(c.Web.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("web.base_url", "%q is not an http(s) URL", c.Web.BaseURL)
+		}
+	}
+	if c.Web.Secret != "" && len(c.Web.Secret) < 16 {
+		bad("web.secret", "is too short: use at least 16 random characters (e.g. openssl rand -hex 32)")
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+	"go.yaml.in/yaml/v3"
+)
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "dispatch.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestExampleConfigLoads keeps config.example.yaml from rotting: it must
+// load, validate, and name every key the program knows.
+func TestExampleConfigLoads(t *testing.T) {
+	path := filepath.Join("..", "..", "config.example.yaml")
+	cfg, _, err := loadConfig(path, pflag.NewFlagSet("x", pflag.ContinueOnError), nil)
+	if err != nil {
+		t.Fatalf("load %s: %v", path, err)
+	}
+	if cfg.SMTP.Host != "smtp.example.com" || cfg.Sender.BounceAddress != "bounces@example.com" {
+		t.Errorf("example config read as %+v", cfg)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var inFile []string
+	var walk func(m map[string]any, prefix string)
+	walk = func(m map[string]any, prefix string) {
+		for k, v := range m {
+			if sub, ok := v.(map[string]any); ok {
+				walk(sub, prefix+k+".")
+				continue
+			}
+			inFile = append(inFile, prefix+k)
+		}
+	}
+	walk(doc, "")
+	have := map[string]bool{}
+	for _, k := range inFile {
+		have[k] = true
+	}
+	for _, k := range configKeys(reflect.TypeOf(Config{}), "") {
+		if !have[k] {
+			t.Errorf("config.example.yaml does not document %s", k)
+		}
+	}
+	// Every key must carry a comment above it (a group of keys may share one).
+	lines := strings.Split(string(data), "\n")
+	isKey := func(l string) bool {
+		t := strings.TrimSpace(l)
+		return strings.HasPrefix(l, "  ") && t != "" && !strings.HasPrefix(t, "#")
+	}
+	for i, line := range lines {
+		if !isKey(line) {
+			continue
+		}
+		j := i - 1
+		for j >= 0 && isKey(lines[j]) {
+			j--
+		}
+		if j < 0 || !strings.HasPrefix(strings.TrimSpace(lines[j]), "#") {
+			t.Errorf("config.example.yaml line %d (%s) has no comment above it", i+1, strings.TrimSpace(line))
+		}
+	}
+}
+
+func TestConfigUnknownKeyIsAnError(t *testing.T) {
+	tests := []struct {
+		body string
+		want []string
+	}{
+		{"smtp:\n  hots: x\n", []string{`"smtp.hots"`, "line 2", `did you mean "smtp.host"`}},
+		{"smpt:\n  host: x\n", []string{`"smpt"`, "line 1"}},
+		{"database:\n  path:\n    nested: 1\n", []string{"database.path is a value"}},
+		{"smtp: [1, 2]\n", []string{"smtp is a section"}},
+	}
+	for _, tc := range tests {
+		_, _, err := loadConfig(writeConfig(t, tc.body), pflag.NewFlagSet("x", pflag.ContinueOnError), nil)
+		if err == nil {
+			t.Errorf("%q loaded without error", tc.body)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%q: error %q does not mention %s", tc.body, err, w)
+			}
+		}
+	}
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	path := writeConfig(t, "smtp:\n  host: from-file\n  port: 2525\ndatabase:\n  path: file.db\n")
+	t.Setenv("DISPATCH_SMTP_HOST", "from-env")
+	t.Setenv("DISPATCH_SMTP_PASSWORD", "env-only-secret")
+	t.Setenv("DISPATCH_SENDING_RATE", "2.5")
+	t.Setenv("DISPATCH_DATABASE_PATH", "env.db")
+	flags := pflag.NewFlagSet("x", pflag.ContinueOnError)
+	flags.String("db", "", "")
+	if err := flags.Parse([]string{"--db", "flag.db"}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := loadConfig(path, flags, map[string]string{"database.path": "db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.SMTP.Host != "from-env" || cfg.SMTP.Port != 2525 || cfg.SMTP.Password != "env-only-secret" ||
+		cfg.Sending.Rate != 2.5 || cfg.Database.Path != "flag.db" {
+		t.Errorf("got host=%q port=%d password=%q rate=%v db=%q; want env host, file port, env password, env rate, flag db",
+			cfg.SMTP.Host, cfg.SMTP.Port, cfg.SMTP.Password, cfg.Sending.Rate, cfg.Database.Path)
+	}
+}
+
+func TestConfigDefaultsWithoutFile(t *testing.T) {
+	t.Chdir(t.TempDir())
+	cfg, _, err := loadConfig("", pflag.NewFlagSet("x", pflag.ContinueOnError), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(cfg, DefaultConfig()) {
+		t.Errorf("config without file = %+v; want defaults", cfg)
+	}
+	if _, _, err := loadConfig("missing.yaml", pflag.NewFlagSet("x", pflag.ContinueOnError), nil); err == nil {
+		t.Error("an explicit missing --config file was accepted")
+	}
+}
+
+func TestConfigValidation(t *testing.T) {
+	tests := []struct {
+		body, want string
+	}{
+		{"smtp:\n  tls: ssl\n", "smtp.tls"},
+		{"sending:\n  concurrency: 0\n", "sending.concurrency"},
+		{"sending:\n  rate: -1\n", "sending.rate"},
+		{"sender:\n  bounce_address: 'Bounces <b@example.com>'\n", "sender.bounce_address"},
+		{"web:\n  base_url: ftp://x\n", "web.base_url"},
+		{"web:\n  secret: short\n", "web.secret"},
+		{"smtp:\n  timeout: 10 seconds\n", "timeout"},
+	}
+	for _, tc := range tests {
+		_, _, err := loadConfig(writeConfig(t, tc.body), pflag.NewFlagSet("x", pflag.ContinueOnError), nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: err = %v; want it to name %s", tc.body, err, tc.want)
+		}
+	}
+}
+
+func TestConfigWarnsAboutUnknownEnv(t *testing.T) {
+	t.Chdir(t.TempDir())
+	t.Setenv("DISPATCH_SMTP_HOTS", "x")
+	_, warnings, err := loadConfig("", pflag.NewFlagSet("x", pflag.ContinueOnError), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "DISPATCH_SMTP_HOTS") {
+		t.Errorf("warnings = %q; want one naming DISPATCH_SMTP_HOTS", warnings)
+	}
+}

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+	"unicode/utf8"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/dispatchhq/dispatch/subscribers"
+)
+
+func newImportCmd(a *app) *cobra.Command {
+	var cfg subscribers.ImportConfig
+	var asJSON bool
+	var delim string
+	cmd := &cobra.Command{
+		Use:   "import FILE --list NAME",
+		Short: "Import contacts from a CSV file into a list",
+		Long: `Import reads a CSV exported from anywhere: Mailchimp, listmonk, Outlook,
+Google Contacts, Excel (UTF-8 with or without BOM, Windows-1252, UTF-16
+"Unicode text"; comma, semicolon or tab; CRLF or LF). The encoding and
+delimiter are detected; --encoding and --delimiter override them.
+
+Columns are matched by header, ignoring case and spaces: the email column
+(email, e-mail, Email Address, mail, ...), the name (name, full name, or
+first name + last name), and every other column becomes an attribute.
+
+Invalid addresses are reported with their line and skipped; duplicates in
+the file are folded. Existing subscribers are added to the list, and their
+name and attributes change only with --update. Addresses that unsubscribed,
+bounced, complained, were blocklisted or removed are never re-added: they
+are counted as suppressed.
+
+The import runs in batches; an interrupted import can simply be run again.
+Use "-" as FILE to read standard input.`,
+		Example: `  dispatch import clients.csv --list clients
+  dispatch import export.csv --list clients --dry-run
+  dispatch import contacts.txt --list clients --encoding windows-1252 --update --json`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cfg.List == "" {
+				return usageError{errors.New("--list is required: name the list to import into")}
+			}
+			if delim != "" {
+				r, size := utf8.DecodeRuneInString(unescapeDelim(delim))
+				if size != len(unescapeDelim(delim)) {
+					return usageError{fmt.Errorf("--delimiter %q: want a single character", delim)}
+				}
+				cfg.Delimiter = r
+			}
+			name := args[0]
+			var in io.Reader
+			if name == "-" {
+				in, name = a.stdin, "stdin"
+			} else {
+				f, err := os.Open(name)
+				if err != nil {
+					return &exitError{code: 1, err: fmt.Errorf("import: %w", err)}
+				}
+				defer f.Close()
+				if st, err := f.Stat(); err == nil {
+					cfg.Size = st.Size()
+				}
+				in = f
+			}
+			cfg.Source = "import:" + filepath.Base(name)
+			s, err := a.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			progress := newImportProgress(a, cfg.Size)
+			cfg.Progress = progress.update
+			res, err := s.Import(cmd.Context(), name, in, cfg)
+			progress.done()
+			if res == nil {
+				return err
+			}
+			if asJSON {
+				if perr := printJSON(a.stdout, res); perr != nil {
+					return perr
+				}
+			} else {
+				printImportSummary(a.stdout, name, res)
+			}
+			if errors.Is(err, context.Canceled) {
+				fmt.Fprintf(a.stderr, "Import interrupted after %d rows. Run the same command again to finish: rows already imported are not duplicated.\n", res.Rows)
+				return &exitError{code: 130}
+			}
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&cfg.List, "list", "", "list to import into (created if missing)")
+	cmd.Flags().BoolVar(&cfg.DryRun, "dry-run", false, "report what would happen without writing anything")
+	cmd.Flags().BoolVar(&cfg.Update, "update", false, "update the name and attributes of existing subscribers")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	cmd.Flags().StringVar(&cfg.Encoding, "encoding", "auto", "file encoding: auto, utf-8, windows-1252, iso-8859-15, utf-16le, ...")
+	cmd.Flags().StringVar(&delim, "delimiter", "", `field delimiter (default: detected among , ; tab |); "\t" for tab`)
+	cmd.Flags().IntVar(&cfg.BatchSize, "batch", 5000, "rows per transaction")
+	return cmd
+}
+
+func unescapeDelim(d string) string {
+	if d == `\t` || d == "tab" {
+		return "\t"
+	}
+	return d
+}
+
+func printImportSummary(w io.Writer, name string, r *subscribers.ImportResult) {
+	verb := "Imported"
+	if r.DryRun {
+		verb = "Dry run (nothing written) for"
+	}
+	delim := r.Delimiter
+	if delim == "\t" {
+		delim = "tab"
+	}
+	fmt.Fprintf(w, "%s %s into list %q (%s, delimiter %q, %.1fs):\n", verb, name, r.List, r.Encoding, delim, r.Seconds)
+	fmt.Fprintf(w, "  rows read     %d\n", r.Rows)
+	fmt.Fprintf(w, "  added         %d\n", r.Added)
+	fmt.Fprintf(w, "  updated       %d\n", r.Updated)
+	fmt.Fprintf(w, "  unchanged     %d\n", r.Unchanged)
+	fmt.Fprintf(w, "  suppressed    %d   (unsubscribed, bounced, complained, blocklisted or removed: left alone)\n", r.Suppressed)
+	fmt.Fprintf(w, "  duplicates    %d   (repeated in the file: first occurrence kept)\n", r.Duplicates)
+	fmt.Fprintf(w, "  invalid       %d\n", r.InvalidCount)
+	for _, inv := range r.Invalid {
+		fmt.Fprintf(w, "    %s:%d: %q: %s\n", name, inv.Line, inv.Value, inv.Error)
+	}
+	if r.InvalidCount > len(r.Invalid) {
+		fmt.Fprintf(w, "    ... and %d more (use --json for the full list up to the cap)\n", r.InvalidCount-len(r.Invalid))
+	}
+	if r.ListCreated && !r.DryRun {
+		fmt.Fprintf(w, "  (created list %q)\n", r.List)
+	}
+}
+
+// importProgress draws a bar on a terminal and prints a line every few
+// seconds otherwise (logs, CI).
+type importProgress struct {
+	a    *app
+	bar  *progressbar.ProgressBar
+	last time.Time
+	size int64
+}
+
+func newImportProgress(a *app, size int64) *importProgress {
+	p := &importProgress{a: a, size: size, last: time.Now()}
+	if isTerminal(a.stderr) {
+		max := size
+		if max <= 0 {
+			max = -1
+		}
+		p.bar = progressbar.NewOptions64(max,
+			progressbar.OptionSetWriter(a.stderr),
+			progressbar.OptionSetDescription("importing"),
+			progressbar.OptionShowBytes(true),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
+	return p
+}
+
+func (p *importProgress) update(pr subscribers.ImportProgress) {
+	rate := float64(pr.Rows) / max(pr.Elapsed.Seconds(), 0.001)
+	if p.bar != nil {
+		p.bar.Describe(fmt.Sprintf("importing: %d rows, %.0f rows/s", pr.Rows, rate))
+		p.bar.Set64(pr.BytesRead)
+		return
+	}
+	if time.Since(p.last) < 2*time.Second {
+		return
+	}
+	p.last = time.Now()
+	line := fmt.Sprintf("import: %d rows, %.0f rows/s", pr.Rows, rate)
+	if pr.Size > 0 && pr.BytesRead > 0 {
+		frac := float64(pr.BytesRead) / float64(pr.Size)
+		eta := time.Duration(float64(pr.Elapsed) * (1 - frac) / frac)
+		line += fmt.Sprintf(", %.0f%%, about %s left", frac*100, eta.Round(time.Second))
+	}
+	fmt.Fprintln(p.a.stderr, line)
+}
+
+func (p *importProgress) done() {
+	if p.bar != nil {
+		p.bar.Finish()
+	}
+}
