@@ -97,6 +97,8 @@ func (cs checks) err() error {
 // "template: NAME:LINE:COL: msg".
 var templateErrRE = regexp.MustCompile(`^(?:html/)?template: ?(.*?):(\d+):(?:\d+:)? ?(.*)$`)
 
+var startedAtRE = regexp.MustCompile(`started at (.*):(\d+)`)
+
 // templateCheck turns a template error into a Check, keeping the line the
 // template package reported. Our names are file paths, so the reported name
 // is replaced by file.
@@ -105,7 +107,14 @@ func templateCheck(file string, err error) Check {
 	first, _, _ := strings.Cut(msg, "\n")
 	if m := templateErrRE.FindStringSubmatch(first); m != nil {
 		line, _ := strconv.Atoi(m[2])
-		return Check{Severity: SeverityError, File: file, Line: line, Message: strings.TrimSpace(m[3])}
+		msg := strings.TrimSpace(m[3])
+		// "unclosed action started at NAME:6" is reported at the end of
+		// the file; the line it started on is the useful one.
+		if s := startedAtRE.FindStringSubmatch(msg); s != nil {
+			line, _ = strconv.Atoi(s[2])
+			msg = strings.Replace(msg, s[0], "started at line "+s[2], 1)
+		}
+		return Check{Severity: SeverityError, File: file, Line: line, Message: msg}
 	}
 	return Check{Severity: SeverityError, File: file, Message: msg}
 }

@@ -68,7 +68,7 @@ func Compile(is *Issue, cfg Config) (*Compiled, error) {
 	subject := slots.protect(is.Subject, originSubject, is.SubjectLine)
 	preheader := slots.protect(is.Preheader, originPreheader, is.PreheaderLine)
 	md := slots.protect(is.Body, originBody, max(is.BodyLine, 1))
-	b, err := convertBody(&cs, file, max(is.BodyLine, 1), []byte(md), textWidth)
+	b, err := convertBody(&cs, file, max(is.BodyLine, 1), []byte(md), slots)
 	if err != nil {
 		return nil, fmt.Errorf("compile %s: %w", file, err)
 	}
@@ -185,10 +185,10 @@ func bodyUnsubscribeSentinels(slots *slotTable) []string {
 // the bottom.
 func textPart(bodyText, title string, date time.Time, listName string, cfg Config, slots *slotTable) string {
 	var b strings.Builder
-	head := wrap(strings.ToUpper(strings.TrimSpace(title)), textWidth)
+	head := wrap(strings.ToUpper(strings.TrimSpace(title)), textWidth, slots.measure)
 	longest := 0
 	for _, l := range head {
-		longest = max(longest, len([]rune(l)))
+		longest = max(longest, slots.measure(l))
 	}
 	b.WriteString(strings.Join(head, "\n"))
 	b.WriteString("\n" + strings.Repeat("=", longest) + "\n")
@@ -205,7 +205,7 @@ func textPart(bodyText, title string, date time.Time, listName string, cfg Confi
 	}
 	b.WriteString("-- \n")
 	reason := "You are receiving this email because you subscribed to " + listName + " as " + slots.add("{{ .Email }}", originFooter, 0) + "."
-	b.WriteString(strings.Join(wrap(reason, textWidth), "\n"))
+	b.WriteString(strings.Join(wrap(reason, textWidth, slots.measure), "\n"))
 	b.WriteString("\nUnsubscribe: " + slots.add("{{ .UnsubscribeURL }}", originFooter, 0) + "\n\n")
 	for _, l := range postalLines(cfg.PostalAddress) {
 		b.WriteString(l + "\n")

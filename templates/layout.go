@@ -104,6 +104,7 @@ func prepareLayout(cs *checks, file, src string, slots *slotTable) *layout {
 		}
 		l.cutRecipientActions(cs, t.Tree, t.Tree.Root, slots)
 	}
+	checkHTMLImages(cs, file, 1, []byte(src))
 	if !postal {
 		cs.errorf(file, 0, "no postal address: the layout must show {{ .PostalAddress }} (or range over .PostalLines); anti-spam law requires it")
 	}

@@ -52,7 +52,7 @@ func newMarkdown() goldmark.Markdown {
 
 // convertBody turns the protected Markdown body into HTML and text. file and
 // firstLine locate the body for image checks.
-func convertBody(cs *checks, file string, firstLine int, src []byte, textWidth int) (body, error) {
+func convertBody(cs *checks, file string, firstLine int, src []byte, slots *slotTable) (body, error) {
 	md := newMarkdown()
 	doc := md.Parser().Parse(text.NewReader(src))
 	title := liftTitle(doc, src)
@@ -63,7 +63,7 @@ func convertBody(cs *checks, file string, firstLine int, src []byte, textWidth i
 	if err := md.Renderer().Render(&buf, src, doc); err != nil {
 		return body{}, fmt.Errorf("render markdown: %w", err)
 	}
-	return body{html: buf.String(), text: renderText(doc, src, textWidth), title: title}, nil
+	return body{html: buf.String(), text: renderText(doc, src, textWidth, slots.measure), title: title}, nil
 }
 
 // liftTitle removes a leading level-1 heading from doc and returns its text;

@@ -206,7 +206,6 @@ func injectReload(doc []byte) []byte {
 
 const reloadScript = `<script>(function(){var v=null;function poll(){fetch("/version",{cache:"no-store"}).then(function(r){return r.text()}).then(function(t){if(v!==null&&t!==v){location.reload();return}v=t;setTimeout(poll,1000)}).catch(function(){setTimeout(poll,2000)})}poll()})();</script>`
 
-
 const previewPages = `
 {{define "head"}}<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Preview: {{.Path}}</title>

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Recipient is the per-recipient data a compiled issue is rendered with.
@@ -24,7 +25,7 @@ func (r Recipient) FirstName() string {
 	if _, given, ok := strings.Cut(name, ","); ok && strings.TrimSpace(given) != "" {
 		name = strings.TrimSpace(given)
 	}
-	if i := strings.IndexAny(name, " \t\n"); i >= 0 {
+	if i := strings.IndexFunc(name, unicode.IsSpace); i >= 0 {
 		name = name[:i]
 	}
 	return name

@@ -3,6 +3,7 @@ package templates
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Template actions cannot go through goldmark or go-premailer unharmed:
@@ -114,6 +115,60 @@ func (t *slotTable) restore(s string, seen []int) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// placeholderWidth is the width the text part reserves for a printed
+// placeholder when wrapping: a typical first name or company.
+const placeholderWidth = 10
+
+// measure returns the display width of s with each sentinel counted as the
+// width its action will likely print: nothing for control actions
+// ({{ if }}, {{ end }}, comments), placeholderWidth for the rest. Lines of
+// the text part then wrap as they will read, not as the sentinels are long.
+func (t *slotTable) measure(s string) int {
+	n := 0
+	for {
+		i := strings.Index(s, t.prefix)
+		if i < 0 {
+			return n + utf8.RuneCountInString(s)
+		}
+		n += utf8.RuneCountInString(s[:i])
+		p := i + len(t.prefix)
+		q := p
+		for q < len(s) && s[q] >= '0' && s[q] <= '9' {
+			q++
+		}
+		k, err := strconv.Atoi(s[p:q])
+		if err != nil || q >= len(s) || s[q] != 'X' || k >= len(t.slots) {
+			n += utf8.RuneCountInString(s[i:p])
+			s = s[p:]
+			continue
+		}
+		if !isControlAction(t.slots[k].action) {
+			n += placeholderWidth
+		}
+		s = s[q+1:]
+	}
+}
+
+// isControlAction reports whether a {{ }} action prints nothing itself.
+func isControlAction(action string) bool {
+	a := strings.TrimPrefix(action, "{{")
+	a = strings.TrimPrefix(a, "-")
+	a = strings.TrimLeft(a, " \t\n\r")
+	if strings.HasPrefix(a, "/*") {
+		return true
+	}
+	for _, kw := range []string{"if", "else", "end", "range", "with", "break", "continue", "define", "block", "template"} {
+		if strings.HasPrefix(a, kw) && (len(a) == len(kw) || !isIdentChar(a[len(kw)])) {
+			return true
+		}
+	}
+	return false
+}
+
+func isIdentChar(c byte) bool {
+	return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
 // actionSpans returns the byte ranges of the {{ }} actions in src, using

@@ -15,18 +15,26 @@ import (
 // recommends lines of at most 78 characters, and 72 leaves room for quoting.
 const textWidth = 72
 
-// renderText renders a Markdown document as plain text: headings underlined,
-// paragraphs wrapped, links as "text <url>".
-func renderText(doc ast.Node, src []byte, width int) string {
-	lines := textBlocks(doc, src, width)
-	return strings.Join(lines, "\n")
+// measureFunc returns the display width of a word.
+type measureFunc func(string) int
+
+// textRenderer renders a Markdown document as plain text: headings
+// underlined, paragraphs wrapped, links as "text <url>".
+type textRenderer struct {
+	src     []byte
+	measure measureFunc
 }
 
-// textBlocks renders the block children of parent, separated by blank lines.
-func textBlocks(parent ast.Node, src []byte, width int) []string {
+func renderText(doc ast.Node, src []byte, width int, measure measureFunc) string {
+	tr := &textRenderer{src: src, measure: measure}
+	return strings.Join(tr.blocks(doc, width), "\n")
+}
+
+// blocks renders the block children of parent, separated by blank lines.
+func (tr *textRenderer) blocks(parent ast.Node, width int) []string {
 	var out []string
 	for c := parent.FirstChild(); c != nil; c = c.NextSibling() {
-		lines := textBlock(c, src, width)
+		lines := tr.block(c, width)
 		if len(lines) == 0 {
 			continue
 		}
@@ -38,16 +46,17 @@ func textBlocks(parent ast.Node, src []byte, width int) []string {
 	return out
 }
 
-func textBlock(n ast.Node, src []byte, width int) []string {
+func (tr *textRenderer) block(n ast.Node, width int) []string {
+	src := tr.src
 	switch n := n.(type) {
 	case *ast.Paragraph, *ast.TextBlock:
-		return wrap(inlineLinks(n, src), width)
+		return wrap(inlineLinks(n, src), width, tr.measure)
 	case *ast.Heading:
 		t := strings.TrimSpace(inlineLinks(n, src))
 		if n.Level == 1 {
 			t = strings.ToUpper(t)
 		}
-		lines := wrap(t, width)
+		lines := wrap(t, width, tr.measure)
 		if n.Level > 2 {
 			return lines
 		}
@@ -57,15 +66,15 @@ func textBlock(n ast.Node, src []byte, width int) []string {
 		}
 		longest := 0
 		for _, l := range lines {
-			longest = max(longest, utf8.RuneCountInString(l))
+			longest = max(longest, tr.measure(l))
 		}
 		return append(lines, strings.Repeat(rule, longest))
 	case *ast.ThematicBreak:
 		return []string{"* * *"}
 	case *ast.List:
-		return textList(n, src, width)
+		return tr.list(n, width)
 	case *ast.Blockquote:
-		inner := textBlocks(n, src, width-2)
+		inner := tr.blocks(n, width-2)
 		for i, l := range inner {
 			if l == "" {
 				inner[i] = ">"
@@ -87,11 +96,11 @@ func textBlock(n ast.Node, src []byte, width int) []string {
 			seg := n.Lines().At(i)
 			raw.Write(seg.Value(src))
 		}
-		return wrap(htmlText(raw.Bytes()), width)
+		return wrap(htmlText(raw.Bytes()), width, tr.measure)
 	case *east.Table:
 		return textTable(n, src)
 	}
-	return textBlocks(n, src, width)
+	return tr.blocks(n, width)
 }
 
 func inlineLinks(n ast.Node, src []byte) string {
@@ -100,7 +109,7 @@ func inlineLinks(n ast.Node, src []byte) string {
 	return b.String()
 }
 
-func textList(l *ast.List, src []byte, width int) []string {
+func (tr *textRenderer) list(l *ast.List, width int) []string {
 	var out []string
 	num := l.Start
 	for item := l.FirstChild(); item != nil; item = item.NextSibling() {
@@ -113,10 +122,10 @@ func textList(l *ast.List, src []byte, width int) []string {
 		var inner []string
 		if l.IsTight {
 			for c := item.FirstChild(); c != nil; c = c.NextSibling() {
-				inner = append(inner, textBlock(c, src, width-len(marker))...)
+				inner = append(inner, tr.block(c, width-len(marker))...)
 			}
 		} else {
-			inner = textBlocks(item, src, width-len(marker))
+			inner = tr.blocks(item, width-len(marker))
 		}
 		if !l.IsTight && len(out) > 0 {
 			out = append(out, "")
@@ -166,17 +175,17 @@ func htmlText(raw []byte) string {
 	}
 }
 
-// wrap fills s into lines of at most width runes, breaking at spaces. A
-// word longer than width (a URL) gets a line of its own. Newlines in s are
-// kept as hard breaks.
-func wrap(s string, width int) []string {
+// wrap fills s into lines of at most width columns as measured by measure,
+// breaking at spaces. A word longer than width (a URL) gets a line of its
+// own. Newlines in s are kept as hard breaks.
+func wrap(s string, width int, measure measureFunc) []string {
 	var lines []string
 	for _, hard := range strings.Split(s, "\n") {
 		var line strings.Builder
 		n := 0
 		// Only ASCII blanks separate words: a no-break space must not.
 		for _, w := range strings.FieldsFunc(hard, func(r rune) bool { return r == ' ' || r == '\t' }) {
-			wn := utf8.RuneCountInString(w)
+			wn := measure(w)
 			if n > 0 && n+1+wn > width {
 				lines = append(lines, line.String())
 				line.Reset()
