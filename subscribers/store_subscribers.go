@@ -400,6 +400,10 @@ func (s *Store) RemoveSubscriber(ctx context.Context, email, actor string) error
 			ON CONFLICT (email_hash) DO NOTHING`, suppressionHash(norm), st, formatTime(s.now())); err != nil {
 			return fmt.Errorf("record suppression: %w", err)
 		}
+		// Bounce diagnostics quote the address; they go with the person.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM bounces WHERE subscriber_id = ?`, sub.ID); err != nil {
+			return fmt.Errorf("delete bounces: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE events SET reason = '', redacted = 1 WHERE subscriber_id = ? AND redacted = 0`, sub.ID); err != nil {
 			return fmt.Errorf("redact events: %w", err)
 		}

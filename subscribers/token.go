@@ -1,0 +1,145 @@
+package subscribers
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/binary"
+	"errors"
+	"strings"
+)
+
+// ErrInvalidToken is returned for a token that is malformed, forged or
+// signed with another key. It never says which.
+var ErrInvalidToken = errors.New("invalid or expired link")
+
+// Tokens signs the identifiers Dispatch puts in links and addresses. The
+// same secret (web.secret) serves both kinds; a purpose byte keeps one kind
+// from being accepted as the other.
+//
+// Tokens use lower-case base32 so they survive mail systems that fold the
+// case of local parts, and carry ids only, never an address.
+type Tokens struct {
+	secret []byte
+}
+
+// NewTokens returns a signer for secret, which must not be empty.
+func NewTokens(secret string) (*Tokens, error) {
+	if len(secret) < 16 {
+		return nil, errors.New("signing secret must be at least 16 characters (set web.secret)")
+	}
+	return &Tokens{secret: []byte(secret)}, nil
+}
+
+const (
+	purposeUnsubscribe byte = 'u'
+	purposeDelivery    byte = 'd'
+	macSize                 = 10 // 80 bits: forging one takes 2^80 tries
+)
+
+var b32 = base32.NewEncoding("0123456789abcdefghijklmnopqrstuv").WithPadding(base32.NoPadding)
+
+func (t *Tokens) sign(purpose byte, ids ...int64) string {
+	buf := make([]byte, 0, 1+len(ids)*binary.MaxVarintLen64+macSize)
+	for _, id := range ids {
+		buf = binary.AppendUvarint(buf, uint64(id))
+	}
+	mac := t.mac(purpose, buf)
+	return b32.EncodeToString(append(buf, mac...))
+}
+
+func (t *Tokens) mac(purpose byte, payload []byte) []byte {
+	h := hmac.New(sha256.New, t.secret)
+	h.Write([]byte{purpose})
+	h.Write(payload)
+	return h.Sum(nil)[:macSize]
+}
+
+func (t *Tokens) verify(purpose byte, tok string, n int) ([]int64, error) {
+	tok = strings.ToLower(strings.TrimSpace(tok))
+	raw, err := b32.DecodeString(tok)
+	// Only the canonical encoding is accepted: base32 decoders ignore
+	// trailing bits, which would make several spellings of one token valid.
+	if err != nil || len(raw) <= macSize || len(raw) > 64 || b32.EncodeToString(raw) != tok {
+		return nil, ErrInvalidToken
+	}
+	payload, mac := raw[:len(raw)-macSize], raw[len(raw)-macSize:]
+	if !hmac.Equal(mac, t.mac(purpose, payload)) {
+		return nil, ErrInvalidToken
+	}
+	ids := make([]int64, 0, n)
+	for len(payload) > 0 {
+		v, k := binary.Uvarint(payload)
+		if k <= 0 {
+			return nil, ErrInvalidToken
+		}
+		ids = append(ids, int64(v))
+		payload = payload[k:]
+	}
+	if len(ids) != n {
+		return nil, ErrInvalidToken
+	}
+	return ids, nil
+}
+
+// UnsubscribeRef is what an unsubscribe token names.
+type UnsubscribeRef struct {
+	SubscriberID int64
+	ListID       int64
+	CampaignID   int64 // 0 when the link was not sent by a campaign
+}
+
+// Unsubscribe returns the token for a per-recipient unsubscribe link.
+func (t *Tokens) Unsubscribe(r UnsubscribeRef) string {
+	return t.sign(purposeUnsubscribe, r.SubscriberID, r.ListID, r.CampaignID)
+}
+
+// ParseUnsubscribe verifies a token in constant time and returns what it
+// names, or ErrInvalidToken.
+func (t *Tokens) ParseUnsubscribe(tok string) (UnsubscribeRef, error) {
+	ids, err := t.verify(purposeUnsubscribe, tok, 3)
+	if err != nil {
+		return UnsubscribeRef{}, err
+	}
+	return UnsubscribeRef{SubscriberID: ids[0], ListID: ids[1], CampaignID: ids[2]}, nil
+}
+
+// Delivery returns the short token that identifies one delivery in a VERP
+// envelope sender, so a bounce is attributed without parsing its body.
+func (t *Tokens) Delivery(deliveryID int64) string {
+	return t.sign(purposeDelivery, deliveryID)
+}
+
+// ParseDelivery verifies a delivery token.
+func (t *Tokens) ParseDelivery(tok string) (int64, error) {
+	ids, err := t.verify(purposeDelivery, tok, 1)
+	if err != nil {
+		return 0, err
+	}
+	return ids[0], nil
+}
+
+// VERPAddress adds +tag to the local part of addr:
+// bounces@example.com → bounces+tag@example.com.
+func VERPAddress(addr, tag string) string {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return addr
+	}
+	return addr[:at] + "+" + tag + addr[at:]
+}
+
+// VERPTag extracts the tag from an address built by VERPAddress for base,
+// comparing the base case-insensitively. ok is false if addr is not one.
+func VERPTag(addr, base string) (string, bool) {
+	addr = strings.Trim(strings.TrimSpace(addr), "<>")
+	at, bat := strings.LastIndexByte(addr, '@'), strings.LastIndexByte(base, '@')
+	if at < 0 || bat < 0 || !strings.EqualFold(addr[at:], base[bat:]) {
+		return "", false
+	}
+	local, blocal := addr[:at], base[:bat]
+	if len(local) <= len(blocal)+1 || !strings.EqualFold(local[:len(blocal)], blocal) || local[len(blocal)] != '+' {
+		return "", false
+	}
+	return local[len(blocal)+1:], true
+}
