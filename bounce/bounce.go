@@ -1,0 +1,114 @@
+package bounce
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/emersion/go-message/textproto"
+)
+
+// Type is what kind of message arrived in the bounce mailbox.
+type Type string
+
+// The message types Parse reports.
+const (
+	TypeBounce    Type = "bounce"    // delivery failed for at least one recipient
+	TypeComplaint Type = "complaint" // a feedback-loop report (ARF or provider form)
+	TypeAutoReply Type = "autoreply" // an out-of-office or other automatic reply
+	TypeDelay     Type = "delay"     // delivery is delayed and still being retried
+	TypeNone      Type = "none"      // not a bounce, or a success notification
+)
+
+// Recipient is one address a notification reports on.
+type Recipient struct {
+	Address    string `json:"address"`           // the failed original (or final) recipient
+	Status     string `json:"status"`            // RFC 3463 status, e.g. "5.1.1"; "" if unknown
+	ReplyCode  string `json:"reply_code"`        // SMTP reply code, e.g. "550"; "" if unknown
+	Hard       bool   `json:"hard"`              // the address itself is dead; never mail it again
+	Reason     string `json:"reason"`            // short machine reason, e.g. "userunknown"
+	Diagnostic string `json:"diagnostic"`        // the server's text, one line, trimmed
+	Action     string `json:"action,omitempty"`  // RFC 3464 action: failed, delayed, delivered, ...
+	Command    string `json:"command,omitempty"` // SMTP command that was rejected, e.g. "RCPT"; "" if unknown
+}
+
+// Result is the classification of one message.
+type Result struct {
+	Type       Type        `json:"type"`
+	Recipients []Recipient `json:"recipients"`
+
+	// OriginalMessageID is the Message-ID of the returned or reported message,
+	// without angle brackets, taken from an attached message/rfc822 part,
+	// a text/rfc822-headers part or headers quoted inline in the text.
+	OriginalMessageID string `json:"original_message_id,omitempty"`
+	// DeliveredTo lists the addresses this notification was delivered to
+	// (Delivered-To, X-Original-To, Envelope-To, X-Envelope-To, To), first seen
+	// first, so the caller can find its VERP token.
+	DeliveredTo []string `json:"delivered_to,omitempty"`
+	// FeedbackType is the ARF Feedback-Type of a complaint: abuse, fraud, ...
+	FeedbackType string `json:"feedback_type,omitempty"`
+	// Subject is the decoded Subject of the notification itself.
+	Subject string `json:"subject,omitempty"`
+	// From is the address the notification came from.
+	From string `json:"from,omitempty"`
+
+	original textproto.Header
+}
+
+// OriginalHeader returns the first value of the named header field of the
+// returned or reported message (for example a custom X-Dispatch-Delivery
+// header), decoded from RFC 2047 when needed, or "" when the notification did
+// not carry the original headers.
+func (r *Result) OriginalHeader(name string) string {
+	return decodeWords(r.original.Get(name))
+}
+
+// OriginalHeaderValues returns all values of the named header field of the
+// returned or reported message, in order.
+func (r *Result) OriginalHeaderValues(name string) []string {
+	vs := r.original.Values(name)
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = decodeWords(v)
+	}
+	return out
+}
+
+// HasOriginalHeaders reports whether the notification carried any header of
+// the original message.
+func (r *Result) HasOriginalHeaders() bool {
+	return r.original.Len() > 0
+}
+
+// ErrNotMessage is returned by Parse when the input has no RFC 5322 header.
+var ErrNotMessage = errors.New("not an email message")
+
+// maxMessageBytes bounds how much of one message Parse reads. Bounces quote the
+// original message, which may carry large attachments the classifier never
+// needs; the notification itself is always near the top.
+const maxMessageBytes = 16 << 20
+
+// Parse reads one raw email (RFC 5322 bytes) and classifies it. It returns an
+// error only when the input cannot be read or is not a message at all; any
+// message it can read yields a Result, TypeNone when nothing matched.
+// Parse is safe for concurrent use.
+func Parse(r io.Reader) (*Result, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxMessageBytes))
+	if err != nil {
+		return nil, fmt.Errorf("read message: %w", err)
+	}
+	return ParseBytes(data)
+}
+
+// ParseBytes is Parse for a message already in memory.
+func ParseBytes(data []byte) (*Result, error) {
+	m, err := readMessage(data)
+	if err != nil {
+		return nil, fmt.Errorf("parse message: %w", err)
+	}
+	res := classify(m)
+	if res.Recipients == nil {
+		res.Recipients = []Recipient{}
+	}
+	return res, nil
+}
