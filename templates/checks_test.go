@@ -44,6 +44,18 @@ func TestCompileChecks(t *testing.T) {
 			wantMsg: []string{`function "shout" not defined`},
 		},
 		{
+			name:     "attr without a name",
+			issue:    front + "Hi\n\nFrom {{ .Attr }}\n",
+			wantFile: "issue.md", wantLine: 7,
+			wantMsg: []string{".Attr takes one quoted attribute name"},
+		},
+		{
+			name:     "attr with a field as name",
+			issue:    front + "From {{ .Attr .Name }}\n",
+			wantFile: "issue.md", wantLine: 5,
+			wantMsg: []string{".Attr takes one quoted attribute name"},
+		},
+		{
 			name:     "unknown placeholder in subject",
 			issue:    "---\nsubject: \"Hi {{ .FristName }}\"\n---\nbody\n",
 			wantFile: "issue.md", wantLine: 2,

@@ -97,6 +97,7 @@ func prepareLayout(cs *checks, file, src string, slots *slotTable) *layout {
 			continue
 		}
 		checkFields(cs, file, t.Tree, allowed, "a layout")
+		checkAttrCalls(cs, file, t.Tree)
 		for _, r := range fieldRefs(t.Tree.Root) {
 			if r.name == "PostalAddress" || r.name == "PostalLines" {
 				postal = true

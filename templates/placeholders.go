@@ -207,7 +207,66 @@ func parseChecked(cs *checks, file string, firstLine int, src string, allowed ma
 		return nil
 	}
 	checkFields(cs, file, t, allowed, what)
+	checkAttrCalls(cs, file, t)
 	return t
+}
+
+// checkAttrCalls reports .Attr used other than as {{ .Attr "name" }}, which
+// would otherwise only fail when the compiled template first runs, far from
+// the line that caused it.
+func checkAttrCalls(cs *checks, file string, t *parse.Tree) {
+	var walk func(n parse.Node)
+	walk = func(n parse.Node) {
+		switch n := n.(type) {
+		case *parse.ListNode:
+			if n == nil {
+				return
+			}
+			for _, c := range n.Nodes {
+				walk(c)
+			}
+		case *parse.ActionNode:
+			walk(n.Pipe)
+		case *parse.PipeNode:
+			if n == nil {
+				return
+			}
+			for _, c := range n.Cmds {
+				walk(c)
+			}
+		case *parse.CommandNode:
+			for i, a := range n.Args {
+				f, ok := a.(*parse.FieldNode)
+				if !ok || len(f.Ident) != 1 || f.Ident[0] != "Attr" {
+					walk(a)
+					continue
+				}
+				named := i == 0 && len(n.Args) == 2
+				if named {
+					_, named = n.Args[1].(*parse.StringNode)
+				}
+				if !named {
+					cs.errorf(file, nodeLine(t, n), "%s: .Attr takes one quoted attribute name, as in {{ .Attr \"company\" }}", n)
+				}
+				break
+			}
+		case *parse.IfNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.RangeNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.WithNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.TemplateNode:
+			walk(n.Pipe)
+		}
+	}
+	walk(t.Root)
 }
 
 // builtinFuncs names text/template's predefined functions so the parser
