@@ -1,0 +1,177 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/dispatchhq/dispatch/bounce/webhook"
+	"github.com/dispatchhq/dispatch/subscribers"
+)
+
+// Store is what the server needs from the database. *subscribers.Store
+// satisfies it.
+type Store interface {
+	FindSubscriberByID(ctx context.Context, id int64) (*subscribers.Subscriber, error)
+	FindSubscriberByEmail(ctx context.Context, email string) (*subscribers.Subscriber, error)
+	FindListByID(ctx context.Context, id int64) (*subscribers.List, error)
+	Unsubscribe(ctx context.Context, subscriberID, listID, campaignID int64, actor, reason string) error
+	Resubscribe(ctx context.Context, subscriberID, listID int64, actor string) error
+	RecordBounce(ctx context.Context, b subscribers.Bounce, p subscribers.BouncePolicy) (subscribers.BounceResult, error)
+	Ping(ctx context.Context) error
+}
+
+// DeliveryResolver attributes a provider event to the delivery that caused
+// it, from the delivery id Dispatch put on the message (X-Dispatch-Delivery
+// or a provider variable) and/or the message's Message-ID; either may be
+// empty. Any error means "not resolved": the server then falls back to the
+// event's email address, and logs the error unless it is
+// subscribers.ErrNotFound. A zero subscriberID also counts as not resolved.
+type DeliveryResolver interface {
+	ResolveDelivery(ctx context.Context, deliveryID string, messageID string) (subscriberID, campaignID, listID int64, err error)
+}
+
+// Defaults applied by New to zero Config fields.
+const (
+	DefaultListen               = "127.0.0.1:8080"
+	DefaultRatePerSecond        = 5
+	DefaultRateBurst            = 30
+	DefaultWebhookRatePerSecond = 50
+	DefaultWebhookRateBurst     = 200
+	DefaultMaxBodyBytes         = 64 << 10
+	DefaultMaxWebhookBodyBytes  = webhook.DefaultMaxBodyBytes
+	DefaultShutdownTimeout      = 10 * time.Second
+	DefaultMaxClients           = 100_000
+)
+
+// Config configures a Server.
+type Config struct {
+	// Listen is the TCP address Open listens on (web.listen).
+	Listen string
+	// BaseURL is the public address of the server (web.base_url). Its path,
+	// if any, is the prefix every route is served under, so a proxy that
+	// forwards https://example.com/news/... unchanged works.
+	BaseURL string
+	// Tokens verifies unsubscribe tokens. Required.
+	Tokens *subscribers.Tokens
+	// Store is the database. Required.
+	Store Store
+	// Webhooks verifies provider webhooks; nil disables /webhooks/ (404).
+	Webhooks *webhook.Verifier
+	// Resolver attributes webhook events to deliveries; may be nil.
+	Resolver DeliveryResolver
+	// BouncePolicy is passed to Store.RecordBounce for webhook bounces.
+	BouncePolicy subscribers.BouncePolicy
+	// SiteName is the newsletter's name, shown in every page's header and
+	// used where a list has no name.
+	SiteName string
+	// Logger receives access logs and errors; nil discards them.
+	Logger *slog.Logger
+
+	// RatePerSecond and RateBurst size the token bucket each client IP gets
+	// for the pages and /healthz. Mail providers send one-click unsubscribes
+	// from a few shared IPs, so keep the limit generous. Zero means the
+	// default; a negative rate disables limiting.
+	RatePerSecond float64
+	RateBurst     int
+	// WebhookRatePerSecond and WebhookRateBurst do the same for
+	// /webhooks/: providers deliver in bursts from few IPs, and a 429 only
+	// makes them retry later.
+	WebhookRatePerSecond float64
+	WebhookRateBurst     int
+	// MaxClients bounds how many client IPs the limiters remember; beyond
+	// it, new clients share one bucket until idle entries are evicted.
+	MaxClients int
+	// TrustProxy takes the client IP from the last X-Forwarded-For entry,
+	// the one added by the reverse proxy in front. Set it only behind
+	// exactly one proxy that sets that header.
+	TrustProxy bool
+
+	// MaxBodyBytes limits request bodies of the pages (413 beyond it).
+	MaxBodyBytes int64
+	// MaxWebhookBodyBytes limits webhook bodies; SES and SendGrid batch
+	// several events per request.
+	MaxWebhookBodyBytes int64
+	// ShutdownTimeout bounds how long Run and Close wait for requests in
+	// flight when the caller's context has no deadline of its own.
+	ShutdownTimeout time.Duration
+
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// withDefaults validates cfg and fills in zero fields.
+func (c Config) withDefaults() (Config, error) {
+	var errs []error
+	if c.Tokens == nil {
+		errs = append(errs, errors.New("tokens are required"))
+	}
+	if c.Store == nil {
+		errs = append(errs, errors.New("store is required"))
+	}
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("base url %q is not an http(s) URL", c.BaseURL))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, fmt.Errorf("web config: %w", err)
+	}
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.SiteName = strings.TrimSpace(c.SiteName); c.SiteName == "" {
+		c.SiteName = "Newsletter"
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.RatePerSecond == 0 {
+		c.RatePerSecond = DefaultRatePerSecond
+	}
+	if c.RateBurst <= 0 {
+		c.RateBurst = DefaultRateBurst
+	}
+	if c.WebhookRatePerSecond == 0 {
+		c.WebhookRatePerSecond = DefaultWebhookRatePerSecond
+	}
+	if c.WebhookRateBurst <= 0 {
+		c.WebhookRateBurst = DefaultWebhookRateBurst
+	}
+	if c.MaxClients <= 0 {
+		c.MaxClients = DefaultMaxClients
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.MaxWebhookBodyBytes <= 0 {
+		c.MaxWebhookBodyBytes = DefaultMaxWebhookBodyBytes
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c, nil
+}
+
+// pathPrefix is the path of baseURL without a trailing slash ("" for none).
+func pathPrefix(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(u.Path, "/")
+}
+
+// UnsubscribeURL is the per-recipient link the mailer puts in each message
+// (in the footer and in List-Unsubscribe): baseURL + "/u/" + token.
+func UnsubscribeURL(baseURL, token string) string {
+	return strings.TrimRight(baseURL, "/") + "/u/" + url.PathEscape(token)
+}

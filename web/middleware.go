@@ -1,0 +1,154 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// secure sets the headers every response carries. The pages load nothing:
+// no scripts, images or fonts, and only the one inline stylesheet, allowed
+// by its hash. Forms post to this origin only. Nothing is cached, because a
+// page shows (masked) personal data.
+func (s *Server) secure(next http.Handler) http.Handler {
+	csp := "default-src 'none'; style-src " + s.pages.cssHash +
+		"; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recoverPanics turns a handler panic into a 500 page and one log line,
+// instead of a dropped connection.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.cfg.Logger.ErrorContext(r.Context(), "panic in handler", "route", route(r), "panic", v)
+			if rec, ok := w.(*recorder); !ok || rec.status == 0 {
+				s.message(w, r, http.StatusInternalServerError, titleError, textError...)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recorder remembers the status and size of a response for the access log.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (rec *recorder) WriteHeader(code int) {
+	if rec.status == 0 {
+		rec.status = code
+	}
+	rec.ResponseWriter.WriteHeader(code)
+}
+
+func (rec *recorder) Write(p []byte) (int, error) {
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	n, err := rec.ResponseWriter.Write(p)
+	rec.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
+
+// accessLog writes one structured line per request. It logs the route
+// pattern, never the path: the path of an unsubscribe link is a credential.
+func (s *Server) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := s.cfg.Now()
+		rec := &recorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		s.cfg.Logger.InfoContext(r.Context(), "http request",
+			"method", r.Method,
+			"route", route(r),
+			"status", rec.status,
+			"bytes", rec.bytes,
+			"duration", s.cfg.Now().Sub(start).Round(time.Microsecond),
+			"ip", clientIP(r, s.cfg.TrustProxy).String(),
+		)
+	})
+}
+
+// route names the request for logs: the matched pattern without its
+// method, or "unmatched".
+func route(r *http.Request) string {
+	p := r.Pattern
+	if i := strings.IndexByte(p, ' '); i >= 0 {
+		p = p[i+1:]
+	}
+	if p == "" || p == "/" {
+		return "unmatched"
+	}
+	return p
+}
+
+// guard applies a route's rate limit and body limit before h.
+func (s *Server) guard(lim *limiter, maxBody int64, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if lim != nil {
+			ok, wait := lim.allow(limitKey(clientIP(r, s.cfg.TrustProxy)), s.cfg.Now())
+			if !ok {
+				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+				s.message(w, r, http.StatusTooManyRequests, titleTooMany, textTooMany...)
+				return
+			}
+		}
+		if r.ContentLength > maxBody {
+			s.message(w, r, http.StatusRequestEntityTooLarge, titleTooLarge, textTooLarge...)
+			return
+		}
+		r.Body = &limitedBody{ReadCloser: http.MaxBytesReader(w, r.Body, maxBody)}
+		h(w, r)
+	})
+}
+
+// limitedBody notes whether a read ran into the body limit, because the
+// error itself may be reworded by whoever reads it (form and webhook
+// parsers).
+type limitedBody struct {
+	io.ReadCloser
+	exceeded bool
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		b.exceeded = true
+	}
+	return n, err
+}
+
+// bodyTooLarge reports whether reading r's body hit the limit.
+func bodyTooLarge(r *http.Request) bool {
+	b, ok := r.Body.(*limitedBody)
+	return ok && b.exceeded
+}

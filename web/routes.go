@@ -1,0 +1,41 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// routes builds the handler. Every route sits under the BaseURL's path.
+func (s *Server) routes() http.Handler {
+	p := s.prefix
+	page := func(h http.HandlerFunc) http.Handler { return s.guard(s.pageLimit, s.cfg.MaxBodyBytes, h) }
+
+	mux := http.NewServeMux()
+	mux.Handle("GET "+p+"/u/{token}", page(s.handleConfirm))
+	mux.Handle("POST "+p+"/u/{token}", page(s.handleUnsubscribe))
+	mux.Handle("POST "+p+"/u/{token}/resubscribe", page(s.handleResubscribe))
+	mux.Handle("GET "+p+"/healthz", page(s.handleHealth))
+	if s.cfg.Webhooks != nil {
+		mux.Handle("POST "+p+"/webhooks/{provider}",
+			s.guard(s.hookLimit, s.cfg.MaxWebhookBodyBytes, s.handleWebhook))
+	}
+	mux.Handle("/", page(func(w http.ResponseWriter, r *http.Request) {
+		s.message(w, r, http.StatusNotFound, titleNotFound, textNotFound...)
+	}))
+	return s.accessLog(s.secure(s.recoverPanics(mux)))
+}
+
+// handleHealth answers 200 "ok" while the database answers, else 503.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := s.cfg.Store.Ping(ctx); err != nil {
+		s.cfg.Logger.WarnContext(r.Context(), "health check failed", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("unavailable\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ok\n"))
+}

@@ -1,0 +1,173 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// HTTP server timeouts. Pages are small and the database is local, so
+// anything slower than this is a slow or hostile client.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 20 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 90 * time.Second
+	maxHeaderBytes    = 32 << 10
+)
+
+// Server is the public HTTP server. Its Handler is safe for concurrent use
+// and may be served by any http.Server; Open, Run and Close manage one of
+// its own.
+type Server struct {
+	cfg       Config
+	prefix    string // path of BaseURL, without a trailing slash
+	pages     *pages
+	pageLimit *limiter // nil: no limit
+	hookLimit *limiter
+	handler   http.Handler
+
+	mu       sync.Mutex
+	srv      *http.Server
+	ln       net.Listener
+	done     chan struct{} // closed when Serve returns
+	serveErr error
+}
+
+// New checks cfg, applies defaults and builds the routes. It does not
+// listen; call Open or Run for that, or serve Handler yourself.
+func New(cfg Config) (*Server, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	p, err := loadPages()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:       cfg,
+		prefix:    pathPrefix(cfg.BaseURL),
+		pages:     p,
+		pageLimit: newLimiter(cfg.RatePerSecond, cfg.RateBurst, cfg.MaxClients),
+		hookLimit: newLimiter(cfg.WebhookRatePerSecond, cfg.WebhookRateBurst, cfg.MaxClients),
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Handler returns the server's routes wrapped in access logging, security
+// headers and panic recovery.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Open listens on Config.Listen and serves in a background goroutine. It
+// returns once the socket is bound, so a port already in use is an error
+// here rather than a log line later. Stop the server with Close.
+func (s *Server) Open() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.srv != nil {
+		return errors.New("web server is already open")
+	}
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.Listen, err)
+	}
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	s.srv, s.ln, s.done = srv, ln, make(chan struct{})
+	go func() {
+		defer close(s.done)
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			s.mu.Lock()
+			s.serveErr = err
+			s.mu.Unlock()
+		}
+	}()
+	s.cfg.Logger.Info("web server listening", "addr", ln.Addr().String(), "base_url", s.cfg.BaseURL)
+	return nil
+}
+
+// Addr is the address Open bound, with the real port when Listen asked for
+// port 0; empty before Open.
+func (s *Server) Addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln == nil {
+		return ""
+	}
+	return s.ln.Addr().String()
+}
+
+// Close stops accepting connections and waits for requests in flight to
+// finish, until ctx ends (or ShutdownTimeout passes, if ctx has no
+// deadline); then it drops the remaining connections. Closing a server that
+// is not open does nothing.
+func (s *Server) Close(ctx context.Context) error {
+	s.mu.Lock()
+	srv, done := s.srv, s.done
+	s.srv = nil // a second Close, or a Close after Run, does nothing
+	s.mu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.cfg.ShutdownTimeout)
+		defer cancel()
+	}
+	err := srv.Shutdown(ctx)
+	if err != nil {
+		// Requests still running past the deadline are cut off.
+		_ = srv.Close()
+		err = fmt.Errorf("shut down web server: %w", err)
+	}
+	<-done
+	s.mu.Lock()
+	serveErr := s.serveErr
+	s.serveErr = nil
+	s.mu.Unlock()
+	if serveErr != nil {
+		return errors.Join(err, fmt.Errorf("serve: %w", serveErr))
+	}
+	return err
+}
+
+// Run opens the server unless Open already did, serves until ctx ends, then
+// shuts down gracefully (waiting up to ShutdownTimeout). It blocks. It
+// returns nil after a shutdown caused by ctx, and an error if listening or
+// serving fails.
+func (s *Server) Run(ctx context.Context) error {
+	s.mu.Lock()
+	opened := s.srv != nil
+	s.mu.Unlock()
+	if !opened {
+		if err := s.Open(); err != nil {
+			return err
+		}
+	}
+	s.mu.Lock()
+	done := s.done
+	s.mu.Unlock()
+	select {
+	case <-ctx.Done():
+	case <-done:
+		// Serve failed on its own; Close reports why.
+	}
+	// The caller's context is already over; shutdown gets its own time.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
+	defer cancel()
+	return s.Close(sctx)
+}

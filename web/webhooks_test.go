@@ -1,0 +1,277 @@
+package web_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dispatchhq/dispatch/bounce/webhook"
+	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/web"
+)
+
+const (
+	postmarkToken = "pm-webhook-secret"
+	mailgunKey    = "mailgun-signing-key"
+)
+
+var webhookNow = time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC)
+
+// withWebhooks enables Postmark (token header) and Mailgun (HMAC) on a
+// test server.
+func withWebhooks(t *testing.T, resolver web.DeliveryResolver) func(*web.Config) {
+	return func(c *web.Config) {
+		v, err := webhook.New(webhook.Config{
+			Postmark: webhook.PostmarkConfig{Token: postmarkToken},
+			Mailgun:  webhook.MailgunConfig{SigningKey: mailgunKey},
+			Now:      func() time.Time { return webhookNow },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Webhooks = v
+		c.Resolver = resolver
+	}
+}
+
+// postmarkBounce is a Postmark Bounce webhook for email.
+func postmarkBounce(id int64, typ, email string) string {
+	b, _ := json.Marshal(map[string]any{
+		"RecordType":  "Bounce",
+		"ID":          id,
+		"Type":        typ,
+		"MessageID":   "883953f4-6105-42a2-a16a-77a8eac79483",
+		"Email":       email,
+		"Description": "The server was unable to deliver your message.",
+		"Details":     "smtp;550 5.1.1 The email account that you tried to reach does not exist.",
+		"BouncedAt":   "2026-03-02T13:33:54Z",
+	})
+	return string(b)
+}
+
+func (e *env) postPostmark(token, body string) *http.Response {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.ts.URL+"/webhooks/postmark", strings.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(webhook.DefaultPostmarkHeader, token)
+	resp, _ := e.do(req)
+	return resp
+}
+
+// mailgunEvent is a signed Mailgun webhook carrying eventData.
+func mailgunEvent(t *testing.T, token string, eventData map[string]any) string {
+	t.Helper()
+	ts := strconv.FormatInt(webhookNow.Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(mailgunKey))
+	mac.Write([]byte(ts + token))
+	b, err := json.Marshal(map[string]any{
+		"signature":  map[string]any{"timestamp": ts, "token": token, "signature": hex.EncodeToString(mac.Sum(nil))},
+		"event-data": eventData,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func (e *env) postMailgun(body string) *http.Response {
+	e.t.Helper()
+	resp, _ := e.post(e.ts.URL+"/webhooks/mailgun", "application/json", strings.NewReader(body))
+	return resp
+}
+
+func (e *env) bounceRows(subscriberID int64) int {
+	e.t.Helper()
+	var n int
+	if err := e.store.DB().QueryRow(`SELECT count(*) FROM bounces WHERE subscriber_id = ?`, subscriberID).Scan(&n); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+// TestWebhookPostmarkHardBounce: a verified hard bounce suppresses the
+// subscriber, and the provider's retry of it adds no second bounce.
+func TestWebhookPostmarkHardBounce(t *testing.T) {
+	e := newEnv(t, withWebhooks(t, nil))
+	sub := e.addSubscriber("john@example.com", "Weekly Digest")
+	body := postmarkBounce(4323372036854775807, "HardBounce", "John@Example.com")
+
+	for i := range 2 {
+		if resp := e.postPostmark(postmarkToken, body); resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("delivery %d: status %d; want 204", i+1, resp.StatusCode)
+		}
+	}
+	if got := e.subscriber(sub.ID).Status; got != subscribers.StatusBounced {
+		t.Errorf("status = %q; want bounced", got)
+	}
+	if n := e.bounceRows(sub.ID); n != 1 {
+		t.Errorf("%d bounce rows after a repeated webhook; want 1", n)
+	}
+	var source, key string
+	if err := e.store.DB().QueryRow(`SELECT source, source_key FROM bounces WHERE subscriber_id = ?`, sub.ID).Scan(&source, &key); err != nil {
+		t.Fatal(err)
+	}
+	if source != "webhook:postmark" || key != "webhook:postmark:4323372036854775807:john@example.com" {
+		t.Errorf("bounce source, key = %q, %q; want webhook:postmark and a provider+event+email key", source, key)
+	}
+}
+
+// TestWebhookErrors: the Verifier's verdicts map onto statuses, and nothing
+// unverified reaches the store.
+func TestWebhookErrors(t *testing.T) {
+	e := newEnv(t, func(c *web.Config) {
+		withWebhooks(t, nil)(c)
+		c.MaxWebhookBodyBytes = 2048
+	})
+	sub := e.addSubscriber("kim@example.com", "Weekly Digest")
+	tests := []struct {
+		name string
+		do   func() *http.Response
+		want int
+	}{
+		{"wrong secret", func() *http.Response {
+			return e.postPostmark("guess", postmarkBounce(1, "HardBounce", "kim@example.com"))
+		}, http.StatusUnauthorized},
+		{"bad json", func() *http.Response { return e.postPostmark(postmarkToken, "{") }, http.StatusBadRequest},
+		{"forged mailgun", func() *http.Response {
+			return e.postMailgun(strings.Replace(mailgunEvent(t, "tok-1", map[string]any{
+				"id": "ev-1", "event": "failed", "severity": "permanent", "recipient": "kim@example.com",
+			}), `"signature":"`, `"signature":"00`, 1))
+		}, http.StatusUnauthorized},
+		{"unconfigured provider", func() *http.Response {
+			resp, _ := e.post(e.ts.URL+"/webhooks/sendgrid", "application/json", strings.NewReader("[]"))
+			return resp
+		}, http.StatusNotFound},
+		{"too large", func() *http.Response {
+			return e.postPostmark(postmarkToken, `{"RecordType":"Bounce","Details":"`+strings.Repeat("x", 4096)+`"}`)
+		}, http.StatusRequestEntityTooLarge},
+	}
+	for _, tc := range tests {
+		if resp := tc.do(); resp.StatusCode != tc.want {
+			t.Errorf("%s: status %d; want %d", tc.name, resp.StatusCode, tc.want)
+		}
+	}
+	if got := e.subscriber(sub.ID).Status; got != subscribers.StatusActive {
+		t.Errorf("status = %q after rejected webhooks; want active", got)
+	}
+}
+
+func TestWebhooksDisabled(t *testing.T) {
+	e := newEnv(t, nil)
+	resp, _ := e.post(e.ts.URL+"/webhooks/postmark", "application/json", strings.NewReader(postmarkBounce(1, "HardBounce", "x@example.com")))
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("status %d with no Verifier; want 404", resp.StatusCode)
+	}
+}
+
+// ledger stands in for the send ledger the lead will implement: it knows
+// which subscriber, campaign and list each delivery id was for.
+type ledger map[string][3]int64
+
+func (l ledger) ResolveDelivery(_ context.Context, deliveryID, _ string) (int64, int64, int64, error) {
+	ids, ok := l[deliveryID]
+	if !ok {
+		return 0, 0, 0, subscribers.ErrNotFound
+	}
+	return ids[0], ids[1], ids[2], nil
+}
+
+// TestWebhookAttribution: with a resolver, a bounce is attributed to the
+// delivery's subscriber and campaign even when the provider reports another
+// spelling of the address; without an answer it falls back to the address.
+func TestWebhookAttribution(t *testing.T) {
+	l := ledger{}
+	e := newEnv(t, withWebhooks(t, l))
+	alice := e.addSubscriber("alice@example.com", "Weekly Digest")
+	bob := e.addSubscriber("bob@example.com", "Weekly Digest")
+	l["5001"] = [3]int64{alice.ID, 46, e.listID("Weekly Digest")}
+
+	failed := func(id, recipient, delivery string) map[string]any {
+		return map[string]any{
+			"id": id, "timestamp": float64(webhookNow.Unix()), "event": "failed", "severity": "permanent",
+			"reason": "bounce", "recipient": recipient,
+			"delivery-status": map[string]any{"enhanced-code": "5.1.1", "message": "5.1.1 no such user"},
+			"message":         map[string]any{"headers": map[string]any{"message-id": "d-" + delivery + "@dispatch.example"}},
+			"user-variables":  map[string]any{"dispatch_delivery": delivery},
+		}
+	}
+	// The provider reports an alias; the ledger knows the real recipient.
+	if resp := e.postMailgun(mailgunEvent(t, "tok-a", failed("ev-a", "alice+alias@example.com", "5001"))); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("attributed bounce: status %d; want 204", resp.StatusCode)
+	}
+	if got := e.subscriber(alice.ID).Status; got != subscribers.StatusBounced {
+		t.Errorf("alice status = %q; want bounced", got)
+	}
+	counts, err := e.store.CampaignBounces(context.Background(), 46)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts.Hard != 1 {
+		t.Errorf("campaign 46 hard bounces = %d; want 1", counts.Hard)
+	}
+	var deliveryID int64
+	if err := e.store.DB().QueryRow(`SELECT delivery_id FROM bounces WHERE subscriber_id = ?`, alice.ID).Scan(&deliveryID); err != nil {
+		t.Fatal(err)
+	}
+	if deliveryID != 5001 {
+		t.Errorf("bounce delivery_id = %d; want 5001", deliveryID)
+	}
+
+	// Unknown delivery: matched by address, no campaign.
+	if resp := e.postMailgun(mailgunEvent(t, "tok-b", failed("ev-b", "bob@example.com", "9999"))); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("fallback bounce: status %d; want 204", resp.StatusCode)
+	}
+	if got := e.subscriber(bob.ID).Status; got != subscribers.StatusBounced {
+		t.Errorf("bob status = %q; want bounced", got)
+	}
+	if n := e.bounceRows(bob.ID); n != 1 {
+		t.Errorf("bob has %d bounce rows; want 1", n)
+	}
+}
+
+// TestWebhookUnsubscribe: a provider's unsubscribe event unsubscribes, from
+// the delivery's list when the resolver knows it, else from every list.
+func TestWebhookUnsubscribe(t *testing.T) {
+	l := ledger{}
+	e := newEnv(t, withWebhooks(t, l))
+	alice := e.addSubscriber("alice@example.com", "Weekly Digest", "Alerts")
+	bob := e.addSubscriber("bob@example.com", "Weekly Digest", "Alerts")
+	weekly, alerts := e.listID("Weekly Digest"), e.listID("Alerts")
+	l["7001"] = [3]int64{alice.ID, 12, weekly}
+
+	unsub := func(id, recipient, delivery string) map[string]any {
+		return map[string]any{
+			"id": id, "timestamp": float64(webhookNow.Unix()), "event": "unsubscribed", "recipient": recipient,
+			"user-variables": map[string]any{"dispatch_delivery": delivery},
+		}
+	}
+	for _, body := range []string{
+		mailgunEvent(t, "tok-1", unsub("ev-1", "alice@example.com", "7001")),
+		mailgunEvent(t, "tok-2", unsub("ev-2", "bob@example.com", "")),
+		mailgunEvent(t, "tok-3", unsub("ev-3", "nobody@example.com", "")),
+	} {
+		if resp := e.postMailgun(body); resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("status %d; want 204", resp.StatusCode)
+		}
+	}
+	if a, b := e.subscription(alice.ID, weekly), e.subscription(alice.ID, alerts); a != subscribers.Unsubscribed || b != subscribers.Subscribed {
+		t.Errorf("alice: Weekly %q, Alerts %q; want unsubscribed, subscribed", a, b)
+	}
+	ev := e.eventsOfType(alice.ID, subscribers.EventUnsubscribed)
+	if len(ev) != 1 || ev[0].CampaignID != 12 || ev[0].Actor != "webhook:mailgun" {
+		t.Errorf("alice's unsubscribe events = %+v; want one for campaign 12 by webhook:mailgun", ev)
+	}
+	if got := e.subscriber(bob.ID).Status; got != subscribers.StatusUnsubscribed {
+		t.Errorf("bob status = %q; want unsubscribed from every list", got)
+	}
+}
