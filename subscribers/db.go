@@ -62,6 +62,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// NORMAL is durable across application crashes in WAL mode; only a power
 	// loss can roll back the last commits, which the ledger tolerates.
 	q.Set("_synchronous", "NORMAL")
+	// Reuse compiled statements per connection: the send ledger runs the
+	// same few statements thousands of times a second.
+	q.Set("_stmt_cache_size", "64")
 	dsn := "file:" + path + "?" + q.Encode()
 
 	db, err := sql.Open("sqlite3", dsn)

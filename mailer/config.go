@@ -1,0 +1,151 @@
+package mailer
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"time"
+
+	"github.com/dispatchhq/dispatch/subscribers"
+)
+
+// Relay is one SMTP server to send through.
+type Relay struct {
+	Name     string // for logs and the ledger; defaults to host:port
+	Host     string
+	Port     int
+	Username string
+	Password string
+	// TLS is "none", "starttls" or "tls" (implicit TLS).
+	TLS string
+	// Rate caps this relay in messages per second (0 = only the global rate).
+	Rate float64
+	// Concurrency is the number of connections to this relay.
+	Concurrency int
+	// MaxMessagesPerConnection reconnects after this many messages (0 = never).
+	MaxMessagesPerConnection int
+	Timeout                  time.Duration
+	HELO                     string
+	// RootCAs and InsecureSkipVerify tune certificate checks (tests, private CAs).
+	RootCAs            *x509.CertPool
+	InsecureSkipVerify bool
+}
+
+func (r Relay) name() string {
+	if r.Name != "" {
+		return r.Name
+	}
+	return fmt.Sprintf("%s:%d", r.Host, r.Port)
+}
+
+// Config is everything the mailer needs; the command fills it from the
+// configuration file.
+type Config struct {
+	Relays []Relay
+	// Rate is the shared limit in messages per second over every connection
+	// of every relay (0 = unlimited).
+	Rate        float64
+	HourlyLimit int // messages per rolling hour, over all campaigns (0 = none)
+	DailyLimit  int // messages per rolling 24 hours (0 = none)
+	// RetryBackoff is the first retry delay after a temporary failure; it
+	// doubles per attempt, with jitter. Default 30s.
+	RetryBackoff time.Duration
+	// MaxAttempts is how many times a delivery is tried before it fails for
+	// good. Default 5.
+	MaxAttempts int
+	// PauseAfter pauses the campaign after this many consecutive refusals
+	// that are about the sender or the content, not the recipient. Default 10.
+	PauseAfter int
+	// IdleTimeout closes a connection unused for this long. Default 30s.
+	IdleTimeout time.Duration
+	// RelayCooldown is how long a relay that failed to connect is left out
+	// before it is tried again. Default 30s.
+	RelayCooldown time.Duration
+
+	From          string // default From header; an issue may override it
+	ReplyTo       string
+	BounceAddress string // envelope sender base for VERP; empty: From's address
+	BaseURL       string // where `dispatch serve` is reachable, for unsubscribe links
+	Tokens        *subscribers.Tokens
+	BouncePolicy  subscribers.BouncePolicy
+	DKIM          *DKIM
+
+	Logger *slog.Logger
+	// Now and Sleep are the clock; tests replace them.
+	Now   func() time.Time
+	Sleep func(time.Duration)
+}
+
+func (c *Config) withDefaults() Config {
+	cfg := *c
+	if cfg.RetryBackoff <= 0 {
+		cfg.RetryBackoff = 30 * time.Second
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 5
+	}
+	if cfg.PauseAfter <= 0 {
+		cfg.PauseAfter = 10
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 30 * time.Second
+	}
+	if cfg.RelayCooldown <= 0 {
+		cfg.RelayCooldown = 30 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Sleep == nil {
+		cfg.Sleep = time.Sleep
+	}
+	relays := make([]Relay, len(cfg.Relays))
+	for i, r := range cfg.Relays {
+		if r.Concurrency <= 0 {
+			r.Concurrency = 1
+		}
+		if r.Timeout <= 0 {
+			r.Timeout = 30 * time.Second
+		}
+		if r.TLS == "" {
+			r.TLS = "starttls"
+		}
+		relays[i] = r
+	}
+	cfg.Relays = relays
+	return cfg
+}
+
+func (c *Config) validate() error {
+	var errs []error
+	if len(c.Relays) == 0 {
+		errs = append(errs, errors.New("no SMTP relay configured (set smtp.host)"))
+	}
+	for _, r := range c.Relays {
+		if r.Host == "" {
+			errs = append(errs, fmt.Errorf("relay %s: host is empty", r.name()))
+		}
+		switch r.TLS {
+		case "none", "starttls", "tls":
+		default:
+			errs = append(errs, fmt.Errorf("relay %s: tls %q is not none, starttls or tls", r.name(), r.TLS))
+		}
+	}
+	if c.From == "" {
+		errs = append(errs, errors.New("no From address (set sender.from or from: in the issue)"))
+	} else if _, err := mail.ParseAddress(c.From); err != nil {
+		errs = append(errs, fmt.Errorf("from %q: %w", c.From, err))
+	}
+	if c.Tokens == nil {
+		errs = append(errs, errors.New("no signing key for unsubscribe links (set web.secret)"))
+	}
+	if c.BaseURL == "" {
+		errs = append(errs, errors.New("no base URL for unsubscribe links (set web.base_url)"))
+	}
+	return errors.Join(errs...)
+}

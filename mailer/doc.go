@@ -1,0 +1,15 @@
+// Package mailer delivers a compiled issue to a campaign's recipients over
+// SMTP with go-mail: persistent connections per worker, one shared smooth
+// rate limit (plus hourly and daily caps), retries with exponential backoff
+// and jitter for temporary failures, hard bounces recorded at once, several
+// relays with failover, and a ledger that records every state change.
+//
+// The ledger rule: a delivery is marked "sending" (durably, in a group
+// commit) right before its message goes on the wire, and marked "sent" only
+// after the server accepted it. Each worker has at most one delivery in
+// "sending" at a time, so a crash can duplicate at most one message per
+// connection; the next run re-sends those and reports them.
+//
+// mailer imports subscribers (types and the Store it declares below) and
+// templates; it knows nothing of configuration files or HTTP.
+package mailer

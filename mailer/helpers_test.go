@@ -1,0 +1,144 @@
+package mailer_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/dispatchhq/dispatch/mailer"
+	"github.com/dispatchhq/dispatch/mailer/smtptest"
+	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/templates"
+)
+
+const testSecret = "test-secret-0123456789abcdef"
+
+const testIssue = `---
+subject: 'Weekly briefing for {{ .FirstName | default "you" }}'
+id: weekly-1
+---
+# Weekly briefing
+
+*By the desk*
+
+Hello {{ .Name }} from {{ .Attr "company" }}.
+
+## A story
+
+Summary paragraph.
+
+Source: [Outlet](https://outlet.example.com/story)
+`
+
+// env is a real store with a list of n subscribers, a campaign for it, and
+// a real SMTP server on 127.0.0.1.
+type env struct {
+	store    *subscribers.Store
+	srv      *smtptest.Server
+	list     *subscribers.List
+	campaign *subscribers.Campaign
+	issue    *templates.Compiled
+	tokens   *subscribers.Tokens
+}
+
+func newEnv(t testing.TB, n int, opts ...smtptest.Option) *env {
+	t.Helper()
+	ctx := context.Background()
+	store, err := subscribers.Open(ctx, filepath.Join(t.TempDir(), "d.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	for i := range n {
+		_, err := store.AddSubscriber(ctx, subscribers.AddInput{Email: fmt.Sprintf("user%d@example.com", i),
+			Name: fmt.Sprintf("User %d", i), Lists: []string{"clients"}, Attributes: map[string]any{"company": "Acme"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := store.FindListByName(ctx, "clients")
+	if err != nil {
+		t.Fatal(err)
+	}
+	is, err := templates.ParseIssue("weekly.md", []byte(testIssue))
+	if err != nil {
+		t.Fatal(err)
+	}
+	compiled, err := templates.Compile(is, templates.Config{PostalAddress: "1 Test Street, Testville", ListName: "clients"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := json.Marshal(compiled.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := store.CreateCampaign(ctx, subscribers.NewCampaign{Slug: compiled.ID, ListID: list.ID,
+		Subject: compiled.Subject, IssuePath: "weekly.md", Snapshot: snap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens, err := subscribers.NewTokens(testSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{store: store, srv: smtptest.NewServer(t, opts...), list: list, campaign: c, issue: compiled, tokens: tokens}
+}
+
+func (e *env) relay(concurrency int) mailer.Relay {
+	return mailer.Relay{Host: e.srv.Host(), Port: e.srv.Port(), TLS: "none", Concurrency: concurrency, Timeout: 5 * time.Second}
+}
+
+func (e *env) config(relays ...mailer.Relay) mailer.Config {
+	if len(relays) == 0 {
+		relays = []mailer.Relay{e.relay(4)}
+	}
+	return mailer.Config{Relays: relays, From: "Briefing <briefing@example.com>", ReplyTo: "desk@example.com",
+		BounceAddress: "bounces@example.com", BaseURL: "https://news.example.com", Tokens: e.tokens,
+		RetryBackoff: 5 * time.Millisecond, MaxAttempts: 4}
+}
+
+func (e *env) run(t testing.TB, ctx context.Context, cfg mailer.Config) (*mailer.RunResult, error) {
+	t.Helper()
+	s, err := mailer.New(cfg, e.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.StartCampaignRun(ctx, e.campaign.ID); err != nil {
+		t.Fatal(err)
+	}
+	return s.Run(ctx, mailer.Campaign{ID: e.campaign.ID, ListID: e.list.ID, ListName: e.list.Name, Issue: e.issue}, nil)
+}
+
+func (e *env) stats(t testing.TB) subscribers.CampaignStats {
+	t.Helper()
+	st, err := e.store.FindCampaignStats(context.Background(), e.campaign.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func (e *env) delivery(t testing.TB, email string) subscribers.Delivery {
+	t.Helper()
+	ds, err := e.store.NextQueued(context.Background(), e.campaign.ID, 0, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = ds
+	sub, err := e.store.FindSubscriberByEmail(context.Background(), email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := e.store.DB().QueryRow(`SELECT id FROM deliveries WHERE campaign_id = ? AND subscriber_id = ?`, e.campaign.ID, sub.ID).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.store.FindDelivery(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *d
+}

@@ -1,0 +1,562 @@
+package mailer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/templates"
+)
+
+// Store is what the mailer needs from the database; *subscribers.Store
+// implements it.
+type Store interface {
+	NextQueued(ctx context.Context, campaignID, after int64, limit int) ([]subscribers.Delivery, error)
+	DueDeferred(ctx context.Context, campaignID int64, now time.Time, limit int) ([]subscribers.Delivery, error)
+	NextRetry(ctx context.Context, campaignID int64) (time.Time, int, error)
+	ApplyLedger(ctx context.Context, ops []subscribers.LedgerOp) ([]error, error)
+	RecordBounce(ctx context.Context, b subscribers.Bounce, p subscribers.BouncePolicy) (subscribers.BounceResult, error)
+	SentSince(ctx context.Context, t time.Time) (int, error)
+}
+
+// Sender sends campaigns. Create one per run with New; Run blocks.
+type Sender struct {
+	cfg    Config
+	store  Store
+	relays []*relayState
+	pace   *pacer
+	caps   *caps
+	dkim   *gomail.DKIMSigner
+}
+
+// New checks the configuration and prepares relays and limits.
+func New(cfg Config, store Store) (*Sender, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	sleep := func(ctx context.Context, d time.Duration) error { return sleepCtx(ctx, d) }
+	s := &Sender{cfg: cfg, store: store, pace: newPacer(cfg.Rate, cfg.Now, sleep),
+		caps: newCaps(cfg.HourlyLimit, cfg.DailyLimit)}
+	for _, r := range cfg.Relays {
+		s.relays = append(s.relays, &relayState{cfg: r, name: r.name(), pace: newPacer(r.Rate, cfg.Now, sleep), clock: cfg.Now})
+	}
+	if cfg.DKIM != nil {
+		signer, err := cfg.DKIM.signer()
+		if err != nil {
+			return nil, err
+		}
+		s.dkim = signer
+	}
+	return s, nil
+}
+
+// Campaign is what Run sends: a compiled issue to a list's deliveries.
+type Campaign struct {
+	ID       int64
+	ListID   int64
+	ListName string
+	Issue    *templates.Compiled
+}
+
+// Progress is a snapshot of a running send.
+type Progress struct {
+	Sent, Deferred, Failed, Bounced, Skipped int // this run
+	InFlight                                 int
+	Elapsed                                  time.Duration
+	Rate                                     float64 // messages per second this run
+	Waiting                                  string  // what the run waits for, if anything
+}
+
+// RunResult says how a run ended. Counts are for this run only.
+type RunResult struct {
+	Sent, Retried, Failed, Bounced, Skipped int
+	// Ambiguous counts connections that broke after the message was
+	// transmitted: the server may have accepted it, and it is retried.
+	Ambiguous   int
+	Interrupted bool   // the context was cancelled (Ctrl-C)
+	Paused      bool   // too many refusals about the sender or content
+	PauseReason string //
+	Elapsed     time.Duration
+}
+
+// errPaused is the cancellation cause of a paused run.
+type errPaused struct{ reason string }
+
+func (e errPaused) Error() string { return "paused: " + e.reason }
+
+// runState is shared by the goroutines of one run.
+type runState struct {
+	c        Campaign
+	headers  headerSet
+	ledger   *ledger
+	started  time.Time
+	cancel   context.CancelCauseFunc
+	feedDone chan struct{} // closed when the feeder has nothing more to hand out
+	pending  atomic.Int64  // handed to workers, not yet finished
+	inHand   sync.Map      // delivery id → struct{}: handed out, not finished
+	inFlight atomic.Int64
+	finished chan struct{} // a job finished (non-blocking notify)
+
+	sent, retried, failed, bounced, skipped, ambiguous atomic.Int64
+	refusals                                          atomic.Int64 // consecutive sender/content refusals
+
+	mu      sync.Mutex
+	waiting string
+}
+
+func (st *runState) setWaiting(s string) {
+	st.mu.Lock()
+	st.waiting = s
+	st.mu.Unlock()
+}
+
+func (st *runState) jobDone(id int64) {
+	st.inHand.Delete(id)
+	st.pending.Add(-1)
+	select {
+	case st.finished <- struct{}{}:
+	default:
+	}
+}
+
+// Run sends the campaign's queued and due deferred deliveries until every
+// one is sent or failed for good, the context is cancelled, or the
+// campaign pauses. It blocks; progress, if set, is called every 250ms and
+// once at the end, from a goroutine Run owns.
+func (s *Sender) Run(ctx context.Context, c Campaign, progress func(Progress)) (*RunResult, error) {
+	h, err := newHeaderSet(s.cfg, c.Issue.From)
+	if err != nil {
+		return nil, err
+	}
+	if s.caps != nil {
+		now := s.cfg.Now()
+		hour, err := s.store.SentSince(ctx, now.Add(-time.Hour))
+		if err != nil {
+			return nil, err
+		}
+		day, err := s.store.SentSince(ctx, now.Add(-24*time.Hour))
+		if err != nil {
+			return nil, err
+		}
+		s.caps.seed(now, hour, day)
+	}
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	st := &runState{c: c, headers: h, ledger: newLedger(s.store), started: time.Now(), cancel: cancel,
+		finished: make(chan struct{}, 1), feedDone: make(chan struct{})}
+
+	workers := 0
+	for _, r := range s.relays {
+		workers += r.cfg.Concurrency
+	}
+	jobs := make(chan subscribers.Delivery, workers)
+	feedErr := make(chan error, 1)
+	go func() {
+		// The feeder is the only sender on jobs, so it closes it.
+		defer close(jobs)
+		defer close(st.feedDone)
+		feedErr <- s.feed(runCtx, st, jobs)
+	}()
+
+	var wg sync.WaitGroup
+	for _, r := range s.relays {
+		for range r.cfg.Concurrency {
+			wg.Go(func() { s.worker(runCtx, st, r, jobs) })
+		}
+	}
+	stopProgress := make(chan struct{})
+	progressDone := make(chan struct{})
+	go func() {
+		defer close(progressDone)
+		if progress == nil {
+			return
+		}
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				progress(s.snapshot(st))
+			case <-stopProgress:
+				return
+			}
+		}
+	}()
+
+	wg.Wait()
+	ferr := <-feedErr
+	lerr := st.ledger.close()
+	close(stopProgress)
+	<-progressDone
+	if progress != nil {
+		st.setWaiting("")
+		progress(s.snapshot(st))
+	}
+
+	res := &RunResult{Sent: int(st.sent.Load()), Retried: int(st.retried.Load()), Failed: int(st.failed.Load()),
+		Bounced: int(st.bounced.Load()), Skipped: int(st.skipped.Load()), Ambiguous: int(st.ambiguous.Load()),
+		Elapsed: time.Since(st.started)}
+	if lerr != nil {
+		return res, fmt.Errorf("ledger: %w", lerr)
+	}
+	cause := context.Cause(runCtx)
+	var p errPaused
+	switch {
+	case errors.As(cause, &p):
+		res.Paused, res.PauseReason = true, p.reason
+		return res, nil
+	case ctx.Err() != nil:
+		res.Interrupted = true
+		return res, ctx.Err()
+	case cause != nil && !errors.Is(cause, context.Canceled):
+		return res, cause
+	}
+	if ferr != nil && !errors.Is(ferr, context.Canceled) {
+		return res, ferr
+	}
+	return res, nil
+}
+
+func (s *Sender) snapshot(st *runState) Progress {
+	el := time.Since(st.started)
+	st.mu.Lock()
+	waiting := st.waiting
+	st.mu.Unlock()
+	sent := int(st.sent.Load())
+	return Progress{Sent: sent, Deferred: int(st.retried.Load()), Failed: int(st.failed.Load()),
+		Bounced: int(st.bounced.Load()), Skipped: int(st.skipped.Load()), InFlight: int(st.inFlight.Load()),
+		Elapsed: el, Rate: float64(sent) / max(el.Seconds(), 0.001), Waiting: waiting}
+}
+
+// feed hands deliveries to workers: queued ones in id order, deferred ones
+// when their retry time comes, until none is owed. It returns nil when the
+// campaign has nothing left, or the context's error.
+func (s *Sender) feed(ctx context.Context, st *runState, jobs chan<- subscribers.Delivery) error {
+	const page = 500
+	var after int64
+	queuedDone := false
+	var lastDue time.Time
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		now := s.cfg.Now()
+		var batch []subscribers.Delivery
+		var err error
+		if queuedDone || now.Sub(lastDue) >= time.Second {
+			lastDue = now
+			if batch, err = s.store.DueDeferred(ctx, st.c.ID, now, page); err != nil {
+				return err
+			}
+		}
+		if len(batch) == 0 && !queuedDone {
+			if batch, err = s.store.NextQueued(ctx, st.c.ID, after, page); err != nil {
+				return err
+			}
+			if len(batch) < page {
+				queuedDone = true
+			}
+			if len(batch) > 0 {
+				after = batch[len(batch)-1].ID
+			}
+		}
+		handed := 0
+		for _, d := range batch {
+			// A deferred delivery read again while a worker still holds it
+			// must not be handed out twice.
+			if _, held := st.inHand.LoadOrStore(d.ID, struct{}{}); held {
+				continue
+			}
+			st.setWaiting("")
+			st.pending.Add(1)
+			handed++
+			select {
+			case jobs <- d:
+			case <-ctx.Done():
+				st.jobDone(d.ID)
+				return ctx.Err()
+			}
+		}
+		if handed > 0 {
+			continue
+		}
+		if st.pending.Load() > 0 {
+			// Workers still hold messages; their results may defer more.
+			select {
+			case <-st.finished:
+			case <-time.After(200 * time.Millisecond):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			continue
+		}
+		next, n, err := s.store.NextRetry(ctx, st.c.ID)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+		wait := next.Sub(s.cfg.Now())
+		st.setWaiting(fmt.Sprintf("waiting %s for %d deferred %s (next retry at %s)",
+			wait.Round(time.Second), n, pluralS(n, "delivery", "deliveries"), next.Local().Format("15:04:05")))
+		if err := sleepCtx(ctx, min(max(wait, 50*time.Millisecond), time.Second)); err != nil {
+			return err
+		}
+	}
+}
+
+func pluralS(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// worker owns one SMTP connection to its relay and sends jobs until they
+// run out or the run is cancelled.
+func (s *Sender) worker(ctx context.Context, st *runState, rs *relayState, jobs <-chan subscribers.Delivery) {
+	cn := &conn{relay: rs, idle: s.cfg.IdleTimeout}
+	defer cn.close()
+	out := &templates.Rendered{}
+	for {
+		if now := s.cfg.Now(); !rs.healthy(now) && len(s.relays) > 1 {
+			// Leave the work to the other relays until this one cools down.
+			t := time.NewTimer(min(rs.reopensAt().Sub(now), time.Second))
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-st.feedDone:
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			continue
+		}
+		var d subscribers.Delivery
+		var ok bool
+		select {
+		case <-ctx.Done():
+			return
+		case d, ok = <-jobs:
+			if !ok {
+				return
+			}
+		}
+		s.deliver(ctx, st, rs, cn, out, d)
+		st.jobDone(d.ID)
+	}
+}
+
+// deliver sends one delivery and records what happened.
+func (s *Sender) deliver(ctx context.Context, st *runState, rs *relayState, cn *conn, out *templates.Rendered, d subscribers.Delivery) {
+	log := s.cfg.Logger.With("delivery", d.ID, "campaign", st.c.ID)
+	unsub := unsubscribeURL(s.cfg.BaseURL, s.cfg.Tokens.Unsubscribe(subscribers.UnsubscribeRef{
+		SubscriberID: d.SubscriberID, ListID: st.c.ListID, CampaignID: st.c.ID}))
+	var m *gomail.Msg
+	if d.Email != "" {
+		err := st.c.Issue.RenderTo(out, templates.Recipient{Email: d.Email, Name: d.Name, Attributes: d.Attributes,
+			UnsubscribeURL: unsub})
+		if err == nil {
+			env := envelope{deliveryID: d.ID, campaignID: st.c.ID, listID: st.c.ListID, listName: st.c.ListName,
+				subscriberID: d.SubscriberID, email: d.Email, name: d.Name}
+			m, _, err = s.build(st.headers, env, out, unsub)
+		}
+		if err != nil {
+			// Checks ran at compile time; this is a bad address or data.
+			log.Warn("cannot build message", "err", err)
+			if s.fail(st, d, rs, 0, "build message: "+err.Error()) {
+				st.failed.Add(1)
+			}
+			return
+		}
+	}
+
+	// Pace before marking the delivery in flight, so that time spent
+	// waiting for the rate limit is not time at risk. A removed subscriber
+	// (no address) needs no turn: begin will skip it.
+	if m != nil {
+		if err := s.waitTurn(ctx, st, rs); err != nil {
+			return // cancelled; the delivery is still queued
+		}
+	}
+	now := s.cfg.Now()
+	err := st.ledger.begin(subscribers.LedgerOp{Kind: subscribers.OpBegin, DeliveryID: d.ID, ListID: st.c.ListID,
+		Attempts: d.Attempts, At: now})
+	if errors.Is(err, subscribers.ErrNotSendable) {
+		st.skipped.Add(1)
+		return
+	}
+	if errors.Is(err, subscribers.ErrStale) {
+		return // another worker has it, or it is done
+	}
+	if err != nil {
+		st.cancel(fmt.Errorf("ledger: %w", err))
+		return
+	}
+	st.inFlight.Add(1)
+	defer st.inFlight.Add(-1)
+	if m == nil {
+		s.recordSync(st, subscribers.LedgerOp{Kind: subscribers.OpFailed, DeliveryID: d.ID, At: now, Error: "subscriber has no address", Relay: rs.name})
+		st.failed.Add(1)
+		return
+	}
+
+	var o outcome
+	if err := cn.ensure(ctx, now); err != nil {
+		o = outcome{verdict: vConnection, text: err.Error(), reset: true}
+	} else {
+		o = classify(m, cn.send(m, now))
+		if o.reset {
+			cn.close()
+		}
+	}
+	s.settle(st, rs, d, o, log)
+}
+
+// waitTurn waits for the shared rate, the relay's rate and the quotas.
+func (s *Sender) waitTurn(ctx context.Context, st *runState, rs *relayState) error {
+	for {
+		d, which := s.caps.reserve(s.cfg.Now())
+		if d == 0 {
+			break
+		}
+		st.setWaiting(fmt.Sprintf("%s reached; sending resumes at %s", which, s.cfg.Now().Add(d).Local().Format("15:04:05")))
+		if err := sleepCtx(ctx, min(d, time.Second)); err != nil {
+			return err
+		}
+	}
+	if err := s.pace.wait(ctx); err != nil {
+		return err
+	}
+	return rs.pace.wait(ctx)
+}
+
+// settle records the outcome of one attempt.
+func (s *Sender) settle(st *runState, rs *relayState, d subscribers.Delivery, o outcome, log interface {
+	Info(string, ...any)
+	Warn(string, ...any)
+}) {
+	now := s.cfg.Now()
+	attempts := d.Attempts + 1
+	op := subscribers.LedgerOp{DeliveryID: d.ID, At: now, SMTPCode: o.code, Error: o.text, Relay: rs.name}
+	switch o.verdict {
+	case vSent:
+		rs.connOK()
+		st.refusals.Store(0)
+		op.Kind = subscribers.OpSent
+		st.ledger.record(op)
+		st.sent.Add(1)
+		return
+	case vConnection:
+		if o.possible {
+			st.ambiguous.Add(1)
+			log.Warn("connection lost after the message was sent; it may arrive twice", "relay", rs.name, "err", o.text)
+		}
+		if rs.connFailed(now, s.cfg.RelayCooldown, errors.New(o.text)) {
+			log.Warn("relay failing; moving its work to the other relays", "relay", rs.name, "err", o.text)
+		}
+		if !rs.healthy(now) && s.otherHealthy(rs, now) {
+			op.Kind = subscribers.OpRequeue
+			s.recordSync(st, op)
+			st.retried.Add(1)
+			return
+		}
+		fallthrough
+	case vTemporary:
+		if attempts >= s.cfg.MaxAttempts {
+			log.Warn("giving up after repeated temporary failures", "attempts", attempts, "err", o.text)
+			op.Kind = subscribers.OpFailed
+			op.Error = fmt.Sprintf("gave up after %d attempts: %s", attempts, o.text)
+			s.recordSync(st, op)
+			st.failed.Add(1)
+			return
+		}
+		op.Kind = subscribers.OpDeferred
+		op.NextAttempt = now.Add(s.backoff(attempts))
+		s.recordSync(st, op)
+		st.retried.Add(1)
+		return
+	case vHardBounce, vSoftBounce:
+		st.refusals.Store(0)
+		op.Kind = subscribers.OpFailed
+		s.recordSync(st, op)
+		kind := subscribers.BounceHard
+		if o.verdict == vSoftBounce {
+			kind = subscribers.BounceSoft
+		}
+		if _, err := s.store.RecordBounce(context.Background(), subscribers.Bounce{SubscriberID: d.SubscriberID,
+			CampaignID: st.c.ID, DeliveryID: d.ID, Kind: kind, Status: o.status, Reason: o.text, Source: "smtp",
+			Key: fmt.Sprintf("smtp:%d:%d", d.ID, attempts)}, s.cfg.BouncePolicy); err != nil {
+			st.cancel(fmt.Errorf("record bounce: %w", err))
+		}
+		st.failed.Add(1)
+		st.bounced.Add(1)
+		return
+	case vRefused:
+		op.Kind = subscribers.OpFailed
+		s.recordSync(st, op)
+		st.failed.Add(1)
+		n := st.refusals.Add(1)
+		log.Warn("message refused for a reason about the sender or content", "code", o.code, "err", o.text)
+		if n >= int64(s.cfg.PauseAfter) {
+			st.cancel(errPaused{reason: fmt.Sprintf("%d messages in a row were refused for reasons about the sender or the content, not the recipients; last reply: %s. Fix the cause (authentication, reputation, content, size), then run the same command to resume", n, o.text)})
+		}
+	}
+}
+
+// fail records a delivery that cannot be attempted at all.
+func (s *Sender) fail(st *runState, d subscribers.Delivery, rs *relayState, code int, msg string) bool {
+	err := st.ledger.begin(subscribers.LedgerOp{Kind: subscribers.OpBegin, DeliveryID: d.ID, ListID: st.c.ListID,
+		Attempts: d.Attempts, At: s.cfg.Now()})
+	if err != nil {
+		if errors.Is(err, subscribers.ErrNotSendable) {
+			st.skipped.Add(1)
+		}
+		return false
+	}
+	s.recordSync(st, subscribers.LedgerOp{Kind: subscribers.OpFailed, DeliveryID: d.ID, At: s.cfg.Now(), SMTPCode: code, Error: msg, Relay: rs.name})
+	return true
+}
+
+// recordSync commits a result before the job counts as finished, so that
+// the feeder sees deferred and requeued deliveries when it looks.
+func (s *Sender) recordSync(st *runState, op subscribers.LedgerOp) {
+	reply := make(chan error, 1)
+	st.ledger.reqs <- ledgerReq{op: op, reply: reply}
+	if err := <-reply; err != nil {
+		st.cancel(fmt.Errorf("ledger: %w", err))
+	}
+}
+
+func (s *Sender) otherHealthy(rs *relayState, now time.Time) bool {
+	for _, r := range s.relays {
+		if r != rs && r.healthy(now) {
+			return true
+		}
+	}
+	return false
+}
+
+// backoff is RetryBackoff doubled per attempt, with ±20% jitter so that
+// retries of one failure burst do not arrive together.
+func (s *Sender) backoff(attempts int) time.Duration {
+	d := s.cfg.RetryBackoff << min(attempts-1, 16)
+	jitter := 0.8 + 0.4*rand.Float64()
+	return time.Duration(float64(d) * jitter)
+}
+
+// unsubscribeURL joins the base URL and a token.
+func unsubscribeURL(base, token string) string {
+	return strings.TrimRight(base, "/") + "/u/" + token
+}
