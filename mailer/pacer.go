@@ -104,7 +104,7 @@ func (c *caps) seed(now time.Time, lastHour, lastDay int) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	hourAgo := now.Add(-59 * time.Minute).Unix() / 60
+	hourAgo := now.Add(-59*time.Minute).Unix() / 60
 	dayAgo := now.Add(-(24*time.Hour - time.Minute)).Unix() / 60
 	put := func(m int64, n int) {
 		idx := m % int64(len(c.buckets))

@@ -107,7 +107,7 @@ type runState struct {
 	finished chan struct{} // a job finished (non-blocking notify)
 
 	sent, retried, failed, bounced, skipped, ambiguous atomic.Int64
-	refusals                                          atomic.Int64 // consecutive sender/content refusals
+	refusals                                           atomic.Int64 // consecutive sender/content refusals
 
 	mu      sync.Mutex
 	waiting string
