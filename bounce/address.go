@@ -101,7 +101,7 @@ func firstAddress(s string) string {
 
 // normAddr lowercases an address for comparison.
 func normAddr(a string) string {
-	return strings.ToLower(strings.Trim(a, "<>\"' "))
+	return lowerASCII(strings.Trim(a, "<>\"' "))
 }
 
 // headerAddress returns the address in a header value such as
@@ -131,7 +131,7 @@ func localPart(a string) string {
 // isDaemonAddress reports whether an address belongs to mail software rather
 // than a person: the senders of bounces and the contacts they name.
 func isDaemonAddress(a string) bool {
-	l := strings.ToLower(localPart(a))
+	l := lowerASCII(localPart(a))
 	switch l {
 	case "mailer-daemon", "postmaster", "mail.delivery.system", "mail-daemon",
 		"mailerdaemon", "mdaemon", "post_master", "mailer_daemon",

@@ -28,7 +28,7 @@ func complaint(m *message, res *Result) bool {
 	}
 	if len(rcpts) == 0 && m.hasOriginal {
 		// The complaining user is the one the reported message was sent to.
-		for _, a := range findAddresses(decodeWords(m.original.Get("To"))) {
+		for _, a := range findAddresses(decodeWords(m.original.get("To"))) {
 			rcpts = append(rcpts, a.addr)
 		}
 	}
@@ -49,7 +49,7 @@ func parseFeedbackReport(b []byte) (feedbackType string, rcpts []string) {
 	forEachField(b, func(key, val string) {
 		switch key {
 		case "feedback-type":
-			feedbackType = strings.ToLower(strings.TrimSpace(cutComment(val)))
+			feedbackType = lowerASCII(strings.TrimSpace(cutComment(val)))
 		case "original-rcpt-to":
 			if a := firstAddress(val); a != "" {
 				rcpts = append(rcpts, a)
@@ -67,8 +67,8 @@ func parseFeedbackReport(b []byte) (feedbackType string, rcpts []string) {
 }
 
 func isProviderFBL(m *message) bool {
-	s := strings.ToLower(m.subject)
-	from := strings.ToLower(m.from)
+	s := lowerASCII(m.subject)
+	from := lowerASCII(m.from)
 	switch {
 	case strings.HasPrefix(s, "complaint about message from"):
 		return true
@@ -96,7 +96,7 @@ func dedupe(as []string) []string {
 	seen := make(map[string]bool, len(as))
 	out := as[:0:0]
 	for _, a := range as {
-		k := strings.ToLower(a)
+		k := lowerASCII(a)
 		if seen[k] {
 			continue
 		}

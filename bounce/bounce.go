@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-
-	"github.com/emersion/go-message/textproto"
 )
 
 // Type is what kind of message arrived in the bounce mailbox.
@@ -52,7 +50,7 @@ type Result struct {
 	// From is the address the notification came from.
 	From string `json:"from,omitempty"`
 
-	original textproto.Header
+	original *originalHeader
 }
 
 // OriginalHeader returns the first value of the named header field of the
@@ -60,13 +58,13 @@ type Result struct {
 // header), decoded from RFC 2047 when needed, or "" when the notification did
 // not carry the original headers.
 func (r *Result) OriginalHeader(name string) string {
-	return decodeWords(r.original.Get(name))
+	return decodeWords(r.original.header().Get(name))
 }
 
 // OriginalHeaderValues returns all values of the named header field of the
 // returned or reported message, in order.
 func (r *Result) OriginalHeaderValues(name string) []string {
-	vs := r.original.Values(name)
+	vs := r.original.header().Values(name)
 	out := make([]string, len(vs))
 	for i, v := range vs {
 		out[i] = decodeWords(v)
@@ -77,7 +75,7 @@ func (r *Result) OriginalHeaderValues(name string) []string {
 // HasOriginalHeaders reports whether the notification carried any header of
 // the original message.
 func (r *Result) HasOriginalHeaders() bool {
-	return r.original.Len() > 0
+	return !r.original.empty()
 }
 
 // ErrNotMessage is returned by Parse when the input has no RFC 5322 header.

@@ -16,7 +16,7 @@ func classify(m *message) *Result {
 		m.setOriginal([]byte(strings.TrimLeft(quoted, "\r\n \t")))
 	}
 	res.original = m.original
-	res.OriginalMessageID = messageID(m.original.Get("Message-Id"))
+	res.OriginalMessageID = messageID(m.original.get("Message-Id"))
 
 	if complaint(m, res) {
 		return res
@@ -31,8 +31,8 @@ func classify(m *message) *Result {
 
 	var facts []fact
 	switch {
-	case len(m.dsn) > 0 || looksLikeDSNText(notice):
-		facts = dsnFacts(m, notice, noticeLower, lines, skip)
+	case len(m.dsn) > 0 || looksLikeDSNText(text):
+		facts = dsnFacts(m, text, noticeLower, lines, skip)
 		if len(facts) == 0 && m.isBounceLike(noticeLower) {
 			facts = proseFacts(m, lines, noticeLower, skip)
 		}
@@ -93,13 +93,15 @@ func summarise(facts []fact) (Type, []Recipient) {
 
 // dsnFacts reads RFC 3464 reports, taking what the report leaves out (a
 // missing Diagnostic-Code, the SMTP command) from the prose part.
-func dsnFacts(m *message, notice, noticeLower string, lines []string, skip func(string) bool) []fact {
+func dsnFacts(m *message, text, noticeLower string, lines []string, skip func(string) bool) []fact {
 	var rcpts []dsnRecipient
 	for _, b := range m.dsn {
 		rcpts = append(rcpts, parseDSN(b)...)
 	}
-	if len(rcpts) == 0 && looksLikeDSNText(notice) {
-		rcpts = parseDSN([]byte(notice))
+	if len(rcpts) == 0 {
+		// Report fields in a text part: a mislabelled report, or a bounce
+		// forwarded as plain text.
+		rcpts = parseDSN([]byte(text))
 	}
 	if len(rcpts) == 0 {
 		return nil
@@ -176,7 +178,7 @@ func proseFacts(m *message, lines []string, noticeLower string, skip func(string
 		// No address in the prose: the returned message says whom it was for.
 		f := fact{context: strings.Join(lines, "\n")}
 		f.diag = diagnosticIn(lines, 0, len(lines), mention{line: -1})
-		if to := headerAddresses(m.original.Values("To")); len(to) == 1 {
+		if to := headerAddresses(m.original.values("To")); len(to) == 1 {
 			f.addr = to[0]
 		} else if len(to) == 0 && !m.hasOriginal && f.diag == "" {
 			return nil
@@ -195,7 +197,7 @@ func proseFacts(m *message, lines []string, noticeLower string, skip func(string
 	groups := strings.Contains(noticeLower, "groups.google.com")
 	for i := range facts {
 		facts[i].action = action
-		if groups && strings.HasSuffix(strings.ToLower(facts[i].addr), "@googlegroups.com") {
+		if groups && strings.HasSuffix(lowerASCII(facts[i].addr), "@googlegroups.com") {
 			// Google Groups refuses posts from non-members in the
 			// sender's language; the cause is always the sender.
 			facts[i].reason = ReasonRejected
@@ -281,9 +283,9 @@ func (m *message) skipper(deliveredTo []string) func(string) bool {
 	add(headerAddresses(m.header.Values("Reply-To")))
 	if m.hasOriginal {
 		for _, k := range []string{"From", "Sender", "Return-Path", "Reply-To", "Errors-To"} {
-			add(headerAddresses(m.original.Values(k)))
+			add(headerAddresses(m.original.values(k)))
 		}
-		not[normAddr(messageID(m.original.Get("Message-Id")))] = true
+		not[normAddr(messageID(m.original.get("Message-Id")))] = true
 	}
 	return func(key string) bool {
 		return not[key] || isDaemonAddress(key)

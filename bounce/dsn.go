@@ -66,10 +66,10 @@ func parseDSN(b []byte) []dsnRecipient {
 		case "remote-mta":
 			cur.remoteMTA = afterType(val)
 		case "x-powermta-bouncecategory":
-			cur.category = strings.ToLower(strings.TrimSpace(val))
+			cur.category = lowerASCII(strings.TrimSpace(val))
 		case "diagnostic-code":
 			typ, text := splitTyped(val)
-			cur.diagType, cur.diag = strings.ToLower(typ), text
+			cur.diagType, cur.diag = lowerASCII(typ), text
 		}
 	})
 	push()
@@ -109,7 +109,7 @@ func forEachField(b []byte, fn func(key, val string)) {
 		if !ok {
 			continue
 		}
-		key = strings.ToLower(k)
+		key = lowerASCII(k)
 		val.Write(v)
 	}
 	flush()
@@ -181,30 +181,36 @@ func cutComment(v string) string {
 // looksLikeDSNText reports whether a text part carries RFC 3464 recipient
 // fields although it is not labelled message/delivery-status.
 func looksLikeDSNText(s string) bool {
-	l := strings.ToLower(s)
-	return (hasLinePrefix(l, "final-recipient:") || hasLinePrefix(l, "original-recipient:")) &&
-		(hasLinePrefix(l, "action:") || hasLinePrefix(l, "status:"))
+	return hasFieldLine(s, "ecipient:", "final-recipient:", "original-recipient:") &&
+		(hasFieldLine(s, "ction:", "action:") || hasFieldLine(s, "tatus:", "status:"))
 }
 
-// hasLinePrefix reports whether any line of s starts with prefix.
-func hasLinePrefix(s, prefix string) bool {
-	for i := 0; ; {
-		j := strings.Index(s[i:], prefix)
-		if j < 0 {
+// hasFieldLine reports whether a line of s starts with one of the field
+// names (case-insensitive). tail is a case-stable suffix of all the names,
+// found first with a plain search so long texts are not lowercased.
+func hasFieldLine(s, tail string, names ...string) bool {
+	for from := 0; from < len(s); {
+		i := strings.Index(s[from:], tail)
+		if i < 0 {
 			return false
 		}
-		k := i + j
-		if k == 0 || s[k-1] == '\n' {
-			return true
+		i += from
+		from = i + 1
+		ls := strings.LastIndexByte(s[:i], '\n') + 1
+		line := s[ls : i+len(tail)]
+		for _, n := range names {
+			if equalFoldASCII(line, n) {
+				return true
+			}
 		}
-		i = k + 1
 	}
+	return false
 }
 
 // normAction lowercases an Action value and folds the non-standard
 // "deliverable" (Postfix address verification) into "delivered".
 func normAction(v string) string {
-	a := strings.ToLower(strings.TrimSpace(cutComment(v)))
+	a := lowerASCII(strings.TrimSpace(cutComment(v)))
 	switch a {
 	case "deliverable":
 		return "delivered"

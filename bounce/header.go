@@ -33,6 +33,16 @@ func decodeWords(s string) string {
 // the header). A leading mbox "From " line is skipped.
 func readHeader(data []byte) (textproto.Header, int) {
 	var h textproto.Header
+	off := scanHeader(data, func(key string, val []byte) {
+		h.Add(key, strings.TrimSpace(string(val)))
+	})
+	return h, off
+}
+
+// scanHeader walks a header block as readHeader describes, calling field
+// (when not nil) for each field with its unfolded value, and returns the
+// offset of the body.
+func scanHeader(data []byte, field func(key string, val []byte)) int {
 	pos := 0
 	if bytes.HasPrefix(data, []byte("From ")) {
 		pos = nextLine(data, 0)
@@ -40,8 +50,8 @@ func readHeader(data []byte) (textproto.Header, int) {
 	var key string
 	var val []byte
 	flush := func() {
-		if key != "" {
-			h.Add(key, strings.TrimSpace(string(val)))
+		if key != "" && field != nil {
+			field(key, val)
 		}
 		key, val = "", val[:0]
 	}
@@ -50,16 +60,18 @@ func readHeader(data []byte) (textproto.Header, int) {
 		line := trimEOL(data[pos:end])
 		if len(line) == 0 {
 			flush()
-			return h, end
+			return end
 		}
 		if line[0] == ' ' || line[0] == '\t' {
 			if key == "" {
 				// A continuation without a field: not a header.
 				flush()
-				return h, pos
+				return pos
 			}
-			val = append(val, ' ')
-			val = append(val, bytes.TrimSpace(line)...)
+			if field != nil {
+				val = append(val, ' ')
+				val = append(val, bytes.TrimSpace(line)...)
+			}
 			pos = end
 			continue
 		}
@@ -67,27 +79,31 @@ func readHeader(data []byte) (textproto.Header, int) {
 		if !ok {
 			if isParamLine(key, line) {
 				// A MIME parameter that lost its indentation.
-				val = append(val, ' ')
-				val = append(val, bytes.TrimSpace(line)...)
+				if field != nil {
+					val = append(val, ' ')
+					val = append(val, bytes.TrimSpace(line)...)
+				}
 				pos = end
 				continue
 			}
 			flush()
-			return h, pos
+			return pos
 		}
 		flush()
 		key = k
-		val = append(val, v...)
+		if field != nil {
+			val = append(val, v...)
+		}
 		pos = end
 	}
 	flush()
-	return h, len(data)
+	return len(data)
 }
 
 // isParamLine reports a line like `boundary="xyz"` that belongs to the
 // Content-Type (or Content-Disposition) field before it.
 func isParamLine(key string, line []byte) bool {
-	if key != "Content-Type" && key != "Content-Disposition" {
+	if !strings.EqualFold(key, "Content-Type") && !strings.EqualFold(key, "Content-Disposition") {
 		return false
 	}
 	eq := bytes.IndexByte(line, '=')
@@ -109,37 +125,8 @@ func splitField(line []byte) (string, []byte, bool) {
 			return "", nil, false
 		}
 	}
-	return canonicalKey(k), bytes.TrimSpace(line[i+1:]), true
-}
-
-// canonicalKey is textproto.CanonicalMIMEHeaderKey without the allocation
-// for keys that are already canonical.
-func canonicalKey(k []byte) string {
-	upper := true
-	ok := true
-	for _, c := range k {
-		if upper && c >= 'a' && c <= 'z' || !upper && c >= 'A' && c <= 'Z' {
-			ok = false
-			break
-		}
-		upper = c == '-'
-	}
-	if ok {
-		return string(k)
-	}
-	b := make([]byte, len(k))
-	upper = true
-	for i, c := range k {
-		switch {
-		case upper && c >= 'a' && c <= 'z':
-			c -= 'a' - 'A'
-		case !upper && c >= 'A' && c <= 'Z':
-			c += 'a' - 'A'
-		}
-		b[i] = c
-		upper = c == '-'
-	}
-	return string(b)
+	// Header.Add canonicalises the key itself.
+	return string(k), bytes.TrimSpace(line[i+1:]), true
 }
 
 // nextLine returns the offset just past the line starting at pos.

@@ -33,7 +33,7 @@ type message struct {
 	arf   []byte   // message/feedback-report body
 	texts []string // human-readable parts, in order: the notification prose
 
-	original    textproto.Header // headers of the returned message
+	original    *originalHeader // headers of the returned message
 	hasOriginal bool
 	origBody    string // start of the returned message's body, when attached
 
@@ -53,13 +53,13 @@ func readMessage(data []byte) (*message, error) {
 	mh := gomessage.Header{Header: h}
 	mt, params, _ := mh.ContentType()
 	m.mediaType = mt
-	m.reportType = strings.ToLower(params["report-type"])
+	m.reportType = lowerASCII(params["report-type"])
 
 	body := data[off:]
 	// New only fails on unknown charsets or encodings, and still returns a
 	// readable entity in that case: read it as is.
 	e, _ := gomessage.New(mh, bytes.NewReader(body))
-	m.walk(e, 0)
+	m.walk(e, 0, body)
 	if len(m.texts) == 0 && len(m.dsn) == 0 && m.arf == nil {
 		// A broken MIME structure (missing boundary, bad part header):
 		// fall back to the raw body as text, which still holds the prose.
@@ -68,8 +68,10 @@ func readMessage(data []byte) (*message, error) {
 	return m, nil
 }
 
-// walk visits one entity and its children.
-func (m *message) walk(e *gomessage.Entity, depth int) {
+// walk visits one entity and its children. raw, when not nil, is the
+// entity's undecoded body, which a multipart's body always is: reading it
+// again through the entity would only copy it.
+func (m *message) walk(e *gomessage.Entity, depth int, raw []byte) {
 	m.parts++
 	if depth > maxDepth || m.parts > maxParts {
 		return
@@ -80,7 +82,7 @@ func (m *message) walk(e *gomessage.Entity, depth int) {
 	}
 	switch {
 	case strings.HasPrefix(mt, "multipart/"):
-		m.walkMultipart(e, mt, params, depth)
+		m.walkMultipart(e, mt, params, depth, raw)
 	case mt == "message/delivery-status", mt == "message/global-delivery-status",
 		mt == "text/delivery-status", mt == "message/x-delivery-status":
 		m.dsn = append(m.dsn, decodeStray(readLimited(e.Body, maxTextBytes)))
@@ -93,7 +95,7 @@ func (m *message) walk(e *gomessage.Entity, depth int) {
 		m.addText(htmlToText(string(decodeStray(readLimited(e.Body, maxTextBytes)))))
 	case strings.HasPrefix(mt, "text/"):
 		m.addText(string(decodeStray(readLimited(e.Body, maxTextBytes))))
-	case mt == "application/octet-stream" && strings.HasSuffix(strings.ToLower(params["name"]), ".eml"):
+	case mt == "application/octet-stream" && strings.HasSuffix(lowerASCII(params["name"]), ".eml"):
 		m.setOriginal(readLimited(e.Body, maxOrigBytes))
 	}
 }
@@ -102,8 +104,11 @@ func (m *message) walk(e *gomessage.Entity, depth int) {
 // reader. Bounces are often mangled (a part header broken across lines, the
 // closing boundary cut off); when the reader gives up, the parts are split
 // again leniently so the rest of the notification is not lost.
-func (m *message) walkMultipart(e *gomessage.Entity, mt string, params map[string]string, depth int) {
-	body := readLimited(e.Body, maxMessageBytes)
+func (m *message) walkMultipart(e *gomessage.Entity, mt string, params map[string]string, depth int, raw []byte) {
+	body := raw
+	if body == nil {
+		body = readLimited(e.Body, maxMessageBytes)
+	}
 	boundary := params["boundary"]
 	if boundary == "" {
 		boundary = guessBoundary(body)
@@ -126,7 +131,7 @@ func (m *message) walkMultipart(e *gomessage.Entity, mt string, params map[strin
 			break
 		}
 		ent, _ := gomessage.New(gomessage.Header{Header: p.Header}, p)
-		m.visitPart(ent, alt, snap.texts, depth)
+		m.visitPart(ent, alt, snap.texts, depth, nil)
 	}
 	if !failed {
 		return
@@ -138,19 +143,19 @@ func (m *message) walkMultipart(e *gomessage.Entity, mt string, params map[strin
 		}
 		h, off := readHeader(part)
 		ent, _ := gomessage.New(gomessage.Header{Header: h}, bytes.NewReader(part[off:]))
-		m.visitPart(ent, alt, snap.texts, depth)
+		m.visitPart(ent, alt, snap.texts, depth, part[off:])
 	}
 }
 
 // visitPart walks one part; of an alternative's renderings only the first
 // text one is kept (plain text, which senders put first).
-func (m *message) visitPart(p *gomessage.Entity, alt bool, altStart int, depth int) {
+func (m *message) visitPart(p *gomessage.Entity, alt bool, altStart int, depth int, raw []byte) {
 	if alt && len(m.texts) > altStart {
 		if pt, _, _ := p.Header.ContentType(); pt == "text/html" || pt == "text/plain" || pt == "" {
 			return
 		}
 	}
-	m.walk(p, depth+1)
+	m.walk(p, depth+1, raw)
 }
 
 // snapshot records how much the walk has gathered, so a failed attempt at a
@@ -159,7 +164,7 @@ type snapshot struct {
 	texts, dsn, parts int
 	arf               []byte
 	hasOriginal       bool
-	original          textproto.Header
+	original          *originalHeader
 	origBody          string
 }
 
@@ -237,13 +242,13 @@ func (m *message) setOriginal(b []byte) {
 	if m.hasOriginal {
 		return
 	}
-	h, off := readHeader(bytes.TrimLeft(b, "\r\n\t "))
-	if h.Len() == 0 {
+	b = bytes.TrimLeft(b, "\r\n\t ")
+	if n, _ := peekHeader(b); n == 0 {
 		return
 	}
-	m.original = h
+	m.original = newOriginalHeader(b)
 	m.hasOriginal = true
-	rest := bytes.TrimLeft(b, "\r\n\t ")[off:]
+	rest := b[len(m.original.raw):]
 	if len(rest) > 4096 {
 		rest = rest[:4096]
 	}
@@ -289,10 +294,10 @@ func htmlToText(s string) string {
 		if j < 0 {
 			break
 		}
-		tag := strings.ToLower(s[i+1 : i+j])
+		tag := lowerASCII(s[i+1 : i+j])
 		if skip := elementToSkip(tag); skip != "" {
 			// Drop the element's content, not only its tags.
-			if k := strings.Index(strings.ToLower(s[i+j:]), "</"+skip); k >= 0 {
+			if k := strings.Index(lowerASCII(s[i+j:]), "</"+skip); k >= 0 {
 				i += j + k
 				continue
 			}

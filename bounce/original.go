@@ -29,6 +29,7 @@ var originalMarkers = []string{
 	"returned content",
 	"rfc822 part follows",
 	"undelivered message attached",
+	"undelivered message follows",
 	"original message attached",
 	"message below",
 	"bounced e-mail",
@@ -36,6 +37,9 @@ var originalMarkers = []string{
 	"content-type: message/rfc822",
 	"content-type: text/rfc822-headers",
 }
+
+// markerIdx finds the markers in one pass over a notice.
+var markerIdx = newPhraseIndex(map[string][]string{"marker": originalMarkers})
 
 // weakOriginalMarkers introduce the copy only when they are the whole line:
 // the same words appear inside prose ("The original message was received at").
@@ -45,7 +49,7 @@ var weakOriginalMarkers = []string{
 
 // markerLine normalises a line for marker matching.
 func markerLine(line string) string {
-	return strings.ToLower(strings.Trim(line, " \t\r-=*_#<>|[]():"))
+	return lowerASCII(strings.Trim(line, " \t\r-=*_#<>|[]():"))
 }
 
 // markerWindow bounds how far into the text the copy of the returned
@@ -62,7 +66,7 @@ func splitOriginal(text string) (notice, noticeLower, quoted string) {
 		if len(window) > w {
 			window = window[:w]
 		}
-		lower := strings.ToLower(window)
+		lower := lowerASCII(window)
 		cut := originalCut(window, lower)
 		if cut < len(window) || len(window) == len(text) || w == markerWindow {
 			if cut == len(text) {
@@ -70,7 +74,7 @@ func splitOriginal(text string) (notice, noticeLower, quoted string) {
 			}
 			if cut == len(window) {
 				// No copy found in the window: the rest is notice too.
-				return text, lower + strings.ToLower(text[cut:]), ""
+				return text, lower + lowerASCII(text[cut:]), ""
 			}
 			notice, quoted = text[:cut], text[cut:]
 			if next := strings.IndexByte(quoted, '\n'); next >= 0 && isOriginalMarker(quoted[:next]) {
@@ -79,27 +83,26 @@ func splitOriginal(text string) (notice, noticeLower, quoted string) {
 			return notice, lower[:cut], quoted
 		}
 	}
-	return text, strings.ToLower(text), ""
+	return text, lowerASCII(text), ""
 }
 
 // originalCut returns where the copy of the returned message starts in
 // window, or len(window).
 func originalCut(window, lower string) int {
 	cut := len(window)
-	for _, mk := range originalMarkers {
-		for from := 0; from < cut; {
-			i := strings.Index(lower[from:cut], mk)
-			if i < 0 {
-				break
-			}
-			ls, le := lineAround(lower, from+i)
-			if isOriginalMarker(window[ls:le]) {
-				cut = ls
-				break
-			}
-			from = le
+	checked := 0 // end of the last line judged, so each line is judged once
+	markerIdx.each(lower, func(id int32, end int) bool {
+		if end <= checked {
+			return true
 		}
-	}
+		ls, le := lineAround(lower, end-1)
+		checked = le
+		if isOriginalMarker(window[ls:le]) {
+			cut = ls
+			return false
+		}
+		return true
+	})
 	// A quoted header without an announcing line.
 	for pos := 0; pos < cut; {
 		end := strings.IndexByte(lower[pos:cut], '\n')

@@ -25,10 +25,14 @@ type orderedPhrase struct {
 	pieces []int32
 }
 
+// maxPieces bounds the distinct phrase pieces of one index, so the set of
+// pieces found in a text fits a fixed array and costs no allocation.
+const maxPieces = 1024
+
 // matches is the set of pieces found in one text.
 type matches struct {
 	text string
-	bits []uint64
+	bits [maxPieces / 64]uint64
 }
 
 func newPhraseIndex(rules map[string][]string) *phraseIndex {
@@ -63,6 +67,9 @@ func newPhraseIndex(rules map[string][]string) *phraseIndex {
 			}
 			all = append(all, pending{rule: rule, single: -1, op: op})
 		}
+	}
+	if len(ix.pieces) > maxPieces {
+		panic("bounce: phrase index exceeds maxPieces")
 	}
 	words := (len(ix.pieces) + 63) / 64
 	for _, p := range all {
@@ -141,7 +148,7 @@ func (ix *phraseIndex) build() {
 
 // scan finds the pieces in lower (already lowercase).
 func (ix *phraseIndex) scan(lower string) matches {
-	m := matches{text: lower, bits: make([]uint64, (len(ix.pieces)+63)/64)}
+	m := matches{text: lower}
 	n := ix.nclass
 	s := 0
 	for i := 0; i < len(lower); i++ {
@@ -178,4 +185,19 @@ func (ix *phraseIndex) includes(rule string, m matches) bool {
 		}
 	}
 	return false
+}
+
+// each calls fn with the end offset of every piece occurrence in lower, in
+// text order, until fn returns false.
+func (ix *phraseIndex) each(lower string, fn func(id int32, end int) bool) {
+	n := ix.nclass
+	s := 0
+	for i := 0; i < len(lower); i++ {
+		s = int(ix.next[s*n+int(ix.class[lower[i]])])
+		for _, id := range ix.out[s] {
+			if !fn(id, i+1) {
+				return
+			}
+		}
+	}
 }

@@ -108,7 +108,8 @@ var phrases = map[string][]string{
 	},
 	ReasonAuthFailure: {
 		"dmarc", "spf check", "spf fail", "spf validation", "spf record", "sender policy framework", "spf)",
-		"spf:", "spf=fail", "spf =", "dkim", "domainkeys", "authentication check failed",
+		"spf:", "spf=fail", "spf =", "dkim signature", "dkim check", "dkim fail", "dkim=fail", "dkim verif",
+		"dkim validation", "valid dkim", "dkim policy", "domainkeys", "authentication check failed",
 		"not pass authentication", "failed authentication", "unauthenticated email",
 		"sender is not authorized by", "is not authorized to send on behalf", "not designated",
 		"sender authentication", "does not pass", "5.7.26", "5.7.509", "5.7.515", "5.7.23",
@@ -123,6 +124,7 @@ var phrases = map[string][]string{
 		"unverifyable sending ip", "unverifiable sending ip", "not match your hostname",
 		"hostname does not match", "is not a valid hostname", "name lookup failed",
 		"ip address has no ptr", "client host rejected: cannot find",
+		"mismatches client ip",
 	},
 	ReasonNoRelaying: {
 		"relay access denied", "relaying denied", "relay denied", "relay not permitted", "not permitted to relay",
@@ -206,11 +208,14 @@ var phrases = map[string][]string{
 		"spam reporting address", "permission to post", "not allowed to post",
 	},
 	ReasonSpamDetected: {
-		"spam", "junk mail", "junk e-mail", "bulk mail", "bulk email", "unsolicited", "content filter",
-		"content-filter", "message content rejected", "looks like spam", "phishing", "score too high",
-		"high score", "rejected by the recipient's content", "spamassassin", "x-spam", "uce ",
-		"considered as spam", "classified as spam", "probable spam", "mail appears to be unsolicited",
-		"message was identified as", "blocked by our bulk email filter", "suspicious url",
+		"spam score", "spam detected", "detected as spam", "identified as spam", "classified as spam",
+		"considered spam", "considered as spam", "looks like spam", "rejected as spam", "marked as spam",
+		"likely spam", "probable spam", "suspected spam", "spam message", "spam content", "spam filter",
+		"spamfilter", "spam policy", "- spam", "spam.", "spam)", "(spam", "as spam", "is spam", "be spam",
+		"spam-", "spamassassin", "junk mail", "junk e-mail", "unsolicited", "bulk mail", "bulk email",
+		"content filter", "content-filter", "message content rejected", ", ube,", " ube ", "phishing",
+		"score too high", "high score", "rejected by the recipient's content", "x-spam",
+		"message was identified as", "suspicious url", "ofr_506", "mail appears to be unsolicited",
 	},
 	ReasonVirusDetected: {
 		"virus", "malware", "infected", "trojan", "malicious",
@@ -226,12 +231,13 @@ var phrases = map[string][]string{
 		"email policy", "mail policy", "message policy", "transport rule", "prohibited attachment",
 		"attachment not allowed", "this type of file", "blocked attachment", "banned attachment",
 		"due to policy", "policy restriction", "header error", "an executable", "bad attachment",
+		"denied by policy", "protocol violation", "potential security issue",
 	},
 	ReasonBlocked: {
 		"blocked using", "blacklisted by", "blocklisted", "black list", "blacklist", "blocklist",
 		"block list", "dnsbl", " rbl", "rbl ", "spamhaus", "spamcop", "barracudacentral", "sorbs",
 		"ip address is blocked", "ip blocked", "blocked ip", "ip address blocked", "your ip",
-		"sending ip", "client host rejected", "connection refused", "refused to talk",
+		"sending ip", "client host rejected", "connection refused by", "refused to talk",
 		"not allowed to connect", "banned sending ip", "dynamic ip", "dial-up", "dialup", "residential",
 		"not accepting connections", "helo command rejected", "go away",
 		"too many spams from your ip", "not currently accepting mail from your ip", "5.7.606",
@@ -248,7 +254,8 @@ var phrases = map[string][]string{
 	ReasonContentError: {
 		"content error", "invalid content", "malformed", "invalid header", "header too long",
 		"too many headers", "bad header", "illegal header", "message header size", "8-bit",
-		"8bit", "media error", "message content",
+		"8bit", "media error",
+		"duplicate header",
 	},
 	ReasonNotCompliantRFC: {
 		"rfc 5322", "rfc5322", "rfc 2822", "rfc2822", "rfc 822", "rfc822", "rfc 5321", "not rfc",
@@ -258,12 +265,14 @@ var phrases = map[string][]string{
 	ReasonSyntaxError: {
 		"syntax error", "command unrecognized", "command not recognized", "unrecognized command",
 		"command not implemented", "bad sequence of commands", "invalid command", "unknown command",
+		"command parameter not implemented", "parameter not implemented",
 	},
 	ReasonTooManyConn: {
 		"too many connections", "too many concurrent", "too many simultaneous", "connection limit",
 		"too many smtp sessions", "too many sessions", "too many messages", "too many recipients",
 		"too many hosts", "too many errors", "exceeded the maximum number of connections",
 		"too many recipient", "to many recipient", "number of recipients",
+		"connection rate limit",
 	},
 	ReasonSpeeding: {
 		"rate limit", "ratelimit", "rate-limit", "too fast", "throttl", "sending rate", "slow down",
@@ -282,6 +291,7 @@ var phrases = map[string][]string{
 		"service currently unavailable", "system config error", "temporary local problem",
 		"timeout waiting for input", "transaction failed ", "unable to connect*daemon", "mail system error",
 		"system error",
+		"could not load drd",
 	},
 	ReasonNetworkError: {
 		"could not connect and send the mail", "dns records for the destination computer could not be found",
@@ -290,6 +300,7 @@ var phrases = map[string][]string{
 		"unable to resolve route", "unrouteable mail domain", "temporary lookup failure", "too many hops",
 		"hop count exceeded", "mail forwarding loop", "forwarding loop count exceeded", "message looping",
 		"routing loop", "network error",
+		"dns query failed",
 	},
 	ReasonExpired: {
 		"retry timeout exceeded", "retry time not reached", "delivery expired", "delivery time expired",
@@ -311,6 +322,7 @@ var phrases = map[string][]string{
 		"authentication required", "authentication failed", "tls required", "encryption required",
 		"must issue a starttls", "security violation", "insecure", "certificate", "starttls",
 		"user not authenticated", "authentication is required", "sender not authenticated",
+		"unauthenticated senders",
 	},
 }
 
@@ -337,7 +349,7 @@ var probeOrder = []string{
 	ReasonMailboxFull, ReasonMesgTooBig, ReasonExceedLimit, ReasonSuspend, ReasonHasMoved, ReasonNoRelaying,
 	ReasonAuthFailure, ReasonUserUnknown, ReasonFiltered, ReasonRequirePTR, ReasonNotCompliantRFC,
 	ReasonBadReputation, ReasonContentError, ReasonRejected, ReasonHostUnknown, ReasonSpamDetected,
-	ReasonSpeeding, ReasonTooManyConn, ReasonBlocked,
+	ReasonTooManyConn, ReasonSpeeding, ReasonBlocked,
 }
 
 // fallbackOrder is tried when the probes found nothing or the status is too

@@ -21,7 +21,7 @@ const maxDiagnostic = 1000
 
 // maxCommandContext bounds the text searched for the SMTP command: it is
 // printed next to the failed address, at the start of its block.
-const maxCommandContext = 4 << 10
+const maxCommandContext = 2 << 10
 
 // finish applies the common rules to a fact.
 func (f fact) finish() Recipient {
@@ -29,7 +29,7 @@ func (f fact) finish() Recipient {
 	if len(diag) > maxDiagnostic {
 		diag = diag[:maxDiagnostic]
 	}
-	lower := strings.ToLower(diag)
+	lower := lowerASCII(diag)
 
 	reply := f.reply
 	if reply == "" {

@@ -170,17 +170,17 @@ func (n *sesNotification) field(key, v string, path func(string) bool, cur *sesR
 
 // sesResult fills res from an SES notification.
 func sesResult(n *sesNotification, res *Result) {
-	if n.headers.Len() > 0 && res.original.Len() == 0 {
-		res.original = n.headers
+	if n.headers.Len() > 0 && res.original.empty() {
+		res.original = parsedOriginalHeader(n.headers)
 		res.OriginalMessageID = messageID(n.headers.Get("Message-Id"))
 	}
-	switch strings.ToLower(n.kind) {
+	switch lowerASCII(n.kind) {
 	case "bounce":
 		facts := make([]fact, 0, len(n.bounced))
 		for _, br := range n.bounced {
-			f := fact{addr: br.addr, action: strings.ToLower(br.action), status: findStatus(br.status)}
+			f := fact{addr: br.addr, action: lowerASCII(br.action), status: findStatus(br.status)}
 			f.diagType, f.diag = splitTyped(br.diag)
-			f.diagType = strings.ToLower(f.diagType)
+			f.diagType = lowerASCII(f.diagType)
 			if f.diag == "" {
 				f.reason = sesSubTypeReason(n.subType)
 			}
@@ -195,7 +195,7 @@ func sesResult(n *sesNotification, res *Result) {
 		}
 	case "complaint":
 		res.Type = TypeComplaint
-		res.FeedbackType = strings.ToLower(n.feedbackType)
+		res.FeedbackType = lowerASCII(n.feedbackType)
 		if res.FeedbackType == "" {
 			res.FeedbackType = "abuse"
 		}

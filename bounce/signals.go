@@ -47,7 +47,7 @@ func (m *message) isDaemonSender() bool {
 	if isDaemonAddress(m.from) || strings.EqualFold(m.from, "MAILER-DAEMON") || m.from == "" || m.from == "<>" {
 		return true
 	}
-	from := strings.ToLower(decodeWords(m.header.Get("From")))
+	from := lowerASCII(decodeWords(m.header.Get("From")))
 	for _, w := range [...]string{"mailer-daemon", "mail delivery", "postmaster", "mail administrator",
 		"mail system", "delivery subsystem", "deliver system", "delivery system", "mailer daemon"} {
 		if strings.Contains(from, w) {
@@ -58,7 +58,7 @@ func (m *message) isDaemonSender() bool {
 }
 
 func (m *message) hasBounceSubject() bool {
-	s := strings.ToLower(m.subject)
+	s := lowerASCII(m.subject)
 	for _, p := range bounceSubjects {
 		if strings.Contains(s, p) {
 			return true
@@ -124,7 +124,7 @@ func (m *message) isAutoReplyOnly(noticeLower string) bool {
 
 // isDelayNotice reports a notice that delivery is delayed but still tried.
 func (m *message) isDelayNotice(noticeLower string) bool {
-	s := strings.ToLower(m.subject)
+	s := lowerASCII(m.subject)
 	subj := false
 	for _, p := range [...]string{"delayed", "delay", "warning: message", "still being retried", "will retry", "not yet delivered", "deferred"} {
 		if strings.Contains(s, p) {

@@ -97,18 +97,26 @@ func replyAt(s string, i int) (ok, withStatus bool) {
 			// "550 250 ..." or a number in prose: not a reply.
 			return false, false
 		}
-		w := s[k:]
-		if len(w) > 8 {
-			w = w[:8]
-		}
-		w = strings.ToLower(w)
-		for _, unit := range [...]string{"byte", "kb", "mb", "day", "hour", "minute", "second", "messag", "times", "%"} {
-			if strings.HasPrefix(w, unit) {
-				return false, false
-			}
+		if isUnitWord(s[k:]) {
+			return false, false
 		}
 	}
 	return true, false
+}
+
+// isUnitWord reports a word that makes the number before it a quantity
+// ("552 bytes", "450 days") rather than a reply code.
+func isUnitWord(s string) bool {
+	end := 0
+	for end < len(s) && end < 12 && (s[end] >= 'a' && s[end] <= 'z' || s[end] >= 'A' && s[end] <= 'Z' || s[end] == '%') {
+		end++
+	}
+	switch lowerASCII(s[:end]) {
+	case "byte", "bytes", "kb", "mb", "gb", "kib", "mib", "k", "m", "day", "days", "hour", "hours", "minute",
+		"minutes", "min", "mins", "second", "seconds", "sec", "secs", "messages", "recipients", "times", "%":
+		return true
+	}
+	return false
 }
 
 // findReply returns the SMTP reply code in s: the first 4xx/5xx code that
@@ -148,7 +156,8 @@ func findReply(s string) string {
 // "". text keeps its case: command names are written in capitals, which
 // tells them from the same words in prose.
 func smtpCommand(text string) string {
-	lower := strings.ToLower(text)
+	// Phrases are matched with line breaks folded: notices wrap them.
+	lower := lowerASCII(oneLine(text))
 	if i := transcriptError(lower); i >= 0 {
 		// A Sendmail-style transcript: the command before the first error reply.
 		if j := strings.LastIndex(lower[:i], ">>> "); j >= 0 {
@@ -157,12 +166,12 @@ func smtpCommand(text string) string {
 			}
 		}
 	}
-	best, bestAt := "", len(lower)
-	for _, p := range commandPhrases {
-		if i := strings.Index(lower, p.phrase); i >= 0 && i < bestAt {
-			best, bestAt = p.cmd, i
-		}
-	}
+	// The first phrase that names a command (one pass over the text).
+	best := ""
+	commandIdx.each(lower, func(id int32, _ int) bool {
+		best = commandOf[commandIdx.pieces[id]]
+		return false
+	})
 	if best != "" {
 		return best
 	}
@@ -235,6 +244,17 @@ func commandWord(s string) string {
 	return ""
 }
 
+// commandIdx and commandOf find commandPhrases in a text.
+var commandIdx, commandOf = func() (*phraseIndex, map[string]string) {
+	ps := make([]string, len(commandPhrases))
+	of := make(map[string]string, len(commandPhrases))
+	for i, p := range commandPhrases {
+		ps[i] = p.phrase
+		of[p.phrase] = p.cmd
+	}
+	return newPhraseIndex(map[string][]string{"command": ps}), of
+}()
+
 var commandPhrases = []struct{ phrase, cmd string }{
 	{"in reply to rcpt to command", "RCPT"},
 	{"after rcpt to", "RCPT"},
@@ -260,4 +280,27 @@ var commandPhrases = []struct{ phrase, cmd string }{
 	{"after helo", "HELO"},
 	{"after initial connection", "CONN"},
 	{"in reply to starttls command", "STARTTLS"},
+}
+
+// lowerASCII lowercases A-Z and leaves every other byte alone, so offsets
+// in the result are offsets in s (strings.ToLower may change the length of
+// text that is not valid UTF-8) and non-ASCII text is never rewritten.
+func lowerASCII(s string) string {
+	i := 0
+	for i < len(s) && (s[i] < 'A' || s[i] > 'Z') {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	b := make([]byte, len(s))
+	copy(b, s[:i])
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	return string(b)
 }

@@ -33,7 +33,7 @@ func scanNotice(lines []string, skip func(key string) bool, listed map[string]bo
 	var ms []mention
 	contacts := map[string]bool{}
 	for _, l := range lines {
-		if strings.Contains(l, "@") && isContactLine(strings.ToLower(l)) {
+		if strings.Contains(l, "@") && isContactLine(lowerASCII(l)) {
 			for _, a := range findAddresses(l) {
 				contacts[normAddr(a.addr)] = true
 			}
@@ -43,7 +43,7 @@ func scanNotice(lines []string, skip func(key string) bool, listed map[string]bo
 		if !strings.Contains(l, "@") {
 			continue
 		}
-		lower := strings.ToLower(l)
+		lower := lowerASCII(l)
 		for _, a := range findAddresses(l) {
 			key := normAddr(a.addr)
 			if !listed[key] && (skip(key) || contacts[key] || isMessageIDContext(lower, a.start) ||
@@ -96,17 +96,25 @@ func blockFact(m mention, lines []string, start, end int) fact {
 // cause, else the words around the address.
 func diagnosticIn(lines []string, start, end int, m mention) string {
 	if m.line >= start && m.line < end {
-		if at := replyStart(lines[m.line]); at >= 0 {
+		if at, sure := replyStrength(lines[m.line]); sure == 2 {
 			return replyFrom(lines, m.line, at, end)
 		}
 	}
+	bareLine, bareAt := -1, 0
 	for i := start; i < end; i++ {
-		if at := replyStart(lines[i]); at >= 0 {
+		at, sure := replyStrength(lines[i])
+		if sure == 2 {
 			return replyFrom(lines, i, at, end)
 		}
+		if sure == 1 && bareLine < 0 {
+			bareLine, bareAt = i, at
+		}
+	}
+	if bareLine >= 0 {
+		return replyFrom(lines, bareLine, bareAt, end)
 	}
 	around := wordsAround(lines, end, m)
-	if namesCause(strings.ToLower(around)) {
+	if namesCause(lowerASCII(around)) {
 		return around
 	}
 	// The cause nearest after the address, else before it.
@@ -119,7 +127,7 @@ func diagnosticIn(lines []string, start, end int, m mention) string {
 			if i == m.line || isBoilerplate(strings.TrimSpace(lines[i])) {
 				continue
 			}
-			if l := strings.ToLower(lines[i]); strings.TrimSpace(l) != "" && namesCause(l) {
+			if l := lowerASCII(lines[i]); strings.TrimSpace(l) != "" && namesCause(l) {
 				return strings.TrimSpace(lines[i])
 			}
 		}
@@ -139,7 +147,7 @@ func replyFrom(lines []string, i, at, end int) string {
 		if n == "" || isBoilerplate(n) {
 			break
 		}
-		if replyStart(n) == 0 {
+		if at, sure := replyStrength(n); at == 0 && sure == 2 {
 			// A new reply starts, unless it continues a "550-" reply.
 			if !multi || len(first) < 3 || !strings.HasPrefix(n, first[:3]) {
 				break
@@ -172,7 +180,7 @@ func wordsAround(lines []string, end int, m mention) string {
 	}
 	var b strings.Builder
 	l := lines[m.line]
-	if i := strings.Index(strings.ToLower(l), m.key); i >= 0 {
+	if i := strings.Index(lowerASCII(l), m.key); i >= 0 {
 		before := strings.TrimSpace(strings.TrimRight(l[:i], "<\"'( \t"))
 		after := strings.TrimSpace(strings.Trim(strings.TrimSpace(l[i+len(m.key):]), ">:\"'()[],;*-. \t"))
 		if len(after) <= 2 {
@@ -213,6 +221,15 @@ func isLabel(s string) bool {
 
 // replyStart returns where an SMTP reply (code or status) starts in a line.
 func replyStart(l string) int {
+	at, _ := replyStrength(l)
+	return at
+}
+
+// replyStrength returns where an SMTP reply starts in a line and how sure
+// that is: 2 for a reply code, 1 for a bare status code (which prose also
+// quotes, "see DSN 5.1.10"), 0 and -1 for none.
+func replyStrength(l string) (int, int) {
+	bare := -1
 	for i := 0; i+3 <= len(l); i++ {
 		c := l[i]
 		if c != '4' && c != '5' {
@@ -222,22 +239,32 @@ func replyStart(l string) int {
 			// A status right after a reply code belongs with it.
 			if i >= 4 {
 				if ok, _ := replyAt(l, i-4); ok {
-					return i - 4
+					return i - 4, 2
 				}
 			}
-			return i
+			if bare < 0 {
+				bare = i
+				if p := strings.LastIndexAny(l[:i], "(#"); p >= 0 && strings.TrimSpace(l[p+1:i]) == "" || i > 0 && l[i-1] == '#' {
+					// "text (#5.4.4)": the words before are the reply.
+					bare = 0
+				}
+			}
+			continue
 		}
 		if ok, withStatus := replyAt(l, i); ok && (withStatus || replyLooksReal(l, i)) {
-			return i
+			return i, 2
 		}
 	}
-	return -1
+	if bare >= 0 {
+		return bare, 1
+	}
+	return -1, 0
 }
 
 // replyLooksReal accepts a bare reply code when it opens the line or
 // follows the words servers print before a reply.
 func replyLooksReal(l string, i int) bool {
-	before := strings.ToLower(strings.TrimSpace(l[:i]))
+	before := lowerASCII(strings.TrimSpace(l[:i]))
 	if before == "" || strings.HasSuffix(before, ":") || strings.HasSuffix(before, "<<<") ||
 		strings.HasSuffix(before, "said") || strings.HasSuffix(before, "(") || strings.HasSuffix(before, "error") ||
 		strings.HasSuffix(before, "reply") || strings.HasSuffix(before, "'") || strings.HasSuffix(before, "\"") ||
@@ -271,7 +298,7 @@ var boilerplate = []string{
 }
 
 func isBoilerplate(l string) bool {
-	lower := strings.ToLower(l)
+	lower := lowerASCII(l)
 	for _, b := range boilerplate {
 		if strings.HasPrefix(lower, b) {
 			return true
