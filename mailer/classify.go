@@ -106,8 +106,9 @@ func permanent(reason gomail.SendErrReason, code int, status, lower string) verd
 	if reason == gomail.ErrSMTPMailFrom {
 		return vRefused
 	}
-	if status != "" {
-		parts := strings.SplitN(status, ".", 3)
+	// X.0.x is "other or undefined status" (RFC 3463): it says nothing
+	// about whom the refusal is about, so the reply code and words decide.
+	if parts := strings.SplitN(status, ".", 3); len(parts) == 3 && parts[1] != "0" {
 		subject, detail := parts[1], parts[2]
 		switch subject {
 		case "1": // addressing
@@ -135,9 +136,6 @@ func permanent(reason gomail.SendErrReason, code int, status, lower string) verd
 			}
 			return vRefused
 		default: // 5.3 system, 5.5 protocol, 5.6 content
-			if subject == "0" && containsAny(lower, recipientWords) {
-				return vHardBounce
-			}
 			return vRefused
 		}
 	}
