@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/dispatchhq/dispatch/bounce"
@@ -265,5 +266,52 @@ func TestStatusForReason(t *testing.T) {
 		if got := bounce.StatusForReason(tc.reason, tc.class); got != tc.want {
 			t.Errorf("StatusForReason(%q, %q) = %q; want %q", tc.reason, tc.class, got, tc.want)
 		}
+	}
+}
+
+// TestParseConcurrent runs Parse from several goroutines at once (the
+// phrase index is shared and built on first use); with -race it checks
+// that nothing shared is written.
+func TestParseConcurrent(t *testing.T) {
+	paths, err := filepath.Glob("testdata/*.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raws := make([][]byte, len(paths))
+	serial := make([]string, len(paths))
+	for i, p := range paths {
+		if raws[i], err = os.ReadFile(p); err != nil {
+			t.Fatal(err)
+		}
+		res, err := bounce.ParseBytes(raws[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(res)
+		serial[i] = string(b) + res.OriginalHeader("X-Dispatch-Delivery")
+	}
+	errs := make(chan string, 8*len(paths))
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i, raw := range raws {
+				res, err := bounce.ParseBytes(raw)
+				if err != nil {
+					errs <- err.Error()
+					continue
+				}
+				b, _ := json.Marshal(res)
+				if got := string(b) + res.OriginalHeader("X-Dispatch-Delivery"); got != serial[i] {
+					errs <- paths[i] + ": " + got
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Errorf("concurrent Parse differs from serial: %s", e)
 	}
 }

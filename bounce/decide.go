@@ -34,7 +34,7 @@ func decideReason(c cause) string {
 	if byStatus == ReasonDelivered {
 		return ReasonDelivered
 	}
-	c.found = phraseIdx.scan(c.text)
+	c.found = phraseIdx().scan(c.text)
 	if has(ruleDefinite, c.found) && !has(ruleFromFilter, c.found) {
 		return ReasonUserUnknown
 	}

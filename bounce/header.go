@@ -107,7 +107,7 @@ func isParamLine(key string, line []byte) bool {
 		return false
 	}
 	eq := bytes.IndexByte(line, '=')
-	return eq > 0 && bytes.IndexAny(line[:eq], " \t:") < 0
+	return eq > 0 && !bytes.ContainsAny(line[:eq], " \t:")
 }
 
 // splitField splits "Key: value" into a canonical key and the raw value.

@@ -90,13 +90,17 @@ func (m *message) walk(e *gomessage.Entity, depth int, raw []byte) {
 		m.arf = readLimited(e.Body, maxTextBytes)
 	case mt == "message/rfc822", mt == "message/global", mt == "message/partial",
 		mt == "text/rfc822-headers", mt == "message/rfc822-headers", mt == "message/global-headers":
-		m.setOriginal(readLimited(e.Body, maxOrigBytes))
+		if !m.hasOriginal {
+			m.setOriginal(readOriginal(e.Body))
+		}
 	case mt == "text/html":
 		m.addText(htmlToText(string(decodeStray(readLimited(e.Body, maxTextBytes)))))
 	case strings.HasPrefix(mt, "text/"):
 		m.addText(string(decodeStray(readLimited(e.Body, maxTextBytes))))
 	case mt == "application/octet-stream" && strings.HasSuffix(lowerASCII(params["name"]), ".eml"):
-		m.setOriginal(readLimited(e.Body, maxOrigBytes))
+		if !m.hasOriginal {
+			m.setOriginal(readOriginal(e.Body))
+		}
 	}
 }
 
@@ -253,6 +257,17 @@ func (m *message) setOriginal(b []byte) {
 		rest = rest[:4096]
 	}
 	m.origBody = string(rest)
+}
+
+// readOriginal reads the start of a returned message: its header and a
+// little of its body are all the classifier uses, and the body may be large.
+func readOriginal(r io.Reader) []byte {
+	b := readLimited(r, 16<<10)
+	if len(b) < 16<<10 || scanHeader(bytes.TrimLeft(b, "\r\n\t "), nil) < len(b)-4096 {
+		return b
+	}
+	// A long header: read on, within the limit.
+	return append(b, readLimited(r, maxOrigBytes-16<<10)...)
 }
 
 // decodeStray decodes ISO-2022-JP text that arrived without (or with a

@@ -1,6 +1,9 @@
 package bounce
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // Reason names, after Sisimai's vocabulary so results compare with the
 // largest public bounce corpus.
@@ -391,8 +394,10 @@ const (
 	ruleFromFilter = "userunknown-from-filter"
 )
 
-// phraseIdx indexes every phrase list once; it is read-only afterwards.
-var phraseIdx = newPhraseIndex(indexRules())
+// phraseIdx indexes every phrase list, once, on first use (building it
+// takes milliseconds a program that never parses a bounce should not pay);
+// the index is read-only afterwards.
+var phraseIdx = sync.OnceValue(func() *phraseIndex { return newPhraseIndex(indexRules()) })
 
 func indexRules() map[string][]string {
 	rules := make(map[string][]string, len(phrases)+2)
@@ -405,12 +410,7 @@ func indexRules() map[string][]string {
 }
 
 // has reports whether the scanned text has one of the rule's phrases.
-func has(rule string, m matches) bool { return phraseIdx.includes(rule, m) }
-
-// includes reports whether lower has one of the reason's phrases.
-func includes(reason, lower string) bool {
-	return lower != "" && has(reason, phraseIdx.scan(lower))
-}
+func has(rule string, m matches) bool { return phraseIdx().includes(rule, m) }
 
 // firstIncluded returns the first reason in order whose phrases occur.
 func firstIncluded(order []string, m matches) string {

@@ -165,7 +165,7 @@ func namesCause(lower string) bool {
 	if strings.TrimSpace(lower) == "" {
 		return false
 	}
-	m := phraseIdx.scan(lower)
+	m := phraseIdx().scan(lower)
 	if has(ruleDefinite, m) {
 		return true
 	}
