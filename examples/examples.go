@@ -8,3 +8,9 @@ import _ "embed"
 //
 //go:embed contacts.csv
 var ContactsCSV []byte
+
+// IssueMD is a weekly security briefing in the issue format: front
+// matter, a title, a byline, six stories and a closing paragraph.
+//
+//go:embed issue.md
+var IssueMD []byte

@@ -28,3 +28,8 @@ func (d *DKIM) signer() (*gomail.DKIMSigner, error) {
 	s.SignHeaders(dkimHeaders...)
 	return s, nil
 }
+
+// ParseDKIMKey reads a PEM private key (RSA or Ed25519) for signing.
+func ParseDKIMKey(pemBytes []byte) (crypto.Signer, error) {
+	return gomail.PrivKeyFromPEM(pemBytes)
+}

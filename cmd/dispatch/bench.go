@@ -21,8 +21,8 @@ func newBenchCmd(a *app) *cobra.Command {
 	var rows int
 	var keep bool
 	imp := &cobra.Command{
-		Use:   "import",
-		Short: "Import generated contacts into a scratch database and report rows/s and peak memory",
+		Use:     "import",
+		Short:   "Import generated contacts into a scratch database and report rows/s and peak memory",
 		Example: `  dispatch bench import --rows 1000000`,
 		Args:    exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -27,6 +27,9 @@ type Config struct {
 	Sending  SendingConfig  `mapstructure:"sending"`
 	Sender   SenderConfig   `mapstructure:"sender"`
 	Web      WebConfig      `mapstructure:"web"`
+	DKIM     DKIMConfig     `mapstructure:"dkim"`
+	Bounces  BouncesConfig  `mapstructure:"bounces"`
+	Webhooks WebhooksConfig `mapstructure:"webhooks"`
 }
 
 type DatabaseConfig struct {
@@ -42,11 +45,32 @@ type SMTPConfig struct {
 	Timeout                  time.Duration `mapstructure:"timeout"`
 	HELO                     string        `mapstructure:"helo"`
 	MaxMessagesPerConnection int           `mapstructure:"max_messages_per_connection"`
+	TLSSkipVerify            bool          `mapstructure:"tls_skip_verify"`
+	Relays                   []RelayConfig `mapstructure:"relays"`
+}
+
+// RelayConfig is one entry of smtp.relays; empty fields take the value of
+// the smtp section.
+type RelayConfig struct {
+	Name                     string  `mapstructure:"name"`
+	Host                     string  `mapstructure:"host"`
+	Port                     int     `mapstructure:"port"`
+	Username                 string  `mapstructure:"username"`
+	Password                 string  `mapstructure:"password"`
+	TLS                      string  `mapstructure:"tls"`
+	Rate                     float64 `mapstructure:"rate"`
+	Concurrency              int     `mapstructure:"concurrency"`
+	MaxMessagesPerConnection int     `mapstructure:"max_messages_per_connection"`
 }
 
 type SendingConfig struct {
-	Rate        float64 `mapstructure:"rate"`
-	Concurrency int     `mapstructure:"concurrency"`
+	Rate         float64       `mapstructure:"rate"`
+	Concurrency  int           `mapstructure:"concurrency"`
+	HourlyLimit  int           `mapstructure:"hourly_limit"`
+	DailyLimit   int           `mapstructure:"daily_limit"`
+	RetryBackoff time.Duration `mapstructure:"retry_backoff"`
+	MaxAttempts  int           `mapstructure:"max_attempts"`
+	PauseAfter   int           `mapstructure:"pause_after"`
 }
 
 type SenderConfig struct {
@@ -57,9 +81,61 @@ type SenderConfig struct {
 }
 
 type WebConfig struct {
-	BaseURL string `mapstructure:"base_url"`
-	Listen  string `mapstructure:"listen"`
-	Secret  string `mapstructure:"secret"`
+	BaseURL    string `mapstructure:"base_url"`
+	Listen     string `mapstructure:"listen"`
+	Secret     string `mapstructure:"secret"`
+	SiteName   string `mapstructure:"site_name"`
+	TrustProxy bool   `mapstructure:"trust_proxy"`
+}
+
+type DKIMConfig struct {
+	Domain         string `mapstructure:"domain"`
+	Selector       string `mapstructure:"selector"`
+	PrivateKeyFile string `mapstructure:"private_key_file"`
+}
+
+type BouncesConfig struct {
+	SoftLimit  int           `mapstructure:"soft_limit"`
+	SoftWindow time.Duration `mapstructure:"soft_window"`
+	IMAP       IMAPConfig    `mapstructure:"imap"`
+}
+
+type IMAPConfig struct {
+	Host          string        `mapstructure:"host"`
+	Port          int           `mapstructure:"port"`
+	Username      string        `mapstructure:"username"`
+	Password      string        `mapstructure:"password"`
+	TLS           string        `mapstructure:"tls"`
+	Mailbox       string        `mapstructure:"mailbox"`
+	Interval      time.Duration `mapstructure:"interval"`
+	TLSSkipVerify bool          `mapstructure:"tls_skip_verify"`
+}
+
+type WebhooksConfig struct {
+	SES      SESWebhookConfig      `mapstructure:"ses"`
+	SendGrid SendGridWebhookConfig `mapstructure:"sendgrid"`
+	Postmark PostmarkWebhookConfig `mapstructure:"postmark"`
+	Mailgun  MailgunWebhookConfig  `mapstructure:"mailgun"`
+}
+
+type SESWebhookConfig struct {
+	Enabled     bool     `mapstructure:"enabled"`
+	TopicARNs   []string `mapstructure:"topic_arns"`
+	AutoConfirm bool     `mapstructure:"auto_confirm"`
+}
+
+type SendGridWebhookConfig struct {
+	PublicKey string `mapstructure:"public_key"`
+}
+
+type PostmarkWebhookConfig struct {
+	Username string `mapstructure:"username"`
+	Password string `mapstructure:"password"`
+	Token    string `mapstructure:"token"`
+}
+
+type MailgunWebhookConfig struct {
+	SigningKey string `mapstructure:"signing_key"`
 }
 
 // DefaultConfig is what Dispatch uses for every key nobody set.
@@ -68,9 +144,12 @@ func DefaultConfig() Config {
 		Database: DatabaseConfig{Path: "dispatch.db"},
 		SMTP: SMTPConfig{Port: 587, TLS: "starttls", Timeout: 30 * time.Second,
 			MaxMessagesPerConnection: 100},
-		Sending: SendingConfig{Rate: 10, Concurrency: 4},
+		Sending: SendingConfig{Rate: 10, Concurrency: 4, RetryBackoff: 30 * time.Second, MaxAttempts: 5, PauseAfter: 10},
 		Sender:  SenderConfig{},
-		Web:     WebConfig{BaseURL: "http://127.0.0.1:8080", Listen: "127.0.0.1:8080"},
+		Web:     WebConfig{BaseURL: "http://127.0.0.1:8080", Listen: "127.0.0.1:8080", SiteName: "Dispatch"},
+		Bounces: BouncesConfig{SoftLimit: 3, SoftWindow: 30 * 24 * time.Hour,
+			IMAP: IMAPConfig{Port: 993, TLS: "tls", Mailbox: "INBOX", Interval: 5 * time.Minute}},
+		Webhooks: WebhooksConfig{SES: SESWebhookConfig{AutoConfirm: true}},
 	}
 }
 
@@ -328,6 +407,45 @@ func (c *Config) Validate() error {
 	if c.Web.BaseURL != "" {
 		if u, err := url.Parse(c.Web.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad("web.base_url", "%q is not an http(s) URL", c.Web.BaseURL)
+		}
+	}
+	for i, r := range c.SMTP.Relays {
+		key := fmt.Sprintf("smtp.relays[%d]", i)
+		if r.Host == "" {
+			bad(key+".host", "must be set")
+		}
+		if r.TLS != "" && !slices.Contains([]string{"none", "starttls", "tls"}, r.TLS) {
+			bad(key+".tls", "%q is not one of none, starttls, tls", r.TLS)
+		}
+		if r.Rate < 0 || r.Concurrency < 0 {
+			bad(key, "rate and concurrency must not be negative")
+		}
+	}
+	if c.Sending.HourlyLimit < 0 || c.Sending.DailyLimit < 0 {
+		bad("sending.hourly_limit", "limits must be 0 (none) or more")
+	}
+	if c.Sending.RetryBackoff <= 0 {
+		bad("sending.retry_backoff", "must be a positive duration like 30s")
+	}
+	if c.Sending.MaxAttempts < 1 {
+		bad("sending.max_attempts", "must be at least 1")
+	}
+	if c.Sending.PauseAfter < 1 {
+		bad("sending.pause_after", "must be at least 1")
+	}
+	if (c.DKIM.Domain != "" || c.DKIM.Selector != "" || c.DKIM.PrivateKeyFile != "") &&
+		(c.DKIM.Domain == "" || c.DKIM.Selector == "" || c.DKIM.PrivateKeyFile == "") {
+		bad("dkim", "domain, selector and private_key_file must be set together")
+	}
+	if c.Bounces.SoftLimit < 1 || c.Bounces.SoftWindow <= 0 {
+		bad("bounces.soft_limit", "soft_limit must be at least 1 and soft_window positive")
+	}
+	if c.Bounces.IMAP.Host != "" {
+		if !slices.Contains([]string{"none", "starttls", "tls"}, c.Bounces.IMAP.TLS) {
+			bad("bounces.imap.tls", "%q is not one of none, starttls, tls", c.Bounces.IMAP.TLS)
+		}
+		if c.Bounces.IMAP.Interval < time.Second {
+			bad("bounces.imap.interval", "must be at least 1s")
 		}
 	}
 	if c.Web.Secret != "" && len(c.Web.Secret) < 16 {

@@ -200,12 +200,43 @@ func TestEndToEndQuickstart(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("quickstart exit %d: %s", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stdout, "12 added") || !strings.Contains(r.stdout, "amira.haddad@example.com") {
+	if !strings.Contains(r.stdout, "12 added") || !strings.Contains(r.stdout, "sent        12") {
 		t.Errorf("quickstart output:\n%s", r.stdout)
 	}
-	r = dispatch(t, dir, "--db", filepath.Join("dispatch-quickstart", "dispatch.db"), "subscribers", "list", "--json")
+	emls, _ := filepath.Glob(filepath.Join(dir, "dispatch-quickstart", "outbox", "*.eml"))
+	if len(emls) != 12 {
+		t.Fatalf("%d captured messages; want 12", len(emls))
+	}
+	raw, err := os.ReadFile(emls[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []string{"List-Unsubscribe: <http://127.0.0.1:8080/u/", "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
+		"X-Dispatch-Envelope-From: <bounces+", "Content-Type: multipart/alternative", "Subject: =?UTF-8?q?Security_Chatter"} {
+		if !strings.Contains(string(raw), h) {
+			t.Errorf("captured message lacks %q", h)
+		}
+	}
+	cfg := filepath.Join("dispatch-quickstart", "dispatch.yaml")
+	r = dispatch(t, dir, "--config", cfg, "subscribers", "list", "--json")
 	var subs []map[string]any
 	if err := json.Unmarshal([]byte(r.stdout), &subs); err != nil || len(subs) != 12 {
 		t.Errorf("after quickstart: %v, %d subscribers", err, len(subs))
+	}
+	r = dispatch(t, dir, "--config", cfg, "campaigns", "--json")
+	var cs []struct {
+		Status string
+		Sent   int
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &cs); err != nil || len(cs) != 1 || cs[0].Status != "finished" || cs[0].Sent != 12 {
+		t.Errorf("campaigns after quickstart: %v %+v", err, cs)
+	}
+	// A second quickstart starts over cleanly.
+	if r := dispatch(t, dir, "quickstart"); r.code != 0 {
+		t.Fatalf("second quickstart: %d %s", r.code, r.stderr)
+	}
+	emls, _ = filepath.Glob(filepath.Join(dir, "dispatch-quickstart", "outbox", "*.eml"))
+	if len(emls) != 12 {
+		t.Errorf("%d captured messages after a second quickstart; want 12", len(emls))
 	}
 }

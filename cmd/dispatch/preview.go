@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dispatchhq/dispatch/templates"
+)
+
+func newPreviewCmd(a *app) *cobra.Command {
+	var addr, list string
+	cmd := &cobra.Command{
+		Use:   "preview ISSUE.md",
+		Short: "Serve a live preview of an issue on localhost",
+		Long: `Preview serves the rendered issue on localhost: the HTML as sent, the text
+part, a phone-width view and the checks. Pages reload by themselves when the
+file (or its layout) changes. Stop with Ctrl-C.`,
+		Example: `  dispatch preview examples/issue.md
+  dispatch preview examples/issue.md --addr 127.0.0.1:9000`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if list == "" {
+				list = "clients"
+			}
+			sample := templates.SampleRecipient()
+			sample.UnsubscribeURL = a.previewUnsubscribeURL(0)
+			p, err := templates.NewPreview(args[0], a.templateConfig(list), sample, a.logger)
+			if err != nil {
+				return err
+			}
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fmt.Errorf("preview: %w", err)
+			}
+			srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
+			fmt.Fprintf(a.stdout, "Previewing %s at http://%s/ (phone view: /phone, text: /text). Ctrl-C to stop.\n", args[0], ln.Addr())
+			for _, c := range p.Checks() {
+				fmt.Fprintln(a.stderr, c.String())
+			}
+			errc := make(chan error, 1)
+			go func() { errc <- srv.Serve(ln) }()
+			select {
+			case err := <-errc:
+				return err
+			case <-cmd.Context().Done():
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8025", "address to serve on")
+	cmd.Flags().StringVar(&list, "list", "", "list name shown in the footer (default clients)")
+	return cmd
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/templates"
+)
+
+func newRenderCmd(a *app) *cobra.Command {
+	var htmlOut, textOut, as, list string
+	cmd := &cobra.Command{
+		Use:   "render ISSUE.md",
+		Short: "Render an issue as a subscriber would get it, and check it",
+		Long: `Render compiles the issue (Markdown, layout, inlined CSS, text part) and
+writes the final HTML and text as one subscriber would receive them: the
+subscriber named by --as if they are in the database, else a sample
+subscriber. It prints every check: template errors with file and line,
+unknown placeholders, a layout without unsubscribe link or postal address,
+HTML over Gmail's 102 KB clipping limit (90 KB warns), images without alt
+text. Exit status 1 when any check is an error.`,
+		Example: `  dispatch render examples/issue.md --html issue.html --text issue.txt
+  dispatch render examples/issue.md --as ada@example.com --html -`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			listName := list
+			if listName == "" {
+				listName = "clients"
+			}
+			is, err := templates.LoadIssue(args[0])
+			if err != nil {
+				return a.checkFailure(err)
+			}
+			c, err := templates.Compile(is, a.templateConfig(listName))
+			if err != nil {
+				return a.checkFailure(err)
+			}
+			r := templates.SampleRecipient()
+			var subID int64
+			if as != "" {
+				r.Email = as
+				if s, err := a.openStore(cmd.Context()); err == nil {
+					if sub, err := s.FindSubscriberByEmail(cmd.Context(), as); err == nil {
+						r = templates.Recipient{Email: sub.Email, Name: sub.Name, Attributes: sub.Attributes}
+						subID = sub.ID
+					} else if !errors.Is(err, subscribers.ErrNotFound) {
+						return err
+					} else {
+						fmt.Fprintf(a.stderr, "note: %s is not a subscriber; rendering with sample data\n", as)
+					}
+				}
+			}
+			r.UnsubscribeURL = a.previewUnsubscribeURL(subID)
+			out, err := c.Render(r)
+			if err != nil {
+				return err
+			}
+			if htmlOut == "" && textOut == "" {
+				htmlOut = "-"
+			}
+			if err := writeOut(a, htmlOut, out.HTML); err != nil {
+				return err
+			}
+			if err := writeOut(a, textOut, out.Text); err != nil {
+				return err
+			}
+			for _, w := range c.Warnings {
+				fmt.Fprintln(a.stderr, w.String())
+			}
+			fmt.Fprintf(a.stderr, "%s: subject %q, HTML %.1f KB, text %.1f KB; %s\n", args[0], out.Subject,
+				float64(len(out.HTML))/1024, float64(len(out.Text))/1024, plural(len(c.Warnings), "warning", "warnings"))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&htmlOut, "html", "", `write the HTML part here ("-" for stdout)`)
+	cmd.Flags().StringVar(&textOut, "text", "", `write the text part here ("-" for stdout)`)
+	cmd.Flags().StringVar(&as, "as", "", "render as this subscriber (looked up in the database)")
+	cmd.Flags().StringVar(&list, "list", "", "list name shown in the footer (default clients)")
+	return cmd
+}
+
+// previewUnsubscribeURL is a real, signed link when a secret is configured,
+// so a rendered preview's link can be followed against `dispatch serve`.
+func (a *app) previewUnsubscribeURL(subscriberID int64) string {
+	if tk, err := a.tokens(); err == nil {
+		return a.cfg.Web.BaseURL + "/u/" + tk.Unsubscribe(subscribers.UnsubscribeRef{SubscriberID: subscriberID})
+	}
+	return a.cfg.Web.BaseURL + "/u/preview"
+}
+
+func writeOut(a *app, path string, data []byte) error {
+	switch path {
+	case "":
+		return nil
+	case "-":
+		_, err := a.stdout.Write(data)
+		return err
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stderr, "wrote %s\n", path)
+	return nil
+}
+
+var _ io.Writer = os.Stdout

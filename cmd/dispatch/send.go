@@ -1,0 +1,443 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/dispatchhq/dispatch/mailer"
+	"github.com/dispatchhq/dispatch/mailer/capture"
+	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/templates"
+)
+
+type sendOptions struct {
+	list        string
+	newCampaign bool
+	dryRun      bool
+	to          string
+	yes         bool
+	asJSON      bool
+	capture     string
+}
+
+// sendReport is the --json output of send; the first seven keys are the
+// documented interface.
+type sendReport struct {
+	Campaign           int64   `json:"campaign"`
+	Recipients         int     `json:"recipients"`
+	Sent               int     `json:"sent"`
+	Deferred           int     `json:"deferred"`
+	Failed             int     `json:"failed"`
+	Bounced            int     `json:"bounced"`
+	Skipped            int     `json:"skipped"`
+	Slug               string  `json:"slug"`
+	List               string  `json:"list"`
+	Status             string  `json:"status"`
+	Queued             int     `json:"queued"`
+	SentThisRun        int     `json:"sent_this_run"`
+	PossibleDuplicates int     `json:"possible_duplicates"`
+	Interrupted        bool    `json:"interrupted"`
+	PauseReason        string  `json:"pause_reason,omitempty"`
+	Seconds            float64 `json:"seconds"`
+}
+
+func newSendCmd(a *app) *cobra.Command {
+	var o sendOptions
+	cmd := &cobra.Command{
+		Use:   "send ISSUE.md --list NAME",
+		Short: "Send an issue to every active subscriber of a list",
+		Long: `Send renders the issue once, creates a campaign for (issue, list) with one
+delivery per active subscriber, and sends through SMTP with the configured
+rate, connections, retries and caps.
+
+Running the same command again resumes that campaign: nobody is mailed twice.
+A campaign is identified by the issue's front matter id: (or its file name);
+--new starts a fresh campaign for the same issue explicitly.
+
+Ctrl-C stops cleanly: messages in flight finish, the ledger is flushed, and
+the same command resumes later. Temporary failures are retried with backoff
+until they succeed or fail for good; the command keeps running until then.`,
+		Example: `  dispatch send examples/issue.md --list clients --dry-run
+  dispatch send examples/issue.md --list clients --to me@example.com
+  dispatch send examples/issue.md --list clients --yes --json
+  dispatch send examples/issue.md --list clients --capture outbox/`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.list == "" {
+				return usageError{errors.New("--list is required: name the list to send to")}
+			}
+			return a.send(cmd.Context(), args[0], o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.list, "list", "", "list to send to")
+	f.BoolVar(&o.newCampaign, "new", false, "start a new campaign even if this issue was already sent to the list")
+	f.BoolVar(&o.dryRun, "dry-run", false, "render and check everything, report what would be sent, send nothing")
+	f.StringVar(&o.to, "to", "", "send one test copy to this address, outside any campaign")
+	f.BoolVar(&o.yes, "yes", false, "do not ask for confirmation")
+	f.BoolVar(&o.asJSON, "json", false, "print the final report as JSON")
+	f.StringVar(&o.capture, "capture", "", "deliver to a local capture server writing .eml files into this folder instead of smtp.*")
+	return cmd
+}
+
+func (a *app) send(ctx context.Context, path string, o sendOptions) error {
+	s, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	list, err := s.FindListByName(ctx, o.list)
+	if err != nil {
+		return err
+	}
+	issue, err := a.compileIssue(path, list.Name)
+	if err != nil {
+		return err
+	}
+
+	var relays []mailer.Relay
+	if o.capture != "" && !o.dryRun {
+		srv, err := capture.Start(capture.Config{Dir: o.capture, Logger: a.logger})
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		relays = []mailer.Relay{{Name: "capture", Host: srv.Host(), Port: srv.Port(), TLS: "none",
+			Concurrency: a.cfg.Sending.Concurrency}}
+	} else if o.capture != "" {
+		relays = []mailer.Relay{{Name: "capture", Host: "127.0.0.1", Port: 25, TLS: "none", Concurrency: 1}}
+	}
+	mcfg, err := a.mailerConfig(relays)
+	if err != nil {
+		return err
+	}
+	sender, err := mailer.New(mcfg, s)
+	if err != nil {
+		return err
+	}
+
+	if o.to != "" {
+		return a.sendTest(ctx, s, sender, issue, list, o.to)
+	}
+
+	// Resume the campaign for this issue and list, unless told otherwise.
+	var c *subscribers.Campaign
+	if !o.newCampaign {
+		c, err = s.FindLatestCampaign(ctx, issue.ID, list.ID)
+		if err != nil && !errors.Is(err, subscribers.ErrNotFound) {
+			return err
+		}
+	}
+	if c != nil {
+		var snap templates.Snapshot
+		if err := json.Unmarshal(c.Snapshot, &snap); err != nil {
+			return fmt.Errorf("campaign %d: read its snapshot: %w", c.ID, err)
+		}
+		restored, err := templates.Restore(snap)
+		if err != nil {
+			return fmt.Errorf("campaign %d: %w", c.ID, err)
+		}
+		if issue.Snapshot().Digest != snap.Digest {
+			fmt.Fprintf(a.stderr, "note: %s changed since campaign %d started; it continues with the version it started with (use --new for a new campaign)\n", path, c.ID)
+		}
+		issue = restored
+	}
+
+	owed := 0
+	if c == nil {
+		owed, err = s.CountActiveMembers(ctx, list.ID)
+	} else {
+		var st subscribers.CampaignStats
+		st, err = s.FindCampaignStats(ctx, c.ID)
+		owed = st.Queued + st.Sending + st.Deferred
+		if err == nil && st.Done() {
+			fmt.Fprintf(a.stderr, "Campaign %d (%s to %s) has already finished: %d sent, %d failed, %d skipped. Use --new to send it again as a new campaign.\n",
+				c.ID, c.Slug, list.Name, st.Sent, st.Failed, st.Skipped)
+			if o.asJSON {
+				return a.printSendReport(ctx, s, c, nil, 0)
+			}
+			return nil
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if owed == 0 && c == nil {
+		return fmt.Errorf("list %q has no active subscribers: nothing to send", list.Name)
+	}
+
+	summary := a.sendSummary(issue, list, sender, owed, c, o)
+	if o.dryRun {
+		fmt.Fprintln(a.stdout, summary)
+		fmt.Fprintln(a.stdout, "Dry run: nothing was sent and no campaign was created.")
+		return nil
+	}
+	if !o.yes {
+		if err := a.confirm(summary); err != nil {
+			return err
+		}
+	}
+	if c == nil {
+		snap, err := json.Marshal(issue.Snapshot())
+		if err != nil {
+			return err
+		}
+		c, err = s.CreateCampaign(ctx, subscribers.NewCampaign{Slug: issue.ID, ListID: list.ID, Subject: issue.Subject,
+			IssuePath: path, Snapshot: snap})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stderr, "Created campaign %d: %s to %s, %d recipients.\n", c.ID, c.Slug, list.Name, c.Recipients)
+	} else {
+		fmt.Fprintf(a.stderr, "Resuming campaign %d: %s to %s, %d still to send.\n", c.ID, c.Slug, list.Name, owed)
+	}
+	recovered, err := s.StartCampaignRun(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	if recovered > 0 {
+		fmt.Fprintf(a.stderr, "warning: %d %s in flight when the previous run stopped; %s sent again and may arrive twice.\n",
+			recovered, pluralWord(recovered, "message was", "messages were"), pluralWord(recovered, "it is", "they are"))
+	}
+
+	bar := newSendProgress(a, owed)
+	res, runErr := sender.Run(ctx, mailer.Campaign{ID: c.ID, ListID: list.ID, ListName: list.Name, Issue: issue}, bar.update)
+	bar.done()
+
+	stats, err := s.FindCampaignStats(context.WithoutCancel(ctx), c.ID)
+	if err != nil {
+		return errors.Join(runErr, err)
+	}
+	status := subscribers.CampaignSending
+	reason := ""
+	switch {
+	case res != nil && res.Paused:
+		status, reason = subscribers.CampaignPaused, res.PauseReason
+	case runErr == nil && stats.Done():
+		status = subscribers.CampaignFinished
+	}
+	elapsed := time.Duration(0)
+	if res != nil {
+		elapsed = res.Elapsed
+	}
+	if err := s.EndCampaignRun(context.WithoutCancel(ctx), c.ID, elapsed, status, reason); err != nil {
+		return errors.Join(runErr, err)
+	}
+	c, _ = s.FindCampaignByID(context.WithoutCancel(ctx), c.ID)
+	if o.asJSON {
+		if err := a.printSendReport(context.WithoutCancel(ctx), s, c, res, recovered); err != nil {
+			return err
+		}
+	} else {
+		a.printSendSummary(c, stats, res)
+	}
+	switch {
+	case res != nil && res.Paused:
+		return &exitError{code: 1, err: fmt.Errorf("campaign %d paused: %s", c.ID, reason)}
+	case errors.Is(runErr, context.Canceled):
+		fmt.Fprintf(a.stderr, "Interrupted: %d of %d sent so far. Run the same command again to resume campaign %d.\n",
+			stats.Sent, stats.Recipients, c.ID)
+		return &exitError{code: 130}
+	case runErr != nil:
+		return fmt.Errorf("campaign %d: %w (run the same command again to resume)", c.ID, runErr)
+	}
+	return nil
+}
+
+// compileIssue loads and compiles an issue, printing its checks.
+func (a *app) compileIssue(path, listName string) (*templates.Compiled, error) {
+	is, err := templates.LoadIssue(path)
+	if err != nil {
+		return nil, a.checkFailure(err)
+	}
+	c, err := templates.Compile(is, a.templateConfig(listName))
+	if err != nil {
+		return nil, a.checkFailure(err)
+	}
+	for _, w := range c.Warnings {
+		fmt.Fprintln(a.stderr, w.String())
+	}
+	return c, nil
+}
+
+// checkFailure prints every check of a failed compile and returns a short
+// error.
+func (a *app) checkFailure(err error) error {
+	var ce *templates.CheckError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	errorsN := 0
+	for _, c := range ce.Checks {
+		fmt.Fprintln(a.stderr, c.String())
+		if c.Severity == templates.SeverityError {
+			errorsN++
+		}
+	}
+	return &exitError{code: 1, err: fmt.Errorf("the issue has %s; nothing was sent", pluralWord(errorsN, "1 error", fmt.Sprintf("%d errors", errorsN)))}
+}
+
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func (a *app) sendSummary(issue *templates.Compiled, list *subscribers.List, sender *mailer.Sender, owed int, c *subscribers.Campaign, o sendOptions) string {
+	var b strings.Builder
+	what := "New campaign"
+	if c != nil {
+		what = fmt.Sprintf("Resume campaign %d", c.ID)
+	}
+	rate := "unlimited"
+	if a.cfg.Sending.Rate > 0 {
+		rate = fmt.Sprintf("%g messages/s", a.cfg.Sending.Rate)
+	}
+	relay := strings.Join(sender.Relays(), ", ")
+	if o.capture != "" {
+		relay = "local capture into " + o.capture
+	}
+	fmt.Fprintf(&b, "%s: %s\n", what, issue.ID)
+	fmt.Fprintf(&b, "  subject     %s\n", issue.Subject)
+	fmt.Fprintf(&b, "  list        %s\n", list.Name)
+	fmt.Fprintf(&b, "  recipients  %d\n", owed)
+	fmt.Fprintf(&b, "  relay       %s (%d connections)\n", relay, a.cfg.Sending.Concurrency)
+	fmt.Fprintf(&b, "  rate        %s\n", rate)
+	fmt.Fprintf(&b, "  time        about %s", eta(owed, a.cfg.Sending.Rate))
+	return b.String()
+}
+
+// confirm asks on a terminal; elsewhere it insists on --yes, since a
+// newsletter cannot be unsent.
+func (a *app) confirm(summary string) error {
+	if !isTerminal(a.stderr) || !isReader(a.stdin) {
+		return usageError{errors.New("refusing to send without confirmation: run on a terminal, or pass --yes")}
+	}
+	fmt.Fprintln(a.stderr, summary)
+	fmt.Fprint(a.stderr, "Send now? [y/N] ")
+	line, _ := bufio.NewReader(a.stdin).ReadString('\n')
+	if ans := strings.ToLower(strings.TrimSpace(line)); ans != "y" && ans != "yes" {
+		return &exitError{code: 1, err: errors.New("not sent")}
+	}
+	return nil
+}
+
+func isReader(r io.Reader) bool { return r != nil }
+
+func (a *app) sendTest(ctx context.Context, s *subscribers.Store, sender *mailer.Sender, issue *templates.Compiled, list *subscribers.List, to string) error {
+	tm := mailer.TestMessage{Issue: issue, ListID: list.ID, ListName: list.Name}
+	if sub, err := s.FindSubscriberByEmail(ctx, to); err == nil {
+		tm.SubscriberID = sub.ID
+		tm.Recipient = templates.Recipient{Email: sub.Email, Name: sub.Name, Attributes: sub.Attributes}
+	} else {
+		sample := templates.SampleRecipient()
+		sample.Email = to
+		tm.Recipient = sample
+	}
+	if err := subscribers.ValidateEmail(subscribers.CleanEmail(to)); err != nil {
+		return usageError{fmt.Errorf("--to %q: %v", to, err)}
+	}
+	if err := sender.SendTest(ctx, tm); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "Sent a test copy of %q to %s (no campaign was created or changed).\n", issue.Subject, to)
+	return nil
+}
+
+func (a *app) printSendReport(ctx context.Context, s *subscribers.Store, c *subscribers.Campaign, res *mailer.RunResult, recovered int) error {
+	st, err := s.FindCampaignStats(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	r := sendReport{Campaign: c.ID, Recipients: st.Recipients, Sent: st.Sent, Deferred: st.Deferred, Failed: st.Failed,
+		Bounced: st.HardBounces + st.SoftBounces, Skipped: st.Skipped, Slug: c.Slug, List: c.ListName,
+		Status: string(c.Status), Queued: st.Queued + st.Sending, PossibleDuplicates: st.PossibleDuplicates,
+		PauseReason: c.PauseReason}
+	if res != nil {
+		r.SentThisRun, r.Interrupted, r.Seconds = res.Sent, res.Interrupted, res.Elapsed.Seconds()
+	}
+	return printJSON(a.stdout, r)
+}
+
+func (a *app) printSendSummary(c *subscribers.Campaign, st subscribers.CampaignStats, res *mailer.RunResult) {
+	fmt.Fprintf(a.stdout, "Campaign %d (%s to %s): %s\n", c.ID, c.Slug, c.ListName, c.Status)
+	fmt.Fprintf(a.stdout, "  recipients  %d\n  sent        %d\n  failed      %d\n  bounced     %d\n  skipped     %d   (left or suppressed before their turn)\n",
+		st.Recipients, st.Sent, st.Failed, st.HardBounces+st.SoftBounces, st.Skipped)
+	if st.Deferred+st.Queued+st.Sending > 0 {
+		fmt.Fprintf(a.stdout, "  still owed  %d\n", st.Deferred+st.Queued+st.Sending)
+	}
+	if res != nil && res.Sent > 0 {
+		fmt.Fprintf(a.stdout, "  this run    %d sent in %s (%.1f/s)\n", res.Sent, res.Elapsed.Round(time.Millisecond),
+			float64(res.Sent)/max(res.Elapsed.Seconds(), 0.001))
+	}
+	if st.PossibleDuplicates > 0 {
+		fmt.Fprintf(a.stdout, "  possible duplicates %d (in flight when a run was killed)\n", st.PossibleDuplicates)
+	}
+	if res != nil && res.Ambiguous > 0 {
+		fmt.Fprintf(a.stdout, "  %d connections broke after a message was transmitted; those messages were retried and may arrive twice\n", res.Ambiguous)
+	}
+}
+
+// sendProgress draws a bar on a terminal and prints a line every few
+// seconds otherwise.
+type sendProgress struct {
+	a     *app
+	bar   *progressbar.ProgressBar
+	total int
+	last  time.Time
+}
+
+func newSendProgress(a *app, total int) *sendProgress {
+	p := &sendProgress{a: a, total: total, last: time.Now()}
+	if isTerminal(a.stderr) {
+		p.bar = progressbar.NewOptions(total,
+			progressbar.OptionSetWriter(a.stderr),
+			progressbar.OptionSetDescription("sending"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionThrottle(200*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
+	return p
+}
+
+func (p *sendProgress) update(pr mailer.Progress) {
+	done := pr.Sent + pr.Failed + pr.Skipped
+	desc := fmt.Sprintf("sending: %.1f/s, %d failed", pr.Rate, pr.Failed)
+	if pr.Waiting != "" {
+		desc = pr.Waiting
+	}
+	if p.bar != nil {
+		p.bar.Describe(desc)
+		p.bar.Set(done)
+		return
+	}
+	if time.Since(p.last) < 5*time.Second {
+		return
+	}
+	p.last = time.Now()
+	line := fmt.Sprintf("send: %d/%d sent, %d failed, %d retrying, %.1f msgs/s", pr.Sent, p.total, pr.Failed, pr.Deferred, pr.Rate)
+	if left := p.total - done; pr.Rate > 0 && left > 0 {
+		line += fmt.Sprintf(", about %s left", time.Duration(float64(left)/pr.Rate*float64(time.Second)).Round(time.Second))
+	}
+	if pr.Waiting != "" {
+		line += "; " + pr.Waiting
+	}
+	fmt.Fprintln(p.a.stderr, line)
+}
+
+func (p *sendProgress) done() {
+	if p.bar != nil {
+		p.bar.Finish()
+	}
+}

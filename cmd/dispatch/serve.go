@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/dispatchhq/dispatch/bounce/webhook"
+	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/web"
+)
+
+func newServeCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the web server: unsubscribe pages, one-click, provider webhooks",
+		Long: `Serve runs the public HTTP server on web.listen:
+
+  GET  /u/TOKEN              confirm page (never changes anything)
+  POST /u/TOKEN              unsubscribe; RFC 8058 one-click with List-Unsubscribe=One-Click
+  POST /u/TOKEN/resubscribe  the person's own way back
+  POST /webhooks/PROVIDER    ses, sendgrid, postmark, mailgun (when configured)
+  GET  /healthz              monitoring
+
+Links in messages are built from web.base_url, which must reach this server.
+With bounces.imap.host set, it also polls the bounce mailbox. Stop with
+Ctrl-C or SIGTERM (graceful shutdown).`,
+		Example: `  dispatch serve
+  DISPATCH_WEB_LISTEN=0.0.0.0:8080 dispatch serve`,
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			s, err := a.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			tokens, err := a.tokens()
+			if err != nil {
+				return err
+			}
+			verifier, err := a.webhookVerifier()
+			if err != nil {
+				return err
+			}
+			srv, err := web.New(web.Config{Listen: a.cfg.Web.Listen, BaseURL: a.cfg.Web.BaseURL, Tokens: tokens, Store: s,
+				Webhooks: verifier, Resolver: ledgerResolver{store: s, tokens: tokens}, BouncePolicy: a.bouncePolicy(),
+				SiteName: a.cfg.Web.SiteName, Logger: a.serverLogger(), TrustProxy: a.cfg.Web.TrustProxy})
+			if err != nil {
+				return err
+			}
+			if err := srv.Open(); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "Serving on http://%s (links use %s). Ctrl-C to stop.\n", srv.Addr(), a.cfg.Web.BaseURL)
+			g, gctx := errgroup.WithContext(ctx)
+			g.Go(func() error { return srv.Run(gctx) })
+			if err := a.startBouncePoller(gctx, g, s, tokens); err != nil {
+				return err
+			}
+			err = g.Wait()
+			if errors.Is(err, context.Canceled) {
+				return nil
+			}
+			return err
+		},
+	}
+	return cmd
+}
+
+// webhookVerifier configures the providers that have settings; nil when
+// none does.
+func (a *app) webhookVerifier() (*webhook.Verifier, error) {
+	w := a.cfg.Webhooks
+	cfg := webhook.Config{
+		SES:      webhook.SESConfig{Enabled: w.SES.Enabled, TopicARNs: w.SES.TopicARNs, AutoConfirm: w.SES.AutoConfirm},
+		SendGrid: webhook.SendGridConfig{PublicKey: w.SendGrid.PublicKey},
+		Postmark: webhook.PostmarkConfig{Username: w.Postmark.Username, Password: w.Postmark.Password, Token: w.Postmark.Token},
+		Mailgun:  webhook.MailgunConfig{SigningKey: w.Mailgun.SigningKey, RememberTokens: true},
+	}
+	if !w.SES.Enabled && w.SendGrid.PublicKey == "" && w.Postmark.Username == "" && w.Postmark.Token == "" && w.Mailgun.SigningKey == "" {
+		return nil, nil
+	}
+	v, err := webhook.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("webhooks: %w", err)
+	}
+	return v, nil
+}
+
+// ledgerResolver attributes provider events to deliveries from the signed
+// delivery token we put in X-Dispatch-Delivery and the Message-ID.
+type ledgerResolver struct {
+	store  *subscribers.Store
+	tokens *subscribers.Tokens
+}
+
+func (r ledgerResolver) ResolveDelivery(ctx context.Context, deliveryID, messageID string) (int64, int64, int64, error) {
+	for _, tok := range []string{deliveryID, strings.Trim(messageID, "<>")} {
+		if i := strings.IndexByte(tok, '@'); i >= 0 {
+			tok = tok[:i]
+		}
+		if tok == "" {
+			continue
+		}
+		id, err := r.tokens.ParseDelivery(tok)
+		if err != nil {
+			continue
+		}
+		d, err := r.store.FindDelivery(ctx, id)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		c, err := r.store.FindCampaignByID(ctx, d.CampaignID)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		return d.SubscriberID, d.CampaignID, c.ListID, nil
+	}
+	return 0, 0, 0, subscribers.ErrNotFound
+}

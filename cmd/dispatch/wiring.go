@@ -1,0 +1,105 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/dispatchhq/dispatch/mailer"
+	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/templates"
+)
+
+// tokens returns the signer for links and VERP, or explains how to set one.
+func (a *app) tokens() (*subscribers.Tokens, error) {
+	if a.cfg.Web.Secret == "" {
+		return nil, errors.New("web.secret is not set: unsubscribe links and bounce addresses are signed with it; " +
+			"generate one with `openssl rand -hex 32` and set web.secret or DISPATCH_WEB_SECRET")
+	}
+	return subscribers.NewTokens(a.cfg.Web.Secret)
+}
+
+func (a *app) bouncePolicy() subscribers.BouncePolicy {
+	return subscribers.BouncePolicy{SoftLimit: a.cfg.Bounces.SoftLimit, SoftWindow: a.cfg.Bounces.SoftWindow}
+}
+
+// relays turns smtp.* (and smtp.relays) into mailer relays; a relay's empty
+// fields take the smtp section's values.
+func (a *app) relays() []mailer.Relay {
+	c := a.cfg.SMTP
+	base := mailer.Relay{Host: c.Host, Port: c.Port, Username: c.Username, Password: c.Password, TLS: c.TLS,
+		Concurrency: a.cfg.Sending.Concurrency, MaxMessagesPerConnection: c.MaxMessagesPerConnection,
+		Timeout: c.Timeout, HELO: c.HELO, InsecureSkipVerify: c.TLSSkipVerify}
+	if len(c.Relays) == 0 {
+		return []mailer.Relay{base}
+	}
+	var out []mailer.Relay
+	for _, r := range c.Relays {
+		m := base
+		m.Name, m.Host, m.Rate = r.Name, r.Host, r.Rate
+		if r.Port != 0 {
+			m.Port = r.Port
+		}
+		if r.Username != "" {
+			m.Username, m.Password = r.Username, r.Password
+		}
+		if r.TLS != "" {
+			m.TLS = r.TLS
+		}
+		if r.Concurrency != 0 {
+			m.Concurrency = r.Concurrency
+		}
+		if r.MaxMessagesPerConnection != 0 {
+			m.MaxMessagesPerConnection = r.MaxMessagesPerConnection
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// mailerConfig wires the configuration into the mailer. relays overrides
+// the configured relays (the local capture server) when not nil.
+func (a *app) mailerConfig(relays []mailer.Relay) (mailer.Config, error) {
+	tokens, err := a.tokens()
+	if err != nil {
+		return mailer.Config{}, err
+	}
+	if relays == nil {
+		if a.cfg.SMTP.Host == "" && len(a.cfg.SMTP.Relays) == 0 {
+			return mailer.Config{}, errors.New("no SMTP relay configured: set smtp.host (or DISPATCH_SMTP_HOST), " +
+				"or pass --capture DIR to write the messages to a folder instead")
+		}
+		relays = a.relays()
+	}
+	cfg := mailer.Config{Relays: relays, Rate: a.cfg.Sending.Rate, HourlyLimit: a.cfg.Sending.HourlyLimit,
+		DailyLimit: a.cfg.Sending.DailyLimit, RetryBackoff: a.cfg.Sending.RetryBackoff, MaxAttempts: a.cfg.Sending.MaxAttempts,
+		PauseAfter: a.cfg.Sending.PauseAfter, From: a.cfg.Sender.From, ReplyTo: a.cfg.Sender.ReplyTo,
+		BounceAddress: a.cfg.Sender.BounceAddress, BaseURL: a.cfg.Web.BaseURL, Tokens: tokens,
+		BouncePolicy: a.bouncePolicy(), Logger: a.logger}
+	if a.cfg.DKIM.PrivateKeyFile != "" {
+		pem, err := os.ReadFile(a.cfg.DKIM.PrivateKeyFile)
+		if err != nil {
+			return mailer.Config{}, fmt.Errorf("dkim.private_key_file: %w", err)
+		}
+		key, err := mailer.ParseDKIMKey(pem)
+		if err != nil {
+			return mailer.Config{}, fmt.Errorf("dkim.private_key_file %s: %w", a.cfg.DKIM.PrivateKeyFile, err)
+		}
+		cfg.DKIM = &mailer.DKIM{Domain: a.cfg.DKIM.Domain, Selector: a.cfg.DKIM.Selector, Key: key}
+	}
+	return cfg, nil
+}
+
+// templateConfig is what the renderer needs from the configuration.
+func (a *app) templateConfig(listName string) templates.Config {
+	return templates.Config{PostalAddress: a.cfg.Sender.PostalAddress, ListName: listName, From: a.cfg.Sender.From}
+}
+
+// eta is a rough duration for n messages at the configured rate.
+func eta(n int, rate float64) string {
+	if rate <= 0 {
+		return "as fast as the relay accepts"
+	}
+	return (time.Duration(float64(n)/rate*float64(time.Second)) + time.Second).Round(time.Second).String()
+}

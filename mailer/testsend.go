@@ -1,0 +1,65 @@
+package mailer
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/templates"
+)
+
+// TestMessage describes a single test copy sent with `dispatch send --to`.
+type TestMessage struct {
+	Issue        *templates.Compiled
+	Recipient    templates.Recipient
+	SubscriberID int64 // 0 when the address is not a subscriber
+	ListID       int64
+	ListName     string
+}
+
+// SendTest sends one copy of an issue outside any campaign: no ledger, no
+// pacing, the first relay, "[Test]" before the subject. Its links and
+// tokens are real, so they can be clicked through.
+func (s *Sender) SendTest(ctx context.Context, tm TestMessage) error {
+	h, err := newHeaderSet(s.cfg, tm.Issue.From)
+	if err != nil {
+		return err
+	}
+	r := tm.Recipient
+	r.UnsubscribeURL = unsubscribeURL(s.cfg.BaseURL, s.cfg.Tokens.Unsubscribe(subscribers.UnsubscribeRef{
+		SubscriberID: tm.SubscriberID, ListID: tm.ListID}))
+	out, err := tm.Issue.Render(r)
+	if err != nil {
+		return fmt.Errorf("render for %s: %w", r.Email, err)
+	}
+	out.Subject = "[Test] " + out.Subject
+	// A random id far above real deliveries keeps the Message-ID unique.
+	var b [8]byte
+	rand.Read(b[:])
+	id := int64(binary.BigEndian.Uint64(b[:])>>2) | 1<<60
+	m, _, err := s.build(h, envelope{deliveryID: id, listID: tm.ListID, listName: tm.ListName,
+		subscriberID: tm.SubscriberID, email: r.Email, name: r.Name}, out, r.UnsubscribeURL)
+	if err != nil {
+		return err
+	}
+	cn := &conn{relay: s.relays[0], idle: s.cfg.IdleTimeout}
+	defer cn.close()
+	if err := cn.ensure(ctx, s.cfg.Now()); err != nil {
+		return err
+	}
+	if o := classify(m, cn.send(m, s.cfg.Now())); o.verdict != vSent {
+		return fmt.Errorf("test message to %s not accepted (%s): %s", r.Email, o.verdict, o.text)
+	}
+	return nil
+}
+
+// Relays names the configured relays, for confirmations and reports.
+func (s *Sender) Relays() []string {
+	out := make([]string, len(s.relays))
+	for i, r := range s.relays {
+		out[i] = r.name
+	}
+	return out
+}
