@@ -1,0 +1,403 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dispatchhq/dispatch/mailer/smtptest"
+)
+
+// sendEnv is a working directory with a dispatch.yaml pointing at a real
+// SMTP server on 127.0.0.1, and n imported subscribers.
+type sendEnv struct {
+	dir   string
+	srv   *smtptest.Server
+	issue string
+}
+
+func newSendEnv(t *testing.T, n int, extra string, opts ...smtptest.Option) *sendEnv {
+	t.Helper()
+	dir := t.TempDir()
+	srv := smtptest.NewServer(t, opts...)
+	cfg := fmt.Sprintf(`smtp:
+  host: 127.0.0.1
+  port: %d
+  tls: none
+sending:
+  rate: 0
+  concurrency: 2
+  retry_backoff: 50ms
+sender:
+  from: "Briefing <briefing@example.com>"
+  bounce_address: bounces@example.com
+  postal_address: "1 Test Street, Testville"
+web:
+  base_url: http://127.0.0.1:8080
+  secret: e2e-secret-0123456789abcdef
+%s`, srv.Port(), extra)
+	if err := os.WriteFile(filepath.Join(dir, "dispatch.yaml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("email,first name,last name,company\n")
+	for i := range n {
+		fmt.Fprintf(&b, "reader%d@example.com,Reader,No%d,Company %d\n", i, i, i%7)
+	}
+	csvPath := filepath.Join(dir, "clients.csv")
+	os.WriteFile(csvPath, []byte(b.String()), 0o600)
+	if r := dispatch(t, dir, "import", csvPath, "--list", "clients"); r.code != 0 {
+		t.Fatalf("import: %s", r.stderr)
+	}
+	issue, _ := filepath.Abs(filepath.Join("..", "..", "examples", "issue.md"))
+	return &sendEnv{dir: dir, srv: srv, issue: issue}
+}
+
+type campaignOut struct {
+	ID                 int64
+	Status             string
+	Recipients         int
+	Sent               int
+	Failed             int
+	Skipped            int
+	Bounced            int
+	Unsubscribed       int
+	PossibleDuplicates int `json:"possible_duplicates"`
+}
+
+func campaignsJSON(t *testing.T, dir string) []campaignOut {
+	t.Helper()
+	r := dispatch(t, dir, "campaigns", "--json")
+	var cs []campaignOut
+	if err := json.Unmarshal([]byte(r.stdout), &cs); err != nil {
+		t.Fatalf("campaigns --json: %v\n%s%s", err, r.stdout, r.stderr)
+	}
+	return cs
+}
+
+func TestEndToEndSendReportAndResumeIsANoop(t *testing.T) {
+	e := newSendEnv(t, 25, "")
+	r := dispatch(t, e.dir, "send", e.issue, "--list", "clients", "--yes", "--json")
+	if r.code != 0 {
+		t.Fatalf("send exit %d: %s", r.code, r.stderr)
+	}
+	var rep map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("send --json: %v\n%s", err, r.stdout)
+	}
+	for _, k := range []string{"campaign", "recipients", "sent", "deferred", "failed", "bounced", "skipped"} {
+		if _, ok := rep[k]; !ok {
+			t.Errorf("send --json lacks %q: %s", k, r.stdout)
+		}
+	}
+	if rep["sent"] != float64(25) || rep["recipients"] != float64(25) {
+		t.Errorf("report = %s; want 25 of 25 sent", r.stdout)
+	}
+	if n := len(e.srv.Messages()); n != 25 {
+		t.Errorf("server got %d messages; want 25", n)
+	}
+	// The same command again resumes the finished campaign: nobody is mailed twice.
+	r = dispatch(t, e.dir, "send", e.issue, "--list", "clients", "--yes")
+	if r.code != 0 || !strings.Contains(r.stderr, "already finished") {
+		t.Errorf("second send: %d %s", r.code, r.stderr)
+	}
+	if n := len(e.srv.Messages()); n != 25 {
+		t.Errorf("server got %d messages after the second send; want still 25", n)
+	}
+	cs := campaignsJSON(t, e.dir)
+	if len(cs) != 1 || cs[0].Status != "finished" || cs[0].Sent != 25 {
+		t.Errorf("campaigns = %+v", cs)
+	}
+	// --new sends a fresh campaign explicitly.
+	r = dispatch(t, e.dir, "send", e.issue, "--list", "clients", "--yes", "--new")
+	if r.code != 0 || len(e.srv.Messages()) != 50 || len(campaignsJSON(t, e.dir)) != 2 {
+		t.Errorf("send --new: exit %d, %d messages: %s", r.code, len(e.srv.Messages()), r.stderr)
+	}
+}
+
+func TestEndToEndDryRunAndTestCopy(t *testing.T) {
+	e := newSendEnv(t, 5, "")
+	r := dispatch(t, e.dir, "send", e.issue, "--list", "clients", "--dry-run")
+	if r.code != 0 || !strings.Contains(r.stdout, "recipients  5") || !strings.Contains(r.stdout, "Dry run") {
+		t.Errorf("dry run: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	r = dispatch(t, e.dir, "send", e.issue, "--list", "clients", "--to", "editor@example.org")
+	if r.code != 0 {
+		t.Fatalf("test copy: %d %s", r.code, r.stderr)
+	}
+	msgs := e.srv.Messages()
+	if len(msgs) != 1 || msgs[0].To[0] != "editor@example.org" || !strings.Contains(string(msgs[0].Data), "Subject: =?UTF-8?q?[Test]") {
+		t.Errorf("test copy: %d messages %v", len(msgs), msgs)
+	}
+	if cs := campaignsJSON(t, e.dir); len(cs) != 0 {
+		t.Errorf("dry run or test copy created campaigns: %+v", cs)
+	}
+	// Without --yes and without a terminal, send refuses.
+	r = dispatch(t, e.dir, "send", e.issue, "--list", "clients")
+	if r.code != 2 || !strings.Contains(r.stderr, "--yes") {
+		t.Errorf("send without --yes: %d %s", r.code, r.stderr)
+	}
+	// A broken issue is refused with file and line.
+	bad := filepath.Join(e.dir, "bad.md")
+	os.WriteFile(bad, []byte("---\nsubject: Hi\n---\n# T\n\nHello {{ .Nmae }}\n"), 0o600)
+	r = dispatch(t, e.dir, "send", bad, "--list", "clients", "--yes")
+	if r.code != 1 || !strings.Contains(r.stderr, "bad.md:6") || !strings.Contains(r.stderr, "Nmae") {
+		t.Errorf("broken issue: %d %s", r.code, r.stderr)
+	}
+	if len(e.srv.Messages()) != 1 {
+		t.Errorf("messages sent despite errors")
+	}
+}
+
+// TestEndToEndKillAndResume kills the real binary with SIGKILL in the
+// middle of a campaign; the next run sends everything still owed, and the
+// only duplicates are the messages that were in flight, at most one per
+// connection, and they are reported.
+func TestEndToEndKillAndResume(t *testing.T) {
+	const n = 150
+	e := newSendEnv(t, n, "", smtptest.DiscardBodies())
+	e.srv.SetDelay(10 * time.Millisecond)
+	cmd := exec.Command(dispatchBin, "send", e.issue, "--list", "clients", "--yes")
+	cmd.Dir = e.dir
+	cmd.Env = cleanEnv()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := e.srv.WaitMessages(ctx, 40); err != nil {
+		cmd.Process.Kill()
+		t.Fatal(err)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	before := len(e.srv.Messages())
+	if before >= n {
+		t.Fatalf("the campaign finished (%d messages) before it could be killed", before)
+	}
+	e.srv.SetDelay(0)
+	r := dispatch(t, e.dir, "send", e.issue, "--list", "clients", "--yes", "--json")
+	if r.code != 0 {
+		t.Fatalf("resume: %d %s", r.code, r.stderr)
+	}
+	counts := map[string]int{}
+	for _, m := range e.srv.Messages() {
+		counts[m.To[0]]++
+	}
+	dups := 0
+	for _, c := range counts {
+		dups += c - 1
+	}
+	if len(counts) != n {
+		t.Errorf("%d recipients reached; want all %d", len(counts), n)
+	}
+	cs := campaignsJSON(t, e.dir)
+	if len(cs) != 1 || cs[0].Sent != n || cs[0].Status != "finished" {
+		t.Fatalf("campaign after resume: %+v", cs)
+	}
+	if dups > 2 || dups > cs[0].PossibleDuplicates {
+		t.Errorf("%d duplicates, %d reported; want at most 2 (sending.concurrency) and all reported", dups, cs[0].PossibleDuplicates)
+	}
+	if cs[0].PossibleDuplicates > 2 {
+		t.Errorf("%d reported in flight; at most one per connection (2)", cs[0].PossibleDuplicates)
+	}
+	if dups > 0 && !strings.Contains(r.stderr, "may arrive twice") {
+		t.Errorf("duplicates not reported to the user: %s", r.stderr)
+	}
+}
+
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DISPATCH_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// TestEndToEndInterruptIsClean sends SIGINT: the run stops cleanly, says how
+// to resume, and resuming completes without any duplicate.
+func TestEndToEndInterruptIsClean(t *testing.T) {
+	const n = 100
+	e := newSendEnv(t, n, "", smtptest.DiscardBodies())
+	e.srv.SetDelay(10 * time.Millisecond)
+	cmd := exec.Command(dispatchBin, "send", e.issue, "--list", "clients", "--yes")
+	cmd.Dir, cmd.Env = e.dir, cleanEnv()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	e.srv.WaitMessages(ctx, 20)
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+		t.Errorf("interrupted send exit = %v; want 130", err)
+	}
+	if !strings.Contains(stderr.String(), "Run the same command again to resume") {
+		t.Errorf("no resume hint: %s", stderr.String())
+	}
+	e.srv.SetDelay(0)
+	if r := dispatch(t, e.dir, "send", e.issue, "--list", "clients", "--yes"); r.code != 0 {
+		t.Fatalf("resume: %s", r.stderr)
+	}
+	counts := map[string]int{}
+	for _, m := range e.srv.Messages() {
+		counts[m.To[0]]++
+	}
+	for to, c := range counts {
+		if c != 1 {
+			t.Errorf("%s got %d messages after a clean interrupt", to, c)
+		}
+	}
+	if len(counts) != n {
+		t.Errorf("%d recipients; want %d", len(counts), n)
+	}
+}
+
+var unsubRE = regexp.MustCompile(`List-Unsubscribe: <([^>]+)>`)
+
+// TestEndToEndUnsubscribe follows the links in real messages against the
+// real `dispatch serve`: one-click, then the human confirm flow; the next
+// send skips both people.
+func TestEndToEndUnsubscribe(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	e := newSendEnv(t, 3, "")
+	cfgPath := filepath.Join(e.dir, "dispatch.yaml")
+	cfg, _ := os.ReadFile(cfgPath)
+	cfg = []byte(strings.Replace(string(cfg), "base_url: http://127.0.0.1:8080", "base_url: http://"+addr+"\n  listen: "+addr, 1))
+	os.WriteFile(cfgPath, cfg, 0o600)
+
+	if r := dispatch(t, e.dir, "send", e.issue, "--list", "clients", "--yes"); r.code != 0 {
+		t.Fatalf("send: %s", r.stderr)
+	}
+	links := map[string]string{}
+	for _, m := range e.srv.Messages() {
+		match := unsubRE.FindSubmatch(m.Data)
+		if match == nil {
+			t.Fatalf("message to %s has no List-Unsubscribe", m.To[0])
+		}
+		links[m.To[0]] = string(match[1])
+	}
+
+	serve := exec.Command(dispatchBin, "serve")
+	serve.Dir, serve.Env = e.dir, cleanEnv()
+	stderr, _ := serve.StderrPipe()
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		serve.Process.Signal(os.Interrupt)
+		serve.Wait()
+	})
+	go io.Copy(io.Discard, bufio.NewReader(stderr))
+	waitHTTP(t, "http://"+addr+"/healthz")
+
+	// RFC 8058 one-click, as a mailbox provider sends it.
+	one := links["reader0@example.com"]
+	resp, err := http.Post(one, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(resp.Cookies()) != 0 {
+		t.Errorf("one-click: %d, cookies %v; want 200 and none", resp.StatusCode, resp.Cookies())
+	}
+
+	// A person: the GET shows a page and changes nothing; the POST unsubscribes.
+	two := links["reader1@example.com"]
+	resp, err = http.Get(two)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "<form") {
+		t.Errorf("confirm page: %d", resp.StatusCode)
+	}
+	if status(t, e.dir, "reader1@example.com") != "active" {
+		t.Fatal("GET changed the subscription")
+	}
+	resp, err = http.PostForm(two, url.Values{"scope": {"all"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("human unsubscribe: %d", resp.StatusCode)
+	}
+	if got := status(t, e.dir, "reader1@example.com"); got != "unsubscribed" {
+		t.Errorf("reader1 status = %s; want unsubscribed", got)
+	}
+	cs := campaignsJSON(t, e.dir)
+	if cs[0].Unsubscribed != 2 {
+		t.Errorf("campaign unsubscribed since = %d; want 2", cs[0].Unsubscribed)
+	}
+
+	// The next campaign mails only the one who stayed.
+	before := len(e.srv.Messages())
+	if r := dispatch(t, e.dir, "send", e.issue, "--list", "clients", "--yes", "--new"); r.code != 0 {
+		t.Fatalf("second send: %s", r.stderr)
+	}
+	after := e.srv.Messages()[before:]
+	if len(after) != 1 || after[0].To[0] != "reader2@example.com" {
+		var to []string
+		for _, m := range after {
+			to = append(to, m.To[0])
+		}
+		t.Errorf("second campaign mailed %v; want only reader2", to)
+	}
+}
+
+func status(t *testing.T, dir, email string) string {
+	t.Helper()
+	r := dispatch(t, dir, "subscribers", "show", email, "--json")
+	var s struct {
+		Status string
+		Lists  []string
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+		t.Fatalf("show %s: %v %s", email, err, r.stderr)
+	}
+	if s.Status == "active" && len(s.Lists) == 0 {
+		return "unsubscribed-from-list"
+	}
+	return s.Status
+}
+
+func waitHTTP(t *testing.T, u string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(u)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s did not come up", u)
+}
