@@ -68,11 +68,12 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // caps enforces rolling hourly and daily quotas (SES, Gmail and others
 // count that way) with per-minute buckets.
 type caps struct {
-	mu      sync.Mutex
-	hourly  int
-	daily   int
-	buckets [24 * 60]int   // sends per minute, indexed by minute of day
-	stamps  [24 * 60]int64 // which absolute minute each bucket holds
+	mu     sync.Mutex
+	hourly int
+	daily  int
+	// One bucket more than a day: see count.
+	buckets [24*60 + 1]int   // sends per minute, indexed by absolute minute
+	stamps  [24*60 + 1]int64 // which absolute minute each bucket holds
 }
 
 func newCaps(hourly, daily int) *caps {
@@ -82,11 +83,16 @@ func newCaps(hourly, daily int) *caps {
 	return &caps{hourly: hourly, daily: daily}
 }
 
+// count sums the buckets that may hold a send within window of now. A
+// bucket's sends happened somewhere in its minute, so it counts until the
+// window has passed the end of that minute: span+1 buckets. Counting only
+// span would let a provider measuring to the second see one minute's sends
+// too many.
 func (c *caps) count(now time.Time, window time.Duration) int {
 	minute := now.Unix() / 60
 	span := int64(window / time.Minute)
 	n := 0
-	for i := int64(0); i < span; i++ {
+	for i := int64(0); i <= span; i++ {
 		m := minute - i
 		idx := m % int64(len(c.buckets))
 		if c.stamps[idx] == m {
@@ -96,16 +102,18 @@ func (c *caps) count(now time.Time, window time.Duration) int {
 	return n
 }
 
-// seed loads sends that happened before this run (from the ledger), spread
-// as a lump at the start of the window, which errs on the safe side.
+// seed loads sends that happened before this run (from the ledger). Only
+// their counts are known, so each lump is put at the latest time it could
+// have been sent: the last hour's now, the rest of the day's an hour ago.
+// They then count for as long as they could be in the provider's window;
+// placing them earlier would let a restarted run send a second quota.
 func (c *caps) seed(now time.Time, lastHour, lastDay int) {
 	if c == nil {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	hourAgo := now.Add(-59*time.Minute).Unix() / 60
-	dayAgo := now.Add(-(24*time.Hour - time.Minute)).Unix() / 60
+	minute := now.Unix() / 60
 	put := func(m int64, n int) {
 		idx := m % int64(len(c.buckets))
 		if c.stamps[idx] != m {
@@ -113,8 +121,8 @@ func (c *caps) seed(now time.Time, lastHour, lastDay int) {
 		}
 		c.buckets[idx] += n
 	}
-	put(hourAgo, lastHour)
-	put(dayAgo, max(0, lastDay-lastHour))
+	put(minute, lastHour)
+	put(minute-60, max(0, lastDay-lastHour))
 }
 
 // reserve takes one send from the quotas, or says how long to wait.
@@ -144,14 +152,14 @@ func (c *caps) untilFree(now time.Time, window time.Duration, limit int) time.Du
 	minute := now.Unix() / 60
 	span := int64(window / time.Minute)
 	excess := c.count(now, window) - limit + 1
-	for i := span - 1; i >= 0; i-- {
+	for i := span; i >= 0; i-- {
 		m := minute - i
 		idx := m % int64(len(c.buckets))
 		if c.stamps[idx] == m {
 			excess -= c.buckets[idx]
 		}
 		if excess <= 0 {
-			free := time.Unix((m+span)*60, 0)
+			free := time.Unix((m+span+1)*60, 0)
 			return max(free.Sub(now), time.Second)
 		}
 	}
