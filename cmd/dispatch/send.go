@@ -282,7 +282,7 @@ func (a *app) checkFailure(err error) error {
 			errorsN++
 		}
 	}
-	return &exitError{code: 1, err: fmt.Errorf("the issue has %s; nothing was sent", pluralWord(errorsN, "1 error", fmt.Sprintf("%d errors", errorsN)))}
+	return &exitError{code: 1, err: fmt.Errorf("the issue has %s", pluralWord(errorsN, "1 error", fmt.Sprintf("%d errors", errorsN)))}
 }
 
 func pluralWord(n int, one, many string) string {
