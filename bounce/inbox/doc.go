@@ -1,0 +1,22 @@
+// Package inbox applies what arrives in the bounce mailbox to the store:
+// delivery status notifications, feedback-loop complaints and mail sent to
+// the List-Unsubscribe mailto: address. It reads messages from mbox files,
+// maildirs, single files or an IMAP mailbox, classifies each one with
+// package bounce and records the result through a small consumer-side Store
+// interface that *subscribers.Store satisfies.
+//
+// Attribution, most trusted first: the signed delivery token in the VERP
+// address the notification was delivered to; the token in the returned
+// message's Message-ID, X-Dispatch-Delivery or Return-Path header (or the
+// notification's In-Reply-To/References); the failed recipient's address.
+// Tokens are HMAC-signed, so a forged one is never trusted; it only falls
+// through to matching by address.
+//
+// Processing is idempotent by message: every recorded bounce carries a key
+// made from the notification's Message-ID (or, without one, a hash of its
+// bytes) and the recipient, so the same message read twice, from an mbox
+// and again over IMAP, changes nothing the second time.
+//
+// The package must not import cmd or web; the CLI and `dispatch serve`
+// wire it up.
+package inbox

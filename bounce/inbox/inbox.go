@@ -1,0 +1,167 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+
+	"github.com/dispatchhq/dispatch/bounce"
+	"github.com/dispatchhq/dispatch/subscribers"
+)
+
+// Store is what the processor needs from the subscriber store.
+// *subscribers.Store implements it.
+type Store interface {
+	FindDelivery(ctx context.Context, id int64) (*subscribers.Delivery, error)
+	FindSubscriberByID(ctx context.Context, id int64) (*subscribers.Subscriber, error)
+	RecordBounce(ctx context.Context, b subscribers.Bounce, p subscribers.BouncePolicy) (subscribers.BounceResult, error)
+	Unsubscribe(ctx context.Context, subscriberID, listID, campaignID int64, actor, reason string) error
+}
+
+var _ Store = (*subscribers.Store)(nil)
+
+// Config configures a Processor.
+type Config struct {
+	Store  Store
+	Tokens *subscribers.Tokens
+	// BounceAddress is the base of the VERP envelope senders, e.g.
+	// bounces@example.com (mailer's bounce_address).
+	BounceAddress string
+	// Policy decides when soft bounces suppress; zero fields take the
+	// store's defaults (3 within 30 days).
+	Policy subscribers.BouncePolicy
+	Logger *slog.Logger // nil discards
+}
+
+// Processor applies bounce-mailbox messages to the store. It is safe for
+// concurrent use.
+type Processor struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// New checks cfg and returns a Processor.
+func New(cfg Config) (*Processor, error) {
+	switch {
+	case cfg.Store == nil:
+		return nil, errors.New("bounce inbox: store is required")
+	case cfg.Tokens == nil:
+		return nil, errors.New("bounce inbox: tokens are required")
+	case strings.LastIndexByte(cfg.BounceAddress, '@') <= 0:
+		return nil, errors.New("bounce inbox: bounce address must be an address like bounces@example.com")
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Processor{cfg: cfg, log: log}, nil
+}
+
+// Attribution says how a bounce or an unsubscribe was tied to a subscriber.
+type Attribution string
+
+// The ways a message is attributed, most trusted first.
+const (
+	AttrVERP      Attribution = "verp"       // delivery token in the address the notification was delivered to
+	AttrMessageID Attribution = "message-id" // delivery token in the returned Message-ID, In-Reply-To or References
+	AttrHeader    Attribution = "header"     // X-Dispatch-Delivery or Return-Path of the returned message
+	AttrAddress   Attribution = "address"    // the failed recipient's address alone
+	AttrToken     Attribution = "token"      // unsubscribe token in the mailto: address
+)
+
+// Applied is one bounce or complaint recorded for one recipient.
+type Applied struct {
+	Address      string                 `json:"address"`
+	Kind         subscribers.BounceKind `json:"kind"`
+	Status       string                 `json:"status,omitempty"`
+	Reason       string                 `json:"reason,omitempty"`
+	Attribution  Attribution            `json:"attribution"`
+	SubscriberID int64                  `json:"subscriber_id,omitempty"`
+	DeliveryID   int64                  `json:"delivery_id,omitempty"`
+	CampaignID   int64                  `json:"campaign_id,omitempty"`
+	// Suppressed is the status the subscriber was moved to, if any.
+	Suppressed subscribers.Status `json:"suppressed,omitempty"`
+	Duplicate  bool               `json:"duplicate,omitempty"` // recorded before; nothing changed
+	Unknown    bool               `json:"unknown,omitempty"`   // no subscriber has that address
+}
+
+// Unsubscription is an unsubscribe requested by mail to the mailto: address.
+type Unsubscription struct {
+	SubscriberID int64 `json:"subscriber_id"`
+	ListID       int64 `json:"list_id"` // 0: every list
+	CampaignID   int64 `json:"campaign_id,omitempty"`
+	Already      bool  `json:"already,omitempty"` // was unsubscribed before; nothing changed
+}
+
+// Outcome is what processing one message did.
+type Outcome struct {
+	Source       string          `json:"source"`               // file path, mbox position or IMAP mailbox and UID
+	MessageID    string          `json:"message_id,omitempty"` // of the notification itself
+	Key          string          `json:"key,omitempty"`        // idempotency key of the message
+	Type         bounce.Type     `json:"type,omitempty"`
+	FeedbackType string          `json:"feedback_type,omitempty"`
+	Recipients   []Applied       `json:"recipients,omitempty"`
+	Unsubscribe  *Unsubscription `json:"unsubscribe,omitempty"`
+	// Duplicate: the message was processed before and nothing changed.
+	Duplicate bool `json:"duplicate,omitempty"`
+	// Unattributed: a bounce, complaint or unsubscribe that names no known
+	// subscriber.
+	Unattributed bool   `json:"unattributed,omitempty"`
+	Ignored      string `json:"ignored,omitempty"` // why nothing was applied
+	Error        string `json:"error,omitempty"`
+}
+
+// Summary counts the outcomes of a batch. Each message is counted in
+// Messages and in exactly one of the other fields.
+type Summary struct {
+	Messages     int `json:"messages"`
+	Bounces      int `json:"bounces"`
+	Complaints   int `json:"complaints"`
+	Unsubscribes int `json:"unsubscribes"`
+	AutoReplies  int `json:"auto_replies"`
+	Delays       int `json:"delays"`
+	Ignored      int `json:"ignored"`
+	Duplicates   int `json:"duplicates"`
+	Unattributed int `json:"unattributed"`
+	Errors       int `json:"errors"`
+}
+
+// Add counts one outcome.
+func (s *Summary) Add(o Outcome) {
+	s.Messages++
+	switch {
+	case o.Error != "":
+		s.Errors++
+	case o.Duplicate:
+		s.Duplicates++
+	case o.Unsubscribe != nil:
+		s.Unsubscribes++
+	case o.Unattributed:
+		s.Unattributed++
+	case o.Type == bounce.TypeAutoReply:
+		s.AutoReplies++
+	case o.Type == bounce.TypeDelay:
+		s.Delays++
+	case o.Type == bounce.TypeBounce:
+		s.Bounces++
+	case o.Type == bounce.TypeComplaint:
+		s.Complaints++
+	default:
+		s.Ignored++
+	}
+}
+
+// Merge adds the counts of another summary.
+func (s *Summary) Merge(o Summary) {
+	s.Messages += o.Messages
+	s.Bounces += o.Bounces
+	s.Complaints += o.Complaints
+	s.Unsubscribes += o.Unsubscribes
+	s.AutoReplies += o.AutoReplies
+	s.Delays += o.Delays
+	s.Ignored += o.Ignored
+	s.Duplicates += o.Duplicates
+	s.Unattributed += o.Unattributed
+	s.Errors += o.Errors
+}

@@ -1,0 +1,262 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/dispatchhq/dispatch/bounce"
+	"github.com/dispatchhq/dispatch/subscribers"
+)
+
+const (
+	// source is the Bounce.Source and event actor of what mail reports.
+	source = "mail"
+	// actorSubscriber and reasonMailto record a mailto: unsubscribe the way
+	// the web records a link click.
+	actorSubscriber = "subscriber"
+	reasonMailto    = "mailto"
+	// maxReason bounds the diagnostic text kept with a bounce.
+	maxReason = 300
+)
+
+// Process classifies one raw message and applies it. source names where it
+// came from, for the Outcome and logs. The error is non-nil when the
+// message could not be read (wrapping bounce.ErrNotMessage, which retrying
+// cannot fix) or the store failed (which it may); the Outcome then carries
+// the error too. Process is safe for concurrent use.
+func (p *Processor) Process(ctx context.Context, raw []byte, src string) (Outcome, error) {
+	out := Outcome{Source: src}
+	res, err := bounce.ParseBytes(raw)
+	if err != nil {
+		err = fmt.Errorf("classify %s: %w", src, err)
+		out.Error = err.Error()
+		return out, err
+	}
+	h := readHeader(raw)
+	out.MessageID = firstMsgID(h.Get("Message-Id"))
+	out.Key = messageKey(out.MessageID, raw)
+	out.Type, out.FeedbackType = res.Type, res.FeedbackType
+
+	tags := p.verpTags(res, h)
+	ref, ok, forged := p.unsubscribeRef(tags)
+	if ok {
+		return p.fail(p.unsubscribe(ctx, out, ref))
+	}
+	if forged {
+		p.log.WarnContext(ctx, "bounce mail: invalid unsubscribe token", "source", src)
+	}
+	switch {
+	case res.Type == bounce.TypeAutoReply:
+		out.Ignored = "auto-reply"
+		return out, nil
+	case res.Type == bounce.TypeDelay:
+		out.Ignored = "delivery delayed, still being retried"
+		return out, nil
+	case res.Type == bounce.TypeComplaint && res.FeedbackType == "opt-out":
+		// An unsubscribe request is honoured only through its signed token;
+		// it is never a complaint.
+		out.Unattributed = true
+		out.Ignored = "unsubscribe request without a valid token"
+		return out, nil
+	case res.Type != bounce.TypeBounce && res.Type != bounce.TypeComplaint:
+		out.Ignored = "not a bounce"
+		if forged {
+			out.Unattributed = true
+			out.Ignored = "unsubscribe request without a valid token"
+		}
+		return out, nil
+	}
+	cs := deliveryCandidates(tags, res, h, p.cfg.BounceAddress)
+	d, attr, err := p.findDelivery(ctx, cs, src)
+	if err != nil {
+		return p.fail(out, err)
+	}
+	return p.fail(p.apply(ctx, out, res, d, attr))
+}
+
+// fail copies an error into the outcome.
+func (p *Processor) fail(out Outcome, err error) (Outcome, error) {
+	if err != nil {
+		out.Error = err.Error()
+	}
+	return out, err
+}
+
+// target is one bounce to record before attribution.
+type target struct {
+	address string
+	kind    subscribers.BounceKind
+	status  string
+	reason  string
+}
+
+// targets lists what a bounce or complaint reports, one per recipient.
+func targets(res *bounce.Result) []target {
+	var ts []target
+	for _, r := range res.Recipients {
+		if res.Type == bounce.TypeComplaint {
+			ts = append(ts, target{address: r.Address, kind: subscribers.BounceComplaint,
+				reason: "complaint: " + res.FeedbackType})
+			continue
+		}
+		// A bounce may also list recipients that are only delayed; those
+		// are still being retried and are not bounces.
+		if r.Action == "delayed" {
+			continue
+		}
+		kind := subscribers.BounceSoft
+		if r.Hard {
+			kind = subscribers.BounceHard
+		}
+		ts = append(ts, target{address: r.Address, kind: kind, status: r.Status, reason: reasonText(r)})
+	}
+	if len(ts) == 0 && res.Type == bounce.TypeComplaint {
+		ts = append(ts, target{kind: subscribers.BounceComplaint, reason: "complaint: " + res.FeedbackType})
+	}
+	return ts
+}
+
+func reasonText(r bounce.Recipient) string {
+	s := r.Reason
+	if r.Diagnostic != "" {
+		if s != "" {
+			s += ": "
+		}
+		s += r.Diagnostic
+	}
+	if len(s) > maxReason {
+		s = s[:maxReason]
+		for !utf8.ValidString(s) {
+			s = s[:len(s)-1]
+		}
+	}
+	return s
+}
+
+// apply records the bounce or complaint: for the delivery's subscriber when
+// one was found, else for each reported address.
+func (p *Processor) apply(ctx context.Context, out Outcome, res *bounce.Result, d *subscribers.Delivery, attr Attribution) (Outcome, error) {
+	ts := targets(res)
+	if len(ts) == 0 {
+		out.Unattributed = true
+		out.Ignored = "no failed recipient"
+		return out, nil
+	}
+	if d != nil {
+		t := p.pick(ctx, ts, d, out.Source)
+		addr := t.address
+		if addr == "" {
+			addr = d.Email
+		}
+		b := subscribers.Bounce{SubscriberID: d.SubscriberID, Email: addr, CampaignID: d.CampaignID, DeliveryID: d.ID,
+			Kind: t.kind, Status: t.status, Reason: t.reason, Source: source, Key: recipientKey(out.Key, addr)}
+		a, err := p.record(ctx, b, attr)
+		out.Recipients = append(out.Recipients, a)
+		if err != nil {
+			return out, err
+		}
+	} else {
+		for _, t := range ts {
+			if t.address == "" {
+				out.Recipients = append(out.Recipients, Applied{Kind: t.kind, Status: t.status, Reason: t.reason, Unknown: true})
+				continue
+			}
+			b := subscribers.Bounce{Email: t.address, Kind: t.kind, Status: t.status, Reason: t.reason,
+				Source: source, Key: recipientKey(out.Key, t.address)}
+			a, err := p.record(ctx, b, AttrAddress)
+			out.Recipients = append(out.Recipients, a)
+			if err != nil {
+				return out, err
+			}
+		}
+	}
+	known, dup := 0, 0
+	for _, a := range out.Recipients {
+		if a.SubscriberID != 0 {
+			known++
+			if a.Duplicate {
+				dup++
+			}
+		}
+	}
+	out.Unattributed = known == 0
+	out.Duplicate = known > 0 && dup == known
+	if out.Unattributed {
+		out.Ignored = "no subscriber has the reported address"
+	}
+	return out, nil
+}
+
+// pick chooses the recipient that a delivery-attributed notification is
+// about. Dispatch mails one recipient per message, so the report should
+// name the subscriber; when it names someone else the mail was forwarded,
+// and the bounce still belongs to the subscriber the delivery went to.
+func (p *Processor) pick(ctx context.Context, ts []target, d *subscribers.Delivery, src string) target {
+	want := subscribers.NormalizeEmail(d.Email)
+	for _, t := range ts {
+		if want != "" && subscribers.NormalizeEmail(t.address) == want {
+			return t
+		}
+	}
+	t := ts[0]
+	if t.address != "" && want != "" {
+		p.log.WarnContext(ctx, "bounce mail: reported address differs from the delivery's subscriber (forwarded?); attributing to the subscriber",
+			"source", src, "delivery", d.ID, "subscriber", d.SubscriberID, "reported", t.address)
+	}
+	return t
+}
+
+// record stores one bounce and reports what happened.
+func (p *Processor) record(ctx context.Context, b subscribers.Bounce, attr Attribution) (Applied, error) {
+	a := Applied{Address: b.Email, Kind: b.Kind, Status: b.Status, Reason: b.Reason, Attribution: attr,
+		DeliveryID: b.DeliveryID, CampaignID: b.CampaignID}
+	r, err := p.cfg.Store.RecordBounce(ctx, b, p.cfg.Policy)
+	if err != nil {
+		return a, fmt.Errorf("record %s bounce for %s: %w", b.Kind, b.Email, err)
+	}
+	a.SubscriberID, a.Suppressed, a.Duplicate, a.Unknown = r.SubscriberID, r.Suppressed, r.Duplicate, r.Unknown
+	p.log.InfoContext(ctx, "bounce mail: recorded", "kind", b.Kind, "subscriber", r.SubscriberID,
+		"campaign", b.CampaignID, "delivery", b.DeliveryID, "attribution", attr, "status", b.Status,
+		"suppressed", string(r.Suppressed), "duplicate", r.Duplicate, "unknown", r.Unknown)
+	return a, nil
+}
+
+// unsubscribe applies a mail to the List-Unsubscribe mailto: address. The
+// token proves the sender received the newsletter, exactly like the link.
+// The store keeps no ledger of processed unsubscribe mails, so a repeat
+// is recognised by the subscription already being ended.
+func (p *Processor) unsubscribe(ctx context.Context, out Outcome, ref subscribers.UnsubscribeRef) (Outcome, error) {
+	sub, err := p.cfg.Store.FindSubscriberByID(ctx, ref.SubscriberID)
+	if errors.Is(err, subscribers.ErrNotFound) {
+		out.Unattributed = true
+		out.Ignored = "unsubscribe for a subscriber who no longer exists"
+		return out, nil
+	}
+	if err != nil {
+		return out, fmt.Errorf("find subscriber %d: %w", ref.SubscriberID, err)
+	}
+	u := &Unsubscription{SubscriberID: sub.ID, ListID: ref.ListID, CampaignID: ref.CampaignID, Already: unsubscribed(sub, ref.ListID)}
+	out.Unsubscribe = u
+	if u.Already {
+		out.Duplicate = true
+		return out, nil
+	}
+	if err := p.cfg.Store.Unsubscribe(ctx, sub.ID, ref.ListID, ref.CampaignID, actorSubscriber, reasonMailto); err != nil {
+		return out, fmt.Errorf("unsubscribe subscriber %d: %w", sub.ID, err)
+	}
+	p.log.InfoContext(ctx, "bounce mail: unsubscribed by mailto", "subscriber", sub.ID, "list", ref.ListID, "campaign", ref.CampaignID)
+	return out, nil
+}
+
+// unsubscribed reports whether unsubscribing sub from listID (0: all) would
+// change nothing.
+func unsubscribed(sub *subscribers.Subscriber, listID int64) bool {
+	for _, l := range sub.Lists {
+		if (listID == 0 || l.ListID == listID) && l.Status == subscribers.Subscribed {
+			return false
+		}
+	}
+	return listID != 0 || sub.Status != subscribers.StatusActive
+}
