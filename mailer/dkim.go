@@ -2,7 +2,10 @@ package mailer
 
 import (
 	"crypto"
+	"crypto/ed25519"
+	"crypto/rsa"
 	"errors"
+	"fmt"
 
 	gomail "github.com/wneessen/go-mail"
 )
@@ -24,8 +27,19 @@ func (d *DKIM) signer() (*gomail.DKIMSigner, error) {
 	if d.Domain == "" || d.Selector == "" || d.Key == nil {
 		return nil, errors.New("dkim: domain, selector and private key are all required")
 	}
+	switch d.Key.Public().(type) {
+	case ed25519.PublicKey, *rsa.PublicKey:
+	default:
+		return nil, fmt.Errorf("dkim: key is %T; want RSA or Ed25519", d.Key.Public())
+	}
 	s := gomail.NewDKIMSigner(d.Domain, d.Selector, d.Key)
 	s.SignHeaders(dkimHeaders...)
+	// go-mail's Signer records its algorithm on the first Sign, a write
+	// that races when the workers share it. One signature now settles it
+	// before any worker starts, and proves the key can sign.
+	if _, err := s.Sign([]byte("From: <check@"+d.Domain+">\r\n"), []byte("\r\n")); err != nil {
+		return nil, fmt.Errorf("dkim: sign with the key: %w", err)
+	}
 	return s, nil
 }
 

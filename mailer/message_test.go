@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -271,7 +273,8 @@ func TestDKIMSignatureVerifies(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, 2)
+			// Several workers sign at once: run with -race.
+			e := newEnv(t, 8)
 			cfg := e.config()
 			cfg.DKIM = &mailer.DKIM{Domain: "example.com", Selector: "s1", Key: tc.key}
 			if _, err := e.run(t, context.Background(), cfg); err != nil {
@@ -284,8 +287,8 @@ func TestDKIMSignatureVerifies(t *testing.T) {
 				return []string{tc.record}, nil
 			}
 			msgs := e.srv.Messages()
-			if len(msgs) != 2 {
-				t.Fatalf("%d messages; want 2", len(msgs))
+			if len(msgs) != 8 {
+				t.Fatalf("%d messages; want 8", len(msgs))
 			}
 			for _, m := range msgs {
 				v := verifyOne(t, m.Data, lookup)
@@ -344,13 +347,18 @@ func dkimHeader(data []byte) string {
 	return string(rest[:end[0]])
 }
 
-func TestDKIMNeedsDomainSelectorAndKey(t *testing.T) {
+func TestDKIMNeedsDomainSelectorAndAKeyThatCanSign(t *testing.T) {
 	e := newEnv(t, 1)
 	_, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, d := range []*mailer.DKIM{{Selector: "s1", Key: key}, {Domain: "example.com", Key: key}, {Domain: "example.com", Selector: "s1"}} {
+	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []*mailer.DKIM{{Selector: "s1", Key: key}, {Domain: "example.com", Key: key}, {Domain: "example.com", Selector: "s1"},
+		{Domain: "example.com", Selector: "s1", Key: ecKey}} {
 		cfg := e.config()
 		cfg.DKIM = d
 		if _, err := mailer.New(cfg, e.store); err == nil || !strings.Contains(err.Error(), "dkim") {
