@@ -440,9 +440,19 @@ func (w *batchWriter) insert(ctx context.Context, tx *sql.Tx, rows []importRow) 
 	return nil
 }
 
+// insertRowsFull is insertRows(insertChunk), built once.
+var insertRowsFull = buildInsertRows(insertChunk)
+
 // insertRows returns n "(?2, ?3, ?4, ?5, ?6, ?1, ?1)" groups with
 // consecutive numbers: ?1 is the shared timestamp, bound once.
 func insertRows(n int) string {
+	if n == insertChunk {
+		return insertRowsFull
+	}
+	return buildInsertRows(n)
+}
+
+func buildInsertRows(n int) string {
 	var b strings.Builder
 	for i := range n {
 		if i > 0 {
