@@ -401,3 +401,61 @@ func waitHTTP(t *testing.T, u string) {
 	}
 	t.Fatalf("%s did not come up", u)
 }
+
+// TestEndToEndWebhook checks the configuration reaches the webhook
+// endpoint: a Postmark hard bounce with the shared token suppresses the
+// subscriber, one without it is refused.
+func TestEndToEndWebhook(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	e := newSendEnv(t, 2, "webhooks:\n  postmark:\n    token: hook-token-123\n")
+	cfgPath := filepath.Join(e.dir, "dispatch.yaml")
+	cfg, _ := os.ReadFile(cfgPath)
+	os.WriteFile(cfgPath, []byte(strings.Replace(string(cfg), "base_url: http://127.0.0.1:8080", "base_url: http://"+addr+"\n  listen: "+addr, 1)), 0o600)
+	serve := exec.Command(dispatchBin, "serve")
+	serve.Dir, serve.Env = e.dir, cleanEnv()
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		serve.Process.Signal(os.Interrupt)
+		serve.Wait()
+	})
+	waitHTTP(t, "http://"+addr+"/healthz")
+	body := `{"RecordType":"Bounce","ID":4323372036854775807,"Type":"HardBounce","TypeCode":1,"Name":"Hard bounce",
+		"MessageID":"883953f4-6105-42a2-a16a-77a8eac79483","Description":"The server was unable to deliver your message (ex: unknown user, mailbox not found).",
+		"Details":"smtp;550 5.1.1 The email account that you tried to reach does not exist.","Email":"reader1@example.com",
+		"From":"briefing@example.com","BouncedAt":"2026-11-29T10:00:00Z","Inactive":true,"CanActivate":true,"Subject":"Weekly"}`
+	post := func(token string) int {
+		req, _ := http.NewRequest("POST", "http://"+addr+"/webhooks/postmark", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("X-Webhook-Token", token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post("wrong"); code != 401 {
+		t.Errorf("wrong token: %d; want 401", code)
+	}
+	if got := status(t, e.dir, "reader1@example.com"); got != "active" {
+		t.Fatalf("refused webhook changed the subscriber: %s", got)
+	}
+	if code := post("hook-token-123"); code/100 != 2 {
+		t.Errorf("good token: %d; want 2xx", code)
+	}
+	if got := status(t, e.dir, "reader1@example.com"); got != "bounced" {
+		t.Errorf("after a hard-bounce webhook: %s; want bounced", got)
+	}
+	if got := status(t, e.dir, "reader0@example.com"); got != "active" {
+		t.Errorf("another subscriber changed: %s", got)
+	}
+}
