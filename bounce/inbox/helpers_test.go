@@ -26,7 +26,7 @@ const (
 // env is a real store in a temporary directory with one list, its
 // subscribers and one campaign whose deliveries the fixtures refer to.
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	ctx      context.Context
 	path     string
 	store    *subscribers.Store
@@ -46,7 +46,7 @@ var subscriberEmails = []string{
 	"fay@example.net", "gus@example.net", "hal@example.net", "ida@example.net", "jo@example.net",
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{t: t, ctx: context.Background(), path: filepath.Join(t.TempDir(), "dispatch.db"),
 		now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), logs: &syncBuffer{}}
@@ -144,7 +144,7 @@ func (e *env) vars(email string) map[string]string {
 }
 
 // fixture reads testdata/name and fills its {{PLACEHOLDERS}}.
-func fixture(t *testing.T, name string, vars map[string]string) []byte {
+func fixture(t testing.TB, name string, vars map[string]string) []byte {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {

@@ -77,3 +77,25 @@ func TestSplitMboxLongLine(t *testing.T) {
 		t.Errorf("got %d messages, first %d bytes; want one of %d bytes", len(got), len(got[0]), len(want))
 	}
 }
+
+// BenchmarkSplitMbox reads a 1000-message mbox (about 3 MB).
+func BenchmarkSplitMbox(b *testing.B) {
+	var sb strings.Builder
+	body := strings.Repeat("A line of a returned message, long enough to be typical.\n", 50)
+	for i := range 1000 {
+		sb.WriteString("From MAILER-DAEMON Mon Mar 16 10:00:00 2026\nSubject: n")
+		sb.WriteString(strings.Repeat("x", i%7))
+		sb.WriteString("\n\n>From an escaped line\n")
+		sb.WriteString(body)
+		sb.WriteString("\n")
+	}
+	in := sb.String()
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		n := 0
+		if err := splitMbox(strings.NewReader(in), func([]byte) error { n++; return nil }); err != nil || n != 1000 {
+			b.Fatalf("split %d messages, %v", n, err)
+		}
+	}
+}

@@ -172,17 +172,23 @@ func (p *Processor) apply(ctx context.Context, out Outcome, res *bounce.Result, 
 			}
 		}
 	}
-	known, dup := 0, 0
+	recorded, known, dup := 0, 0, 0
 	for _, a := range out.Recipients {
+		if a.Attribution == "" {
+			continue // no address to record
+		}
+		recorded++
 		if a.SubscriberID != 0 {
 			known++
-			if a.Duplicate {
-				dup++
-			}
+		}
+		if a.Duplicate {
+			dup++
 		}
 	}
 	out.Unattributed = known == 0
-	out.Duplicate = known > 0 && dup == known
+	// Bounces for unknown addresses are recorded too, so that a second
+	// run reports them as duplicates like the rest.
+	out.Duplicate = recorded > 0 && dup == recorded
 	if out.Unattributed {
 		out.Ignored = "no subscriber has the reported address"
 	}

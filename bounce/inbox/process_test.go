@@ -271,6 +271,9 @@ func TestForgedTokensAreNotTrusted(t *testing.T) {
 		if got := e.bounces("ada@example.net"); len(got) != 0 {
 			t.Errorf("ada has bounces %+v; want none", got)
 		}
+		if again := e.process(fixture(t, "postfix-hard.eml", forge("ada@example.net", "nobody@example.net"))); !again.Duplicate {
+			t.Errorf("second processing = %+v; want a duplicate", again)
+		}
 		if !strings.Contains(e.logs.String(), "invalid delivery token") {
 			t.Errorf("no warning about the forged token in logs:\n%s", e.logs)
 		}
