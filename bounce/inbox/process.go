@@ -207,10 +207,17 @@ func (p *Processor) pick(ctx context.Context, ts []target, d *subscribers.Delive
 		}
 	}
 	t := ts[0]
-	if t.address != "" && want != "" {
-		p.log.WarnContext(ctx, "bounce mail: reported address differs from the delivery's subscriber (forwarded?); attributing to the subscriber",
-			"source", src, "delivery", d.ID, "subscriber", d.SubscriberID, "reported", t.address)
+	if t.address == "" || want == "" {
+		return t
 	}
+	if t.kind == subscribers.BounceComplaint {
+		// Feedback loops often redact the address; that is no news.
+		p.log.InfoContext(ctx, "bounce mail: complaint names another address (redacted?); attributing to the delivery's subscriber",
+			"source", src, "delivery", d.ID, "subscriber", d.SubscriberID, "reported", t.address)
+		return t
+	}
+	p.log.WarnContext(ctx, "bounce mail: reported address differs from the delivery's subscriber (forwarded?); attributing to the subscriber",
+		"source", src, "delivery", d.ID, "subscriber", d.SubscriberID, "reported", t.address)
 	return t
 }
 

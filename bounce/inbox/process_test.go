@@ -55,6 +55,12 @@ func TestProcessAttributesBouncesAndComplaints(t *testing.T) {
 			wantType: bounce.TypeComplaint, wantAttr: inbox.AttrMessageID, wantKind: subscribers.BounceComplaint,
 			wantStat: subscribers.StatusComplained, byDelivery: true,
 		},
+		{
+			name: "arf complaint with the recipient redacted", fixture: "arf-abuse.eml", email: "jo@example.net",
+			override: func(v map[string]string) { v["RCPT"] = "redacted@fbl.example-isp.net" },
+			wantType: bounce.TypeComplaint, wantAttr: inbox.AttrMessageID, wantKind: subscribers.BounceComplaint,
+			wantStat: subscribers.StatusComplained, byDelivery: true,
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -365,5 +371,25 @@ func TestNewChecksConfig(t *testing.T) {
 		if _, err := inbox.New(cfg); err == nil {
 			t.Errorf("New(%+v) = nil error; want one", cfg)
 		}
+	}
+}
+
+func TestInReplyToAttributesWhenNothingElseDoes(t *testing.T) {
+	// A prose bounce without the original headers, at the plain bounce
+	// address, that still references the original message.
+	e := newEnv(t)
+	v := e.vars("jo@example.net")
+	v["TO"] = bounceBase
+	raw := strings.Replace(string(fixture(t, "qmail-prose.eml", v)), "Subject: failure notice\n",
+		"Subject: failure notice\nIn-Reply-To: <"+v["MSGID"]+">\n", 1)
+	// The reported address is one Dispatch never mailed: only the
+	// reference can attribute it.
+	raw = strings.ReplaceAll(raw, "jo@example.net", "jo.old@example.net")
+	o := e.process([]byte(raw))
+	if len(o.Recipients) != 1 || o.Recipients[0].Attribution != inbox.AttrMessageID || o.Recipients[0].CampaignID != e.campaign.ID {
+		t.Fatalf("recipients = %+v; want one attributed by message-id to the campaign", o.Recipients)
+	}
+	if got := e.status("jo@example.net"); got != subscribers.StatusBounced {
+		t.Errorf("jo = %s; want bounced", got)
 	}
 }
