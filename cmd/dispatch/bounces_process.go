@@ -1,6 +1,138 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"errors"
+	"fmt"
+	"os"
 
-// newBouncesProcessCmd is wired once the mailbox processor lands.
-func newBouncesProcessCmd(a *app) *cobra.Command { return nil }
+	"github.com/spf13/cobra"
+
+	"github.com/dispatchhq/dispatch/bounce/inbox"
+	"github.com/dispatchhq/dispatch/subscribers"
+)
+
+func (a *app) inboxProcessor(s *subscribers.Store, tokens *subscribers.Tokens) (*inbox.Processor, error) {
+	if a.cfg.Sender.BounceAddress == "" {
+		return nil, errors.New("sender.bounce_address is not set: it is the base of the VERP addresses bounces are matched by")
+	}
+	return inbox.New(inbox.Config{Store: s, Tokens: tokens, BounceAddress: a.cfg.Sender.BounceAddress,
+		Policy: a.bouncePolicy(), Logger: a.logger})
+}
+
+func newBouncesProcessCmd(a *app) *cobra.Command {
+	var mbox, maildir string
+	var asJSON, verbose bool
+	cmd := &cobra.Command{
+		Use:   "process (--mbox FILE | --maildir DIR | FILE...)",
+		Short: "Apply bounces, complaints and mailto unsubscribes from mail",
+		Long: `Process reads the bounce mailbox's messages and applies them: each bounce
+is matched to its delivery by the VERP token in the address it came back to,
+else by the Message-ID of the returned message, else by the recipient's
+address. A hard bounce suppresses the subscriber at once; soft bounces after
+bounces.soft_limit within bounces.soft_window; a complaint at once
+(complained). Mail sent to the List-Unsubscribe mailto address unsubscribes
+the sender from that list. Auto-replies and delay notices change nothing.
+Processing the same messages again changes nothing.
+
+dispatch serve polls an IMAP mailbox the same way when bounces.imap.host is set.`,
+		Example: `  dispatch bounces process --mbox /var/mail/bounces
+  dispatch bounces process --maildir ~/Maildir/bounces --json
+  dispatch bounces process returned/*.eml`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n := 0
+			for _, set := range []bool{mbox != "", maildir != "", len(args) > 0} {
+				if set {
+					n++
+				}
+			}
+			if n != 1 {
+				return usageError{errors.New("give exactly one of --mbox FILE, --maildir DIR, or FILE...")}
+			}
+			ctx := cmd.Context()
+			s, err := a.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			tokens, err := a.tokens()
+			if err != nil {
+				return err
+			}
+			p, err := a.inboxProcessor(s, tokens)
+			if err != nil {
+				return err
+			}
+			var outcomes []inbox.Outcome
+			report := func(o inbox.Outcome) {
+				if asJSON {
+					outcomes = append(outcomes, o)
+					return
+				}
+				if verbose || o.Error != "" {
+					fmt.Fprintln(a.stdout, describeOutcome(o))
+				}
+			}
+			var sum inbox.Summary
+			switch {
+			case mbox != "":
+				f, ferr := os.Open(mbox)
+				if ferr != nil {
+					return ferr
+				}
+				defer f.Close()
+				sum, err = p.ProcessMbox(ctx, f, report)
+			case maildir != "":
+				sum, err = p.ProcessMaildir(ctx, maildir, report)
+			default:
+				sum, err = p.ProcessFiles(ctx, args, report)
+			}
+			if asJSON {
+				if outcomes == nil {
+					outcomes = []inbox.Outcome{}
+				}
+				if perr := printJSON(a.stdout, struct {
+					inbox.Summary
+					Outcomes []inbox.Outcome `json:"outcomes"`
+				}{sum, outcomes}); perr != nil {
+					return perr
+				}
+			} else {
+				fmt.Fprintf(a.stdout, "%d messages: %d bounces, %d complaints, %d unsubscribes, %d auto-replies, %d delays, %d ignored, %d already processed, %d unattributed, %d errors\n",
+					sum.Messages, sum.Bounces, sum.Complaints, sum.Unsubscribes, sum.AutoReplies, sum.Delays, sum.Ignored,
+					sum.Duplicates, sum.Unattributed, sum.Errors)
+			}
+			if err != nil {
+				return err
+			}
+			if sum.Errors > 0 {
+				return &exitError{code: 1, err: fmt.Errorf("%d messages could not be processed", sum.Errors)}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&mbox, "mbox", "", "an mbox file")
+	cmd.Flags().StringVar(&maildir, "maildir", "", "a Maildir folder (new/ and cur/)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary and every message's outcome as JSON")
+	cmd.Flags().BoolVar(&verbose, "list", false, "print one line per message")
+	return cmd
+}
+
+func describeOutcome(o inbox.Outcome) string {
+	line := fmt.Sprintf("%s: %s", o.Source, o.Type)
+	switch {
+	case o.Error != "":
+		line += " error: " + o.Error
+	case o.Duplicate:
+		line += " (already processed)"
+	case o.Unsubscribe != nil:
+		line += fmt.Sprintf(" → unsubscribed subscriber %d from list %d", o.Unsubscribe.SubscriberID, o.Unsubscribe.ListID)
+	case o.Ignored != "":
+		line += " (" + o.Ignored + ")"
+	}
+	for _, r := range o.Recipients {
+		line += fmt.Sprintf("\n  %s %s %s via %s", r.Address, r.Kind, r.Status, r.Attribution)
+		if r.Suppressed != "" {
+			line += " → " + string(r.Suppressed)
+		}
+	}
+	return line
+}

@@ -459,3 +459,70 @@ func TestEndToEndWebhook(t *testing.T) {
 		t.Errorf("another subscriber changed: %s", got)
 	}
 }
+
+var mailtoRE = regexp.MustCompile(`<mailto:([^?>]+)\?subject=unsubscribe>`)
+
+// TestEndToEndBouncesProcess returns real messages as a remote MTA would:
+// a DSN to the VERP address, and a mail to the List-Unsubscribe mailto.
+func TestEndToEndBouncesProcess(t *testing.T) {
+	e := newSendEnv(t, 3, "")
+	if r := dispatch(t, e.dir, "send", e.issue, "--list", "clients", "--yes"); r.code != 0 {
+		t.Fatalf("send: %s", r.stderr)
+	}
+	byTo := map[string]smtptest.Message{}
+	for _, m := range e.srv.Messages() {
+		byTo[m.To[0]] = m
+	}
+	gone := byTo["reader0@example.com"]
+	if !strings.HasPrefix(gone.From, "bounces+") {
+		t.Fatalf("envelope sender %q is not VERP", gone.From)
+	}
+	dsn := fmt.Sprintf("Return-Path: <>\r\nDelivered-To: %s\r\nFrom: MAILER-DAEMON@mx.example.com\r\nTo: %s\r\n"+
+		"Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-1@mx.example.com>\r\nMIME-Version: 1.0\r\n"+
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n"+
+		"--B\r\nContent-Type: text/plain\r\n\r\nI'm sorry to have to inform you that your message could not be delivered.\r\n"+
+		"--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.com\r\n\r\n"+
+		"Final-Recipient: rfc822; reader0@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n"+
+		"Diagnostic-Code: smtp; 550 5.1.1 <reader0@example.com>: Recipient address rejected: User unknown in virtual mailbox table\r\n"+
+		"--B--\r\n", gone.From, gone.From)
+	mailto := mailtoRE.FindSubmatch(byTo["reader1@example.com"].Data)
+	if mailto == nil {
+		t.Fatal("no mailto in List-Unsubscribe")
+	}
+	unsub := fmt.Sprintf("From: Reader One <reader1@example.com>\r\nTo: %s\r\nSubject: unsubscribe\r\n"+
+		"Message-ID: <u-1@example.com>\r\nDate: Sun, 29 Nov 2026 10:00:00 +0000\r\n\r\nunsubscribe\r\n", mailto[1])
+	os.WriteFile(filepath.Join(e.dir, "dsn.eml"), []byte(dsn), 0o600)
+	os.WriteFile(filepath.Join(e.dir, "unsub.eml"), []byte(unsub), 0o600)
+
+	r := dispatch(t, e.dir, "bounces", "process", "dsn.eml", "unsub.eml", "--json")
+	if r.code != 0 {
+		t.Fatalf("process: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	var sum struct {
+		Messages, Bounces, Unsubscribes, Duplicates int
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil || sum.Messages != 2 || sum.Bounces != 1 || sum.Unsubscribes != 1 {
+		t.Fatalf("summary %+v %v\n%s", sum, err, r.stdout)
+	}
+	if got := status(t, e.dir, "reader0@example.com"); got != "bounced" {
+		t.Errorf("reader0 = %s; want bounced", got)
+	}
+	if got := status(t, e.dir, "reader1@example.com"); got != "unsubscribed-from-list" {
+		t.Errorf("reader1 = %s; want unsubscribed from the list", got)
+	}
+	if got := status(t, e.dir, "reader2@example.com"); got != "active" {
+		t.Errorf("reader2 = %s; want untouched", got)
+	}
+	cs := campaignsJSON(t, e.dir)
+	if cs[0].Bounced != 1 || cs[0].Unsubscribed != 1 {
+		t.Errorf("campaign report %+v; want 1 bounced, 1 unsubscribed", cs[0])
+	}
+	// Processing the same mail again changes nothing.
+	r = dispatch(t, e.dir, "bounces", "process", "dsn.eml", "unsub.eml", "--json")
+	if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil || sum.Duplicates != 2 || sum.Bounces != 0 {
+		t.Errorf("second pass: %+v %v", sum, err)
+	}
+	if cs := campaignsJSON(t, e.dir); cs[0].Bounced != 1 {
+		t.Errorf("second pass counted another bounce: %+v", cs[0])
+	}
+}
