@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/spf13/pflag"
+
+	"github.com/dispatchhq/dispatch/mailer"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -169,5 +171,26 @@ func TestConfigWarnsAboutUnknownEnv(t *testing.T) {
 	}
 	if len(warnings) != 1 || !strings.Contains(warnings[0], "DISPATCH_SMTP_HOTS") {
 		t.Errorf("warnings = %q; want one naming DISPATCH_SMTP_HOTS", warnings)
+	}
+}
+
+func TestCheckPublicLinks(t *testing.T) {
+	local := []mailer.Relay{{Host: "127.0.0.1"}}
+	remote := []mailer.Relay{{Host: "smtp.example.com"}}
+	tests := []struct {
+		relays []mailer.Relay
+		base   string
+		ok     bool
+	}{
+		{local, "http://127.0.0.1:8080", true},
+		{remote, "https://news.example.com", true},
+		{remote, "http://127.0.0.1:8080", false},
+		{remote, "http://news.example.com", false},
+		{remote, "https://localhost", false},
+	}
+	for _, tc := range tests {
+		if err := checkPublicLinks(tc.relays, tc.base); (err == nil) != tc.ok {
+			t.Errorf("checkPublicLinks(%s, %q) = %v; want ok=%v", tc.relays[0].Host, tc.base, err, tc.ok)
+		}
 	}
 }

@@ -17,9 +17,11 @@ handles unsubscribes and bounces.
 
 Configuration comes from dispatch.yaml (or --config FILE), then DISPATCH_*
 environment variables (DISPATCH_SMTP_HOST for smtp.host), then flags.`,
-		Example: `  dispatch import contacts.csv --list clients
-  dispatch subscribers list --list clients
-  dispatch lists`,
+		Example: `  dispatch quickstart
+  dispatch import contacts.csv --list clients
+  dispatch render issue.md --html issue.html
+  dispatch send issue.md --list clients
+  dispatch serve`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {

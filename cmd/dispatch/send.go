@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"strings"
 	"time"
 
@@ -117,6 +119,9 @@ func (a *app) send(ctx context.Context, path string, o sendOptions) error {
 	}
 	mcfg, err := a.mailerConfig(relays)
 	if err != nil {
+		return err
+	}
+	if err := checkPublicLinks(mcfg.Relays, a.cfg.Web.BaseURL); err != nil {
 		return err
 	}
 	sender, err := mailer.New(mcfg, s)
@@ -440,4 +445,32 @@ func (p *sendProgress) done() {
 	if p.bar != nil {
 		p.bar.Finish()
 	}
+}
+
+// checkPublicLinks refuses to mail real recipients links that cannot work:
+// through a relay beyond this machine, web.base_url must be the public
+// https address of `dispatch serve` (RFC 8058 one-click requires https).
+func checkPublicLinks(relays []mailer.Relay, baseURL string) error {
+	remote := false
+	for _, r := range relays {
+		if !isLoopbackHost(r.Host) {
+			remote = true
+		}
+	}
+	if !remote {
+		return nil
+	}
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Scheme != "https" || isLoopbackHost(u.Hostname()) {
+		return fmt.Errorf("refusing to send: web.base_url is %q, but unsubscribe links in real mail must point at the public https address of `dispatch serve` (set web.base_url)", baseURL)
+	}
+	return nil
+}
+
+func isLoopbackHost(h string) bool {
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
