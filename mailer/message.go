@@ -2,6 +2,7 @@ package mailer
 
 import (
 	"fmt"
+	"io"
 	"net/mail"
 	"strings"
 
@@ -116,10 +117,21 @@ func (s *Sender) build(h headerSet, env envelope, r *templates.Rendered, unsubUR
 	if err := m.EnvelopeFrom(subscribers.VERPAddress(h.bounceAddress, dtoken)); err != nil {
 		return nil, "", fmt.Errorf("envelope sender: %w", err)
 	}
-	m.SetBodyString(gomail.TypeTextPlain, string(r.Text))
-	m.AddAlternativeString(gomail.TypeTextHTML, string(r.HTML))
+	// The parts are written straight from the rendered buffers: the
+	// *String setters would copy each twice. r must not change until the
+	// message is sent, which holds as a worker renders its next message
+	// only after this one's Send returned.
+	m.SetBodyWriter(gomail.TypeTextPlain, writeBytes(r.Text))
+	m.AddAlternativeWriter(gomail.TypeTextHTML, writeBytes(r.HTML))
 	if s.dkim != nil {
 		m.SetDKIM(s.dkim)
 	}
 	return m, msgID, nil
+}
+
+func writeBytes(b []byte) func(io.Writer) (int64, error) {
+	return func(w io.Writer) (int64, error) {
+		n, err := w.Write(b)
+		return int64(n), err
+	}
 }
