@@ -194,3 +194,12 @@ func statusFromFile(v string) (Status, bool) {
 	}
 	return "", false
 }
+
+func (m *columnMap) hasAttr(key string) bool {
+	for _, a := range m.attrs {
+		if a.key == key {
+			return true
+		}
+	}
+	return false
+}

@@ -79,8 +79,7 @@ type importRow struct {
 	email  string
 	norm   string
 	name   string
-	attrs  map[string]any
-	json   string // attrs encoded, done on the reader goroutine
+	json   string // the attributes, a JSON object, encoded on the reader goroutine
 	status Status // from a status column; active when absent
 }
 
@@ -367,16 +366,49 @@ func parseRow(rec []string, cols *columnMap) (importRow, string) {
 	row.name = name
 	row.status = StatusActive
 
+	statusAttr := ""
+	if cols.status >= 0 {
+		v := field(rec, cols.status)
+		if st, ok := statusFromFile(v); ok {
+			row.status = st
+		} else {
+			statusAttr = v
+		}
+	}
+	if cols.json < 0 {
+		// The common case: plain columns, written straight as a JSON object
+		// without a map and reflection per row.
+		buf := make([]byte, 0, 128)
+		buf = append(buf, '{')
+		n := 0
+		add := func(k, v string) {
+			if n > 0 {
+				buf = append(buf, ',')
+			}
+			n++
+			buf = appendJSONString(buf, k)
+			buf = append(buf, ':')
+			buf = appendJSONString(buf, v)
+		}
+		for _, a := range cols.attrs {
+			if v := field(rec, a.index); v != "" {
+				add(a.key, v)
+			}
+		}
+		if statusAttr != "" && !cols.hasAttr("status") {
+			add("status", statusAttr)
+		}
+		row.json = string(append(buf, '}'))
+		return row, ""
+	}
 	attrs := map[string]any{}
-	if cols.json >= 0 {
-		if v := field(rec, cols.json); v != "" && v != "{}" {
-			var obj map[string]any
-			if err := json.Unmarshal([]byte(v), &obj); err != nil {
-				return row, fmt.Sprintf("column %q is not a JSON object: %v", cols.header[cols.json], err)
-			}
-			for k, val := range obj {
-				attrs[k] = val
-			}
+	if v := field(rec, cols.json); v != "" && v != "{}" {
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(v), &obj); err != nil {
+			return row, fmt.Sprintf("column %q is not a JSON object: %v", cols.header[cols.json], err)
+		}
+		for k, val := range obj {
+			attrs[k] = val
 		}
 	}
 	for _, a := range cols.attrs {
@@ -384,21 +416,45 @@ func parseRow(rec []string, cols *columnMap) (importRow, string) {
 			attrs[a.key] = v
 		}
 	}
-	if cols.status >= 0 {
-		v := field(rec, cols.status)
-		if st, ok := statusFromFile(v); ok {
-			row.status = st
-		} else {
-			attrs["status"] = v
-		}
+	if statusAttr != "" {
+		attrs["status"] = statusAttr
 	}
-	row.attrs = attrs
 	js, err := json.Marshal(attrs)
 	if err != nil {
 		return row, fmt.Sprintf("attributes cannot be stored: %v", err)
 	}
 	row.json = string(js)
 	return row, ""
+}
+
+// appendJSONString appends s as a JSON string literal (s is valid UTF-8:
+// the CSV reader decodes to UTF-8).
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 type countingReader struct {

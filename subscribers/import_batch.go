@@ -361,7 +361,11 @@ func (w *batchWriter) existing(ctx context.Context, tx *sql.Tx, row importRow, e
 		if merged == nil {
 			merged = map[string]any{}
 		}
-		maps.Copy(merged, row.attrs)
+		var fromFile map[string]any
+		if err := json.Unmarshal([]byte(row.json), &fromFile); err != nil {
+			return false, fmt.Errorf("import: line %d: attributes: %w", row.line, err)
+		}
+		maps.Copy(merged, fromFile)
 		newName = ex.name
 		if row.name != "" {
 			newName = row.name
