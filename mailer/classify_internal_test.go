@@ -78,7 +78,7 @@ func TestClassifyRealReplies(t *testing.T) {
 		// No reply at all.
 		{name: "dropped at rcpt", script: func(s *smtptest.Server) { s.DropOnRcpt(rcpt, 1) },
 			verdict: vConnection, reset: true},
-		{name: "timeout after data", script: func(s *smtptest.Server) { s.SetDelay(time.Second) }, timeout: 150 * time.Millisecond,
+		{name: "timeout after data", script: func(s *smtptest.Server) { s.SetDelay(3 * time.Second) }, timeout: 300 * time.Millisecond,
 			verdict: vConnection, reset: true, possible: true},
 	}
 	for _, tc := range tests {

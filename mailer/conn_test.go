@@ -11,16 +11,16 @@ import (
 // timeout does not break a long-lived connection, and no round trip is
 // spent on NOOP or RSET.
 func TestSlowServerKeepsOneConnection(t *testing.T) {
-	e := newEnv(t, 6)
+	e := newEnv(t, 8)
 	e.srv.SetDelay(100 * time.Millisecond)
 	r := e.relay(1)
-	r.Timeout = 250 * time.Millisecond // less than the 600ms the six messages take
+	r.Timeout = 400 * time.Millisecond // half the 800ms the eight messages take
 	res, err := e.run(t, context.Background(), e.config(r))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Sent != 6 || res.Retried != 0 {
-		t.Fatalf("run = %+v; want 6 sent on the first try", res)
+	if res.Sent != 8 || res.Retried != 0 {
+		t.Fatalf("run = %+v; want 8 sent on the first try", res)
 	}
 	st := e.srv.Stats()
 	if st.Connections != 1 {
@@ -29,7 +29,7 @@ func TestSlowServerKeepsOneConnection(t *testing.T) {
 	if st.Commands["RSET"] != 0 || st.Commands["NOOP"] != 0 {
 		t.Errorf("commands = %v; want no RSET or NOOP after accepted messages", st.Commands)
 	}
-	if st.Commands["MAIL"] != 6 || st.Commands["DATA"] != 6 {
+	if st.Commands["MAIL"] != 8 || st.Commands["DATA"] != 8 {
 		t.Errorf("commands = %v; want one MAIL and one DATA per message", st.Commands)
 	}
 }
