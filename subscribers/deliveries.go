@@ -65,7 +65,7 @@ func scanDeliveries(rows *sql.Rows) ([]Delivery, error) {
 func (s *Store) NextQueued(ctx context.Context, campaignID, after int64, limit int) ([]Delivery, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+deliveryColumns+`
 		FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
-		WHERE d.campaign_id = ? AND d.status = 'queued' AND d.id > ?
+		WHERE +d.campaign_id = ? AND d.status = 'queued' AND d.id > ?
 		ORDER BY d.id LIMIT ?`, campaignID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("next deliveries: %w", err)

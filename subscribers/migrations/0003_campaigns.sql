@@ -41,5 +41,9 @@ CREATE TABLE deliveries (
     updated_at      TEXT NOT NULL,
     UNIQUE (campaign_id, subscriber_id)
 );
-CREATE INDEX deliveries_queue ON deliveries (campaign_id, status, id);
+-- No index on status: every state change would move an index entry, and
+-- the ledger changes state twice per message. Queued rows of a campaign
+-- are read in rowid order (they were inserted together); deferred rows,
+-- few and read by due time, get a partial index.
+CREATE INDEX deliveries_deferred ON deliveries (campaign_id, next_attempt_at) WHERE status = 'deferred';
 CREATE INDEX deliveries_sent_at ON deliveries (sent_at) WHERE sent_at IS NOT NULL;
