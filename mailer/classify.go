@@ -2,10 +2,9 @@ package mailer
 
 import (
 	"errors"
+	"net/textproto"
 	"regexp"
 	"strings"
-
-	gomail "github.com/wneessen/go-mail"
 )
 
 // verdict is what one SMTP attempt means for its delivery.
@@ -56,54 +55,46 @@ func containsAny(s string, words []string) bool {
 	return false
 }
 
-// classify decides what a go-mail send result means. It looks at the
-// message's own result: a batch error may belong to another message.
-func classify(m *gomail.Msg, err error) outcome {
-	if m != nil && m.IsDelivered() {
-		// Accepted; an error now is about the connection afterwards (RSET).
-		return outcome{verdict: vSent, code: 250, reset: err != nil}
-	}
+// classify decides what the result of conn.send means.
+func classify(err error) outcome {
 	if err == nil {
-		return outcome{verdict: vConnection, text: "message not delivered and no error reported", reset: true}
+		return outcome{verdict: vSent, code: 250}
 	}
-	var se *gomail.SendError
-	if m != nil {
-		if me := m.SendError(); me != nil {
-			err = me
-		}
-	}
+	var se *sendError
 	if !errors.As(err, &se) {
 		return outcome{verdict: vConnection, text: err.Error(), reset: true}
 	}
 	text := strings.TrimSpace(se.Error())
-	code := se.ErrorCode()
-	o := outcome{code: code, text: text, status: se.EnhancedStatusCode()}
-	if o.status == "" || strings.HasSuffix(o.status, ".0.0") && !strings.Contains(text, o.status) {
-		o.status = enhancedRE.FindString(text)
+	var reply *textproto.Error
+	if !errors.As(se.err, &reply) {
+		// No reply: the connection died or timed out. Once the whole
+		// message was sent, the server may have taken it.
+		return outcome{verdict: vConnection, text: text, reset: true, possible: se.step == stepEnd}
 	}
+	code := reply.Code
+	o := outcome{code: code, text: text, status: enhancedRE.FindString(reply.Msg)}
+	if o.status != "" && int(o.status[0]-'0') != code/100 {
+		o.status = "" // RFC 3463: the class must match the reply's
+	}
+	// A refused DATA command leaves the session in a state servers
+	// disagree on; a failed RSET leaves it out of step. Start afresh.
+	o.reset = se.step == stepData || se.outOfStep
 	switch {
-	case code == 0:
-		// No reply: the connection died or timed out. After the data was
-		// sent, the server may have taken it.
-		o.verdict, o.reset = vConnection, true
-		o.possible = se.Reason == gomail.ErrSMTPDataClose
-		return o
 	case code >= 400 && code < 500:
 		o.verdict = vTemporary
-		o.reset = code == 421 // the server is closing the channel
-		return o
-	case code < 500:
+		o.reset = o.reset || code == 421 // the server is closing the channel
+	case code >= 500 && code < 600:
+		o.verdict = permanent(se.step, code, o.status, strings.ToLower(reply.Msg))
+	default:
 		o.verdict, o.reset = vConnection, true
-		return o
 	}
-	o.verdict = permanent(se.Reason, code, o.status, strings.ToLower(text))
 	return o
 }
 
 // permanent sorts a 5xx reply: dead address, full mailbox, or a refusal of
 // the sender or content (RFC 3463 classes, then the reply's words).
-func permanent(reason gomail.SendErrReason, code int, status, lower string) verdict {
-	if reason == gomail.ErrSMTPMailFrom {
+func permanent(step step, code int, status, lower string) verdict {
+	if step == stepMail {
 		return vRefused
 	}
 	// X.0.x is "other or undefined status" (RFC 3463): it says nothing
@@ -145,7 +136,7 @@ func permanent(reason gomail.SendErrReason, code int, status, lower string) verd
 	if code == 552 && (strings.Contains(lower, "full") || strings.Contains(lower, "quota")) {
 		return vSoftBounce
 	}
-	if reason == gomail.ErrSMTPRcptTo {
+	if step == stepRcpt {
 		switch code {
 		case 550, 551, 553:
 			return vHardBounce

@@ -2,10 +2,13 @@ package mailer
 
 import (
 	"context"
+	"errors"
+	"io"
+	"net"
+	"net/textproto"
+	"strings"
 	"testing"
 	"time"
-
-	gomail "github.com/wneessen/go-mail"
 
 	"github.com/dispatchhq/dispatch/mailer/smtptest"
 )
@@ -95,8 +98,7 @@ func TestClassifyRealReplies(t *testing.T) {
 			if err := cn.ensure(context.Background(), now); err != nil {
 				t.Fatal(err)
 			}
-			m := testMsg(t, rcpt)
-			o := classify(m, cn.send(m, now))
+			o := classify(cn.send(testMsg(rcpt), now))
 			if o.verdict != tc.verdict || o.code != tc.code || o.status != tc.status || o.reset != tc.reset || o.possible != tc.possible {
 				t.Fatalf("classify = %s code %d status %q reset %v possible %v (%q)\nwant %s code %d status %q reset %v possible %v",
 					o.verdict, o.code, o.status, o.reset, o.possible, o.text, tc.verdict, tc.code, tc.status, tc.reset, tc.possible)
@@ -110,8 +112,7 @@ func TestClassifyRealReplies(t *testing.T) {
 			// A refusal that does not ask for a reset leaves the connection
 			// usable for the next recipient.
 			s.Reset()
-			next := testMsg(t, "next@example.net")
-			if o := classify(next, cn.send(next, time.Now())); o.verdict != vSent {
+			if o := classify(cn.send(testMsg("next@example.net"), time.Now())); o.verdict != vSent {
 				t.Errorf("next message on the same connection: %s (%s)", o.verdict, o.text)
 			}
 		})
@@ -123,33 +124,46 @@ func TestClassifyRealReplies(t *testing.T) {
 // and the words.
 func TestPermanentWithoutEnhancedCode(t *testing.T) {
 	tests := []struct {
-		reason gomail.SendErrReason
-		code   int
-		text   string
-		want   verdict
+		step step
+		code int
+		text string
+		want verdict
 	}{
-		{gomail.ErrSMTPRcptTo, 550, "no such user here", vHardBounce},
-		{gomail.ErrSMTPRcptTo, 551, "user not local", vHardBounce},
-		{gomail.ErrSMTPRcptTo, 553, "sorry, that domain isn't in my list of allowed rcpthosts", vHardBounce},
-		{gomail.ErrSMTPRcptTo, 552, "mailbox full", vSoftBounce},
-		{gomail.ErrSMTPRcptTo, 552, "quota exceeded", vSoftBounce},
-		{gomail.ErrSMTPRcptTo, 554, "rejected: listed on a blocklist", vRefused},
-		{gomail.ErrSMTPRcptTo, 550, "message rejected due to spam content", vRefused},
-		{gomail.ErrSMTPDataClose, 550, "mailbox unavailable", vHardBounce},
-		{gomail.ErrSMTPDataClose, 554, "transaction failed", vRefused},
-		{gomail.ErrSMTPMailFrom, 550, "user unknown", vRefused},
+		{stepRcpt, 550, "no such user here", vHardBounce},
+		{stepRcpt, 551, "user not local", vHardBounce},
+		{stepRcpt, 553, "sorry, that domain isn't in my list of allowed rcpthosts", vHardBounce},
+		{stepRcpt, 552, "mailbox full", vSoftBounce},
+		{stepRcpt, 552, "quota exceeded", vSoftBounce},
+		{stepRcpt, 554, "rejected: listed on a blocklist", vRefused},
+		{stepRcpt, 550, "message rejected due to spam content", vRefused},
+		{stepEnd, 550, "mailbox unavailable", vHardBounce},
+		{stepEnd, 554, "transaction failed", vRefused},
+		{stepMail, 550, "user unknown", vRefused},
 	}
 	for _, tc := range tests {
-		if got := permanent(tc.reason, tc.code, "", tc.text); got != tc.want {
-			t.Errorf("permanent(%v, %d, %q) = %s; want %s", tc.reason, tc.code, tc.text, got, tc.want)
+		if got := permanent(tc.step, tc.code, "", tc.text); got != tc.want {
+			t.Errorf("permanent(%v, %d, %q) = %s; want %s", tc.step, tc.code, tc.text, got, tc.want)
 		}
 	}
 }
 
-func TestClassifyWithoutError(t *testing.T) {
-	m := gomail.NewMsg()
-	if o := classify(m, nil); o.verdict != vConnection || !o.reset {
-		t.Errorf("undelivered message without error = %s reset %v; want a connection problem", o.verdict, o.reset)
+func TestClassifyErrorsWithoutAReply(t *testing.T) {
+	if o := classify(nil); o.verdict != vSent || o.code != 250 {
+		t.Errorf("no error = %s %d; want sent 250", o.verdict, o.code)
+	}
+	if o := classify(errors.New("boom")); o.verdict != vConnection || !o.reset || o.possible {
+		t.Errorf("a bare error = %s reset %v possible %v; want a connection problem", o.verdict, o.reset, o.possible)
+	}
+	for _, s := range []step{stepMail, stepRcpt, stepData, stepBody, stepEnd} {
+		o := classify(&sendError{step: s, err: io.ErrUnexpectedEOF})
+		if o.verdict != vConnection || !o.reset || o.code != 0 || o.possible != (s == stepEnd) {
+			t.Errorf("EOF at %s = %s reset %v code %d possible %v; want connection, reset, possible only at end of data",
+				s, o.verdict, o.reset, o.code, o.possible)
+		}
+	}
+	o := classify(&sendError{step: stepEnd, err: &textproto.Error{Code: 550, Msg: "4.2.2 odd"}})
+	if o.status != "" || o.verdict != vRefused {
+		t.Errorf("550 with a 4.x.x status = %s %q; want the status ignored", o.verdict, o.status)
 	}
 }
 
@@ -158,19 +172,112 @@ func testConn(s *smtptest.Server, timeout time.Duration) *conn {
 	return &conn{relay: &relayState{cfg: r, name: r.name()}, idle: time.Minute}
 }
 
-func testMsg(t *testing.T, to string) *gomail.Msg {
-	t.Helper()
-	m := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
-	if err := m.From("news@example.com"); err != nil {
+// testMsg is a minimal message to rcpt.
+func testMsg(rcpt string) *message {
+	return &message{from: "<bounces+x@example.com>", to: "<" + rcpt + ">",
+		data: []byte("From: <news@example.com>\r\nTo: <" + rcpt + ">\r\nSubject: test\r\n\r\nhello\r\n")}
+}
+
+// TestRsetOnlyAfterARefusedMailOrRcpt: a refused MAIL or RCPT leaves a
+// transaction open, so RSET ends it; a completed DATA needs none.
+func TestRsetOnlyAfterARefusedMailOrRcpt(t *testing.T) {
+	const rcpt = "reader@example.net"
+	tests := []struct {
+		name   string
+		script func(s *smtptest.Server)
+		rsets  int
+	}{
+		{"rcpt refused", func(s *smtptest.Server) { s.FailRcpt(rcpt, 550, "5.1.1", "user unknown") }, 1},
+		{"mail refused", func(s *smtptest.Server) { s.FailMailFrom(550, "5.7.1", "sender address rejected", 1) }, 1},
+		{"end of data refused", func(s *smtptest.Server) { s.FailData(rcpt, 554, "5.7.1", "spam") }, 0},
+		{"accepted", func(*smtptest.Server) {}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := smtptest.NewServer(t)
+			tc.script(s)
+			cn := testConn(s, 5*time.Second)
+			defer cn.close()
+			if err := cn.ensure(context.Background(), time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			cn.dropIfReset(classify(cn.send(testMsg(rcpt), time.Now())))
+			if got := s.Stats().Commands["RSET"]; got != tc.rsets {
+				t.Errorf("%d RSET; want %d", got, tc.rsets)
+			}
+			if o := classify(cn.send(testMsg("next@example.net"), time.Now())); o.verdict != vSent {
+				t.Errorf("next message: %s (%s)", o.verdict, o.text)
+			}
+			if c := s.Stats().Connections; c != 1 {
+				t.Errorf("%d connections; want 1", c)
+			}
+		})
+	}
+}
+
+// TestRefusedDataCommandDropsTheConnection runs against a server that
+// refuses the DATA command itself, which smtptest cannot script: servers
+// disagree on the state that leaves, so the connection is closed (with
+// QUIT, since the server still answers) and the next message redials.
+func TestRefusedDataCommandDropsTheConnection(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.To(to); err != nil {
+	defer ln.Close()
+	verbs := make(chan string, 32)
+	go func() {
+		nc, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer nc.Close()
+		_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
+		tc := textproto.NewConn(nc)
+		_ = tc.PrintfLine("220 scripted ready")
+		for {
+			line, err := tc.ReadLine()
+			if err != nil {
+				close(verbs)
+				return
+			}
+			verb, _, _ := strings.Cut(strings.ToUpper(line), " ")
+			verbs <- verb
+			switch verb {
+			case "EHLO":
+				_ = tc.PrintfLine("250-scripted\r\n250 ENHANCEDSTATUSCODES")
+			case "DATA":
+				_ = tc.PrintfLine("554 5.7.1 no valid recipients for you")
+			case "QUIT":
+				_ = tc.PrintfLine("221 2.0.0 bye")
+				close(verbs)
+				return
+			default:
+				_ = tc.PrintfLine("250 2.0.0 ok")
+			}
+		}
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	r := Relay{Host: "127.0.0.1", Port: port, TLS: "none", Timeout: 5 * time.Second}
+	cn := &conn{relay: &relayState{cfg: r, name: r.name()}, idle: time.Minute}
+	defer cn.abandon()
+	if err := cn.ensure(context.Background(), time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.EnvelopeFrom("bounces+x@example.com"); err != nil {
-		t.Fatal(err)
+	o := classify(cn.send(testMsg("reader@example.net"), time.Now()))
+	if o.verdict != vRefused || o.code != 554 || o.status != "5.7.1" || !o.reset || o.possible {
+		t.Fatalf("refused DATA = %s code %d status %q reset %v possible %v (%s); want refused 554 5.7.1, reset",
+			o.verdict, o.code, o.status, o.reset, o.possible, o.text)
 	}
-	m.Subject("test")
-	m.SetBodyString(gomail.TypeTextPlain, "hello")
-	return m
+	cn.dropIfReset(o)
+	if cn.sc != nil {
+		t.Error("the connection is still open")
+	}
+	var got []string
+	for v := range verbs {
+		got = append(got, v)
+	}
+	if want := "EHLO MAIL RCPT DATA QUIT"; strings.Join(got, " ") != want {
+		t.Errorf("server saw %v; want %s", got, want)
+	}
 }

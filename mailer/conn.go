@@ -8,6 +8,7 @@ import (
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 )
 
 // relayState is a relay shared by its workers: its own pace, and a circuit
@@ -56,27 +57,22 @@ func (r *relayState) connOK() {
 	r.mu.Unlock()
 }
 
-// conn is one worker's persistent SMTP connection.
+// conn is one worker's persistent SMTP connection. go-mail dials it
+// (TLS, STARTTLS, AUTH, EHLO); the messages go through its smtp.Client.
 type conn struct {
 	relay   *relayState
-	client  *gomail.Client
-	open    bool
+	client  *gomail.Client // dial settings, kept across redials
+	sc      *smtp.Client   // nil while closed
 	sent    int
 	lastUse time.Time
 	idle    time.Duration
+	stuffed []byte // a dot-stuffed copy of a message, should one need it
 }
 
 func newClient(r Relay) (*gomail.Client, error) {
 	opts := []gomail.Option{
 		gomail.WithPort(r.Port),
 		gomail.WithTimeout(r.Timeout),
-		// go-mail sends NOOP before each Send and RSET after each accepted
-		// message: two round trips of six. A completed transaction needs no
-		// RSET (RFC 5321 4.1.1.5), go-mail still sends one after a refused
-		// MAIL or RCPT, and the connection deadline is renewed at every Send,
-		// which Dispatch calls once per message.
-		gomail.WithoutNoop(),
-		gomail.WithoutRset(),
 	}
 	tlsCfg := &tls.Config{ServerName: r.Host, MinVersion: tls.VersionTLS12, RootCAs: r.RootCAs,
 		InsecureSkipVerify: r.InsecureSkipVerify} //nolint:gosec // opt-in for private relays
@@ -111,13 +107,13 @@ func newClient(r Relay) (*gomail.Client, error) {
 // messages or when the connection sat idle long enough for the server to
 // have dropped it.
 func (c *conn) ensure(ctx context.Context, now time.Time) error {
-	if c.open {
+	if c.sc != nil {
 		max := c.relay.cfg.MaxMessagesPerConnection
 		if (max > 0 && c.sent >= max) || now.Sub(c.lastUse) > c.idle {
 			c.close()
 		}
 	}
-	if c.open {
+	if c.sc != nil {
 		return nil
 	}
 	if c.client == nil {
@@ -129,22 +125,42 @@ func (c *conn) ensure(ctx context.Context, now time.Time) error {
 	}
 	dctx, cancel := context.WithTimeout(ctx, c.relay.cfg.Timeout)
 	defer cancel()
-	if err := c.client.DialWithContext(dctx); err != nil {
+	sc, err := c.client.DialToSMTPClientWithContext(dctx)
+	if err != nil {
 		return fmt.Errorf("connect to %s: %w", c.relay.name, err)
 	}
-	c.open, c.sent, c.lastUse = true, 0, now
+	c.sc, c.sent, c.lastUse = sc, 0, now
 	return nil
 }
 
-func (c *conn) send(m *gomail.Msg, now time.Time) error {
-	c.sent++
-	c.lastUse = now
-	return c.client.Send(m)
+// close ends the session with QUIT, waiting for the reply no longer than
+// the relay's timeout, and closes the connection.
+func (c *conn) close() {
+	if c.sc == nil {
+		return
+	}
+	if c.sc.UpdateDeadline(min(c.relay.cfg.Timeout, 5*time.Second)) != nil || c.sc.Quit() != nil {
+		_ = c.sc.Close() // Quit leaves the socket open when it fails
+	}
+	c.sc = nil
 }
 
-func (c *conn) close() {
-	if c.open && c.client != nil {
-		_ = c.client.Close() // QUIT; the connection may already be gone
+// dropIfReset drops the connection after an outcome that asks for it: with
+// QUIT when the server is still talking, without when it is not.
+func (c *conn) dropIfReset(o outcome) {
+	switch {
+	case !o.reset:
+	case o.code == 0 || o.code == 421:
+		c.abandon()
+	default:
+		c.close()
 	}
-	c.open = false
+}
+
+// abandon closes a connection that is broken or out of step, without QUIT.
+func (c *conn) abandon() {
+	if c.sc != nil {
+		_ = c.sc.Close()
+		c.sc = nil
+	}
 }

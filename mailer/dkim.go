@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/emersion/go-msgauth/dkim"
 	gomail "github.com/wneessen/go-mail"
 )
 
@@ -15,15 +16,23 @@ import (
 type DKIM struct {
 	Domain   string
 	Selector string
-	Key      crypto.Signer // RSA or Ed25519, e.g. from gomail.PrivKeyFromPEM
+	Key      crypto.Signer // RSA or Ed25519, e.g. from ParseDKIMKey
 }
 
-// dkimHeaders are signed on every message. The list is kept short on
-// purpose: go-mail v0.8.1 folds a long h= tag inside a header name, which
-// breaks relaxed canonicalization (see docs/DKIM.md); these fit.
-var dkimHeaders = []string{"From", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe", "List-Unsubscribe-Post"}
+// dkimHeaders are signed on every message: those RFC 6376 section 5.4.1
+// recommends, and the list headers, which Gmail and Yahoo only honour
+// for one-click unsubscribe when the signature covers them. Reply-To is
+// listed even when absent, so that adding one breaks the signature.
+var dkimHeaders = []string{"From", "Reply-To", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type",
+	"List-Id", "List-Unsubscribe", "List-Unsubscribe-Post", "Feedback-ID"}
 
-func (d *DKIM) signer() (*gomail.DKIMSigner, error) {
+// dkimSigner signs built messages, relaxed/relaxed with SHA-256. Workers
+// share it; go-msgauth only reads the options.
+type dkimSigner struct {
+	opts dkim.SignOptions
+}
+
+func (d *DKIM) signer() (*dkimSigner, error) {
 	if d.Domain == "" || d.Selector == "" || d.Key == nil {
 		return nil, errors.New("dkim: domain, selector and private key are all required")
 	}
@@ -32,15 +41,30 @@ func (d *DKIM) signer() (*gomail.DKIMSigner, error) {
 	default:
 		return nil, fmt.Errorf("dkim: key is %T; want RSA or Ed25519", d.Key.Public())
 	}
-	s := gomail.NewDKIMSigner(d.Domain, d.Selector, d.Key)
-	s.SignHeaders(dkimHeaders...)
-	// go-mail's Signer records its algorithm on the first Sign, a write
-	// that races when the workers share it. One signature now settles it
-	// before any worker starts, and proves the key can sign.
-	if _, err := s.Sign([]byte("From: <check@"+d.Domain+">\r\n"), []byte("\r\n")); err != nil {
-		return nil, fmt.Errorf("dkim: sign with the key: %w", err)
+	s := &dkimSigner{opts: dkim.SignOptions{Domain: d.Domain, Selector: d.Selector, Signer: d.Key,
+		HeaderCanonicalization: dkim.CanonicalizationRelaxed, BodyCanonicalization: dkim.CanonicalizationRelaxed,
+		HeaderKeys: dkimHeaders}}
+	// Prove the key can sign before any message depends on it.
+	if _, err := s.sign([]byte("From: <check@" + d.Domain + ">\r\n\r\n")); err != nil {
+		return nil, err
 	}
 	return s, nil
+}
+
+// sign returns the DKIM-Signature field, CRLF included, for msg.
+func (s *dkimSigner) sign(msg []byte) (string, error) {
+	sg, err := dkim.NewSigner(&s.opts)
+	if err != nil {
+		return "", fmt.Errorf("dkim: %w", err)
+	}
+	if _, err := sg.Write(msg); err != nil {
+		_ = sg.Close()
+		return "", fmt.Errorf("dkim: sign: %w", err)
+	}
+	if err := sg.Close(); err != nil {
+		return "", fmt.Errorf("dkim: sign: %w", err)
+	}
+	return sg.Signature(), nil
 }
 
 // ParseDKIMKey reads a PEM private key (RSA or Ed25519) for signing.

@@ -1,8 +1,15 @@
 // Package mailer delivers a compiled issue to a campaign's recipients over
-// SMTP with go-mail: persistent connections per worker, one shared smooth
-// rate limit (plus hourly and daily caps), retries with exponential backoff
-// and jitter for temporary failures, hard bounces recorded at once, several
+// SMTP: persistent connections per worker, one shared smooth rate limit
+// (plus hourly and daily caps), retries with exponential backoff and
+// jitter for temporary failures, hard bounces recorded at once, several
 // relays with failover, and a ledger that records every state change.
+//
+// go-mail dials the relays (TLS, STARTTLS, AUTH, EHLO). Each message is
+// encoded here, into a buffer its worker reuses: headers folded and RFC
+// 2047 encoded, multipart/alternative with quoted-printable parts written
+// so that no line starts with "." (DATA takes it without dot-stuffing),
+// signed with go-msgauth when DKIM is configured, and sent as MAIL, RCPT,
+// DATA and one write of the message through go-mail's smtp.Client.
 //
 // The ledger rule: a delivery is marked "sending" (durably, in a group
 // commit) right before its message goes on the wire, and marked "sent" only

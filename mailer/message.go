@@ -2,11 +2,11 @@ package mailer
 
 import (
 	"fmt"
-	"io"
 	"net/mail"
+	"slices"
+	"strconv"
 	"strings"
-
-	gomail "github.com/wneessen/go-mail"
+	"time"
 
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/templates"
@@ -44,9 +44,20 @@ func newHeaderSet(cfg Config, compiledFrom string) (headerSet, error) {
 	if err != nil {
 		return headerSet{}, fmt.Errorf("from %q: %w", from, err)
 	}
-	h := headerSet{from: addr.String(), replyTo: cfg.ReplyTo, bounceAddress: cfg.BounceAddress}
-	if h.bounceAddress == "" {
-		h.bounceAddress = addr.Address
+	h := headerSet{from: formatAddress(addr.Name, addr.Address), bounceAddress: addr.Address}
+	if cfg.ReplyTo != "" {
+		rt, err := mail.ParseAddress(cfg.ReplyTo)
+		if err != nil {
+			return headerSet{}, fmt.Errorf("reply-to %q: %w", cfg.ReplyTo, err)
+		}
+		h.replyTo = formatAddress(rt.Name, rt.Address)
+	}
+	if cfg.BounceAddress != "" {
+		ba, err := mail.ParseAddress(cfg.BounceAddress)
+		if err != nil {
+			return headerSet{}, fmt.Errorf("bounce address %q: %w", cfg.BounceAddress, err)
+		}
+		h.bounceAddress = ba.Address
 	}
 	h.domain = addr.Address[strings.LastIndexByte(addr.Address, '@')+1:]
 	return h, nil
@@ -69,69 +80,102 @@ func (h headerSet) listID(name string, id int64) string {
 		label = fmt.Sprintf("list%d", id)
 	}
 	phrase := strings.Map(func(r rune) rune {
-		if r == '"' || r == '\\' || r < ' ' {
+		if r == '"' || r == '\\' || r < ' ' || r == 0x7f {
 			return -1
 		}
 		return r
 	}, name)
-	return fmt.Sprintf("\"%s\" <%s.%d.%s>", phrase, label, id, h.domain)
+	b := appendPhrase(nil, phrase)
+	return fmt.Sprintf("%s <%s.%d.%s>", b, label, id, h.domain)
 }
 
-// build assembles the message for one recipient from its rendered parts.
-func (s *Sender) build(h headerSet, env envelope, r *templates.Rendered, unsubURL string) (*gomail.Msg, string, error) {
-	m := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
-	if err := m.From(h.from); err != nil {
-		return nil, "", fmt.Errorf("from: %w", err)
-	}
-	if h.replyTo != "" {
-		if err := m.ReplyTo(h.replyTo); err != nil {
-			return nil, "", fmt.Errorf("reply-to: %w", err)
-		}
-	}
-	if err := m.AddToFormat(env.name, env.email); err != nil {
-		return nil, "", fmt.Errorf("to %s: %w", env.email, err)
-	}
-	m.Subject(r.Subject)
-	m.SetDateWithValue(s.cfg.Now())
+// message is one recipient's message, encoded for the wire. A worker
+// reuses one for every message it sends, so building it allocates little.
+type message struct {
+	from string // envelope sender (VERP), "<bounces+token@domain>"
+	to   string // recipient, "<address>"
+	// data is the message: CRLF line ends, ending in CRLF, no line that
+	// starts with "." (header lines never do; appendQP encodes one).
+	data  []byte
+	spare []byte // the other buffer, for DKIM's signed copy
+}
 
+// build encodes the message for one recipient from its rendered parts
+// into m: headers, then multipart/alternative with the text and HTML
+// parts, both UTF-8 and quoted-printable, DKIM-signed when configured.
+func (s *Sender) build(m *message, h headerSet, env envelope, r *templates.Rendered, unsubToken, unsubURL string) error {
+	to, err := mail.ParseAddress(env.email)
+	if err != nil {
+		return fmt.Errorf("to %s: %w", env.email, err)
+	}
+	if to.Name != "" {
+		return fmt.Errorf("to %s: not a bare address", env.email)
+	}
 	dtoken := s.cfg.Tokens.Delivery(env.deliveryID)
-	msgID := dtoken + "@" + h.domain
-	m.SetMessageIDWithValue(msgID)
-	m.SetUserAgent("Dispatch")
-	// Precedence: bulk, and X-Auto-Response-Suppress to spare the list
-	// out-of-office replies.
-	m.SetBulk()
+	m.from = "<" + subscribers.VERPAddress(h.bounceAddress, dtoken) + ">"
+	m.to = (&mail.Address{Address: to.Address}).String()
 
-	unsubToken := s.cfg.Tokens.Unsubscribe(subscribers.UnsubscribeRef{
-		SubscriberID: env.subscriberID, ListID: env.listID, CampaignID: env.campaignID})
-	mailto := subscribers.VERPAddress(h.bounceAddress, "unsub-"+unsubToken)
+	b := m.data[:0]
+	b = appendField(b, "From", h.from)
+	if h.replyTo != "" {
+		b = appendField(b, "Reply-To", h.replyTo)
+	}
+	b = appendField(b, "To", formatAddress(env.name, to.Address))
+	b = appendField(b, "Subject", headerText(r.Subject))
+	b = append(b, "Date: "...)
+	b = s.cfg.Now().AppendFormat(b, time.RFC1123Z)
+	b = append(b, "\r\nMessage-ID: <"...)
+	b = append(b, dtoken...)
+	b = append(b, '@')
+	b = append(b, h.domain...)
+	b = append(b, ">\r\nMIME-Version: 1.0\r\n"...)
+	// QP output has "=" only before two hex digits or a line end, so "=_"
+	// can never occur in a part.
+	boundary := "=_" + dtoken
+	b = appendField(b, "Content-Type", `multipart/alternative; boundary="`+boundary+`"`)
+	b = appendField(b, "List-Id", h.listID(env.listName, env.listID))
 	// RFC 8058: the https URL first, the mailto for clients without one-click.
-	m.SetGenHeaderPreformatted(gomail.HeaderListUnsubscribe,
-		fmt.Sprintf("<%s>, <mailto:%s?subject=unsubscribe>", unsubURL, mailto))
-	m.SetGenHeaderPreformatted(gomail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
-	m.SetGenHeaderPreformatted("List-Id", h.listID(env.listName, env.listID))
+	b = appendField(b, "List-Unsubscribe", "<"+unsubURL+">, <mailto:"+
+		subscribers.VERPAddress(h.bounceAddress, "unsub-"+unsubToken)+"?subject=unsubscribe>")
+	b = append(b, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"...)
 	// Gmail's feedback loop groups complaints by these fields.
-	m.SetGenHeaderPreformatted("Feedback-ID", fmt.Sprintf("c%d:l%d:newsletter:dispatch", env.campaignID, env.listID))
-	m.SetGenHeaderPreformatted(DeliveryHeader, dtoken)
+	b = append(b, "Feedback-ID: c"...)
+	b = strconv.AppendInt(b, env.campaignID, 10)
+	b = append(b, ":l"...)
+	b = strconv.AppendInt(b, env.listID, 10)
+	b = append(b, ":newsletter:dispatch\r\n"...)
+	b = append(b, DeliveryHeader...)
+	b = append(b, ": "...)
+	b = append(b, dtoken...)
+	// Precedence and X-Auto-Response-Suppress spare the list out-of-office
+	// replies.
+	b = append(b, "\r\nPrecedence: bulk\r\nX-Auto-Response-Suppress: All\r\nUser-Agent: Dispatch\r\nX-Mailer: Dispatch\r\n\r\n"...)
 
-	if err := m.EnvelopeFrom(subscribers.VERPAddress(h.bounceAddress, dtoken)); err != nil {
-		return nil, "", fmt.Errorf("envelope sender: %w", err)
-	}
-	// The parts are written straight from the rendered buffers: the
-	// *String setters would copy each twice. r must not change until the
-	// message is sent, which holds as a worker renders its next message
-	// only after this one's Send returned.
-	m.SetBodyWriter(gomail.TypeTextPlain, writeBytes(r.Text))
-	m.AddAlternativeWriter(gomail.TypeTextHTML, writeBytes(r.HTML))
+	b = appendPart(b, boundary, "text/plain", r.Text)
+	b = appendPart(b, boundary, "text/html", r.HTML)
+	b = append(b, "--"...)
+	b = append(b, boundary...)
+	b = append(b, "--\r\n"...)
+
 	if s.dkim != nil {
-		m.SetDKIM(s.dkim)
+		sig, err := s.dkim.sign(b)
+		if err != nil {
+			m.data = b
+			return err
+		}
+		b, m.spare = append(append(m.spare[:0], sig...), b...), b
 	}
-	return m, msgID, nil
+	m.data = slices.Grow(b, 3) // room for the final "." of DATA
+	return nil
 }
 
-func writeBytes(b []byte) func(io.Writer) (int64, error) {
-	return func(w io.Writer) (int64, error) {
-		n, err := w.Write(b)
-		return int64(n), err
-	}
+// appendPart appends one part of a multipart body, its delimiter first.
+func appendPart(b []byte, boundary, contentType string, body []byte) []byte {
+	b = append(b, "--"...)
+	b = append(b, boundary...)
+	b = append(b, "\r\nContent-Type: "...)
+	b = append(b, contentType...)
+	b = append(b, "; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"...)
+	b = appendQP(b, body)
+	return append(b, '\r', '\n')
 }

@@ -302,7 +302,8 @@ func TestDKIMSignatureVerifies(t *testing.T) {
 				for _, k := range v.HeaderKeys {
 					signed[strings.ToLower(k)] = true
 				}
-				for _, k := range []string{"from", "to", "subject", "date", "message-id", "list-unsubscribe", "list-unsubscribe-post"} {
+				for _, k := range []string{"from", "to", "subject", "date", "message-id", "list-unsubscribe", "list-unsubscribe-post",
+					"list-id", "feedback-id"} {
 					if !signed[k] {
 						t.Errorf("h= %v does not cover %s", v.HeaderKeys, k)
 					}

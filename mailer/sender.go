@@ -10,8 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	gomail "github.com/wneessen/go-mail"
-
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/templates"
 )
@@ -34,7 +32,7 @@ type Sender struct {
 	relays []*relayState
 	pace   *pacer
 	caps   *caps
-	dkim   *gomail.DKIMSigner
+	dkim   *dkimSigner
 }
 
 // New checks the configuration and prepares relays and limits.
@@ -328,6 +326,7 @@ func (s *Sender) worker(ctx context.Context, st *runState, rs *relayState, jobs 
 	cn := &conn{relay: rs, idle: s.cfg.IdleTimeout}
 	defer cn.close()
 	out := &templates.Rendered{}
+	msg := &message{}
 	for {
 		if now := s.cfg.Now(); !rs.healthy(now) && len(s.relays) > 1 {
 			// Leave the work to the other relays until this one cools down.
@@ -353,24 +352,27 @@ func (s *Sender) worker(ctx context.Context, st *runState, rs *relayState, jobs 
 				return
 			}
 		}
-		s.deliver(ctx, st, rs, cn, out, d)
+		s.deliver(ctx, st, rs, cn, out, msg, d)
 		st.jobDone(d.ID)
 	}
 }
 
-// deliver sends one delivery and records what happened.
-func (s *Sender) deliver(ctx context.Context, st *runState, rs *relayState, cn *conn, out *templates.Rendered, d subscribers.Delivery) {
+// deliver sends one delivery and records what happened. out and msg are
+// the worker's buffers.
+func (s *Sender) deliver(ctx context.Context, st *runState, rs *relayState, cn *conn, out *templates.Rendered,
+	msg *message, d subscribers.Delivery) {
 	log := s.cfg.Logger.With("delivery", d.ID, "campaign", st.c.ID)
-	unsub := unsubscribeURL(s.cfg.BaseURL, s.cfg.Tokens.Unsubscribe(subscribers.UnsubscribeRef{
-		SubscriberID: d.SubscriberID, ListID: st.c.ListID, CampaignID: st.c.ID}))
-	var m *gomail.Msg
+	unsubToken := s.cfg.Tokens.Unsubscribe(subscribers.UnsubscribeRef{
+		SubscriberID: d.SubscriberID, ListID: st.c.ListID, CampaignID: st.c.ID})
+	unsub := unsubscribeURL(s.cfg.BaseURL, unsubToken)
+	built := false
 	if d.Email != "" {
 		err := st.c.Issue.RenderTo(out, templates.Recipient{Email: d.Email, Name: d.Name, Attributes: d.Attributes,
 			UnsubscribeURL: unsub})
 		if err == nil {
 			env := envelope{deliveryID: d.ID, campaignID: st.c.ID, listID: st.c.ListID, listName: st.c.ListName,
 				subscriberID: d.SubscriberID, email: d.Email, name: d.Name}
-			m, _, err = s.build(st.headers, env, out, unsub)
+			err = s.build(msg, st.headers, env, out, unsubToken, unsub)
 		}
 		if err != nil {
 			// Checks ran at compile time; this is a bad address or data.
@@ -380,12 +382,13 @@ func (s *Sender) deliver(ctx context.Context, st *runState, rs *relayState, cn *
 			}
 			return
 		}
+		built = true
 	}
 
 	// Pace before marking the delivery in flight, so that time spent
 	// waiting for the rate limit is not time at risk. A removed subscriber
 	// (no address) needs no turn: begin will skip it.
-	if m != nil {
+	if built {
 		if err := s.waitTurn(ctx, st, rs); err != nil {
 			return // cancelled; the delivery is still queued
 		}
@@ -406,7 +409,7 @@ func (s *Sender) deliver(ctx context.Context, st *runState, rs *relayState, cn *
 	}
 	st.inFlight.Add(1)
 	defer st.inFlight.Add(-1)
-	if m == nil {
+	if !built {
 		s.recordSync(st, subscribers.LedgerOp{Kind: subscribers.OpFailed, DeliveryID: d.ID, At: now, Error: "subscriber has no address", Relay: rs.name})
 		st.failed.Add(1)
 		return
@@ -416,10 +419,8 @@ func (s *Sender) deliver(ctx context.Context, st *runState, rs *relayState, cn *
 	if err := cn.ensure(ctx, now); err != nil {
 		o = outcome{verdict: vConnection, text: err.Error(), reset: true}
 	} else {
-		o = classify(m, cn.send(m, now))
-		if o.reset {
-			cn.close()
-		}
+		o = classify(cn.send(msg, now))
+		cn.dropIfReset(o)
 	}
 	s.settle(st, rs, d, o, log)
 }

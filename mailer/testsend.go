@@ -28,8 +28,8 @@ func (s *Sender) SendTest(ctx context.Context, tm TestMessage) error {
 		return err
 	}
 	r := tm.Recipient
-	r.UnsubscribeURL = unsubscribeURL(s.cfg.BaseURL, s.cfg.Tokens.Unsubscribe(subscribers.UnsubscribeRef{
-		SubscriberID: tm.SubscriberID, ListID: tm.ListID}))
+	unsubToken := s.cfg.Tokens.Unsubscribe(subscribers.UnsubscribeRef{SubscriberID: tm.SubscriberID, ListID: tm.ListID})
+	r.UnsubscribeURL = unsubscribeURL(s.cfg.BaseURL, unsubToken)
 	out, err := tm.Issue.Render(r)
 	if err != nil {
 		return fmt.Errorf("render for %s: %w", r.Email, err)
@@ -39,9 +39,9 @@ func (s *Sender) SendTest(ctx context.Context, tm TestMessage) error {
 	var b [8]byte
 	rand.Read(b[:])
 	id := int64(binary.BigEndian.Uint64(b[:])>>2) | 1<<60
-	m, _, err := s.build(h, envelope{deliveryID: id, listID: tm.ListID, listName: tm.ListName,
-		subscriberID: tm.SubscriberID, email: r.Email, name: r.Name}, out, r.UnsubscribeURL)
-	if err != nil {
+	m := &message{}
+	if err := s.build(m, h, envelope{deliveryID: id, listID: tm.ListID, listName: tm.ListName,
+		subscriberID: tm.SubscriberID, email: r.Email, name: r.Name}, out, unsubToken, r.UnsubscribeURL); err != nil {
 		return err
 	}
 	cn := &conn{relay: s.relays[0], idle: s.cfg.IdleTimeout}
@@ -49,7 +49,8 @@ func (s *Sender) SendTest(ctx context.Context, tm TestMessage) error {
 	if err := cn.ensure(ctx, s.cfg.Now()); err != nil {
 		return err
 	}
-	if o := classify(m, cn.send(m, s.cfg.Now())); o.verdict != vSent {
+	if o := classify(cn.send(m, s.cfg.Now())); o.verdict != vSent {
+		cn.dropIfReset(o)
 		return fmt.Errorf("test message to %s not accepted (%s): %s", r.Email, o.verdict, o.text)
 	}
 	return nil

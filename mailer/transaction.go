@@ -1,0 +1,133 @@
+package mailer
+
+import (
+	"bytes"
+	"errors"
+	"net/textproto"
+	"time"
+)
+
+// step is a stage of one SMTP mail transaction; a failure says which.
+type step int
+
+const (
+	stepMail step = iota // MAIL FROM
+	stepRcpt             // RCPT TO
+	stepData             // the DATA command, before any of the message is sent
+	stepBody             // writing the message and its final "."
+	stepEnd              // the reply to the final ".": the server has the whole message
+)
+
+func (s step) String() string {
+	return [...]string{"mail from", "rcpt to", "data", "message", "end of data"}[s]
+}
+
+// sendError is a failed transaction: the step, and the server's reply
+// (*textproto.Error) or the I/O error.
+type sendError struct {
+	step step
+	err  error
+	// outOfStep is set when the RSET after a refused MAIL or RCPT failed:
+	// the connection cannot carry the next message.
+	outOfStep bool
+}
+
+func (e *sendError) Error() string { return e.step.String() + ": " + e.err.Error() }
+
+func (e *sendError) Unwrap() error { return e.err }
+
+// send runs one mail transaction: MAIL, RCPT, DATA and the message in one
+// write, each step answered before the next, each with the relay's
+// timeout. After a refused MAIL or RCPT it sends RSET, so the connection
+// can carry the next message; any other failure leaves that to classify.
+func (c *conn) send(m *message, now time.Time) error {
+	c.sent++
+	c.lastUse = now
+	sc := c.sc
+	timeout := c.relay.cfg.Timeout
+	fail := func(s step, err error) error {
+		se := &sendError{step: s, err: err}
+		var reply *textproto.Error
+		if s <= stepRcpt && errors.As(err, &reply) && reply.Code != 421 {
+			if sc.UpdateDeadline(timeout) != nil || sc.Reset() != nil {
+				se.outOfStep = true
+			}
+		}
+		return se
+	}
+
+	if err := sc.UpdateDeadline(timeout); err != nil {
+		return fail(stepMail, err)
+	}
+	if err := sc.Mail(m.from); err != nil {
+		return fail(stepMail, err)
+	}
+	if err := sc.UpdateDeadline(timeout); err != nil {
+		return fail(stepRcpt, err)
+	}
+	if err := sc.Rcpt(m.to); err != nil {
+		return fail(stepRcpt, err)
+	}
+
+	// DATA and the message go through the text connection directly:
+	// go-mail's data writer dot-stuffs byte by byte, and the message is
+	// built not to need it.
+	t := sc.Text
+	if err := sc.UpdateDeadline(timeout); err != nil {
+		return fail(stepData, err)
+	}
+	id, err := t.Cmd("DATA")
+	if err != nil {
+		return fail(stepData, err)
+	}
+	t.StartResponse(id)
+	_, _, err = t.ReadResponse(354)
+	t.EndResponse(id)
+	if err != nil {
+		return fail(stepData, err)
+	}
+
+	body := m.data
+	if len(body) > 0 && body[0] == '.' || bytes.Contains(body, []byte("\n.")) {
+		c.stuffed = dotStuff(c.stuffed[:0], body)
+		body = c.stuffed
+	}
+	if err := sc.UpdateDeadline(timeout); err != nil {
+		return fail(stepBody, err)
+	}
+	// The final "." rides in the same write when the buffer has room for
+	// it (build leaves some).
+	if cap(body)-len(body) >= 3 {
+		body = append(body, ".\r\n"...)
+	} else if _, err := t.W.Write(body); err != nil {
+		return fail(stepBody, err)
+	} else {
+		body = []byte(".\r\n")
+	}
+	if _, err := t.W.Write(body); err != nil {
+		return fail(stepBody, err)
+	}
+	if err := t.W.Flush(); err != nil {
+		return fail(stepBody, err)
+	}
+	if _, _, err := t.ReadResponse(25); err != nil {
+		return fail(stepEnd, err)
+	}
+	return nil
+}
+
+// dotStuff doubles the "." that starts a line (RFC 5321 section 4.5.2).
+func dotStuff(dst, msg []byte) []byte {
+	for len(msg) > 0 {
+		if msg[0] == '.' {
+			dst = append(dst, '.')
+		}
+		i := bytes.IndexByte(msg, '\n')
+		if i < 0 {
+			return append(dst, msg...)
+		}
+		dst = append(dst, msg[:i+1]...)
+		msg = msg[i+1:]
+	}
+	return dst
+}
