@@ -22,7 +22,6 @@ type envelope struct {
 	deliveryID   int64
 	campaignID   int64
 	listID       int64
-	listName     string
 	subscriberID int64
 	email, name  string
 }
@@ -33,6 +32,7 @@ type headerSet struct {
 	replyTo       string
 	bounceAddress string
 	domain        string // for Message-ID, List-Id
+	list          string // List-Id, once the list is known
 }
 
 func newHeaderSet(cfg Config, compiledFrom string) (headerSet, error) {
@@ -98,6 +98,18 @@ type message struct {
 	// starts with "." (header lines never do; appendQP encodes one).
 	data  []byte
 	spare []byte // the other buffer, for DKIM's signed copy
+
+	dateSec int64  // the second date was formatted for
+	date    []byte // a Date value, reused within its second
+}
+
+// appendDate appends t as a Date value (RFC 5322 section 3.3), formatting
+// it once a second at most.
+func (m *message) appendDate(b []byte, t time.Time) []byte {
+	if sec := t.Unix(); sec != m.dateSec || len(m.date) == 0 {
+		m.dateSec, m.date = sec, t.AppendFormat(m.date[:0], time.RFC1123Z)
+	}
+	return append(b, m.date...)
 }
 
 // build encodes the message for one recipient from its rendered parts
@@ -123,7 +135,7 @@ func (s *Sender) build(m *message, h headerSet, env envelope, r *templates.Rende
 	b = appendField(b, "To", formatAddress(env.name, to.Address))
 	b = appendField(b, "Subject", headerText(r.Subject))
 	b = append(b, "Date: "...)
-	b = s.cfg.Now().AppendFormat(b, time.RFC1123Z)
+	b = m.appendDate(b, s.cfg.Now())
 	b = append(b, "\r\nMessage-ID: <"...)
 	b = append(b, dtoken...)
 	b = append(b, '@')
@@ -133,7 +145,7 @@ func (s *Sender) build(m *message, h headerSet, env envelope, r *templates.Rende
 	// can never occur in a part.
 	boundary := "=_" + dtoken
 	b = appendField(b, "Content-Type", `multipart/alternative; boundary="`+boundary+`"`)
-	b = appendField(b, "List-Id", h.listID(env.listName, env.listID))
+	b = appendField(b, "List-Id", h.list)
 	// RFC 8058: the https URL first, the mailto for clients without one-click.
 	b = appendField(b, "List-Unsubscribe", "<"+unsubURL+">, <mailto:"+
 		subscribers.VERPAddress(h.bounceAddress, "unsub-"+unsubToken)+"?subject=unsubscribe>")

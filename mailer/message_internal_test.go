@@ -30,9 +30,10 @@ func buildOne(t *testing.T, name, subject, text, html string) ([]byte, *mail.Rea
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.list = h.listID("Clients ünd friends", 2)
 	m := &message{}
 	r := &templates.Rendered{Subject: subject, Text: []byte(text), HTML: []byte(html)}
-	if err := s.build(m, h, envelope{deliveryID: 7, campaignID: 3, listID: 2, listName: "Clients ünd friends",
+	if err := s.build(m, h, envelope{deliveryID: 7, campaignID: 3, listID: 2,
 		subscriberID: 5, email: "reader@example.net", name: name}, r, "tok", "https://news.example.com/u/tok"); err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -149,6 +150,7 @@ func (s *Sender) Run(ctx context.Context, c Campaign, progress func(Progress)) (
 	}
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	h.list = h.listID(c.ListName, c.ListID)
 	st := &runState{c: c, headers: h, ledger: newLedger(s.store), started: time.Now(), cancel: cancel,
 		finished: make(chan struct{}, 1), feedDone: make(chan struct{})}
 
@@ -361,7 +363,7 @@ func (s *Sender) worker(ctx context.Context, st *runState, rs *relayState, jobs 
 // the worker's buffers.
 func (s *Sender) deliver(ctx context.Context, st *runState, rs *relayState, cn *conn, out *templates.Rendered,
 	msg *message, d subscribers.Delivery) {
-	log := s.cfg.Logger.With("delivery", d.ID, "campaign", st.c.ID)
+	log := deliveryLog{base: s.cfg.Logger, delivery: d.ID, campaign: st.c.ID}
 	unsubToken := s.cfg.Tokens.Unsubscribe(subscribers.UnsubscribeRef{
 		SubscriberID: d.SubscriberID, ListID: st.c.ListID, CampaignID: st.c.ID})
 	unsub := unsubscribeURL(s.cfg.BaseURL, unsubToken)
@@ -370,7 +372,7 @@ func (s *Sender) deliver(ctx context.Context, st *runState, rs *relayState, cn *
 		err := st.c.Issue.RenderTo(out, templates.Recipient{Email: d.Email, Name: d.Name, Attributes: d.Attributes,
 			UnsubscribeURL: unsub})
 		if err == nil {
-			env := envelope{deliveryID: d.ID, campaignID: st.c.ID, listID: st.c.ListID, listName: st.c.ListName,
+			env := envelope{deliveryID: d.ID, campaignID: st.c.ID, listID: st.c.ListID,
 				subscriberID: d.SubscriberID, email: d.Email, name: d.Name}
 			err = s.build(msg, st.headers, env, out, unsubToken, unsub)
 		}
@@ -443,11 +445,20 @@ func (s *Sender) waitTurn(ctx context.Context, st *runState, rs *relayState) err
 	return rs.pace.wait(ctx)
 }
 
+// deliveryLog logs about one delivery. It adds the delivery's attributes
+// only when something is logged, which a message sent without trouble
+// never needs.
+type deliveryLog struct {
+	base               *slog.Logger
+	delivery, campaign int64
+}
+
+func (l deliveryLog) Warn(msg string, args ...any) {
+	l.base.Warn(msg, append([]any{"delivery", l.delivery, "campaign", l.campaign}, args...)...)
+}
+
 // settle records the outcome of one attempt.
-func (s *Sender) settle(st *runState, rs *relayState, d subscribers.Delivery, o outcome, log interface {
-	Info(string, ...any)
-	Warn(string, ...any)
-}) {
+func (s *Sender) settle(st *runState, rs *relayState, d subscribers.Delivery, o outcome, log deliveryLog) {
 	now := s.cfg.Now()
 	attempts := d.Attempts + 1
 	op := subscribers.LedgerOp{DeliveryID: d.ID, At: now, SMTPCode: o.code, Error: o.text, Relay: rs.name}

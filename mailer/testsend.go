@@ -27,6 +27,7 @@ func (s *Sender) SendTest(ctx context.Context, tm TestMessage) error {
 	if err != nil {
 		return err
 	}
+	h.list = h.listID(tm.ListName, tm.ListID)
 	r := tm.Recipient
 	unsubToken := s.cfg.Tokens.Unsubscribe(subscribers.UnsubscribeRef{SubscriberID: tm.SubscriberID, ListID: tm.ListID})
 	r.UnsubscribeURL = unsubscribeURL(s.cfg.BaseURL, unsubToken)
@@ -40,7 +41,7 @@ func (s *Sender) SendTest(ctx context.Context, tm TestMessage) error {
 	rand.Read(b[:])
 	id := int64(binary.BigEndian.Uint64(b[:])>>2) | 1<<60
 	m := &message{}
-	if err := s.build(m, h, envelope{deliveryID: id, listID: tm.ListID, listName: tm.ListName,
+	if err := s.build(m, h, envelope{deliveryID: id, listID: tm.ListID,
 		subscriberID: tm.SubscriberID, email: r.Email, name: r.Name}, out, unsubToken, r.UnsubscribeURL); err != nil {
 		return err
 	}
