@@ -20,7 +20,7 @@ type ImportConfig struct {
 	DryRun    bool   // count what would happen, write nothing
 	Encoding  string // "" or "auto" to detect; otherwise a WHATWG label
 	Delimiter rune   // 0 to sniff
-	BatchSize int    // rows per transaction (default 5000)
+	BatchSize int    // rows per transaction (default 10000)
 	MaxErrors int    // invalid rows kept in the report (default 1000; all are counted)
 	// Size is the file size in bytes when known, for progress.
 	Size int64
@@ -90,7 +90,7 @@ type importRow struct {
 // ctx.Err(); running it again is safe.
 func (s *Store) Import(ctx context.Context, name string, r io.Reader, cfg ImportConfig) (*ImportResult, error) {
 	if cfg.BatchSize <= 0 {
-		cfg.BatchSize = 5000
+		cfg.BatchSize = 10000
 	}
 	if cfg.MaxErrors <= 0 {
 		cfg.MaxErrors = 1000

@@ -102,7 +102,7 @@ Use "-" as FILE to read standard input.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	cmd.Flags().StringVar(&cfg.Encoding, "encoding", "auto", "file encoding: auto, utf-8, windows-1252, iso-8859-15, utf-16le, ...")
 	cmd.Flags().StringVar(&delim, "delimiter", "", `field delimiter (default: detected among , ; tab |); "\t" for tab`)
-	cmd.Flags().IntVar(&cfg.BatchSize, "batch", 5000, "rows per transaction")
+	cmd.Flags().IntVar(&cfg.BatchSize, "batch", 10000, "rows per transaction")
 	return cmd
 }
 
