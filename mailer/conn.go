@@ -66,7 +66,6 @@ type conn struct {
 	sent    int
 	lastUse time.Time
 	idle    time.Duration
-	stuffed []byte // a dot-stuffed copy of a message, should one need it
 }
 
 func newClient(r Relay) (*gomail.Client, error) {

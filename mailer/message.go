@@ -94,8 +94,10 @@ func (h headerSet) listID(name string, id int64) string {
 type message struct {
 	from string // envelope sender (VERP), "<bounces+token@domain>"
 	to   string // recipient, "<address>"
-	// data is the message: CRLF line ends, ending in CRLF, no line that
-	// starts with "." (header lines never do; appendQP encodes one).
+	// data is the message: CRLF line ends, ending in CRLF, and no line
+	// that starts with ".", so DATA takes it as it is: header lines start
+	// with a name or, folded, a space; part bodies are quoted-printable,
+	// where appendQP writes such a dot as "=2E".
 	data  []byte
 	spare []byte // the other buffer, for DKIM's signed copy
 

@@ -1,7 +1,6 @@
 package mailer
 
 import (
-	"bytes"
 	"errors"
 	"net/textproto"
 	"time"
@@ -70,8 +69,8 @@ func (c *conn) send(m *message, now time.Time) error {
 	}
 
 	// DATA and the message go through the text connection directly:
-	// go-mail's data writer dot-stuffs byte by byte, and the message is
-	// built not to need it.
+	// go-mail's data writer dot-stuffs byte by byte, which the message is
+	// built not to need.
 	t := sc.Text
 	if err := sc.UpdateDeadline(timeout); err != nil {
 		return fail(stepData, err)
@@ -87,11 +86,9 @@ func (c *conn) send(m *message, now time.Time) error {
 		return fail(stepData, err)
 	}
 
+	// The message needs no dot-stuffing (RFC 5321 section 4.5.2): no line
+	// of it starts with "." (see message.data).
 	body := m.data
-	if len(body) > 0 && body[0] == '.' || bytes.Contains(body, []byte("\n.")) {
-		c.stuffed = dotStuff(c.stuffed[:0], body)
-		body = c.stuffed
-	}
 	if err := sc.UpdateDeadline(timeout); err != nil {
 		return fail(stepBody, err)
 	}
@@ -114,20 +111,4 @@ func (c *conn) send(m *message, now time.Time) error {
 		return fail(stepEnd, err)
 	}
 	return nil
-}
-
-// dotStuff doubles the "." that starts a line (RFC 5321 section 4.5.2).
-func dotStuff(dst, msg []byte) []byte {
-	for len(msg) > 0 {
-		if msg[0] == '.' {
-			dst = append(dst, '.')
-		}
-		i := bytes.IndexByte(msg, '\n')
-		if i < 0 {
-			return append(dst, msg...)
-		}
-		dst = append(dst, msg[:i+1]...)
-		msg = msg[i+1:]
-	}
-	return dst
 }
