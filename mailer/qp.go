@@ -1,5 +1,10 @@
 package mailer
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // Quoted-printable (RFC 2045 section 6.7), written straight into the
 // message buffer. Output lines end in CRLF and stay within 76 characters,
 // the soft break's "=" included. A "." that would start a line is written
@@ -56,9 +61,17 @@ func appendQP(dst, src []byte) []byte {
 			i++
 			continue
 		}
-		// Copy the run of safe bytes that fits on the line in one go.
+		// Copy the run of safe bytes that fits on the line in one go,
+		// eight at a time while they are plain.
 		end := min(len(src), i+qpLine-col)
 		j := i + 1
+		for j+8 <= end {
+			if m := qpSpecial8(binary.LittleEndian.Uint64(src[j:])); m != 0 {
+				j += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			j += 8
+		}
 		for j < end && qpSafe[src[j]] {
 			j++
 		}
@@ -70,6 +83,19 @@ func appendQP(dst, src []byte) []byte {
 		i = j
 	}
 	return dst
+}
+
+// qpSpecial8 flags the bytes of w (little-endian) that are not printable
+// ASCII or are "=", tab included, with the word-at-a-time tests for a
+// byte below a bound and for a zero byte. Only its lowest flag is exact,
+// which is all the caller needs: where the plain bytes end.
+func qpSpecial8(w uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	control := (w - 0x20*ones) &^ w // a byte below 0x20
+	high := w + ones | w            // a byte of 0x7f or more
+	eq := w ^ '='*ones
+	equals := (eq - ones) &^ eq // a "=" byte
+	return (control | high | equals) & highs
 }
 
 // qpLineEnds reports whether a line break or the end of src is at i.

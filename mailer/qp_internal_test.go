@@ -2,7 +2,9 @@ package mailer
 
 import (
 	"bytes"
+	"encoding/binary"
 	"io"
+	"math/bits"
 	"math/rand/v2"
 	"mime/quotedprintable"
 	"strings"
@@ -111,6 +113,35 @@ func TestQuotedPrintableExamples(t *testing.T) {
 	for _, tc := range tests {
 		if got := string(appendQP(nil, []byte(tc.in))); got != tc.want {
 			t.Errorf("appendQP(%q) = %q; want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestQPSpecial8 checks the word-at-a-time test against the table: its
+// lowest flag must mark the first byte that is not plain, wherever it is
+// and whatever follows it.
+func TestQPSpecial8(t *testing.T) {
+	plain := func(b byte) bool { return qpSafe[b] && b != '\t' }
+	for c := range 256 {
+		for _, after := range []byte{'a', 0, '\t', '=', 0x1f, 0x20, 0x7e, 0x7f, 0x80, 0xff} {
+			for p := range 8 {
+				for q := p; q < 8; q++ {
+					w := []byte("abcdefgh")
+					w[q] = after
+					w[p] = byte(c)
+					first := 8
+					for i, b := range w {
+						if !plain(b) {
+							first = i
+							break
+						}
+					}
+					m := qpSpecial8(binary.LittleEndian.Uint64(w))
+					if got := bits.TrailingZeros64(m) >> 3; got != first {
+						t.Fatalf("qpSpecial8(%q) marks byte %d first; want %d", w, got, first)
+					}
+				}
+			}
 		}
 	}
 }
