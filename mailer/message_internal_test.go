@@ -2,6 +2,7 @@ package mailer
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"io"
 	"strings"
 	"testing"
@@ -174,5 +175,49 @@ func TestNewHeaderSetChecksAddresses(t *testing.T) {
 		if _, err := newHeaderSet(cfg, ""); err == nil {
 			t.Errorf("newHeaderSet(%+v) succeeded; want an error", cfg)
 		}
+	}
+}
+
+// BenchmarkBuild builds one 10 KB newsletter message, without DKIM and
+// signed with Ed25519.
+func BenchmarkBuild(b *testing.B) {
+	_, key, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tokens, err := subscribers.NewTokens("test-secret-0123456789abcdef")
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := &templates.Rendered{Subject: "Ada, this week at Company 0",
+		Text: []byte(strings.Repeat("Deliverability depends on many small things done right: authenticated\ndomains. ", 20)),
+		HTML: []byte(strings.Repeat(`<p style="margin: 0 0 16px; font-family: Georgia, serif;">Deliverability depends on many small things done right.</p>`+"\n", 60))}
+	for _, signed := range []bool{false, true} {
+		name := "plain"
+		cfg := Config{Relays: []Relay{{Host: "127.0.0.1"}}, From: "News <news@example.com>", BaseURL: "https://x.example", Tokens: tokens}
+		if signed {
+			name = "ed25519"
+			cfg.DKIM = &DKIM{Domain: "example.com", Selector: "s1", Key: key}
+		}
+		b.Run(name, func(b *testing.B) {
+			s, err := New(cfg, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			h, err := newHeaderSet(s.cfg, "")
+			if err != nil {
+				b.Fatal(err)
+			}
+			h.list = h.listID("bench", 1)
+			m := &message{}
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := s.build(m, h, envelope{deliveryID: 42, campaignID: 1, listID: 1, subscriberID: 9,
+					email: "reader@example.net", name: "Ada Lovelace"}, r, "tok", "https://x.example/u/tok"); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.SetBytes(int64(len(m.data)))
+		})
 	}
 }
