@@ -215,18 +215,27 @@ func TestRsetOnlyAfterARefusedMailOrRcpt(t *testing.T) {
 	}
 }
 
-// TestRefusedDataCommandDropsTheConnection runs against a server that
-// refuses the DATA command itself, which smtptest cannot script: servers
-// disagree on the state that leaves, so the connection is closed (with
-// QUIT, since the server still answers) and the next message redials.
-func TestRefusedDataCommandDropsTheConnection(t *testing.T) {
+// scripted is an SMTP server on 127.0.0.1 for the corners smtptest cannot
+// script. It takes one connection and answers each command with what
+// reply returns for its verb (hanging up when that is ""), and 250
+// otherwise. Its verbs channel yields the verbs it saw, closed when the
+// connection ends.
+type scripted struct {
+	relay Relay
+	verbs chan string
+}
+
+func startScripted(t *testing.T, reply map[string]string) *scripted {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	verbs := make(chan string, 32)
+	t.Cleanup(func() { ln.Close() })
+	s := &scripted{relay: Relay{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, TLS: "none", Timeout: 5 * time.Second},
+		verbs: make(chan string, 32)}
 	go func() {
+		defer close(s.verbs)
 		nc, err := ln.Accept()
 		if err != nil {
 			return
@@ -238,28 +247,42 @@ func TestRefusedDataCommandDropsTheConnection(t *testing.T) {
 		for {
 			line, err := tc.ReadLine()
 			if err != nil {
-				close(verbs)
 				return
 			}
 			verb, _, _ := strings.Cut(strings.ToUpper(line), " ")
-			verbs <- verb
-			switch verb {
-			case "EHLO":
-				_ = tc.PrintfLine("250-scripted\r\n250 ENHANCEDSTATUSCODES")
-			case "DATA":
-				_ = tc.PrintfLine("554 5.7.1 no valid recipients for you")
-			case "QUIT":
+			s.verbs <- verb
+			r, ok := reply[verb]
+			switch {
+			case verb == "EHLO":
+				r = "250-scripted\r\n250 ENHANCEDSTATUSCODES"
+			case verb == "QUIT":
 				_ = tc.PrintfLine("221 2.0.0 bye")
-				close(verbs)
 				return
-			default:
-				_ = tc.PrintfLine("250 2.0.0 ok")
+			case !ok:
+				r = "250 2.0.0 ok"
+			case r == "":
+				return
 			}
+			_ = tc.PrintfLine("%s", r)
 		}
 	}()
-	port := ln.Addr().(*net.TCPAddr).Port
-	r := Relay{Host: "127.0.0.1", Port: port, TLS: "none", Timeout: 5 * time.Second}
-	cn := &conn{relay: &relayState{cfg: r, name: r.name()}, idle: time.Minute}
+	return s
+}
+
+func (s *scripted) seen() string {
+	var got []string
+	for v := range s.verbs {
+		got = append(got, v)
+	}
+	return strings.Join(got, " ")
+}
+
+// TestRefusedDataCommandDropsTheConnection: servers disagree on the state
+// a refused DATA command leaves, so the connection is closed (with QUIT,
+// since the server still answers) and the next message redials.
+func TestRefusedDataCommandDropsTheConnection(t *testing.T) {
+	srv := startScripted(t, map[string]string{"DATA": "554 5.7.1 no valid recipients for you"})
+	cn := &conn{relay: &relayState{cfg: srv.relay, name: srv.relay.name()}, idle: time.Minute}
 	defer cn.abandon()
 	if err := cn.ensure(context.Background(), time.Now()); err != nil {
 		t.Fatal(err)
@@ -273,11 +296,30 @@ func TestRefusedDataCommandDropsTheConnection(t *testing.T) {
 	if cn.sc != nil {
 		t.Error("the connection is still open")
 	}
-	var got []string
-	for v := range verbs {
-		got = append(got, v)
+	if got, want := srv.seen(), "EHLO MAIL RCPT DATA QUIT"; got != want {
+		t.Errorf("server saw %s; want %s", got, want)
 	}
-	if want := "EHLO MAIL RCPT DATA QUIT"; strings.Join(got, " ") != want {
-		t.Errorf("server saw %v; want %s", got, want)
+}
+
+// TestFailedRsetDropsTheConnection: the refusal still decides the
+// delivery's fate, but a connection whose RSET failed is out of step and
+// is closed at once, without waiting on a QUIT.
+func TestFailedRsetDropsTheConnection(t *testing.T) {
+	srv := startScripted(t, map[string]string{"RCPT": "550 5.1.1 no such user", "RSET": ""})
+	cn := &conn{relay: &relayState{cfg: srv.relay, name: srv.relay.name()}, idle: time.Minute}
+	defer cn.abandon()
+	if err := cn.ensure(context.Background(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	o := classify(cn.send(testMsg("reader@example.net"), time.Now()))
+	if o.verdict != vHardBounce || o.code != 550 || o.status != "5.1.1" || !o.reset {
+		t.Fatalf("refused RCPT, failed RSET = %s code %d status %q reset %v (%s); want hard bounce 550 5.1.1, reset",
+			o.verdict, o.code, o.status, o.reset, o.text)
+	}
+	if cn.sc != nil {
+		t.Error("the connection is still open")
+	}
+	if got, want := srv.seen(), "EHLO MAIL RCPT RSET"; got != want {
+		t.Errorf("server saw %s; want %s", got, want)
 	}
 }

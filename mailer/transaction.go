@@ -27,7 +27,7 @@ type sendError struct {
 	step step
 	err  error
 	// outOfStep is set when the RSET after a refused MAIL or RCPT failed:
-	// the connection cannot carry the next message.
+	// the connection could not carry the next message, and send closed it.
 	outOfStep bool
 }
 
@@ -38,7 +38,8 @@ func (e *sendError) Unwrap() error { return e.err }
 // send runs one mail transaction: MAIL, RCPT, DATA and the message in one
 // write, each step answered before the next, each with the relay's
 // timeout. After a refused MAIL or RCPT it sends RSET, so the connection
-// can carry the next message; any other failure leaves that to classify.
+// can carry the next message (or closes it if RSET fails); whether any
+// other failure leaves it usable is for classify to say.
 func (c *conn) send(m *message, now time.Time) error {
 	c.sent++
 	c.lastUse = now
@@ -50,6 +51,7 @@ func (c *conn) send(m *message, now time.Time) error {
 		if s <= stepRcpt && errors.As(err, &reply) && reply.Code != 421 {
 			if sc.UpdateDeadline(timeout) != nil || sc.Reset() != nil {
 				se.outOfStep = true
+				c.abandon() // not worth a QUIT
 			}
 		}
 		return se
