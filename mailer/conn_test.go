@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/dispatchhq/dispatch/mailer/smtptest"
 )
 
 // TestSlowServerKeepsOneConnection: the connection deadline is renewed for
@@ -50,5 +52,33 @@ func TestRefusalThenNextMessageOnSameConnection(t *testing.T) {
 	}
 	if c := e.srv.Stats().Connections; c != 1 {
 		t.Errorf("%d connections; want the refusals to keep the one connection", c)
+	}
+}
+
+// TestTLSAndAuth sends over STARTTLS and implicit TLS with AUTH: go-mail
+// sets the session up, and the messages go over the encrypted connection.
+func TestTLSAndAuth(t *testing.T) {
+	for _, mode := range []string{"starttls", "tls"} {
+		t.Run(mode, func(t *testing.T) {
+			opt := smtptest.StartTLS()
+			if mode == "tls" {
+				opt = smtptest.ImplicitTLS()
+			}
+			e := newEnv(t, 3, opt, smtptest.RequireAuth("dispatch", "s3cret"), smtptest.AuthRequiresTLS())
+			r := e.relay(2)
+			r.TLS, r.RootCAs, r.Username, r.Password = mode, e.srv.RootCAs(), "dispatch", "s3cret"
+			res, err := e.run(t, context.Background(), e.config(r))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Sent != 3 {
+				t.Fatalf("run = %+v; want 3 sent", res)
+			}
+			for _, m := range e.srv.Messages() {
+				if !m.TLS || m.User != "dispatch" {
+					t.Errorf("message to %v: TLS %v, user %q; want TLS as dispatch", m.To, m.TLS, m.User)
+				}
+			}
+		})
 	}
 }
