@@ -87,6 +87,14 @@ type RunResult struct {
 	Elapsed     time.Duration
 }
 
+// errUnreachable stops a run whose relays all refuse connections before
+// any message got through.
+type errUnreachable struct{ relay, reason string }
+
+func (e errUnreachable) Error() string {
+	return fmt.Sprintf("cannot connect to the SMTP relay %s: %s; nothing was sent in this run (check smtp.host, smtp.port, smtp.tls and the credentials, then run the same command again)", e.relay, e.reason)
+}
+
 // errPaused is the cancellation cause of a paused run.
 type errPaused struct{ reason string }
 
@@ -482,6 +490,15 @@ func (s *Sender) settle(st *runState, rs *relayState, d subscribers.Delivery, o 
 			op.Kind = subscribers.OpRequeue
 			s.recordSync(st, op)
 			st.retried.Add(1)
+			return
+		}
+		if st.sent.Load() == 0 && !rs.healthy(now) && !s.otherHealthy(rs, now) {
+			// Nothing has got through in this run and every relay refuses
+			// connections: a configuration problem, not a passing outage.
+			// Stop at once with the reason; the delivery stays owed.
+			op.Kind = subscribers.OpRequeue
+			s.recordSync(st, op)
+			st.cancel(errUnreachable{relay: rs.name, reason: o.text})
 			return
 		}
 		fallthrough

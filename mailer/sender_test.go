@@ -346,3 +346,30 @@ func TestRateIsSharedAndSmooth(t *testing.T) {
 		}
 	}
 }
+
+// TestUnreachableRelayStopsAtOnce: when no relay accepts a connection and
+// nothing has been sent, the run stops with the reason instead of retrying
+// for minutes; the deliveries stay queued for the next run.
+func TestUnreachableRelayStopsAtOnce(t *testing.T) {
+	e := newEnv(t, 10)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	cfg := e.config(mailer.Relay{Name: "nowhere", Host: "127.0.0.1", Port: port, TLS: "none", Concurrency: 3, Timeout: time.Second})
+	cfg.RetryBackoff = time.Minute
+	start := time.Now()
+	res, err := e.run(t, context.Background(), cfg)
+	if err == nil || !strings.Contains(err.Error(), "cannot connect to the SMTP relay nowhere") {
+		t.Fatalf("run = %+v, %v; want a connection error naming the relay", res, err)
+	}
+	if el := time.Since(start); el > 20*time.Second {
+		t.Errorf("took %s to give up", el)
+	}
+	st := e.stats(t)
+	if st.Sent != 0 || st.Failed != 0 || st.Queued+st.Deferred != 10 {
+		t.Errorf("stats = %+v; want all 10 still owed", st)
+	}
+}
