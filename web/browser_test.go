@@ -3,73 +3,22 @@ package web_test
 import (
 	"bytes"
 	"context"
-	"image"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/dispatchhq/dispatch/internal/browsertest"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
-// chromiumPath finds the browser, or fails the test with how to install it.
-// DISPATCH_NO_BROWSER=1 skips instead, for machines that cannot have one.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("DISPATCH_NO_BROWSER") == "1" {
-		t.Skip("DISPATCH_NO_BROWSER=1: skipping the headless Chromium test")
-	}
-	t.Fatal("chromium not found: install it with `apt-get install chromium` (Debian), or set DISPATCH_NO_BROWSER=1 to skip this test")
-	return ""
-}
+// browser starts headless Chromium with the agreed flags.
+func browser(t *testing.T) context.Context { return browsertest.New(t) }
 
-// artifactDir is where screenshots go: $DISPATCH_TEST_ARTIFACTS, else a
-// temporary directory. Never the source tree.
-func artifactDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("DISPATCH_TEST_ARTIFACTS")
-	if dir == "" {
-		return t.TempDir()
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-// browser starts headless Chromium with exactly the agreed flags; chromedp
-// adds only its control pipe and about:blank.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	exe := chromiumPath(t)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(exe),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(cancelTimeout)
-	return ctx
-}
+func artifactDir(t *testing.T) string { return browsertest.ArtifactDir(t) }
 
 // screenshot saves the page as name.png and checks it is a rendered page.
 func screenshot(t *testing.T, ctx context.Context, dir, name string, width int, dark bool) {
@@ -90,18 +39,18 @@ func screenshot(t *testing.T, ctx context.Context, dir, name string, width int, 
 	if got := img.Bounds().Dx(); got != width {
 		t.Errorf("%s: screenshot is %d px wide; want %d", name, got, width)
 	}
-	st := imageStats(img)
-	if st.colours < 50 {
-		t.Errorf("%s: %d distinct colours; want a rendered page (>= 50)", name, st.colours)
+	st := browsertest.ImageStats(img)
+	if st.Colours < 50 {
+		t.Errorf("%s: %d distinct colours; want a rendered page (>= 50)", name, st.Colours)
 	}
-	if st.darkShare < 0.03 {
-		t.Errorf("%s: %.1f%% dark pixels; want text and the masthead (>= 3%%)", name, 100*st.darkShare)
+	if st.DarkShare < 0.03 {
+		t.Errorf("%s: %.1f%% dark pixels; want text and the masthead (>= 3%%)", name, 100*st.DarkShare)
 	}
-	if !dark && st.dominantLuma < 200 {
-		t.Errorf("%s: dominant luminance %d; want a light page", name, st.dominantLuma)
+	if !dark && st.DominantLuma < 200 {
+		t.Errorf("%s: dominant luminance %d; want a light page", name, st.DominantLuma)
 	}
-	if dark && st.dominantLuma > 60 {
-		t.Errorf("%s: dominant luminance %d in dark mode; want a dark page", name, st.dominantLuma)
+	if dark && st.DominantLuma > 60 {
+		t.Errorf("%s: dominant luminance %d in dark mode; want a dark page", name, st.DominantLuma)
 	}
 }
 
@@ -246,38 +195,4 @@ func TestUnsubscribeInChromium(t *testing.T) {
 	if got := e.subscription(bob.ID, weekly); got != subscribers.Subscribed {
 		t.Errorf("viewing the confirm page changed bob's subscription to %q", got)
 	}
-}
-
-type stats struct {
-	colours      int
-	darkShare    float64
-	dominantLuma int
-}
-
-func imageStats(img image.Image) stats {
-	counts := map[[3]uint8]int{}
-	dark, total := 0, 0
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			c := [3]uint8{uint8(r >> 8), uint8(g >> 8), uint8(bl >> 8)}
-			counts[c]++
-			if luma(c) < 100 {
-				dark++
-			}
-			total++
-		}
-	}
-	var dom [3]uint8
-	for c, n := range counts {
-		if n > counts[dom] {
-			dom = c
-		}
-	}
-	return stats{colours: len(counts), darkShare: float64(dark) / float64(total), dominantLuma: luma(dom)}
-}
-
-func luma(c [3]uint8) int {
-	return (299*int(c[0]) + 587*int(c[1]) + 114*int(c[2])) / 1000
 }
