@@ -190,14 +190,24 @@ func scanSubscriber(sc interface{ Scan(...any) error }) (*Subscriber, error) {
 	return &sub, nil
 }
 
+// findSubscriber finds a subscriber by normalised address.
 func findSubscriber(ctx context.Context, q queryer, norm string) (*Subscriber, error) {
-	row := q.QueryRowContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers s WHERE s.email_norm = ?`, norm)
+	return findSubscriberWhere(ctx, q, "s.email_norm = ?", norm, norm)
+}
+
+// findSubscriberTx finds a subscriber by id.
+func findSubscriberTx(ctx context.Context, q queryer, id int64) (*Subscriber, error) {
+	return findSubscriberWhere(ctx, q, "s.id = ?", id, id)
+}
+
+func findSubscriberWhere(ctx context.Context, q queryer, where string, arg, name any) (*Subscriber, error) {
+	row := q.QueryRowContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers s WHERE `+where, arg)
 	sub, err := scanSubscriber(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("subscriber %s: %w", norm, ErrNotFound)
+		return nil, fmt.Errorf("subscriber %v: %w", name, ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("find subscriber %s: %w", norm, err)
+		return nil, fmt.Errorf("find subscriber %v: %w", name, err)
 	}
 	return sub, nil
 }
@@ -209,15 +219,7 @@ func (s *Store) FindSubscriberByEmail(ctx context.Context, email string) (*Subsc
 
 // FindSubscriberByID returns the subscriber with that id or ErrNotFound.
 func (s *Store) FindSubscriberByID(ctx context.Context, id int64) (*Subscriber, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers s WHERE s.id = ?`, id)
-	sub, err := scanSubscriber(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("subscriber %d: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("find subscriber %d: %w", id, err)
-	}
-	return sub, nil
+	return findSubscriberTx(ctx, s.db, id)
 }
 
 // SubscriberFilter narrows FindSubscribers. Zero fields do not filter.
@@ -367,18 +369,6 @@ func rank(st Status) int {
 		return 4
 	}
 	return 0
-}
-
-func findSubscriberTx(ctx context.Context, q queryer, id int64) (*Subscriber, error) {
-	row := q.QueryRowContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers s WHERE s.id = ?`, id)
-	sub, err := scanSubscriber(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("subscriber %d: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("find subscriber %d: %w", id, err)
-	}
-	return sub, nil
 }
 
 // RemoveSubscriber erases a person's data (address, name, attributes,

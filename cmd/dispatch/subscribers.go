@@ -151,13 +151,9 @@ func newSubListCmd(a *app) *cobra.Command {
   dispatch subscribers list --status bounced --json`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f := subscribers.SubscriberFilter{List: list}
-			if status != "" {
-				st, err := subscribers.ParseStatus(status)
-				if err != nil {
-					return usageError{err}
-				}
-				f.Status = st
+			f, err := subscriberFilter(list, status)
+			if err != nil {
+				return err
 			}
 			s, err := a.openStore(cmd.Context())
 			if err != nil {
@@ -343,13 +339,9 @@ created_at. The file imports back with 'dispatch import'.`,
 		Example: `  dispatch subscribers export --list clients > clients.csv`,
 		Args:    exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f := subscribers.SubscriberFilter{List: list}
-			if status != "" {
-				st, err := subscribers.ParseStatus(status)
-				if err != nil {
-					return usageError{err}
-				}
-				f.Status = st
+			f, err := subscriberFilter(list, status)
+			if err != nil {
+				return err
 			}
 			s, err := a.openStore(cmd.Context())
 			if err != nil {
@@ -373,4 +365,17 @@ created_at. The file imports back with 'dispatch import'.`,
 	cmd.Flags().StringVar(&list, "list", "", "only members of this list")
 	cmd.Flags().StringVar(&status, "status", "", "only this status")
 	return cmd
+}
+
+// subscriberFilter validates the --list and --status flags.
+func subscriberFilter(list, status string) (subscribers.SubscriberFilter, error) {
+	f := subscribers.SubscriberFilter{List: list}
+	if status != "" {
+		st, err := subscribers.ParseStatus(status)
+		if err != nil {
+			return f, usageError{err}
+		}
+		f.Status = st
+	}
+	return f, nil
 }
