@@ -89,11 +89,15 @@ With smtp.host configured, it sends through that relay instead.`,
 				fmt.Fprintln(a.stdout, "5. Done.")
 			}
 			fmt.Fprintf(a.stdout, `
-Next:
-  dispatch --config %[1]s campaigns                      # the campaign and its counts
+Next, with the settings quickstart wrote:
+  # the campaign and its counts
+  dispatch --config %[1]s campaigns
+  # the subscribers of the list
   dispatch --config %[1]s subscribers list --list clients
-  dispatch --config %[1]s preview %[2]s             # the issue in a browser
-  dispatch --config %[1]s serve                          # the unsubscribe pages for the links in the messages
+  # the issue in a browser, reloading as you edit it
+  dispatch --config %[1]s preview %[2]s
+  # the unsubscribe pages the links in the messages point at
+  dispatch --config %[1]s serve
 `, cfgPath, issuePath)
 			return nil
 		},
