@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -374,7 +373,7 @@ func (s *Sender) deliver(ctx context.Context, st *runState, rs *relayState, cn *
 	log := deliveryLog{base: s.cfg.Logger, delivery: d.ID, campaign: st.c.ID}
 	unsubToken := s.cfg.Tokens.Unsubscribe(subscribers.UnsubscribeRef{
 		SubscriberID: d.SubscriberID, ListID: st.c.ListID, CampaignID: st.c.ID})
-	unsub := unsubscribeURL(s.cfg.BaseURL, unsubToken)
+	unsub := subscribers.UnsubscribeURL(s.cfg.BaseURL, unsubToken)
 	built := false
 	if d.Email != "" {
 		err := st.c.Issue.RenderTo(out, templates.Recipient{Email: d.Email, Name: d.Name, Attributes: d.Attributes,
@@ -583,9 +582,4 @@ func (s *Sender) backoff(attempts int) time.Duration {
 	d := s.cfg.RetryBackoff << min(attempts-1, 16)
 	jitter := 0.8 + 0.4*rand.Float64()
 	return time.Duration(float64(d) * jitter)
-}
-
-// unsubscribeURL joins the base URL and a token.
-func unsubscribeURL(base, token string) string {
-	return strings.TrimRight(base, "/") + "/u/" + token
 }

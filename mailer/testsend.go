@@ -30,7 +30,7 @@ func (s *Sender) SendTest(ctx context.Context, tm TestMessage) error {
 	h.list = h.listID(tm.ListName, tm.ListID)
 	r := tm.Recipient
 	unsubToken := s.cfg.Tokens.Unsubscribe(subscribers.UnsubscribeRef{SubscriberID: tm.SubscriberID, ListID: tm.ListID})
-	r.UnsubscribeURL = unsubscribeURL(s.cfg.BaseURL, unsubToken)
+	r.UnsubscribeURL = subscribers.UnsubscribeURL(s.cfg.BaseURL, unsubToken)
 	out, err := tm.Issue.Render(r)
 	if err != nil {
 		return fmt.Errorf("render for %s: %w", r.Email, err)

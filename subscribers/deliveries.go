@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -207,4 +208,35 @@ func (s *Store) ApplyLedger(ctx context.Context, ops []LedgerOp) ([]error, error
 		return nil, err
 	}
 	return results, nil
+}
+
+// DeliveryResolver attributes provider webhook events to deliveries from
+// the signed token Dispatch puts in X-Dispatch-Delivery and the Message-ID.
+type DeliveryResolver struct {
+	Store  *Store
+	Tokens *Tokens
+}
+
+// ResolveDelivery returns the subscriber, campaign and list of the delivery
+// that deliveryToken (or, failing that, messageID) names, or ErrNotFound.
+func (r DeliveryResolver) ResolveDelivery(ctx context.Context, deliveryToken, messageID string) (int64, int64, int64, error) {
+	for _, ref := range []string{deliveryToken, messageID} {
+		if strings.TrimSpace(ref) == "" {
+			continue
+		}
+		id, err := r.Tokens.ParseMessageID(ref)
+		if err != nil {
+			continue
+		}
+		d, err := r.Store.FindDelivery(ctx, id)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		c, err := r.Store.FindCampaignByID(ctx, d.CampaignID)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		return d.SubscriberID, d.CampaignID, c.ListID, nil
+	}
+	return 0, 0, 0, fmt.Errorf("delivery for %q / %q: %w", deliveryToken, messageID, ErrNotFound)
 }

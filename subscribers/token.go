@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"encoding/binary"
 	"errors"
+	"net/url"
 	"strings"
 )
 
@@ -117,6 +118,22 @@ func (t *Tokens) ParseDelivery(tok string) (int64, error) {
 		return 0, err
 	}
 	return ids[0], nil
+}
+
+// UnsubscribeURL is the per-recipient unsubscribe link served by
+// `dispatch serve`: baseURL (trailing slash trimmed) + "/u/" + token.
+func UnsubscribeURL(baseURL, token string) string {
+	return strings.TrimRight(baseURL, "/") + "/u/" + url.PathEscape(token)
+}
+
+// ParseMessageID verifies the delivery token that is the local part of a
+// Message-ID Dispatch set ("<token@domain>", with or without brackets).
+func (t *Tokens) ParseMessageID(id string) (int64, error) {
+	id = strings.Trim(strings.TrimSpace(id), "<>")
+	if at := strings.LastIndexByte(id, '@'); at >= 0 {
+		id = id[:at]
+	}
+	return t.ParseDelivery(id)
 }
 
 // VERPAddress adds +tag to the local part of addr:

@@ -173,5 +173,5 @@ func pathPrefix(baseURL string) string {
 // UnsubscribeURL is the per-recipient link the mailer puts in each message
 // (in the footer and in List-Unsubscribe): baseURL + "/u/" + token.
 func UnsubscribeURL(baseURL, token string) string {
-	return strings.TrimRight(baseURL, "/") + "/u/" + url.PathEscape(token)
+	return subscribers.UnsubscribeURL(baseURL, token)
 }

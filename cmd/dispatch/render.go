@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -88,9 +87,9 @@ text. Exit status 1 when any check is an error.`,
 // so a rendered preview's link can be followed against `dispatch serve`.
 func (a *app) previewUnsubscribeURL(subscriberID int64) string {
 	if tk, err := a.tokens(); err == nil {
-		return a.cfg.Web.BaseURL + "/u/" + tk.Unsubscribe(subscribers.UnsubscribeRef{SubscriberID: subscriberID})
+		return subscribers.UnsubscribeURL(a.cfg.Web.BaseURL, tk.Unsubscribe(subscribers.UnsubscribeRef{SubscriberID: subscriberID}))
 	}
-	return a.cfg.Web.BaseURL + "/u/preview"
+	return subscribers.UnsubscribeURL(a.cfg.Web.BaseURL, "preview")
 }
 
 func writeOut(a *app, path string, data []byte) error {
@@ -107,5 +106,3 @@ func writeOut(a *app, path string, data []byte) error {
 	fmt.Fprintf(a.stderr, "wrote %s\n", path)
 	return nil
 }
-
-var _ io.Writer = os.Stdout

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
@@ -47,7 +46,7 @@ Ctrl-C or SIGTERM (graceful shutdown).`,
 				return err
 			}
 			srv, err := web.New(web.Config{Listen: a.cfg.Web.Listen, BaseURL: a.cfg.Web.BaseURL, Tokens: tokens, Store: s,
-				Webhooks: verifier, Resolver: ledgerResolver{store: s, tokens: tokens}, BouncePolicy: a.bouncePolicy(),
+				Webhooks: verifier, Resolver: subscribers.DeliveryResolver{Store: s, Tokens: tokens}, BouncePolicy: a.bouncePolicy(),
 				SiteName: a.cfg.Web.SiteName, Logger: a.serverLogger(), TrustProxy: a.cfg.Web.TrustProxy})
 			if err != nil {
 				return err
@@ -89,36 +88,4 @@ func (a *app) webhookVerifier() (*webhook.Verifier, error) {
 		return nil, fmt.Errorf("webhooks: %w", err)
 	}
 	return v, nil
-}
-
-// ledgerResolver attributes provider events to deliveries from the signed
-// delivery token we put in X-Dispatch-Delivery and the Message-ID.
-type ledgerResolver struct {
-	store  *subscribers.Store
-	tokens *subscribers.Tokens
-}
-
-func (r ledgerResolver) ResolveDelivery(ctx context.Context, deliveryID, messageID string) (int64, int64, int64, error) {
-	for _, tok := range []string{deliveryID, strings.Trim(messageID, "<>")} {
-		if i := strings.IndexByte(tok, '@'); i >= 0 {
-			tok = tok[:i]
-		}
-		if tok == "" {
-			continue
-		}
-		id, err := r.tokens.ParseDelivery(tok)
-		if err != nil {
-			continue
-		}
-		d, err := r.store.FindDelivery(ctx, id)
-		if err != nil {
-			return 0, 0, 0, err
-		}
-		c, err := r.store.FindCampaignByID(ctx, d.CampaignID)
-		if err != nil {
-			return 0, 0, 0, err
-		}
-		return d.SubscriberID, d.CampaignID, c.ListID, nil
-	}
-	return 0, 0, 0, subscribers.ErrNotFound
 }
