@@ -178,7 +178,6 @@ func (s *Store) Import(ctx context.Context, name string, r io.Reader, cfg Import
 	}
 
 	w := &batchWriter{s: s, conn: conn, cfg: cfg, listID: listID, res: res}
-	defer w.close()
 
 	// Parsing and writing overlap: a reader goroutine validates rows and
 	// cuts batches while this goroutine writes the previous one. The reader

@@ -17,7 +17,6 @@ type batchWriter struct {
 	cfg    ImportConfig
 	listID int64
 	res    *ImportResult
-	stmts  map[string]*sql.Stmt
 	// created holds the id ranges of subscribers this import inserted, one
 	// per batch: ids are contiguous inside a batch because the batch holds
 	// the write lock. It identifies in-file duplicates without keeping every
@@ -25,52 +24,22 @@ type batchWriter struct {
 	created [][2]int64
 }
 
-// stmt prepares query once per transaction (or once per import in a dry
-// run): compiling a statement with hundreds of placeholders costs more than
-// running it, and database/sql re-prepares a connection's statements inside
-// each transaction anyway.
-func (w *batchWriter) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
-	if st, ok := w.stmts[query]; ok {
-		return st, nil
-	}
-	var st *sql.Stmt
-	var err error
+// on returns where a batch's statements run: its transaction, or the
+// import's connection in a dry run. Compiled statements are reused by the
+// driver's per-connection statement cache (_stmt_cache_size in Open).
+func (w *batchWriter) on(tx *sql.Tx) queryer {
 	if tx != nil {
-		st, err = tx.PrepareContext(ctx, query)
-	} else {
-		st, err = w.conn.PrepareContext(ctx, query)
+		return tx
 	}
-	if err != nil {
-		return nil, err
-	}
-	if w.stmts == nil {
-		w.stmts = map[string]*sql.Stmt{}
-	}
-	w.stmts[query] = st
-	return st, nil
-}
-
-func (w *batchWriter) close() {
-	for _, st := range w.stmts {
-		st.Close()
-	}
-	clear(w.stmts)
+	return w.conn
 }
 
 func (w *batchWriter) query(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
-	st, err := w.stmt(ctx, tx, query)
-	if err != nil {
-		return nil, err
-	}
-	return st.QueryContext(ctx, args...)
+	return w.on(tx).QueryContext(ctx, query, args...)
 }
 
 func (w *batchWriter) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
-	st, err := w.stmt(ctx, tx, query)
-	if err != nil {
-		return err
-	}
-	_, err = st.ExecContext(ctx, args...)
+	_, err := w.on(tx).ExecContext(ctx, query, args...)
 	return err
 }
 
@@ -96,7 +65,6 @@ func (w *batchWriter) write(ctx context.Context, batch []importRow) error {
 			return fmt.Errorf("import: begin: %w", err)
 		}
 		defer tx.Rollback()
-		defer w.close()
 	}
 	q := tx
 	existing, err := w.lookup(ctx, q, batch)
