@@ -95,14 +95,7 @@ func newBenchStore(b *testing.B, n int) *benchStore {
 	if err != nil {
 		b.Fatal(err)
 	}
-	is, err := templates.ParseIssue("bench.md", []byte(benchIssue))
-	if err != nil {
-		b.Fatal(err)
-	}
-	compiled, err := templates.Compile(is, templates.Config{PostalAddress: "1 Bench Street, Testville", ListName: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
+	compiled := mustCompile(b, "bench.md", benchIssue, "bench")
 	tokens, err := subscribers.NewTokens(testSecret)
 	if err != nil {
 		b.Fatal(err)

@@ -63,14 +63,7 @@ func newEnv(t testing.TB, n int, opts ...smtptest.Option) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	is, err := templates.ParseIssue("weekly.md", []byte(testIssue))
-	if err != nil {
-		t.Fatal(err)
-	}
-	compiled, err := templates.Compile(is, templates.Config{PostalAddress: "1 Test Street, Testville", ListName: "clients"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	compiled := mustCompile(t, "weekly.md", testIssue, "clients")
 	snap, err := json.Marshal(compiled.Snapshot())
 	if err != nil {
 		t.Fatal(err)
@@ -123,11 +116,6 @@ func (e *env) stats(t testing.TB) subscribers.CampaignStats {
 
 func (e *env) delivery(t testing.TB, email string) subscribers.Delivery {
 	t.Helper()
-	ds, err := e.store.NextQueued(context.Background(), e.campaign.ID, 0, 1<<30)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = ds
 	sub, err := e.store.FindSubscriberByEmail(context.Background(), email)
 	if err != nil {
 		t.Fatal(err)
@@ -141,4 +129,18 @@ func (e *env) delivery(t testing.TB, email string) subscribers.Delivery {
 		t.Fatal(err)
 	}
 	return *d
+}
+
+// mustCompile compiles an issue given as source text.
+func mustCompile(tb testing.TB, name, src, list string) *templates.Compiled {
+	tb.Helper()
+	is, err := templates.ParseIssue(name, []byte(src))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c, err := templates.Compile(is, templates.Config{PostalAddress: "1 Test Street, Testville", ListName: list})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"strings"
@@ -324,7 +323,7 @@ func (a *app) sendSummary(issue *templates.Compiled, list *subscribers.List, sen
 // confirm asks on a terminal; elsewhere it insists on --yes, since a
 // newsletter cannot be unsent.
 func (a *app) confirm(summary string) error {
-	if !isTerminal(a.stderr) || !isReader(a.stdin) {
+	if !isTerminal(a.stderr) {
 		return usageError{errors.New("refusing to send without confirmation: run on a terminal, or pass --yes")}
 	}
 	fmt.Fprintln(a.stderr, summary)
@@ -335,8 +334,6 @@ func (a *app) confirm(summary string) error {
 	}
 	return nil
 }
-
-func isReader(r io.Reader) bool { return r != nil }
 
 func (a *app) sendTest(ctx context.Context, s *subscribers.Store, sender *mailer.Sender, issue *templates.Compiled, list *subscribers.List, to string) error {
 	tm := mailer.TestMessage{Issue: issue, ListID: list.ID, ListName: list.Name}
