@@ -26,8 +26,7 @@ func TestRecordBounce(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := mustOpen(t)
-			r, err := s.AddSubscriber(ctx, subscribers.AddInput{Email: "b@example.com", Lists: []string{"l"}})
-			if err != nil {
+			if _, err := s.AddSubscriber(ctx, subscribers.AddInput{Email: "b@example.com", Lists: []string{"l"}}); err != nil {
 				t.Fatal(err)
 			}
 			for _, b := range tc.bounces {
@@ -39,7 +38,6 @@ func TestRecordBounce(t *testing.T) {
 			if sub := mustFind(t, s, "b@example.com"); sub.Status != tc.want {
 				t.Errorf("status = %s; want %s", sub.Status, tc.want)
 			}
-			_ = r
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -183,8 +184,7 @@ func loadConfig(path string, flags *pflag.FlagSet, binds map[string]string) (Con
 		if err := checkKeys(path, data, keys); err != nil {
 			return Config{}, nil, err
 		}
-		v.SetConfigFile(path)
-		if err := v.ReadInConfig(); err != nil {
+		if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
 			return Config{}, nil, fmt.Errorf("config %s: %w", path, err)
 		}
 	case errors.Is(err, fs.ErrNotExist) && !explicit:
