@@ -1,0 +1,82 @@
+package doctor_test
+
+import (
+	"net"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/miekg/dns"
+)
+
+// zone is the DNS data a test serves: name → records, as zone-file lines
+// without the owner name, e.g. "TXT v=spf1 -all" or "MX 10 mx.example.test.".
+type zone map[string][]string
+
+// startDNS serves z on 127.0.0.1 over UDP and TCP (long TXT records need
+// TCP after truncation) until the test ends, and returns "host:port".
+func startDNS(t *testing.T, z zone) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", pc.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(q)
+		m.Authoritative = true
+		question := q.Question[0]
+		name := strings.ToLower(question.Name)
+		lines, exists := z[strings.TrimSuffix(name, ".")]
+		for _, line := range lines {
+			rr := parseRR(t, name, line)
+			if rr.Header().Rrtype == question.Qtype {
+				m.Answer = append(m.Answer, rr)
+			}
+		}
+		if !exists {
+			m.Rcode = dns.RcodeNameError
+		}
+		_, isUDP := w.RemoteAddr().(*net.UDPAddr)
+		if isUDP {
+			m.Truncate(512)
+		}
+		_ = w.WriteMsg(m)
+	})
+	udp := &dns.Server{PacketConn: pc, Handler: h}
+	tcp := &dns.Server{Listener: ln, Handler: h}
+	var wg sync.WaitGroup
+	for _, s := range []*dns.Server{udp, tcp} {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = s.ActivateAndServe() }()
+	}
+	t.Cleanup(func() {
+		_ = udp.Shutdown()
+		_ = tcp.Shutdown()
+		wg.Wait()
+	})
+	return pc.LocalAddr().String()
+}
+
+func parseRR(t *testing.T, owner, line string) dns.RR {
+	typ, rest, _ := strings.Cut(line, " ")
+	if strings.EqualFold(typ, "TXT") {
+		// Split long text into 255-byte strings, as a zone file would.
+		var parts []string
+		for len(rest) > 255 {
+			parts = append(parts, rest[:255])
+			rest = rest[255:]
+		}
+		parts = append(parts, rest)
+		return &dns.TXT{Hdr: dns.RR_Header{Name: owner, Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: 60}, Txt: parts}
+	}
+	rr, err := dns.NewRR(owner + " 60 IN " + line)
+	if err != nil {
+		t.Fatalf("zone line %q: %v", line, err)
+	}
+	return rr
+}
