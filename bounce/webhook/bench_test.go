@@ -35,7 +35,7 @@ func BenchmarkSESNotification(b *testing.B) {
 	for _, version := range []string{"1", "2"} {
 		b.Run("SignatureVersion"+version, func(b *testing.B) {
 			f := newSNSFixture(b, testNow.Add(-time.Hour), testNow.Add(time.Hour))
-			v := mustNew(b, webhook.Config{SES: webhook.SESConfig{Enabled: true, HTTPClient: f.client}})
+			v := mustNew(b, webhook.Config{SES: webhook.SESConfig{Enabled: true, TopicARNs: []string{testTopic}, HTTPClient: f.client}})
 			m := notification(string(readTestdata(b, "ses_bounce_permanent.json")))
 			m.SignatureVersion = version
 			m.sign(b, f.key)

@@ -45,7 +45,12 @@ type SESConfig struct {
 	// Enabled turns the endpoint on. SNS needs no shared secret: messages
 	// are verified against Amazon's signing certificate.
 	Enabled bool
-	// TopicARNs allow-lists the SNS topics; empty accepts any topic.
+	// TopicARNs lists the SNS topics SES publishes to
+	// (arn:aws:sns:REGION:ACCOUNT:NAME). Required when Enabled: a message
+	// from any other topic is refused, and only these topics' subscriptions
+	// are confirmed. Anyone with an AWS account can create a topic and
+	// sign messages for it, so without the list the signature proves
+	// nothing about who sent the bounce.
 	TopicARNs []string
 	// AutoConfirm confirms subscriptions by fetching SubscribeURL.
 	AutoConfirm bool

@@ -33,19 +33,51 @@ type snsMessage struct {
 }
 
 // snsHostRE matches the hosts SNS serves signing certificates and
-// subscription URLs from. Anything else is refused before any request, so a
-// forged message cannot make us fetch (or trust) an arbitrary URL.
-var snsHostRE = regexp.MustCompile(`^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$`)
+// subscription URLs from, capturing the region. Anything else is refused
+// before any request, so a forged message cannot make us fetch (or trust)
+// an arbitrary URL.
+var snsHostRE = regexp.MustCompile(`^sns\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$`)
+
+// topicARNRE matches an SNS topic ARN, capturing the region.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
+var topicARNRE = regexp.MustCompile(`^arn:aws(-cn|-us-gov|-iso|-iso-[a-z])?:sns:([a-z0-9-]+):[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
+
+// CheckTopicARN reports whether arn is an SNS topic ARN, which
+// SESConfig.TopicARNs must hold.
+func CheckTopicARN(arn string) error {
+	_, err := topicRegion(arn)
+	return err
+}
+
+// topicRegion returns the region of an SNS topic ARN.
+func topicRegion(arn string) (string, error) {
+	m := topicARNRE.FindStringSubmatch(arn)
+	if m == nil {
+		return "", fmt.Errorf("topic %q is not an SNS topic ARN like arn:aws:sns:us-east-1:123456789012:bounces", arn)
+	}
+	return m[2], nil
+}
+
+// certPathRE is the path of an SNS signing certificate.
+var certPathRE = regexp.MustCompile(`^/SimpleNotificationService-[A-Za-z0-9_-]+\.pem$`)
 
 // checkSNSURL parses raw and accepts only https://sns.<region>.amazonaws.com
-// (or .com.cn) with no port or userinfo.
-func checkSNSURL(raw string) (*url.URL, error) {
+// (or .com.cn) with no port or userinfo, in the topic's region: SNS signs
+// and confirms from the region the topic lives in.
+func checkSNSURL(raw, region string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, unauthorized("sns url %q: %v", raw, err)
 	}
-	if u.Scheme != "https" || u.User != nil || u.Port() != "" || !snsHostRE.MatchString(u.Host) {
+	if u.Scheme != "https" || u.User != nil || u.Port() != "" {
 		return nil, unauthorized("sns url %q is not an https amazonaws.com sns host", raw)
+	}
+	m := snsHostRE.FindStringSubmatch(u.Host)
+	if m == nil {
+		return nil, unauthorized("sns url %q is not an https amazonaws.com sns host", raw)
+	}
+	if m[1] != region {
+		return nil, unauthorized("sns url %q is not in the topic's region %s", raw, region)
 	}
 	return u, nil
 }
@@ -90,15 +122,20 @@ func (v *Verifier) handleSNS(ctx context.Context, r *http.Request) (Result, erro
 // verifySNS checks, cheapest first: topic, certificate URL, timestamp, then
 // the signature against the (cached) certificate.
 func (v *Verifier) verifySNS(ctx context.Context, m *snsMessage) error {
-	if len(v.topics) > 0 && !v.topics[m.TopicArn] {
-		return unauthorized("sns topic %q not allowed", m.TopicArn)
+	// Nothing is fetched before the topic and the certificate URL pass.
+	if !v.topics[m.TopicArn] {
+		return unauthorized("sns topic %q is not in webhooks.ses.topic_arns", m.TopicArn)
 	}
-	certURL, err := checkSNSURL(m.SigningCertURL)
+	region, err := topicRegion(m.TopicArn)
+	if err != nil {
+		return unauthorized("%v", err)
+	}
+	certURL, err := checkSNSURL(m.SigningCertURL, region)
 	if err != nil {
 		return err
 	}
-	if !strings.HasSuffix(certURL.Path, ".pem") {
-		return unauthorized("sns signing cert url %q is not a .pem", m.SigningCertURL)
+	if !certPathRE.MatchString(certURL.Path) || certURL.RawQuery != "" || certURL.Fragment != "" {
+		return unauthorized("sns signing cert url %q is not a SimpleNotificationService-*.pem", m.SigningCertURL)
 	}
 	signed, err := m.stringToSign()
 	if err != nil {
@@ -179,9 +216,17 @@ func (m *snsMessage) stringToSign() (string, error) {
 // if AutoConfirm is on.
 func (v *Verifier) confirmSNS(ctx context.Context, m *snsMessage) (*Subscription, error) {
 	sub := &Subscription{Type: m.Type, TopicARN: m.TopicArn, SubscribeURL: m.SubscribeURL}
-	u, err := checkSNSURL(m.SubscribeURL)
+	region, err := topicRegion(m.TopicArn)
+	if err != nil {
+		return nil, unauthorized("%v", err)
+	}
+	u, err := checkSNSURL(m.SubscribeURL, region)
 	if err != nil {
 		return nil, err
+	}
+	// The URL is signed, but confirm nothing but this topic's subscription.
+	if q := u.Query(); q.Get("Action") != "ConfirmSubscription" || q.Get("TopicArn") != m.TopicArn {
+		return nil, unauthorized("sns subscribe url %q does not confirm topic %s", m.SubscribeURL, m.TopicArn)
 	}
 	if !v.cfg.SES.AutoConfirm {
 		return sub, nil

@@ -95,7 +95,7 @@ func newSNSFixture(t testing.TB, notBefore, notAfter time.Time) *snsFixture {
 		f.certFetches.Add(1)
 		w.Write(f.certPEM)
 	})
-	mux.HandleFunc("GET /redirect.pem", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET /SimpleNotificationService-redirect.pem", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem", http.StatusFound)
 	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -434,8 +434,17 @@ func TestSESRejects(t *testing.T) {
 		{name: "CertNotPEM", mutate: func(m *snsMsg) {
 			m.SigningCertURL = "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription"
 		}, wantErr: webhook.ErrUnauthorized, wantStatus: 401},
+		{name: "CertInAnotherRegion", mutate: func(m *snsMsg) {
+			m.SigningCertURL = strings.Replace(testCertURL, "us-east-1", "eu-west-1", 1)
+		}, wantErr: webhook.ErrUnauthorized, wantStatus: 401},
+		{name: "CertPathNotSNS", mutate: func(m *snsMsg) {
+			m.SigningCertURL = "https://sns.us-east-1.amazonaws.com/uploads/evil.pem"
+		}, wantErr: webhook.ErrUnauthorized, wantStatus: 401},
+		{name: "CertWithQuery", mutate: func(m *snsMsg) {
+			m.SigningCertURL = testCertURL + "?x=.pem"
+		}, wantErr: webhook.ErrUnauthorized, wantStatus: 401},
 		{name: "CertRedirectNotFollowed", mutate: func(m *snsMsg) {
-			m.SigningCertURL = "https://sns.us-east-1.amazonaws.com/redirect.pem"
+			m.SigningCertURL = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-redirect.pem"
 		}, wantStatus: 500},
 		{name: "UnknownType", mutate: func(m *snsMsg) { m.Type = "Telegram" },
 			wantErr: webhook.ErrBadRequest, wantStatus: 400},
@@ -572,19 +581,72 @@ func TestSESSubscription(t *testing.T) {
 	}
 }
 
-func TestSESAnyTopicWhenAllowListEmpty(t *testing.T) {
-	f := newSNSFixture(t, testNow.Add(-time.Hour), testNow.Add(time.Hour))
-	cfg := sesConfig(f, false)
-	cfg.SES.TopicARNs = nil
-	ep := newEndpoint(t, mustNew(t, cfg))
-	m := notification(string(readTestdata(t, "ses_complaint.json")))
-	m.TopicArn = "arn:aws:sns:eu-west-1:123456789012:anything"
-	m.sign(t, f.key)
-	got := ep.postBytes(t, webhook.ProviderSES, mustJSON(t, m), nil)
-	if got.err != nil {
-		t.Fatalf("Handle: %v", got.err)
+// TestSESTopicARNsRequired: with SES on, a verifier without topics (or with
+// something that is not a topic ARN) is refused, because a valid SNS
+// signature only proves that some AWS account sent the message.
+func TestSESTopicARNsRequired(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		topics  []string
+		wantErr string
+	}{
+		{name: "None", wantErr: "topic arns are required"},
+		{name: "Empty", topics: []string{}, wantErr: "topic arns are required"},
+		{name: "NotAnARN", topics: []string{"dispatch-bounces"}, wantErr: `"dispatch-bounces" is not an SNS topic ARN`},
+		{name: "WrongService", topics: []string{"arn:aws:sqs:us-east-1:123456789012:q"}, wantErr: "is not an SNS topic ARN"},
+		{name: "Wildcard", topics: []string{"arn:aws:sns:us-east-1:123456789012:*"}, wantErr: "is not an SNS topic ARN"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := webhook.New(webhook.Config{SES: webhook.SESConfig{Enabled: true, TopicARNs: tc.topics}})
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("New: %v; want an error containing %q", err, tc.wantErr)
+			}
+		})
 	}
-	if diff := cmp.Diff([]string{"complaint grumpy@example.com"}, kinds(got.res.Events)); diff != "" {
-		t.Errorf("events (-want +got):\n%s", diff)
+	// Disabled SES needs no topics.
+	if _, err := webhook.New(webhook.Config{}); err != nil {
+		t.Fatalf("New without SES: %v", err)
+	}
+}
+
+// TestSESOnlyListedTopicsConfirmed: a correctly signed subscription
+// confirmation for a topic that is not listed, or whose SubscribeURL
+// confirms another topic, is refused before anything is fetched.
+func TestSESOnlyListedTopicsConfirmed(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mutate func(m *snsMsg)
+	}{
+		{name: "AttackerTopic", mutate: func(m *snsMsg) {
+			m.TopicArn = "arn:aws:sns:us-east-1:999999999999:attacker"
+			m.SubscribeURL = "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=" + m.TopicArn + "&Token=" + m.Token
+		}},
+		{name: "SubscribeURLForAnotherTopic", mutate: func(m *snsMsg) {
+			m.SubscribeURL = "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=arn:aws:sns:us-east-1:999999999999:attacker&Token=" + m.Token
+		}},
+		{name: "SubscribeURLInAnotherRegion", mutate: func(m *snsMsg) {
+			m.SubscribeURL = strings.Replace(m.SubscribeURL, "sns.us-east-1", "sns.eu-west-1", 1)
+		}},
+		{name: "SubscribeURLNotAConfirmation", mutate: func(m *snsMsg) {
+			m.SubscribeURL = strings.Replace(m.SubscribeURL, "Action=ConfirmSubscription", "Action=Publish", 1)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newSNSFixture(t, testNow.Add(-time.Hour), testNow.Add(time.Hour))
+			ep := newEndpoint(t, mustNew(t, sesConfig(f, true)))
+			m := subscriptionMsg(webhook.SNSSubscriptionConfirmation)
+			tc.mutate(m)
+			m.sign(t, f.key)
+			got := ep.postBytes(t, webhook.ProviderSES, mustJSON(t, m), nil)
+			if got.status != http.StatusUnauthorized || !errors.Is(got.err, webhook.ErrUnauthorized) {
+				t.Errorf("status = %d (%v); want 401 unauthorized", got.status, got.err)
+			}
+			if n := f.confirms.Load(); n != 0 {
+				t.Errorf("SubscribeURL fetched %d times; want 0", n)
+			}
+			if got.res.Subscription != nil {
+				t.Errorf("Subscription = %+v; want none", got.res.Subscription)
+			}
+		})
 	}
 }

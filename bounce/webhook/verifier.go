@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/textproto"
+	"strings"
 	"time"
 )
 
@@ -24,7 +25,7 @@ type Verifier struct {
 
 	headers map[string]bool // canonical header names to surface
 
-	topics map[string]bool // allowed SNS topics; empty = any
+	topics map[string]bool // allowed SNS topics
 	client *http.Client    // for SNS fetches; never follows redirects
 	certs  certCache
 
@@ -56,8 +57,18 @@ func New(cfg Config) (*Verifier, error) {
 	for _, h := range cfg.Headers {
 		v.headers[textproto.CanonicalMIMEHeaderKey(h)] = true
 	}
-	for _, t := range cfg.SES.TopicARNs {
-		v.topics[t] = true
+	if cfg.SES.Enabled {
+		if len(cfg.SES.TopicARNs) == 0 {
+			return nil, errors.New("ses: topic arns are required: list the SNS topics SES publishes to " +
+				"(arn:aws:sns:REGION:ACCOUNT:NAME); any AWS account can sign messages for a topic of its own")
+		}
+		for _, t := range cfg.SES.TopicARNs {
+			t = strings.TrimSpace(t)
+			if _, err := topicRegion(t); err != nil {
+				return nil, fmt.Errorf("ses: %w", err)
+			}
+			v.topics[t] = true
+		}
 	}
 	v.client = noRedirects(cfg.SES.HTTPClient)
 

@@ -18,6 +18,8 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/dispatchhq/dispatch/bounce/webhook"
 )
 
 // Config is every setting Dispatch reads. Its mapstructure tags are the
@@ -446,6 +448,15 @@ func (c *Config) Validate() error {
 		}
 		if c.Bounces.IMAP.Interval < time.Second {
 			bad("bounces.imap.interval", "must be at least 1s")
+		}
+	}
+	if c.Webhooks.SES.Enabled && len(c.Webhooks.SES.TopicARNs) == 0 {
+		bad("webhooks.ses.topic_arns", "is required when webhooks.ses.enabled is true: list the SNS topic ARNs "+
+			"SES publishes to (arn:aws:sns:REGION:ACCOUNT:NAME); without it any AWS account could post bounces")
+	}
+	for i, arn := range c.Webhooks.SES.TopicARNs {
+		if err := webhook.CheckTopicARN(arn); err != nil {
+			bad(fmt.Sprintf("webhooks.ses.topic_arns[%d]", i), "%v", err)
 		}
 	}
 	if c.Web.Secret != "" && len(c.Web.Secret) < 16 {

@@ -153,6 +153,8 @@ func TestConfigValidation(t *testing.T) {
 		{"web:\n  base_url: ftp://x\n", "web.base_url"},
 		{"web:\n  secret: short\n", "web.secret"},
 		{"smtp:\n  timeout: 10 seconds\n", "timeout"},
+		{"webhooks:\n  ses:\n    enabled: true\n", "webhooks.ses.topic_arns: is required when webhooks.ses.enabled"},
+		{"webhooks:\n  ses:\n    enabled: true\n    topic_arns: [bounces]\n", "webhooks.ses.topic_arns[0]"},
 	}
 	for _, tc := range tests {
 		_, _, err := loadConfig(writeConfig(t, tc.body), pflag.NewFlagSet("x", pflag.ContinueOnError), nil)
