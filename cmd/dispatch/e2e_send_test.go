@@ -526,3 +526,46 @@ func TestEndToEndBouncesProcess(t *testing.T) {
 		t.Errorf("second pass counted another bounce: %+v", cs[0])
 	}
 }
+
+// TestEndToEndEditedIssueAfterFinishIsRefused: an issue edited after its
+// campaign finished is not sent by the same command, and the command says
+// so and fails instead of exiting 0; --new sends the edited version.
+func TestEndToEndEditedIssueAfterFinishIsRefused(t *testing.T) {
+	e := newSendEnv(t, 3, "")
+	src, err := os.ReadFile(e.issue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	issue := filepath.Join(e.dir, "issue.md")
+	os.WriteFile(issue, src, 0o600)
+	if r := dispatch(t, e.dir, "send", issue, "--list", "clients", "--yes"); r.code != 0 {
+		t.Fatalf("first send: %d %s", r.code, r.stderr)
+	}
+	// The same issue again is a safe no-op.
+	if r := dispatch(t, e.dir, "send", issue, "--list", "clients", "--yes"); r.code != 0 || !strings.Contains(r.stderr, "already finished") {
+		t.Errorf("unchanged issue again: exit %d %s; want 0 and already finished", r.code, r.stderr)
+	}
+	os.WriteFile(issue, append(src, []byte("\nA correction: the patch is 7.4.3.\n")...), 0o600)
+	for _, args := range [][]string{{}, {"--json"}} {
+		r := dispatch(t, e.dir, append([]string{"send", issue, "--list", "clients", "--yes"}, args...)...)
+		if r.code == 0 {
+			t.Errorf("edited issue %v: exit 0; want a failure", args)
+		}
+		for _, want := range []string{"edited", "NOT sent", "--new"} {
+			if !strings.Contains(r.stderr, want) {
+				t.Errorf("edited issue %v: stderr lacks %q: %s", args, want, r.stderr)
+			}
+		}
+	}
+	if n := len(e.srv.Messages()); n != 3 {
+		t.Fatalf("%d messages after the refused sends; want still 3", n)
+	}
+	r := dispatch(t, e.dir, "send", issue, "--list", "clients", "--yes", "--new")
+	if r.code != 0 {
+		t.Fatalf("send --new: %d %s", r.code, r.stderr)
+	}
+	msgs := e.srv.Messages()
+	if len(msgs) != 6 || !strings.Contains(string(msgs[5].Data), "correction") {
+		t.Errorf("send --new: %d messages; want 6, the last with the edit", len(msgs))
+	}
+}

@@ -140,6 +140,7 @@ func (a *app) send(ctx context.Context, path string, o sendOptions) error {
 			return err
 		}
 	}
+	changed := false
 	if c != nil {
 		var snap templates.Snapshot
 		if err := json.Unmarshal(c.Snapshot, &snap); err != nil {
@@ -149,9 +150,7 @@ func (a *app) send(ctx context.Context, path string, o sendOptions) error {
 		if err != nil {
 			return fmt.Errorf("campaign %d: %w", c.ID, err)
 		}
-		if issue.Snapshot().Digest != snap.Digest {
-			fmt.Fprintf(a.stderr, "note: %s changed since campaign %d started; it continues with the version it started with (use --new for a new campaign)\n", path, c.ID)
-		}
+		changed = issue.Snapshot().Digest != snap.Digest
 		issue = restored
 	}
 
@@ -163,16 +162,15 @@ func (a *app) send(ctx context.Context, path string, o sendOptions) error {
 		st, err = s.FindCampaignStats(ctx, c.ID)
 		owed = st.Queued + st.Sending + st.Deferred
 		if err == nil && st.Done() {
-			fmt.Fprintf(a.stderr, "Campaign %d (%s to %s) has already finished: %d sent, %d failed, %d skipped. Use --new to send it again as a new campaign.\n",
-				c.ID, c.Slug, list.Name, st.Sent, st.Failed, st.Skipped)
-			if o.asJSON {
-				return a.printSendReport(ctx, s, c, nil, 0)
-			}
-			return nil
+			return a.alreadyFinished(ctx, s, c, st, path, changed, o)
 		}
 	}
 	if err != nil {
 		return err
+	}
+	if changed {
+		fmt.Fprintf(a.stderr, "note: %s changed since campaign %d started; its %d remaining recipients get the version the campaign started with, like everyone before them (use --new to send the edited issue to the whole list as a new campaign)\n",
+			path, c.ID, owed)
 	}
 	if owed == 0 && c == nil {
 		return fmt.Errorf("list %q has no active subscribers: nothing to send", list.Name)
@@ -253,6 +251,27 @@ func (a *app) send(ctx context.Context, path string, o sendOptions) error {
 	case runErr != nil:
 		return fmt.Errorf("campaign %d: %w (run the same command again to resume)", c.ID, runErr)
 	}
+	return nil
+}
+
+// alreadyFinished answers a send whose campaign has finished. The same
+// issue again is a safe no-op; an edited one is not sent, which must not
+// look like success.
+func (a *app) alreadyFinished(ctx context.Context, s *subscribers.Store, c *subscribers.Campaign, st subscribers.CampaignStats,
+	path string, changed bool, o sendOptions) error {
+	if o.asJSON {
+		if err := a.printSendReport(ctx, s, c, nil, 0); err != nil {
+			return err
+		}
+	}
+	if changed {
+		return &exitError{code: 1, err: fmt.Errorf("%s has been edited since campaign %d (%s to %s) was sent, and that campaign has finished: "+
+			"the edited issue was NOT sent. To send it to the whole list as a new campaign, run the same command with --new "+
+			"(the %d who got the earlier version get this one too); or give the issue a new id: in its front matter",
+			path, c.ID, c.Slug, c.ListName, st.Sent)}
+	}
+	fmt.Fprintf(a.stderr, "Campaign %d (%s to %s) has already finished: %d sent, %d failed, %d skipped. Nothing was sent now. Use --new to send it again as a new campaign.\n",
+		c.ID, c.Slug, c.ListName, st.Sent, st.Failed, st.Skipped)
 	return nil
 }
 
