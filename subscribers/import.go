@@ -163,7 +163,7 @@ func (s *Store) Import(ctx context.Context, name string, r io.Reader, cfg Import
 		if err != nil {
 			return nil, fmt.Errorf("import: %w", err)
 		}
-		l, err := s.createList(ctx, tx, strings.TrimSpace(cfg.List), "")
+		l, err := s.createList(ctx, tx, NewList{Name: strings.TrimSpace(cfg.List)})
 		if err == nil {
 			err = tx.Commit()
 		} else {

@@ -19,36 +19,46 @@ func ValidateListName(name string) error {
 	return nil
 }
 
+// NewList is a list to create.
+type NewList struct {
+	Name        string // how the admin names it in commands; unique, case-insensitively
+	Title       string // what recipients see; empty means Name
+	Description string
+}
+
 // CreateList creates a list. It returns ErrExists if the name is taken
-// (names compare case-insensitively).
-func (s *Store) CreateList(ctx context.Context, name, description string) (*List, error) {
-	name = strings.TrimSpace(name)
-	if err := ValidateListName(name); err != nil {
+// (names compare case-insensitively) and ErrInvalid for a bad name or title.
+func (s *Store) CreateList(ctx context.Context, nl NewList) (*List, error) {
+	nl.Name, nl.Title = strings.TrimSpace(nl.Name), strings.TrimSpace(nl.Title)
+	if err := ValidateListName(nl.Name); err != nil {
+		return nil, err
+	}
+	if err := ValidateListTitle(nl.Title); err != nil {
 		return nil, err
 	}
 	var l *List
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := findListByName(ctx, tx, name); err == nil {
-			return fmt.Errorf("list %q: %w", name, ErrExists)
+		if _, err := findListByName(ctx, tx, nl.Name); err == nil {
+			return fmt.Errorf("list %q: %w", nl.Name, ErrExists)
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
 		var err error
-		l, err = s.createList(ctx, tx, name, description)
+		l, err = s.createList(ctx, tx, nl)
 		return err
 	})
 	return l, err
 }
 
-func (s *Store) createList(ctx context.Context, tx *sql.Tx, name, description string) (*List, error) {
+func (s *Store) createList(ctx context.Context, tx *sql.Tx, nl NewList) (*List, error) {
 	now := s.now()
-	res, err := tx.ExecContext(ctx, `INSERT INTO lists (name, description, created_at) VALUES (?, ?, ?)`,
-		name, description, formatTime(now))
+	res, err := tx.ExecContext(ctx, `INSERT INTO lists (name, title, description, created_at) VALUES (?, ?, ?, ?)`,
+		nl.Name, nl.Title, nl.Description, formatTime(now))
 	if err != nil {
-		return nil, fmt.Errorf("create list %q: %w", name, err)
+		return nil, fmt.Errorf("create list %q: %w", nl.Name, err)
 	}
 	id, _ := res.LastInsertId()
-	return &List{ID: id, Name: name, Description: description, CreatedAt: now}, nil
+	return &List{ID: id, Name: nl.Name, Title: nl.Title, Description: nl.Description, CreatedAt: now}, nil
 }
 
 // ensureList finds a list by name, creating it when missing.
@@ -64,7 +74,7 @@ func (s *Store) ensureList(ctx context.Context, tx *sql.Tx, name string) (*List,
 	if !errors.Is(err, ErrNotFound) {
 		return nil, false, err
 	}
-	l, err = s.createList(ctx, tx, name, "")
+	l, err = s.createList(ctx, tx, NewList{Name: name})
 	return l, err == nil, err
 }
 
@@ -77,8 +87,8 @@ type queryer interface {
 func findListByName(ctx context.Context, q queryer, name string) (*List, error) {
 	var l List
 	var created string
-	err := q.QueryRowContext(ctx, `SELECT id, name, description, created_at FROM lists WHERE name = ?`,
-		strings.TrimSpace(name)).Scan(&l.ID, &l.Name, &l.Description, &created)
+	err := q.QueryRowContext(ctx, `SELECT id, name, title, description, created_at FROM lists WHERE name = ?`,
+		strings.TrimSpace(name)).Scan(&l.ID, &l.Name, &l.Title, &l.Description, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("list %q: %w", name, ErrNotFound)
 	}
@@ -98,8 +108,8 @@ func (s *Store) FindListByName(ctx context.Context, name string) (*List, error) 
 func (s *Store) FindListByID(ctx context.Context, id int64) (*List, error) {
 	var l List
 	var created string
-	err := s.db.QueryRowContext(ctx, `SELECT id, name, description, created_at FROM lists WHERE id = ?`, id).
-		Scan(&l.ID, &l.Name, &l.Description, &created)
+	err := s.db.QueryRowContext(ctx, `SELECT id, name, title, description, created_at FROM lists WHERE id = ?`, id).
+		Scan(&l.ID, &l.Name, &l.Title, &l.Description, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("list %d: %w", id, ErrNotFound)
 	}
@@ -113,7 +123,7 @@ func (s *Store) FindListByID(ctx context.Context, id int64) (*List, error) {
 // FindLists returns every list with its member counts, ordered by name.
 func (s *Store) FindLists(ctx context.Context) ([]List, error) {
 	rows, err := s.db.QueryContext(ctx, `
-		SELECT l.id, l.name, l.description, l.created_at,
+		SELECT l.id, l.name, l.title, l.description, l.created_at,
 		       COUNT(ss.subscriber_id) FILTER (WHERE ss.status = 'subscribed'),
 		       COUNT(ss.subscriber_id) FILTER (WHERE ss.status = 'unsubscribed'),
 		       COUNT(ss.subscriber_id) FILTER (WHERE ss.status = 'subscribed' AND s.status = 'active')
@@ -130,7 +140,7 @@ func (s *Store) FindLists(ctx context.Context) ([]List, error) {
 	for rows.Next() {
 		var l List
 		var created string
-		if err := rows.Scan(&l.ID, &l.Name, &l.Description, &created, &l.Subscribed, &l.Unsubscribed, &l.Active); err != nil {
+		if err := rows.Scan(&l.ID, &l.Name, &l.Title, &l.Description, &created, &l.Subscribed, &l.Unsubscribed, &l.Active); err != nil {
 			return nil, fmt.Errorf("find lists: %w", err)
 		}
 		l.CreatedAt = parseTime(created)

@@ -157,7 +157,7 @@ func subscriptionStatus(ctx context.Context, q queryer, subID, listID int64) (Su
 }
 
 const subscriberColumns = `s.id, s.email, s.name, s.attributes, s.status, s.created_at, s.updated_at,
-	(SELECT json_group_array(json_array(l.id, l.name, ss.status, ss.source, ss.consented_at, COALESCE(ss.unsubscribed_at, '')))
+	(SELECT json_group_array(json_array(l.id, l.name, ss.status, ss.source, ss.consented_at, COALESCE(ss.unsubscribed_at, ''), l.title))
 	 FROM subscriptions ss JOIN lists l ON l.id = ss.list_id WHERE ss.subscriber_id = s.id)`
 
 func scanSubscriber(sc interface{ Scan(...any) error }) (*Subscriber, error) {
@@ -175,7 +175,7 @@ func scanSubscriber(sc interface{ Scan(...any) error }) (*Subscriber, error) {
 		return nil, fmt.Errorf("decode lists of subscriber %d: %w", sub.ID, err)
 	}
 	for _, r := range raw {
-		if len(r) != 6 {
+		if len(r) != 7 {
 			continue
 		}
 		id, _ := r[0].(float64)
@@ -184,7 +184,8 @@ func scanSubscriber(sc interface{ Scan(...any) error }) (*Subscriber, error) {
 		src, _ := r[3].(string)
 		cons, _ := r[4].(string)
 		unsub, _ := r[5].(string)
-		sub.Lists = append(sub.Lists, Subscription{ListID: int64(id), List: name, Status: SubscriptionStatus(st),
+		title, _ := r[6].(string)
+		sub.Lists = append(sub.Lists, Subscription{ListID: int64(id), List: name, ListTitle: title, Status: SubscriptionStatus(st),
 			Source: src, ConsentedAt: parseTime(cons), UnsubscribedAt: parseTime(unsub)})
 	}
 	return &sub, nil

@@ -58,16 +58,20 @@ type Subscriber struct {
 type Subscription struct {
 	ListID         int64
 	List           string
+	ListTitle      string // what recipients see; empty means List
 	Status         SubscriptionStatus
 	Source         string
 	ConsentedAt    time.Time
 	UnsubscribedAt time.Time
 }
 
-// List is a named audience.
+// List is a named audience. Name is the admin's handle for it, used in
+// commands; Title is what recipients see in messages and on the
+// unsubscribe pages.
 type List struct {
 	ID          int64
 	Name        string
+	Title       string // empty means Name
 	Description string
 	CreatedAt   time.Time
 	// Counts, filled by FindLists.
@@ -110,6 +114,23 @@ var (
 	ErrSuppressed = errors.New("address is suppressed")
 	ErrInvalid    = errors.New("invalid")
 )
+
+// DisplayName is the name recipients see: the title, else the name.
+func (l *List) DisplayName() string {
+	return listDisplayName(l.Name, l.Title)
+}
+
+// DisplayName is the name of the subscription's list that recipients see.
+func (s *Subscription) DisplayName() string {
+	return listDisplayName(s.List, s.ListTitle)
+}
+
+func listDisplayName(name, title string) string {
+	if title != "" {
+		return title
+	}
+	return name
+}
 
 // FirstName is the first word of the name, for greetings.
 func (s *Subscriber) FirstName() string {

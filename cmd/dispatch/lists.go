@@ -5,15 +5,23 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/dispatchhq/dispatch/subscribers"
 )
 
 type listJSON struct {
 	Name         string    `json:"name"`
+	Title        string    `json:"title"`
 	Description  string    `json:"description"`
 	Subscribed   int       `json:"subscribed"`
 	Active       int       `json:"active"`
 	Unsubscribed int       `json:"unsubscribed"`
 	CreatedAt    time.Time `json:"created_at"`
+}
+
+func newListJSON(l *subscribers.List) listJSON {
+	return listJSON{Name: l.Name, Title: l.Title, Description: l.Description, Subscribed: l.Subscribed,
+		Active: l.Active, Unsubscribed: l.Unsubscribed, CreatedAt: l.CreatedAt}
 }
 
 func newListsCmd(a *app) *cobra.Command {
@@ -23,10 +31,17 @@ func newListsCmd(a *app) *cobra.Command {
 		Short: "Show lists and their member counts",
 		Long: `Show every list with its counts: subscribed (consented to the list),
 active (subscribed and deliverable: not bounced, complained, blocklisted
-or unsubscribed everywhere) and unsubscribed (left this list).`,
+or unsubscribed everywhere) and unsubscribed (left this list).
+
+A list has a name, used in commands, and an optional title, which is what
+recipients see: in the footer of every message ("you subscribed to …"), in
+the List-Id header and on the unsubscribe pages. Without a title they see
+the name.`,
 		Example: `  dispatch lists
   dispatch lists --json
-  dispatch lists create clients`,
+  dispatch lists create clients --title "Northwind Security Briefing"
+  dispatch lists set clients --title "Northwind Security Briefing"
+  dispatch lists rename clients northwind-clients`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := a.openStore(cmd.Context())
@@ -39,50 +54,138 @@ or unsubscribed everywhere) and unsubscribed (left this list).`,
 			}
 			if asJSON {
 				out := make([]listJSON, 0, len(lists))
-				for _, l := range lists {
-					out = append(out, listJSON{Name: l.Name, Description: l.Description, Subscribed: l.Subscribed,
-						Active: l.Active, Unsubscribed: l.Unsubscribed, CreatedAt: l.CreatedAt})
+				for i := range lists {
+					out = append(out, newListJSON(&lists[i]))
 				}
 				return printJSON(a.stdout, out)
 			}
 			if len(lists) == 0 {
-				fmt.Fprintln(a.stdout, "No lists yet. Create one with: dispatch lists create NAME")
+				fmt.Fprintln(a.stdout, "No lists yet. Create one with: dispatch lists create NAME --title \"What recipients see\"")
 				return nil
 			}
 			tw := newTable(a.stdout)
-			fmt.Fprintln(tw, "LIST\tSUBSCRIBED\tACTIVE\tUNSUBSCRIBED\tCREATED")
+			fmt.Fprintln(tw, "LIST\tTITLE\tSUBSCRIBED\tACTIVE\tUNSUBSCRIBED\tCREATED")
 			for _, l := range lists {
-				fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\n", l.Name, l.Subscribed, l.Active, l.Unsubscribed, l.CreatedAt.Format(time.DateOnly))
+				title := l.Title
+				if title == "" {
+					title = "-"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", l.Name, title, l.Subscribed, l.Active, l.Unsubscribed, l.CreatedAt.Format(time.DateOnly))
 			}
 			return tw.Flush()
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.AddCommand(newListsCreateCmd(a), newListsSetCmd(a), newListsRenameCmd(a))
+	return cmd
+}
 
-	var desc string
-	create := &cobra.Command{
-		Use:     "create NAME",
-		Short:   "Create a list",
-		Example: `  dispatch lists create clients --description "Weekly security briefing"`,
-		Args:    exactArgs(1),
+func newListsCreateCmd(a *app) *cobra.Command {
+	var nl subscribers.NewList
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "create NAME",
+		Short: "Create a list",
+		Example: `  dispatch lists create clients --title "Northwind Security Briefing"
+  dispatch lists create clients --description "Weekly security briefing"`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := a.openStore(cmd.Context())
 			if err != nil {
 				return err
 			}
-			l, err := s.CreateList(cmd.Context(), args[0], desc)
+			nl.Name = args[0]
+			l, err := s.CreateList(cmd.Context(), nl)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				return printJSON(a.stdout, listJSON{Name: l.Name, Description: l.Description, CreatedAt: l.CreatedAt})
+				return printJSON(a.stdout, newListJSON(l))
 			}
-			fmt.Fprintf(a.stdout, "Created list %q.\n", l.Name)
+			fmt.Fprintf(a.stdout, "Created list %q%s.\n", l.Name, shownAs(l))
 			return nil
 		},
 	}
-	create.Flags().StringVar(&desc, "description", "", "what the list is for")
-	create.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.AddCommand(create)
+	cmd.Flags().StringVar(&nl.Title, "title", "", "what recipients see in messages and on the unsubscribe pages (default: the name)")
+	cmd.Flags().StringVar(&nl.Description, "description", "", "what the list is for (only admins see it)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+func newListsSetCmd(a *app) *cobra.Command {
+	var title, desc string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "set NAME",
+		Short: "Change a list's title or description",
+		Long: `Set changes what recipients see as the list's name (--title) or its
+description. An empty --title "" removes the title, so recipients see the
+name again. Messages of campaigns already started keep the title they were
+rendered with; the unsubscribe pages show the new one at once.`,
+		Example: `  dispatch lists set clients --title "Northwind Security Briefing"
+  dispatch lists set clients --title ""`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var upd subscribers.ListUpdate
+			if cmd.Flags().Changed("title") {
+				upd.Title = &title
+			}
+			if cmd.Flags().Changed("description") {
+				upd.Description = &desc
+			}
+			if upd.Title == nil && upd.Description == nil {
+				return usageError{fmt.Errorf("nothing to change: pass --title or --description")}
+			}
+			s, err := a.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			l, err := s.UpdateList(cmd.Context(), args[0], upd)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(a.stdout, newListJSON(l))
+			}
+			fmt.Fprintf(a.stdout, "Updated list %q%s.\n", l.Name, shownAs(l))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&title, "title", "", `what recipients see ("" to show the name)`)
+	cmd.Flags().StringVar(&desc, "description", "", "what the list is for (only admins see it)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newListsRenameCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "rename OLD NEW",
+		Short: "Rename a list, keeping its subscribers and campaigns",
+		Long: `Rename changes the name used in commands. Subscriptions, campaigns and
+history stay with the list. Recipients see the title when there is one, so
+a rename changes what they see only for an untitled list. The List-Id
+header of later messages carries the new name.`,
+		Example: `  dispatch lists rename clients northwind-clients`,
+		Args:    exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := a.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			l, err := s.RenameList(cmd.Context(), args[0], args[1])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "Renamed list %q to %q%s.\n", args[0], l.Name, shownAs(l))
+			return nil
+		},
+	}
+}
+
+// shownAs says what recipients see, when it is not the name.
+func shownAs(l *subscribers.List) string {
+	if l.Title == "" {
+		return " (recipients see the name; set a title with --title)"
+	}
+	return fmt.Sprintf(", shown to recipients as %q", l.Title)
 }
