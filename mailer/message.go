@@ -1,6 +1,7 @@
 package mailer
 
 import (
+	"cmp"
 	"fmt"
 	"net/mail"
 	"slices"
@@ -63,9 +64,10 @@ func newHeaderSet(cfg Config, compiledFrom string) (headerSet, error) {
 	return h, nil
 }
 
-// listID renders a List-Id (RFC 2919): a readable phrase and a unique,
-// stable identifier under the sender's domain.
-func (h headerSet) listID(name string, id int64) string {
+// listID renders a List-Id (RFC 2919): a readable phrase, the list's
+// title (else its name), and a unique identifier under the sender's domain,
+// made of the name and id.
+func (h headerSet) listID(name, title string, id int64) string {
 	label := strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-':
@@ -84,7 +86,7 @@ func (h headerSet) listID(name string, id int64) string {
 			return -1
 		}
 		return r
-	}, name)
+	}, cmp.Or(title, name))
 	b := appendPhrase(nil, phrase)
 	return fmt.Sprintf("%s <%s.%d.%s>", b, label, id, h.domain)
 }

@@ -31,7 +31,7 @@ func buildOne(t *testing.T, name, subject, text, html string) ([]byte, *mail.Rea
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.list = h.listID("Clients ünd friends", 2)
+	h.list = h.listID("Clients ünd friends", "", 2)
 	m := &message{}
 	r := &templates.Rendered{Subject: subject, Text: []byte(text), HTML: []byte(html)}
 	if err := s.build(m, h, envelope{deliveryID: 7, campaignID: 3, listID: 2,
@@ -208,7 +208,7 @@ func BenchmarkBuild(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			h.list = h.listID("bench", 1)
+			h.list = h.listID("bench", "", 1)
 			m := &message{}
 			b.ReportAllocs()
 			for b.Loop() {
@@ -219,5 +219,23 @@ func BenchmarkBuild(b *testing.B) {
 			}
 			b.SetBytes(int64(len(m.data)))
 		})
+	}
+}
+
+func TestListIDShowsTitleAndKeepsNameAsIdentifier(t *testing.T) {
+	h := headerSet{domain: "example.com"}
+	tests := []struct {
+		name, title string
+		id          int64
+		want        string
+	}{
+		{name: "clients", title: "", id: 3, want: `"clients" <clients.3.example.com>`},
+		{name: "clients", title: "Northwind Security Briefing", id: 3, want: `"Northwind Security Briefing" <clients.3.example.com>`},
+		{name: "Ärzte", title: "Ärzte-Rundbrief", id: 4, want: `=?UTF-8?q?=C3=84rzte-Rundbrief?= <rzte.4.example.com>`},
+	}
+	for _, tc := range tests {
+		if got := h.listID(tc.name, tc.title, tc.id); got != tc.want {
+			t.Errorf("listID(%q, %q, %d) = %q; want %q", tc.name, tc.title, tc.id, got, tc.want)
+		}
 	}
 }

@@ -59,10 +59,11 @@ func New(cfg Config, store Store) (*Sender, error) {
 
 // Campaign is what Run sends: a compiled issue to a list's deliveries.
 type Campaign struct {
-	ID       int64
-	ListID   int64
-	ListName string
-	Issue    *templates.Compiled
+	ID        int64
+	ListID    int64
+	ListName  string // the list's name: the List-Id identifier
+	ListTitle string // what recipients see: the List-Id phrase; "" means ListName
+	Issue     *templates.Compiled
 }
 
 // Progress is a snapshot of a running send.
@@ -157,7 +158,7 @@ func (s *Sender) Run(ctx context.Context, c Campaign, progress func(Progress)) (
 	}
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	h.list = h.listID(c.ListName, c.ListID)
+	h.list = h.listID(c.ListName, c.ListTitle, c.ListID)
 	st := &runState{c: c, headers: h, ledger: newLedger(s.store), started: time.Now(), cancel: cancel,
 		finished: make(chan struct{}, 1), feedDone: make(chan struct{})}
 

@@ -17,6 +17,7 @@ type TestMessage struct {
 	SubscriberID int64 // 0 when the address is not a subscriber
 	ListID       int64
 	ListName     string
+	ListTitle    string // "" means ListName
 }
 
 // SendTest sends one copy of an issue outside any campaign: no ledger, no
@@ -27,7 +28,7 @@ func (s *Sender) SendTest(ctx context.Context, tm TestMessage) error {
 	if err != nil {
 		return err
 	}
-	h.list = h.listID(tm.ListName, tm.ListID)
+	h.list = h.listID(tm.ListName, tm.ListTitle, tm.ListID)
 	r := tm.Recipient
 	unsubToken := s.cfg.Tokens.Unsubscribe(subscribers.UnsubscribeRef{SubscriberID: tm.SubscriberID, ListID: tm.ListID})
 	r.UnsubscribeURL = subscribers.UnsubscribeURL(s.cfg.BaseURL, unsubToken)

@@ -7,7 +7,8 @@ type Config struct {
 	// shown in every footer. Lines may be separated by newlines. Required.
 	PostalAddress string
 	// ListName names the list in the footer's "you receive this because"
-	// line, e.g. "Security Chatter clients".
+	// line as recipients know it: the list's title, else its name, e.g.
+	// "Security Chatter".
 	ListName string
 	// From is the default From header (sender.from); an issue's front
 	// matter may override it.

@@ -30,7 +30,7 @@ type subject struct {
 	token    string
 	ref      subscribers.UnsubscribeRef
 	sub      *subscribers.Subscriber
-	listName string
+	listName string // as recipients know it: the title, else the name
 }
 
 // load verifies tok and loads its subscriber and list. It returns
@@ -50,7 +50,7 @@ func (s *Server) load(ctx context.Context, tok string) (*subject, error) {
 	}
 	for _, l := range sub.Lists {
 		if l.ListID == ref.ListID {
-			j.listName = l.List
+			j.listName = l.DisplayName()
 			return j, nil
 		}
 	}
@@ -58,7 +58,7 @@ func (s *Server) load(ctx context.Context, tok string) (*subject, error) {
 	l, err := s.cfg.Store.FindListByID(ctx, ref.ListID)
 	switch {
 	case err == nil:
-		j.listName = l.Name
+		j.listName = l.DisplayName()
 	case !errors.Is(err, subscribers.ErrNotFound):
 		return nil, err
 	}

@@ -28,6 +28,13 @@ file (or its layout) changes. Stop with Ctrl-C.`,
 			if list == "" {
 				list = "clients"
 			}
+			l, err := a.previewList(cmd.Context(), list)
+			if err != nil {
+				return err
+			}
+			if l != nil {
+				list = l.DisplayName()
+			}
 			sample := templates.SampleRecipient()
 			sample.UnsubscribeURL = a.previewUnsubscribeURL(0)
 			p, err := templates.NewPreview(args[0], a.templateConfig(list), sample, a.logger)
@@ -59,6 +66,6 @@ file (or its layout) changes. Stop with Ctrl-C.`,
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8025", "address to serve on")
-	cmd.Flags().StringVar(&list, "list", "", "list name shown in the footer (default clients)")
+	cmd.Flags().StringVar(&list, "list", "", "the list the issue is for; the footer shows its title (default clients)")
 	return cmd
 }

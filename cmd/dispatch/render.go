@@ -31,6 +31,13 @@ text. Exit status 1 when any check is an error.`,
 			if listName == "" {
 				listName = "clients"
 			}
+			l, err := a.previewList(cmd.Context(), listName)
+			if err != nil {
+				return err
+			}
+			if l != nil {
+				listName = l.DisplayName()
+			}
 			is, err := templates.LoadIssue(args[0])
 			if err != nil {
 				return a.checkFailure(err)
@@ -79,7 +86,7 @@ text. Exit status 1 when any check is an error.`,
 	cmd.Flags().StringVar(&htmlOut, "html", "", `write the HTML part here ("-" for stdout)`)
 	cmd.Flags().StringVar(&textOut, "text", "", `write the text part here ("-" for stdout)`)
 	cmd.Flags().StringVar(&as, "as", "", "render as this subscriber (looked up in the database)")
-	cmd.Flags().StringVar(&list, "list", "", "list name shown in the footer (default clients)")
+	cmd.Flags().StringVar(&list, "list", "", "the list the issue is for; the footer shows its title (default clients)")
 	return cmd
 }
 

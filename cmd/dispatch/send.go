@@ -99,7 +99,7 @@ func (a *app) send(ctx context.Context, path string, o sendOptions) error {
 	if err != nil {
 		return err
 	}
-	issue, err := a.compileIssue(path, list.Name)
+	issue, err := a.compileIssue(path, list.DisplayName())
 	if err != nil {
 		return err
 	}
@@ -211,7 +211,7 @@ func (a *app) send(ctx context.Context, path string, o sendOptions) error {
 	}
 
 	bar := newSendProgress(a, owed)
-	res, runErr := sender.Run(ctx, mailer.Campaign{ID: c.ID, ListID: list.ID, ListName: list.Name, Issue: issue}, bar.update)
+	res, runErr := sender.Run(ctx, mailer.Campaign{ID: c.ID, ListID: list.ID, ListName: list.Name, ListTitle: list.Title, Issue: issue}, bar.update)
 	bar.done()
 
 	stats, err := s.FindCampaignStats(context.WithoutCancel(ctx), c.ID)
@@ -355,7 +355,7 @@ func (a *app) confirm(summary string) error {
 }
 
 func (a *app) sendTest(ctx context.Context, s *subscribers.Store, sender *mailer.Sender, issue *templates.Compiled, list *subscribers.List, to string) error {
-	tm := mailer.TestMessage{Issue: issue, ListID: list.ID, ListName: list.Name}
+	tm := mailer.TestMessage{Issue: issue, ListID: list.ID, ListName: list.Name, ListTitle: list.Title}
 	if sub, err := s.FindSubscriberByEmail(ctx, to); err == nil {
 		tm.SubscriberID = sub.ID
 		tm.Recipient = templates.Recipient{Email: sub.Email, Name: sub.Name, Attributes: sub.Attributes}
