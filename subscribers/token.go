@@ -57,7 +57,13 @@ func (t *Tokens) mac(purpose byte, payload []byte) []byte {
 }
 
 func (t *Tokens) verify(purpose byte, tok string, n int) ([]int64, error) {
-	tok = strings.ToLower(strings.TrimSpace(tok))
+	// Case is folded for ASCII only: Unicode folding would turn look-alikes
+	// such as U+212A KELVIN SIGN into "k" and accept a token that was
+	// never issued.
+	tok, ok := lowerASCII(strings.Trim(tok, " \t\r\n"))
+	if !ok {
+		return nil, ErrInvalidToken
+	}
 	raw, err := b32.DecodeString(tok)
 	// Only the canonical encoding is accepted: base32 decoders ignore
 	// trailing bits, which would make several spellings of one token valid.
@@ -147,16 +153,61 @@ func VERPAddress(addr, tag string) string {
 }
 
 // VERPTag extracts the tag from an address built by VERPAddress for base,
-// comparing the base case-insensitively. ok is false if addr is not one.
+// comparing the base case-insensitively (ASCII letters only). ok is false if addr is not one.
 func VERPTag(addr, base string) (string, bool) {
 	addr = strings.Trim(strings.TrimSpace(addr), "<>")
 	at, bat := strings.LastIndexByte(addr, '@'), strings.LastIndexByte(base, '@')
-	if at < 0 || bat < 0 || !strings.EqualFold(addr[at:], base[bat:]) {
+	if at < 0 || bat < 0 || !EqualFoldASCII(addr[at:], base[bat:]) {
 		return "", false
 	}
 	local, blocal := addr[:at], base[:bat]
-	if len(local) <= len(blocal)+1 || !strings.EqualFold(local[:len(blocal)], blocal) || local[len(blocal)] != '+' {
+	if len(local) <= len(blocal)+1 || !EqualFoldASCII(local[:len(blocal)], blocal) || local[len(blocal)] != '+' {
 		return "", false
 	}
 	return local[len(blocal)+1:], true
+}
+
+// lowerASCII lower-cases s, which must be ASCII: ok is false if it is not.
+func lowerASCII(s string) (string, bool) {
+	upper := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			return "", false
+		}
+		upper = upper || ('A' <= c && c <= 'Z')
+	}
+	if !upper {
+		return s, true
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b), true
+}
+
+// EqualFoldASCII reports whether a and b are equal ignoring the case of
+// ASCII letters only. Unlike strings.EqualFold it never matches a
+// non-ASCII look-alike (U+212A KELVIN SIGN for "k", U+017F LONG S for
+// "s") to a letter of a token, an address or a keyword.
+func EqualFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }

@@ -97,3 +97,64 @@ func TestDeliveryResolver(t *testing.T) {
 		t.Errorf("UnsubscribeURL = %q", got)
 	}
 }
+
+// TestTokensAreASCII: case folding is for ASCII letters only. Unicode
+// folding maps U+212A KELVIN SIGN to "k", which would accept a token that
+// was never issued.
+func TestTokensAreASCII(t *testing.T) {
+	tk, _ := subscribers.NewTokens("0123456789abcdef-secret")
+	var ref subscribers.UnsubscribeRef
+	var tok string
+	for id := int64(1); !strings.Contains(tok, "k"); id++ {
+		ref = subscribers.UnsubscribeRef{SubscriberID: id, ListID: 2}
+		tok = tk.Unsubscribe(ref)
+	}
+	if got, err := tk.ParseUnsubscribe(strings.ToUpper(tok)); err != nil || got != ref {
+		t.Fatalf("ParseUnsubscribe(upper case) = %+v, %v; want %+v", got, err, ref)
+	}
+	for name, bad := range map[string]string{
+		"kelvin sign":           strings.Replace(tok, "k", "\u212a", 1),
+		"fullwidth k":           strings.Replace(tok, "k", "\uff4b", 1),
+		"no-break space":        tok + "\u00a0",
+		"trailing nul":          tok + "\x00",
+		"upper case and kelvin": strings.Replace(strings.ToUpper(tok), "K", "\u212a", 1),
+	} {
+		if _, err := tk.ParseUnsubscribe(bad); !errors.Is(err, subscribers.ErrInvalidToken) {
+			t.Errorf("%s: ParseUnsubscribe(%q) = %v; want ErrInvalidToken", name, bad, err)
+		}
+	}
+
+	dtok := ""
+	var did int64
+	for did = 1; !strings.Contains(dtok, "k"); did++ {
+		dtok = tk.Delivery(did)
+	}
+	if _, err := tk.ParseDelivery(strings.Replace(dtok, "k", "\u212a", 1)); !errors.Is(err, subscribers.ErrInvalidToken) {
+		t.Errorf("ParseDelivery with a kelvin sign = %v; want ErrInvalidToken", err)
+	}
+	if _, ok := subscribers.VERPTag("bounces+x@example.com", "bounces@\u212aexample.com"); ok {
+		t.Error("VERPTag matched a base address spelt with a kelvin sign")
+	}
+	if _, ok := subscribers.VERPTag("BOUNCES+x@EXAMPLE.COM", "bounces@example.com"); !ok {
+		t.Error("VERPTag did not fold ASCII case")
+	}
+}
+
+func TestEqualFoldASCII(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"One-Click", "one-click", true},
+		{"ONE-CLICK", "One-Click", true},
+		{"One-Clic\u212a", "One-Click", false},
+		{"One-Click ", "One-Click", false},
+		{"é", "É", false},
+		{"", "", true},
+	}
+	for _, tc := range tests {
+		if got := subscribers.EqualFoldASCII(tc.a, tc.b); got != tc.want {
+			t.Errorf("EqualFoldASCII(%q, %q) = %v; want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}

@@ -134,7 +134,7 @@ func (s *Server) handleUnsubscribe(w http.ResponseWriter, r *http.Request) {
 	// RFC 8058 §3.1: the body carries List-Unsubscribe=One-Click. It
 	// unsubscribes from the list the link names, as the message's
 	// List-Unsubscribe header promised.
-	oneClick := strings.EqualFold(strings.TrimSpace(form.Get("List-Unsubscribe")), "One-Click")
+	oneClick := subscribers.EqualFoldASCII(strings.TrimSpace(form.Get("List-Unsubscribe")), "One-Click")
 	listID, reason := j.ref.ListID, reasonLink
 	if oneClick {
 		reason = reasonOneClick

@@ -224,6 +224,15 @@ func TestBadLinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	foreign := other.Unsubscribe(subscribers.UnsubscribeRef{SubscriberID: alice.ID, ListID: 1})
+	// A valid token of alice's with a "k" in it, spelt with U+212A KELVIN
+	// SIGN, which Unicode case folding turns into "k".
+	var kelvin string
+	for c := int64(1); kelvin == ""; c++ {
+		tok := e.tokens.Unsubscribe(subscribers.UnsubscribeRef{SubscriberID: alice.ID, ListID: e.listID("Weekly Digest"), CampaignID: c})
+		if strings.Contains(tok, "k") {
+			kelvin = strings.Replace(tok, "k", "\u212a", 1)
+		}
+	}
 
 	tests := []struct{ name, token string }{
 		{name: "tampered", token: string(tampered)},
@@ -232,6 +241,7 @@ func TestBadLinks(t *testing.T) {
 		{name: "other key", token: foreign},
 		{name: "garbage", token: "not-a-token!"},
 		{name: "delivery token", token: e.tokens.Delivery(alice.ID)},
+		{name: "kelvin sign", token: kelvin},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
