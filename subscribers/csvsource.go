@@ -67,7 +67,15 @@ func newCSVSource(in io.Reader, encName string, delim rune) (*csvSource, error) 
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, fmt.Errorf("decode %s: %w", src.encoding, err)
 	}
-	tsample = bytes.TrimPrefix(tsample, []byte("\ufeff"))
+	// Drop a BOM the decoder kept (our UTF-8 path does) from the stream,
+	// not just from the sample: the sep= hint below skips lines measured
+	// in the sample.
+	if bytes.HasPrefix(tsample, []byte("\ufeff")) {
+		tsample = tsample[len("\ufeff"):]
+		if _, err := text.Discard(len("\ufeff")); err != nil {
+			return nil, fmt.Errorf("read: %w", err)
+		}
+	}
 
 	var body io.Reader = text
 	// Excel for Mac 2011 ends lines with a lone CR.
@@ -92,7 +100,7 @@ func newCSVSource(in io.Reader, encName string, delim rune) (*csvSource, error) 
 	}
 	src.delimiter = delim
 
-	r := csv.NewReader(&bomStripper{r: body})
+	r := csv.NewReader(body)
 	r.Comma = delim
 	r.FieldsPerRecord = -1
 	// Hand-edited files put quotes where RFC 4180 says they cannot go
@@ -259,37 +267,6 @@ func (crToLF) Transform(dst, src []byte, atEOF bool) (int, int, error) {
 		return n, n, transform.ErrShortDst
 	}
 	return n, n, nil
-}
-
-// bomStripper drops a leading U+FEFF left by a decoder that keeps BOMs.
-type bomStripper struct {
-	r    io.Reader
-	done bool
-}
-
-func (b *bomStripper) Read(p []byte) (int, error) {
-	if b.done {
-		return b.r.Read(p)
-	}
-	b.done = true
-	var buf [3]byte
-	n, err := io.ReadFull(b.r, buf[:])
-	if n == 3 && bytes.Equal(buf[:], []byte("\ufeff")) {
-		return b.r.Read(p)
-	}
-	m := copy(p, buf[:n])
-	if m < n {
-		// p is tiny; hand the rest back through a chained reader.
-		b.r = io.MultiReader(bytes.NewReader(buf[m:n]), b.r)
-		return m, nil
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		err = io.EOF
-	}
-	if err != nil {
-		return m, err
-	}
-	return m, nil
 }
 
 // Read returns the next record and the line it starts on.

@@ -66,6 +66,9 @@ func TestImportDialects(t *testing.T) {
 		{file: "excel-sep-hint.csv", encoding: "utf-8", delimiter: ";", added: 1, people: []person{
 			{"hint@example.com", "Hint User", map[string]any{}},
 		}},
+		{file: "excel-utf8-bom-sep-hint.csv", encoding: "utf-8", delimiter: ";", added: 1, people: []person{
+			{"bom.hint@example.com", "Bom Hint", map[string]any{}},
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
