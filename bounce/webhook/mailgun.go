@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -75,8 +77,10 @@ func (v *Verifier) handleMailgun(_ context.Context, r *http.Request) (Result, er
 		Time:     unixTime(me.Timestamp),
 		EventID:  me.ID,
 	}
-	for name, raw := range me.Message.Headers {
-		if s, ok := scalarString(raw); ok {
+	// A name may come in several spellings ("message-id", "Message-Id");
+	// the first one in a fixed order wins, so a retry parses the same.
+	for _, name := range slices.Sorted(maps.Keys(me.Message.Headers)) {
+		if s, ok := scalarString(me.Message.Headers[name]); ok {
 			e.Headers = v.selectHeader(e.Headers, name, s)
 		}
 	}

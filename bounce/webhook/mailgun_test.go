@@ -147,6 +147,25 @@ func TestMailgunEvents(t *testing.T) {
 	}
 }
 
+// TestMailgunHeaderSpellingsParseTheSame: when the echoed headers spell one
+// name twice, every parse picks the same one (in byte order of the names),
+// so a provider retry is recognised as the same message. Found by
+// FuzzMailgunEventData.
+func TestMailgunHeaderSpellingsParseTheSame(t *testing.T) {
+	ep := newEndpoint(t, mustNew(t, mailgunConfig()))
+	payload := []byte(`{"event-data":{"event":"failed","severity":"permanent","recipient":"a@example.com",
+		"message":{"headers":{"message-id":"<second@example.com>","Message-Id":"<first@example.com>"}}}}`)
+	for range 20 {
+		got := ep.postBytes(t, webhook.ProviderMailgun, mailgunSign(t, payload, mailgunKey, testNow), nil)
+		if got.err != nil || len(got.res.Events) != 1 {
+			t.Fatalf("Handle = %+v, %v; want one event", got.res, got.err)
+		}
+		if id := got.res.Events[0].MessageID; id != "first@example.com" {
+			t.Fatalf("MessageID = %q; want first@example.com, from the header spelled Message-Id", id)
+		}
+	}
+}
+
 func TestMailgunRejects(t *testing.T) {
 	ep := newEndpoint(t, mustNew(t, mailgunConfig()))
 	payload := readTestdata(t, "mailgun_failed_permanent.json")
