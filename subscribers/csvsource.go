@@ -23,7 +23,7 @@ const sniffSize = 64 << 10
 
 // csvSource reads records from a CSV file of unknown origin.
 type csvSource struct {
-	r         *csv.Reader
+	r         *recordReader
 	encoding  string
 	delimiter rune
 	lineShift int // lines consumed before the csv.Reader saw the data (sep= hint)
@@ -31,7 +31,7 @@ type csvSource struct {
 
 // newCSVSource detects the encoding (unless encName is given) and the
 // delimiter (unless delim is non-zero) and returns a record reader.
-func newCSVSource(in io.Reader, encName string, delim rune) (*csvSource, error) {
+func newCSVSource(in io.Reader, encName string, delim rune, limits ImportLimits) (*csvSource, error) {
 	raw := bufio.NewReaderSize(in, sniffSize)
 	sample, err := raw.Peek(sniffSize)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
@@ -100,14 +100,13 @@ func newCSVSource(in io.Reader, encName string, delim rune) (*csvSource, error) 
 	}
 	src.delimiter = delim
 
-	r := csv.NewReader(body)
-	r.Comma = delim
-	r.FieldsPerRecord = -1
+	if !validDelimiter(delim) {
+		return nil, fmt.Errorf("delimiter %q cannot separate fields", delim)
+	}
 	// Hand-edited files put quotes where RFC 4180 says they cannot go
-	// (Bob "BJ" Jones); keep them as text rather than failing the row.
-	r.LazyQuotes = true
-	r.ReuseRecord = true
-	src.r = r
+	// (Bob "BJ" Jones); the record reader keeps them as text rather than
+	// failing the row.
+	src.r = newRecordReader(body, delim, limits)
 	return src, nil
 }
 
@@ -269,16 +268,19 @@ func (crToLF) Transform(dst, src []byte, atEOF bool) (int, int, error) {
 	return n, n, nil
 }
 
-// Read returns the next record and the line it starts on.
+// validDelimiter is encoding/csv's rule: not a quote, a line break or a
+// replacement character.
+func validDelimiter(r rune) bool {
+	return r != 0 && r != '"' && r != '\r' && r != '\n' && utf8.ValidRune(r) && r != utf8.RuneError
+}
+
+// Read returns the next record and the line it starts on. A record over a
+// limit comes with a *LimitError (and its line) and reading can go on.
 func (c *csvSource) Read() ([]string, int, error) {
-	rec, err := c.r.Read()
-	line := 0
-	if rec != nil || err == nil {
-		line, _ = c.r.FieldPos(0)
-	}
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		line = pe.StartLine
+	rec, line, err := c.r.Read()
+	var le *LimitError
+	if errors.As(err, &le) {
+		le.Line += c.lineShift
 	}
 	return rec, line + c.lineShift, err
 }

@@ -34,7 +34,7 @@ type csvOutcome struct {
 func readCSV(t *testing.T, r io.Reader, enc string, delim rune) csvOutcome {
 	t.Helper()
 	var o csvOutcome
-	src, err := newCSVSource(r, enc, delim)
+	src, err := newCSVSource(r, enc, delim, ImportLimits{})
 	if err != nil {
 		o.Err = err.Error()
 		return o

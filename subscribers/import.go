@@ -2,12 +2,12 @@ package subscribers
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -22,6 +22,8 @@ type ImportConfig struct {
 	Delimiter rune   // 0 to sniff
 	BatchSize int    // rows per transaction (default 10000)
 	MaxErrors int    // invalid rows kept in the report (default 1000; all are counted)
+	// Limits bound a row's fields, size, columns and attributes.
+	Limits ImportLimits
 	// Size is the file size in bytes when known, for progress.
 	Size int64
 	// Progress, if set, is called after each batch from the importing goroutine.
@@ -98,18 +100,23 @@ func (s *Store) Import(ctx context.Context, name string, r io.Reader, cfg Import
 	if cfg.Source == "" {
 		cfg.Source = "import:" + filepath.Base(name)
 	}
+	cfg.Limits = cfg.Limits.withDefaults()
 	if err := ValidateListName(cfg.List); err != nil {
 		return nil, err
 	}
 	start := time.Now()
 	counter := &countingReader{r: r}
-	src, err := newCSVSource(counter, cfg.Encoding, cfg.Delimiter)
+	src, err := newCSVSource(counter, cfg.Encoding, cfg.Delimiter, cfg.Limits)
 	if err != nil {
 		return nil, &ImportError{File: name, Err: err}
 	}
 	header, line, err := src.Read()
 	if err == io.EOF {
 		return nil, &ImportError{File: name, Err: errors.New("file is empty")}
+	}
+	var le *LimitError
+	if errors.As(err, &le) {
+		return nil, &ImportError{File: name, Err: fmt.Errorf("line %d: the header row: %s", line, headerLimit(le))}
 	}
 	if err != nil {
 		return nil, &ImportError{File: name, Err: fmt.Errorf("line %d: %w", line, err)}
@@ -221,6 +228,9 @@ func (s *Store) Import(ctx context.Context, name string, r io.Reader, cfg Import
 			res.Invalid = append(res.Invalid, inv)
 		}
 	}
+	// The writer found a few rows invalid against stored data; report all
+	// in file order.
+	slices.SortStableFunc(res.Invalid, func(a, b InvalidRow) int { return a.Line - b.Line })
 	if err := ctx.Err(); err != nil {
 		return finish(err)
 	}
@@ -262,6 +272,7 @@ func (rd *rowReader) addInvalid(line int, value, reason string) {
 // run reads until EOF, an error or cancellation, then closes out.
 func (rd *rowReader) run(ctx context.Context, out chan<- rowBatch) {
 	defer close(out)
+	maxAttrs := rd.cfg.Limits.withDefaults().MaxAttributesBytes
 	batch := make([]importRow, 0, rd.cfg.BatchSize)
 	inBatch := make(map[string]struct{}, rd.cfg.BatchSize)
 	send := func() bool {
@@ -283,10 +294,12 @@ func (rd *rowReader) run(ctx context.Context, out chan<- rowBatch) {
 			send()
 			return
 		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
+		var le *LimitError
+		if errors.As(err, &le) {
+			// The row is dropped whole, never cut: a subscriber must not be
+			// created from part of what the file says about them.
 			rd.rows++
-			rd.addInvalid(line, strings.Join(rec, string(rd.src.delimiter)), pe.Err.Error())
+			rd.addInvalid(line, field(rec, rd.cols.email), rd.cols.limitReason(le))
 			continue
 		}
 		if err != nil {
@@ -301,7 +314,7 @@ func (rd *rowReader) run(ctx context.Context, out chan<- rowBatch) {
 			continue
 		}
 		rd.rows++
-		row, reason := parseRow(rec, rd.cols)
+		row, reason := parseRow(rec, rd.cols, maxAttrs)
 		row.line = line
 		if reason != "" {
 			rd.addInvalid(line, row.email, reason)
@@ -329,7 +342,7 @@ func isBlank(rec []string) bool {
 }
 
 // parseRow validates one record; a non-empty reason means skip it.
-func parseRow(rec []string, cols *columnMap) (importRow, string) {
+func parseRow(rec []string, cols *columnMap, maxAttrs int) (importRow, string) {
 	raw := ""
 	if cols.email < len(rec) {
 		raw = rec[cols.email]
@@ -397,7 +410,11 @@ func parseRow(rec []string, cols *columnMap) (importRow, string) {
 		if statusAttr != "" && !cols.hasAttr("status") {
 			add("status", statusAttr)
 		}
-		row.json = string(append(buf, '}'))
+		buf = append(buf, '}')
+		if len(buf) > maxAttrs {
+			return row, attrsTooLong(len(buf), maxAttrs)
+		}
+		row.json = string(buf)
 		return row, ""
 	}
 	attrs := map[string]any{}
@@ -422,8 +439,36 @@ func parseRow(rec []string, cols *columnMap) (importRow, string) {
 	if err != nil {
 		return row, fmt.Sprintf("attributes cannot be stored: %v", err)
 	}
+	if len(js) > maxAttrs {
+		return row, attrsTooLong(len(js), maxAttrs)
+	}
 	row.json = string(js)
 	return row, ""
+}
+
+func attrsTooLong(n, limit int) string {
+	return fmt.Sprintf("the attributes are %d bytes as JSON, over the %s limit (import.max_attributes_bytes); the row was skipped",
+		n, byteSize(limit))
+}
+
+// limitReason says which limit a row broke, naming the column.
+func (m *columnMap) limitReason(le *LimitError) string {
+	if le.Key == "import.max_field_bytes" && le.Field-1 < len(m.header) {
+		return fmt.Sprintf("field %d (%q) is longer than %s (import.max_field_bytes); the row was skipped",
+			le.Field, m.header[le.Field-1], byteSize(le.Limit))
+	}
+	return le.Error()
+}
+
+// headerLimit words a limit broken by the header row.
+func headerLimit(le *LimitError) string {
+	switch le.Key {
+	case "import.max_columns":
+		return fmt.Sprintf("more than %d columns (import.max_columns): is this a contact list?", le.Limit)
+	case "import.max_field_bytes":
+		return fmt.Sprintf("column %d's name is longer than %s (import.max_field_bytes)", le.Field, byteSize(le.Limit))
+	}
+	return fmt.Sprintf("longer than %s (import.max_row_bytes)", byteSize(le.Limit))
 }
 
 // appendJSONString appends s as a JSON string literal (s is valid UTF-8:

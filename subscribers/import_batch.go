@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"reflect"
@@ -139,6 +140,11 @@ func (w *batchWriter) write(ctx context.Context, batch []importRow) error {
 				continue
 			}
 			changed, err := w.existing(ctx, tx, row, ex, !member)
+			var ir *invalidRowError
+			if errors.As(err, &ir) {
+				w.invalid(row, ir.reason)
+				continue
+			}
 			if err != nil {
 				return err
 			}
@@ -159,6 +165,18 @@ func (w *batchWriter) write(ctx context.Context, batch []importRow) error {
 		return fmt.Errorf("import: commit: %w", err)
 	}
 	return nil
+}
+
+// invalidRowError is a row found invalid only against what is stored.
+type invalidRowError struct{ reason string }
+
+func (e *invalidRowError) Error() string { return e.reason }
+
+func (w *batchWriter) invalid(row importRow, reason string) {
+	w.res.InvalidCount++
+	if len(w.res.Invalid) < w.cfg.MaxErrors {
+		w.res.Invalid = append(w.res.Invalid, InvalidRow{Line: row.line, Value: row.email, Error: reason})
+	}
 }
 
 // createdHere reports whether this import created subscriber id.
@@ -343,6 +361,12 @@ func (w *batchWriter) existing(ctx context.Context, tx *sql.Tx, row importRow, e
 			js, err := json.Marshal(merged)
 			if err != nil {
 				return false, fmt.Errorf("import: encode attributes: %w", err)
+			}
+			// Each row is under the limit, but merged into what is stored
+			// they may not be.
+			if len(js) > w.cfg.Limits.MaxAttributesBytes {
+				return false, &invalidRowError{reason: attrsTooLong(len(js), w.cfg.Limits.MaxAttributesBytes) +
+					" (merged with the stored attributes)"}
 			}
 			newAttrs = string(js)
 		}

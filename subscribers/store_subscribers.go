@@ -25,6 +25,9 @@ type AddInput struct {
 	Lists      []string
 	Source     string // consent source, e.g. "admin" or "import:clients.csv"
 	Actor      string // who did it, recorded in events
+	// MaxAttributesBytes caps Attributes as JSON (default
+	// DefaultMaxAttributesBytes), as the import does.
+	MaxAttributesBytes int
 }
 
 // AddResult says what AddSubscriber did.
@@ -45,6 +48,9 @@ func (s *Store) AddSubscriber(ctx context.Context, in AddInput) (*AddResult, err
 	}
 	if in.Actor == "" {
 		in.Actor = "admin"
+	}
+	if err := checkAttributesSize(in.Attributes, in.MaxAttributesBytes); err != nil {
+		return nil, fmt.Errorf("%s: %w", email, err)
 	}
 	if in.Source == "" {
 		in.Source = in.Actor
@@ -92,6 +98,23 @@ func (s *Store) AddSubscriber(ctx context.Context, in AddInput) (*AddResult, err
 		return nil, err
 	}
 	return res, nil
+}
+
+// checkAttributesSize refuses attributes over the limit (0: the default):
+// every send decodes them for every recipient.
+func checkAttributesSize(attrs map[string]any, limit int) error {
+	if limit <= 0 {
+		limit = DefaultMaxAttributesBytes
+	}
+	js, err := json.Marshal(attrs)
+	if err != nil {
+		return fmt.Errorf("%w: attributes cannot be stored: %v", ErrInvalid, err)
+	}
+	if len(js) > limit {
+		return fmt.Errorf("%w: the attributes are %d bytes as JSON, over the %s limit (import.max_attributes_bytes)",
+			ErrInvalid, len(js), byteSize(limit))
+	}
+	return nil
 }
 
 func isRemoved(ctx context.Context, q queryer, norm string) (bool, error) {

@@ -20,6 +20,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/dispatchhq/dispatch/bounce/webhook"
+	"github.com/dispatchhq/dispatch/subscribers"
 )
 
 // Config is every setting Dispatch reads. Its mapstructure tags are the
@@ -33,6 +34,7 @@ type Config struct {
 	DKIM     DKIMConfig     `mapstructure:"dkim"`
 	Bounces  BouncesConfig  `mapstructure:"bounces"`
 	Webhooks WebhooksConfig `mapstructure:"webhooks"`
+	Import   ImportConfig   `mapstructure:"import"`
 }
 
 type DatabaseConfig struct {
@@ -141,6 +143,15 @@ type MailgunWebhookConfig struct {
 	SigningKey string `mapstructure:"signing_key"`
 }
 
+// ImportConfig bounds what one CSV row may hold; the attribute limit also
+// applies to `subscribers add`.
+type ImportConfig struct {
+	MaxFieldBytes      int `mapstructure:"max_field_bytes"`
+	MaxRowBytes        int `mapstructure:"max_row_bytes"`
+	MaxColumns         int `mapstructure:"max_columns"`
+	MaxAttributesBytes int `mapstructure:"max_attributes_bytes"`
+}
+
 // DefaultConfig is what Dispatch uses for every key nobody set.
 func DefaultConfig() Config {
 	return Config{
@@ -153,6 +164,7 @@ func DefaultConfig() Config {
 		Bounces: BouncesConfig{SoftLimit: 3, SoftWindow: 30 * 24 * time.Hour,
 			IMAP: IMAPConfig{Port: 993, TLS: "tls", Mailbox: "INBOX", Interval: 5 * time.Minute}},
 		Webhooks: WebhooksConfig{SES: SESWebhookConfig{AutoConfirm: true}},
+		Import:   importDefaults(),
 	}
 }
 
@@ -459,8 +471,26 @@ func (c *Config) Validate() error {
 			bad(fmt.Sprintf("webhooks.ses.topic_arns[%d]", i), "%v", err)
 		}
 	}
+	for key, n := range map[string]int{"import.max_field_bytes": c.Import.MaxFieldBytes, "import.max_row_bytes": c.Import.MaxRowBytes,
+		"import.max_columns": c.Import.MaxColumns, "import.max_attributes_bytes": c.Import.MaxAttributesBytes} {
+		if n < 1 {
+			bad(key, "must be at least 1")
+		}
+	}
 	if c.Web.Secret != "" && len(c.Web.Secret) < 16 {
 		bad("web.secret", "is too short: use at least 16 random characters (e.g. openssl rand -hex 32)")
 	}
 	return errors.Join(errs...)
+}
+
+func importDefaults() ImportConfig {
+	d := subscribers.DefaultImportLimits()
+	return ImportConfig{MaxFieldBytes: d.MaxFieldBytes, MaxRowBytes: d.MaxRowBytes, MaxColumns: d.MaxColumns,
+		MaxAttributesBytes: d.MaxAttributesBytes}
+}
+
+// limits is the import section as the store takes it.
+func (c ImportConfig) limits() subscribers.ImportLimits {
+	return subscribers.ImportLimits{MaxFieldBytes: c.MaxFieldBytes, MaxRowBytes: c.MaxRowBytes, MaxColumns: c.MaxColumns,
+		MaxAttributesBytes: c.MaxAttributesBytes}
 }

@@ -71,6 +71,7 @@ Use "-" as FILE to read standard input.`,
 				in = f
 			}
 			cfg.Source = "import:" + filepath.Base(name)
+			cfg.Limits = a.cfg.Import.limits()
 			s, err := a.openStore(cmd.Context())
 			if err != nil {
 				return err

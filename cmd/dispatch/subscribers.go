@@ -108,7 +108,7 @@ resubscribe.`,
 				am[strings.TrimSpace(k)] = v
 			}
 			res, err := s.AddSubscriber(cmd.Context(), subscribers.AddInput{Email: args[0], Name: name, Attributes: am,
-				Lists: lists, Source: "admin", Actor: "admin"})
+				Lists: lists, Source: "admin", Actor: "admin", MaxAttributesBytes: a.cfg.Import.MaxAttributesBytes})
 			if err != nil {
 				return err
 			}
