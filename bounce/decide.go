@@ -11,6 +11,7 @@ type cause struct {
 	found    matches // the phrases in text
 	command  string
 	diagType string
+	sender   string // the envelope sender, lowercase, if known
 }
 
 // retryable reasons are the ones a status code names too loosely to trust
@@ -25,6 +26,10 @@ var retryable = map[string]bool{
 // together; when none claims the failure (or the diagnostic is not an SMTP
 // reply), the wording alone is tried, then what the status code, the
 // command and the action imply.
+//
+// A failure about the sender (senderBlamed) never gets a reason that blames
+// the recipient: it becomes ReasonRejected unless the rules found a more
+// precise sender-side reason (authfailure, blocked, ...).
 func decideReason(c cause) string {
 	switch c.action {
 	case "delivered", "relayed", "expanded":
@@ -35,6 +40,15 @@ func decideReason(c cause) string {
 		return ReasonDelivered
 	}
 	c.found = phraseIdx().scan(c.text)
+	r := reasonByRules(c, byStatus)
+	if BlameOf(r) != BlameSender && senderBlamed(c) {
+		return ReasonRejected
+	}
+	return r
+}
+
+// reasonByRules is decideReason without the sender override.
+func reasonByRules(c cause, byStatus string) string {
 	if has(ruleDefinite, c.found) && !has(ruleFromFilter, c.found) {
 		return ReasonUserUnknown
 	}

@@ -45,17 +45,9 @@ const (
 	ReasonVacation        = "vacation"        // auto-reply
 )
 
-// hardReasons are the reasons that mean the address itself is dead.
-var hardReasons = map[string]bool{
-	ReasonUserUnknown: true,
-	ReasonHostUnknown: true,
-	ReasonHasMoved:    true,
-	ReasonNotAccept:   true,
-}
-
 // IsHard reports whether a reason means the address itself is dead and must
-// never be mailed again.
-func IsHard(reason string) bool { return hardReasons[reason] }
+// never be mailed again (its blame is the recipient; see reasonBlame).
+func IsHard(reason string) bool { return BlameOf(reason) == BlameRecipient }
 
 // phrases lists, per reason, lowercase fragments of the texts servers send
 // for it. A fragment with "*" matches its pieces in that order.
@@ -392,6 +384,7 @@ func matchPhrase(lower, phrase string) bool {
 const (
 	ruleDefinite   = "definite-userunknown"
 	ruleFromFilter = "userunknown-from-filter"
+	ruleSender     = "sender-blame"
 )
 
 // phraseIdx indexes every phrase list, once, on first use (building it
@@ -400,12 +393,13 @@ const (
 var phraseIdx = sync.OnceValue(func() *phraseIndex { return newPhraseIndex(indexRules()) })
 
 func indexRules() map[string][]string {
-	rules := make(map[string][]string, len(phrases)+2)
+	rules := make(map[string][]string, len(phrases)+3)
 	for r, ps := range phrases {
 		rules[r] = ps
 	}
 	rules[ruleDefinite] = definiteUserUnknown
 	rules[ruleFromFilter] = userUnknownFromFilter
+	rules[ruleSender] = senderWords
 	return rules
 }
 

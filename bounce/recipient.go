@@ -15,6 +15,7 @@ type fact struct {
 	command  string
 	diagType string // the Diagnostic-Code type: "smtp", "x-postfix", ...; "" for prose
 	reason   string // set by a parser that knows better than the phrase rules
+	sender   string // the envelope sender, lowercase, when known (Judge)
 }
 
 const maxDiagnostic = 1000
@@ -51,7 +52,8 @@ func (f fact) finish() Recipient {
 
 	reason := f.reason
 	if reason == "" {
-		reason = decideReason(cause{action: f.action, status: status, reply: reply, text: lower, command: cmd, diagType: f.diagType})
+		reason = decideReason(cause{action: f.action, status: status, reply: reply, text: lower, command: cmd,
+			diagType: f.diagType, sender: f.sender})
 	}
 	if status == "" {
 		class := byte('5')
@@ -63,9 +65,14 @@ func (f fact) finish() Recipient {
 		}
 		status = StatusForReason(reason, class)
 	}
-	hard := IsHard(reason)
-	if reason == ReasonSuspend && permanentlyClosed(lower) {
-		hard = true
+	blame := BlameOf(reason)
+	switch {
+	case reason == ReasonSuspend && permanentlyClosed(lower):
+		blame = BlameRecipient
+	case blame != BlameRecipient && policyStatus(status):
+		// X.7.x is security or policy (RFC 3463): about the sender or the
+		// message unless the words prove the address dead.
+		blame = BlameSender
 	}
 	action := f.action
 	if action == "" {
@@ -75,7 +82,8 @@ func (f fact) finish() Recipient {
 		Address:    strings.Trim(f.addr, "<>\"' "),
 		Status:     status,
 		ReplyCode:  reply,
-		Hard:       hard,
+		Hard:       blame == BlameRecipient,
+		Blame:      blame,
 		Reason:     reason,
 		Diagnostic: diag,
 		Action:     action,
@@ -184,4 +192,9 @@ func oneLine(s string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// policyStatus reports an X.7.x (security or policy) status.
+func policyStatus(status string) bool {
+	return len(status) > 4 && status[1:4] == ".7."
 }

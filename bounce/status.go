@@ -4,7 +4,8 @@ import "strings"
 
 // statusReasons names the reason each RFC 3463 / IANA status code stands
 // for. Codes too generic to say (x.0.0, 4.4.0, 5.5.0, 5.7.0 with no text...)
-// are absent. The choices follow the registry's descriptions, read the way
+// are absent, and so is x.1.0 ("other address status"), which servers use
+// for the sender as much as for the recipient: the words decide. The choices follow the registry's descriptions, read the way
 // Sisimai reads them so results stay comparable: "mailbox disabled" (x.2.1)
 // is a filter, "delivery not authorized" (5.7.1) a security refusal.
 var statusReasons = map[string]string{
@@ -19,14 +20,14 @@ var statusReasons = map[string]string{
 	"4.7.7": ReasonSecurityError, "4.7.12": ReasonSecurityError, "4.7.15": ReasonSecurityError,
 	"4.7.16": ReasonMesgTooBig, "4.7.24": ReasonAuthFailure, "4.7.25": ReasonRequirePTR, "4.7.26": ReasonAuthFailure,
 
-	"5.1.0": ReasonUserUnknown, "5.1.1": ReasonUserUnknown, "5.1.2": ReasonHostUnknown, "5.1.3": ReasonUserUnknown,
+	"5.1.1": ReasonUserUnknown, "5.1.2": ReasonHostUnknown, "5.1.3": ReasonUserUnknown,
 	"5.1.4": ReasonFiltered, "5.1.6": ReasonHasMoved, "5.1.7": ReasonRejected, "5.1.8": ReasonRejected,
 	"5.1.9": ReasonSystemError, "5.1.10": ReasonNotAccept,
 	"5.2.0": ReasonFiltered, "5.2.1": ReasonFiltered, "5.2.2": ReasonMailboxFull, "5.2.3": ReasonExceedLimit,
 	"5.2.4": ReasonFiltered,
 	"5.3.0": ReasonSystemError, "5.3.1": ReasonSystemFull, "5.3.2": ReasonNotAccept, "5.3.3": ReasonSystemError,
 	"5.3.4": ReasonMesgTooBig, "5.3.5": ReasonSystemError,
-	"5.4.0": ReasonNetworkError, "5.4.3": ReasonSystemError, "5.4.4": ReasonHostUnknown,
+	"5.4.0": ReasonNetworkError, "5.4.3": ReasonSystemError, "5.4.4": ReasonHostUnknown, "5.4.6": ReasonNetworkError,
 	"5.5.2": ReasonSyntaxError, "5.5.3": ReasonTooManyConn, "5.5.4": ReasonSystemError, "5.5.5": ReasonSystemError,
 	"5.5.6":  ReasonSyntaxError,
 	"5.7.13": ReasonSuspend, "5.7.16": ReasonMesgTooBig, "5.7.17": ReasonHasMoved, "5.7.18": ReasonHasMoved,

@@ -4,7 +4,10 @@ import (
 	"errors"
 	"net/textproto"
 	"regexp"
+	"strconv"
 	"strings"
+
+	"github.com/dispatchhq/dispatch/bounce"
 )
 
 // verdict is what one SMTP attempt means for its delivery.
@@ -31,29 +34,10 @@ type outcome struct {
 	text     string // the server's words or the error
 	reset    bool   // the connection must be dropped and redialled
 	possible bool   // the server may have accepted the message anyway
+	reason   string // the shared classifier's reason for a 5xx (bounce.Reason*)
 }
 
 var enhancedRE = regexp.MustCompile(`\b([245])\.(\d{1,3})\.(\d{1,3})\b`)
-
-// recipientWords mark a 5xx reply that is about the mailbox, whatever its
-// code says; policyWords mark one that is about us.
-var (
-	recipientWords = []string{"user unknown", "unknown user", "no such user", "does not exist", "doesn't exist",
-		"mailbox unavailable", "mailbox not found", "no mailbox", "invalid recipient", "recipient rejected",
-		"recipient address rejected", "address rejected", "unknown recipient", "not found", "no such recipient",
-		"account disabled", "account has been disabled", "mailbox disabled", "inactive", "invalid mailbox"}
-	policyWords = []string{"spam", "blocked", "blacklist", "blocklist", "reputation", "policy", "dmarc", "spf", "dkim",
-		"authentication", "rate limit", "too many", "rejected due to", "content", "virus", "relay"}
-)
-
-func containsAny(s string, words []string) bool {
-	for _, w := range words {
-		if strings.Contains(s, w) {
-			return true
-		}
-	}
-	return false
-}
 
 // classify decides what the result of conn.send means.
 func classify(err error) outcome {
@@ -73,8 +57,12 @@ func classify(err error) outcome {
 	}
 	code := reply.Code
 	o := outcome{code: code, text: text, status: enhancedRE.FindString(reply.Msg)}
+	words := reply.Msg
 	if o.status != "" && int(o.status[0]-'0') != code/100 {
-		o.status = "" // RFC 3463: the class must match the reply's
+		// RFC 3463: the class must match the reply's; a code that does
+		// not is no evidence, for us or for the classifier.
+		words = strings.Replace(words, o.status, "", 1)
+		o.status = ""
 	}
 	// A refused DATA command leaves the session in a state servers
 	// disagree on; a failed RSET leaves it out of step. Start afresh.
@@ -84,70 +72,38 @@ func classify(err error) outcome {
 		o.verdict = vTemporary
 		o.reset = o.reset || code == 421 // the server is closing the channel
 	case code >= 500 && code < 600:
-		o.verdict = permanent(se.step, code, o.status, strings.ToLower(reply.Msg))
+		o.verdict, o.reason = permanent(se.step, code, o.status, words, se.from)
 	default:
 		o.verdict, o.reset = vConnection, true
 	}
 	return o
 }
 
-// permanent sorts a 5xx reply: dead address, full mailbox, or a refusal of
-// the sender or content (RFC 3463 classes, then the reply's words).
-func permanent(step step, code int, status, lower string) verdict {
-	if step == stepMail {
-		return vRefused
+// permanent sorts a 5xx reply with the classifier every channel shares
+// (bounce.Judge: RFC 3463 status, then the words, with the sender-blame
+// rules first), so a reply gets the verdict here that it gets when it comes
+// back in a DSN or a webhook. sender is the envelope sender: a reply that
+// names it is about us.
+func permanent(step step, code int, status, text, sender string) (verdict, string) {
+	v := bounce.Judge(bounce.Reply{Code: strconv.Itoa(code), Status: status, Text: text, Command: step.command(), Sender: sender})
+	switch v.Blame {
+	case bounce.BlameRecipient:
+		return vHardBounce, v.Reason
+	case bounce.BlameMailbox:
+		return vSoftBounce, v.Reason
 	}
-	// X.0.x is "other or undefined status" (RFC 3463): it says nothing
-	// about whom the refusal is about, so the reply code and words decide.
-	if parts := strings.SplitN(status, ".", 3); len(parts) == 3 && parts[1] != "0" {
-		subject, detail := parts[1], parts[2]
-		switch subject {
-		case "1": // addressing
-			switch detail {
-			case "7", "8": // bad sender address syntax or system
-				return vRefused
-			}
-			return vHardBounce
-		case "2": // mailbox
-			switch detail {
-			case "2": // full
-				return vSoftBounce
-			case "3": // message too long for the mailbox
-				return vRefused
-			}
-			return vHardBounce
-		case "4": // routing
-			if detail == "4" || detail == "1" && !containsAny(lower, policyWords) {
-				return vHardBounce
-			}
-			return vRefused
-		case "7": // security and policy: about us, unless it plainly says the user is unknown
-			if containsAny(lower, recipientWords) && !containsAny(lower, policyWords) {
-				return vHardBounce
-			}
-			return vRefused
-		default: // 5.3 system, 5.5 protocol, 5.6 content
-			return vRefused
-		}
+	// The sender, the content or policy, or a refusal that gives no cause:
+	// never the recipient's fault.
+	return vRefused, v.Reason
+}
+
+// command is the SMTP command a step answers.
+func (s step) command() string {
+	switch s {
+	case stepMail:
+		return "MAIL"
+	case stepRcpt:
+		return "RCPT"
 	}
-	if containsAny(lower, policyWords) {
-		return vRefused
-	}
-	if code == 552 && (strings.Contains(lower, "full") || strings.Contains(lower, "quota")) {
-		return vSoftBounce
-	}
-	if step == stepRcpt {
-		switch code {
-		case 550, 551, 553:
-			return vHardBounce
-		}
-		if containsAny(lower, recipientWords) {
-			return vHardBounce
-		}
-		return vRefused
-	}
-	if containsAny(lower, recipientWords) {
-		return vHardBounce
-	}
-	return vRefused
+	return "DATA"
 }

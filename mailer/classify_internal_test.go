@@ -121,7 +121,7 @@ func TestClassifyRealReplies(t *testing.T) {
 
 // TestPermanentWithoutEnhancedCode covers servers that do not advertise
 // ENHANCEDSTATUSCODES: the decision falls to the reply code, the command
-// and the words.
+// and the words. A bare reply code is no evidence against the recipient.
 func TestPermanentWithoutEnhancedCode(t *testing.T) {
 	tests := []struct {
 		step step
@@ -130,20 +130,69 @@ func TestPermanentWithoutEnhancedCode(t *testing.T) {
 		want verdict
 	}{
 		{stepRcpt, 550, "no such user here", vHardBounce},
-		{stepRcpt, 551, "user not local", vHardBounce},
-		{stepRcpt, 553, "sorry, that domain isn't in my list of allowed rcpthosts", vHardBounce},
+		{stepRcpt, 550, "mailbox unavailable", vHardBounce},
 		{stepRcpt, 552, "mailbox full", vSoftBounce},
 		{stepRcpt, 552, "quota exceeded", vSoftBounce},
 		{stepRcpt, 554, "rejected: listed on a blocklist", vRefused},
 		{stepRcpt, 550, "message rejected due to spam content", vRefused},
-		{stepEnd, 550, "mailbox unavailable", vHardBounce},
+		// qmail's relay refusal: our relay configuration, not the address.
+		{stepRcpt, 553, "sorry, that domain isn't in my list of allowed rcpthosts", vRefused},
+		{stepRcpt, 550, "rejected", vRefused},
+		// After the message, the same words describe a filter (as in a DSN).
+		{stepEnd, 550, "mailbox unavailable", vSoftBounce},
 		{stepEnd, 554, "transaction failed", vRefused},
 		{stepMail, 550, "user unknown", vRefused},
 	}
 	for _, tc := range tests {
-		if got := permanent(tc.step, tc.code, "", tc.text); got != tc.want {
+		if got, _ := permanent(tc.step, tc.code, "", tc.text, "<bounces+x@example.com>"); got != tc.want {
 			t.Errorf("permanent(%v, %d, %q) = %s; want %s", tc.step, tc.code, tc.text, got, tc.want)
 		}
+	}
+}
+
+// TestSenderRefusalsNeverBlameTheRecipient: the replies Postfix 3.7 sends
+// at RCPT time when it refuses the envelope sender (smtpd_delay_reject), and
+// the provider replies about authentication, are the sender's problem
+// whatever their code or the rest of their words say; recipient blame needs
+// positive evidence.
+func TestSenderRefusalsNeverBlameTheRecipient(t *testing.T) {
+	const from = "<bounces+a1b2c3@example.test>"
+	tests := []struct {
+		name string
+		step step
+		code int
+		text string
+		want verdict
+	}{
+		{"reject_sender_login_mismatch", stepRcpt, 553,
+			"5.7.1 <bounces+a1b2c3@example.test>: Sender address rejected: not owned by user newsletter", vRefused},
+		{"sender access denied", stepRcpt, 554, "5.7.1 <bounces+a1b2c3@example.test>: Sender address rejected: Access denied", vRefused},
+		{"reject_unlisted_sender", stepRcpt, 550,
+			"5.1.0 <bounces+a1b2c3@example.test>: Sender address rejected: User unknown in local recipient table", vRefused},
+		{"reply names the sender", stepRcpt, 550, "5.1.1 <bounces+a1b2c3@example.test>... no such user", vRefused},
+		{"outlook 5.7.515", stepData, 550,
+			"5.7.515 Access denied, sending domain example.test doesn't meet the required authentication level.", vRefused},
+		{"gmail 5.7.26", stepEnd, 550,
+			"5.7.26 Unauthenticated email from example.test is not accepted due to domain's DMARC policy.", vRefused},
+		{"5.7.1 sender wording", stepRcpt, 550, "5.7.1 Envelope sender domain is not allowed here", vRefused},
+		{"5.1.7 bad sender syntax", stepRcpt, 550, "5.1.7 bad sender mailbox address syntax", vRefused},
+		{"5.1.0 without words", stepRcpt, 550, "5.1.0 Address rejected", vRefused},
+
+		{"5.1.1", stepRcpt, 550, "5.1.1 <reader@example.net>: Recipient address rejected: User unknown in local recipient table", vHardBounce},
+		{"5.1.10 null MX", stepRcpt, 550, "5.1.10 Recipient address rejected: Domain example.net does not accept mail (nullMX)", vHardBounce},
+		{"5.2.1 mailbox wording", stepRcpt, 550, "5.2.1 The email account that you tried to reach is disabled", vSoftBounce},
+		{"5.2.1 mailbox does not exist", stepRcpt, 550, "5.2.1 mailbox does not exist", vHardBounce},
+		{"5.1.2 recipient domain", stepRcpt, 550, "5.1.2 <reader@nowhere.invalid>: Recipient address rejected: Domain not found", vHardBounce},
+		{"5.2.2 full", stepRcpt, 552, "5.2.2 Mailbox full", vSoftBounce},
+		{"5.4.6 routing loop", stepEnd, 554, "5.4.6 Too many hops", vSoftBounce},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status := enhancedRE.FindString(tc.text)
+			if got, _ := permanent(tc.step, tc.code, status, tc.text, from); got != tc.want {
+				t.Errorf("%d %s = %s; want %s", tc.code, tc.text, got, tc.want)
+			}
+		})
 	}
 }
 

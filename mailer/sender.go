@@ -115,6 +115,7 @@ type runState struct {
 
 	sent, retried, failed, bounced, skipped, ambiguous atomic.Int64
 	refusals                                           atomic.Int64 // consecutive sender/content refusals
+	first                                              firstRefusals
 
 	mu      sync.Mutex
 	waiting string
@@ -538,6 +539,15 @@ func (s *Sender) settle(st *runState, rs *relayState, d subscribers.Delivery, o 
 		st.failed.Add(1)
 		n := st.refusals.Add(1)
 		log.Warn("message refused for a reason about the sender or content", "code", o.code, "err", o.text)
+		if st.first.refused(o, st.sent.Load(), s.cfg.PauseAfter) {
+			what := "the first message of this run was refused"
+			if n > 1 {
+				what = fmt.Sprintf("the first %d messages of this run were all refused with the same reply", n)
+			}
+			st.cancel(errPaused{reason: what + " for a reason about the sender, not the recipients: " + o.text +
+				". Nothing was held against the recipients; fix the cause (the relay's sender restrictions and login, SPF, DKIM, DMARC), then run the same command to resume"})
+			return
+		}
 		if n >= int64(s.cfg.PauseAfter) {
 			st.cancel(errPaused{reason: fmt.Sprintf("%d messages in a row were refused for reasons about the sender or the content, not the recipients; last reply: %s. Fix the cause (authentication, reputation, content, size), then run the same command to resume", n, o.text)})
 		}

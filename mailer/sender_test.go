@@ -115,7 +115,9 @@ func TestHardBounceSuppressesAtOnce(t *testing.T) {
 
 func TestSenderRefusalsPauseTheCampaign(t *testing.T) {
 	e := newEnv(t, 30)
-	for i := range 30 {
+	// The first two go through, so the refusals that follow are counted
+	// by pause_after, not by the first-refusals rule.
+	for i := 2; i < 30; i++ {
 		e.srv.FailData(fmt.Sprintf("user%d@example.com", i), 554, "5.7.1", "message rejected as spam")
 	}
 	cfg := e.config(e.relay(1))
@@ -130,12 +132,50 @@ func TestSenderRefusalsPauseTheCampaign(t *testing.T) {
 	if res.Bounced != 0 {
 		t.Errorf("refusals about content blamed %d recipients", res.Bounced)
 	}
-	sub, _ := e.store.FindSubscriberByEmail(context.Background(), "user0@example.com")
+	sub, _ := e.store.FindSubscriberByEmail(context.Background(), "user2@example.com")
 	if sub.Status != subscribers.StatusActive {
 		t.Errorf("a content refusal suppressed the recipient: %s", sub.Status)
 	}
 	if st := e.stats(t); st.Queued < 20 {
 		t.Errorf("only %d still queued after the pause", st.Queued)
+	}
+}
+
+// TestSameFirstRefusalsPauseAtOnce: when the run's first refusals are all
+// the same reply about the sender, the campaign pauses at once with that
+// reply, and nobody is held responsible for it.
+func TestSameFirstRefusalsPauseAtOnce(t *testing.T) {
+	tests := []struct {
+		name, status, text string
+		code               int
+		maxFailed          int // one per worker in flight, plus the rule's count
+	}{
+		{"sender rejected", "5.7.1", "<bounces@example.com>: Sender address rejected: not owned by user newsletter", 553, 2},
+		{"same policy reply", "5.7.1", "message rejected as spam", 554, 4},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, 30)
+			for i := range 30 {
+				e.srv.FailRcpt(fmt.Sprintf("user%d@example.com", i), tc.code, tc.status, tc.text)
+			}
+			res, err := e.run(t, context.Background(), e.config(e.relay(1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Paused || !strings.Contains(res.PauseReason, tc.text) || res.Failed < 1 || res.Failed > tc.maxFailed {
+				t.Fatalf("run = %+v; want paused at once with the reply", res)
+			}
+			if res.Bounced != 0 {
+				t.Errorf("%d recipients blamed", res.Bounced)
+			}
+			for i := range 30 {
+				sub, _ := e.store.FindSubscriberByEmail(context.Background(), fmt.Sprintf("user%d@example.com", i))
+				if sub.Status != subscribers.StatusActive {
+					t.Errorf("user%d: %s; want active", i, sub.Status)
+				}
+			}
+		})
 	}
 }
 

@@ -26,6 +26,7 @@ func (s step) String() string {
 type sendError struct {
 	step step
 	err  error
+	from string // the envelope sender: a refusal that names it is about us
 	// outOfStep is set when the RSET after a refused MAIL or RCPT failed:
 	// the connection could not carry the next message, and send closed it.
 	outOfStep bool
@@ -46,7 +47,7 @@ func (c *conn) send(m *message, now time.Time) error {
 	sc := c.sc
 	timeout := c.relay.cfg.Timeout
 	fail := func(s step, err error) error {
-		se := &sendError{step: s, err: err}
+		se := &sendError{step: s, err: err, from: m.from}
 		var reply *textproto.Error
 		if s <= stepRcpt && errors.As(err, &reply) && reply.Code != 421 {
 			if sc.UpdateDeadline(timeout) != nil || sc.Reset() != nil {

@@ -100,6 +100,12 @@ func (s *Server) applyEvent(ctx context.Context, e webhook.Event) error {
 			"subscriber", res.SubscriberID, "campaign", a.campaignID, "duplicate", res.Duplicate,
 			"unknown", res.Unknown, "suppressed", string(res.Suppressed))
 		return nil
+	case webhook.KindRefused:
+		// The provider reports a refusal about us (sender, authentication,
+		// content, policy): the recipient did nothing wrong.
+		s.cfg.Logger.WarnContext(ctx, "webhook: refused for a reason about the sender; nothing recorded against the recipient",
+			"provider", e.Provider, "status", e.Status, "reason", e.Reason, "campaign", a.campaignID)
+		return nil
 	case webhook.KindUnsubscribe:
 		subID := a.subscriberID
 		if subID == 0 {

@@ -109,7 +109,11 @@ type Outcome struct {
 	// subscriber.
 	Unattributed bool   `json:"unattributed,omitempty"`
 	Ignored      string `json:"ignored,omitempty"` // why nothing was applied
-	Error        string `json:"error,omitempty"`
+	// SenderRefused holds the diagnostic of a bounce that blames the
+	// sender (bounce.BlameSender: sender address, authentication, policy,
+	// content): nothing is recorded against the recipient.
+	SenderRefused string `json:"sender_refused,omitempty"`
+	Error         string `json:"error,omitempty"`
 }
 
 // Summary counts the outcomes of a batch. Each message is counted in
@@ -121,10 +125,12 @@ type Summary struct {
 	Unsubscribes int `json:"unsubscribes"`
 	AutoReplies  int `json:"auto_replies"`
 	Delays       int `json:"delays"`
-	Ignored      int `json:"ignored"`
-	Duplicates   int `json:"duplicates"`
-	Unattributed int `json:"unattributed"`
-	Errors       int `json:"errors"`
+	// SenderRefusals are bounces that blame the sender, not the recipient.
+	SenderRefusals int `json:"sender_refusals"`
+	Ignored        int `json:"ignored"`
+	Duplicates     int `json:"duplicates"`
+	Unattributed   int `json:"unattributed"`
+	Errors         int `json:"errors"`
 }
 
 // Add counts one outcome.
@@ -143,6 +149,8 @@ func (s *Summary) Add(o Outcome) {
 		s.AutoReplies++
 	case o.Type == bounce.TypeDelay:
 		s.Delays++
+	case o.SenderRefused != "":
+		s.SenderRefusals++
 	case o.Type == bounce.TypeBounce:
 		s.Bounces++
 	case o.Type == bounce.TypeComplaint:
@@ -160,6 +168,7 @@ func (s *Summary) Merge(o Summary) {
 	s.Unsubscribes += o.Unsubscribes
 	s.AutoReplies += o.AutoReplies
 	s.Delays += o.Delays
+	s.SenderRefusals += o.SenderRefusals
 	s.Ignored += o.Ignored
 	s.Duplicates += o.Duplicates
 	s.Unattributed += o.Unattributed

@@ -68,6 +68,15 @@ func (p *Processor) Process(ctx context.Context, raw []byte, src string) (Outcom
 		}
 		return out, nil
 	}
+	if diag, ok := senderRefusal(res); ok {
+		// A later hop refused our envelope sender, domain or message: the
+		// recipient did nothing wrong, and the admin has something to fix.
+		out.SenderRefused = diag
+		out.Ignored = "refused for a reason about the sender, not the recipient"
+		p.log.WarnContext(ctx, "bounce mail: refused for a reason about the sender; nothing recorded against the recipient",
+			"source", src, "diagnostic", diag)
+		return out, nil
+	}
 	cs := deliveryCandidates(tags, res, h, p.cfg.BounceAddress)
 	d, attr, err := p.findDelivery(ctx, cs, src)
 	if err != nil {
@@ -102,8 +111,9 @@ func targets(res *bounce.Result) []target {
 			continue
 		}
 		// A bounce may also list recipients that are only delayed; those
-		// are still being retried and are not bounces.
-		if r.Action == "delayed" {
+		// are still being retried and are not bounces. A refusal about the
+		// sender is never the recipient's bounce.
+		if r.Action == "delayed" || r.Blame == bounce.BlameSender {
 			continue
 		}
 		kind := subscribers.BounceSoft
@@ -116,6 +126,28 @@ func targets(res *bounce.Result) []target {
 		ts = append(ts, target{kind: subscribers.BounceComplaint, reason: "complaint: " + res.FeedbackType})
 	}
 	return ts
+}
+
+// senderRefusal reports a bounce whose every failed recipient was refused
+// for a reason about the sender, with the first one's diagnostic.
+func senderRefusal(res *bounce.Result) (string, bool) {
+	if res.Type != bounce.TypeBounce {
+		return "", false
+	}
+	diag, failed := "", 0
+	for _, r := range res.Recipients {
+		if r.Action == "delayed" {
+			continue
+		}
+		if r.Blame != bounce.BlameSender {
+			return "", false
+		}
+		if failed == 0 {
+			diag = reasonText(r)
+		}
+		failed++
+	}
+	return diag, failed > 0
 }
 
 func reasonText(r bounce.Recipient) string {

@@ -393,3 +393,31 @@ func TestInReplyToAttributesWhenNothingElseDoes(t *testing.T) {
 		t.Errorf("jo = %s; want bounced", got)
 	}
 }
+
+// TestSenderRefusalIsNotTheRecipientsBounce: a DSN from a later hop saying
+// it refused our envelope sender records nothing against the recipient,
+// however often it arrives (before, three of these suppressed the address
+// as soft bounces).
+func TestSenderRefusalIsNotTheRecipientsBounce(t *testing.T) {
+	e := newEnv(t)
+	const email = "ada@example.net"
+	var sum inbox.Summary
+	for n := range 4 {
+		v := e.vars(email)
+		v["N"] = string(rune('1' + n))
+		o := e.process(fixture(t, "postfix-sender-rejected.eml", v))
+		if o.Type != bounce.TypeBounce || len(o.Recipients) != 0 || !strings.Contains(o.SenderRefused, "Sender address rejected") {
+			t.Fatalf("outcome = %+v; want a bounce refused for the sender, nothing applied", o)
+		}
+		sum.Add(o)
+	}
+	if got := e.status(email); got != subscribers.StatusActive {
+		t.Errorf("status = %s; want active", got)
+	}
+	if got := e.bounces(email); len(got) != 0 {
+		t.Errorf("bounce rows = %+v; want none", got)
+	}
+	if sum.SenderRefusals != 4 || sum.Bounces != 0 {
+		t.Errorf("summary = %+v; want 4 sender refusals, 0 bounces", sum)
+	}
+}

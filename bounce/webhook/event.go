@@ -8,8 +8,12 @@ type Kind string
 // Kinds of events. Deliveries, opens, clicks and other provider events are
 // not reported.
 const (
-	KindHard        Kind = "hard"        // permanent failure: suppress the address
-	KindSoft        Kind = "soft"        // transient failure: count towards a limit
+	KindHard Kind = "hard" // permanent failure: suppress the address
+	KindSoft Kind = "soft" // transient failure: count towards a limit
+	// KindRefused is a refusal about the sender, not the recipient (a
+	// provider's "block" or "policy" event, an authentication or content
+	// refusal): the recipient stays active.
+	KindRefused     Kind = "refused"
 	KindComplaint   Kind = "complaint"   // the recipient reported the message as spam
 	KindUnsubscribe Kind = "unsubscribe" // the provider recorded an unsubscribe
 )

@@ -85,7 +85,7 @@ func (v *Verifier) handleMailgun(_ context.Context, r *http.Request) (Result, er
 		}
 	}
 	e.MessageID = e.Headers["Message-Id"]
-	if kind == KindHard || kind == KindSoft {
+	if kind == KindHard || kind == KindSoft || kind == KindRefused {
 		ds := me.DeliveryStatus
 		code := ""
 		if ds.EnhancedCode != nil {
@@ -93,6 +93,9 @@ func (v *Verifier) handleMailgun(_ context.Context, r *http.Request) (Result, er
 		}
 		e.Status = enhancedStatus(code, ds.Message, ds.Description)
 		e.Reason = firstNonEmpty(ds.Message, ds.Description, me.Reason)
+		// "suppress-bounce": Mailgun refused because the address bounced
+		// before, its own finding about the address.
+		e.Kind = judged(kind, e.Status, firstNonEmpty(ds.Message, ds.Description), me.Reason == "suppress-bounce")
 	} else {
 		e.Reason = me.Event
 	}
@@ -156,6 +159,9 @@ func mailgunKind(e *mailgunEvent) (Kind, bool) {
 			return KindComplaint, true
 		case "suppress-unsubscribe":
 			return KindUnsubscribe, true
+		case "espblock":
+			// The receiving provider blocked the sender.
+			return KindRefused, true
 		case "old":
 			// Mailgun gave up after retrying temporary failures: the
 			// address kept answering 4xx, which is not proof it is gone.

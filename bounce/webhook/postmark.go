@@ -43,7 +43,8 @@ var postmarkBounceKinds = map[string]Kind{
 	"SoftBounce":          KindSoft,
 	"Transient":           KindSoft,
 	"DnsError":            KindSoft,
-	"Blocked":             KindSoft,
+	"Blocked":             KindRefused, // the receiving server blocked the sender or content
+	"DMARCPolicy":         KindRefused,
 	"Unknown":             KindSoft,
 	"SpamComplaint":       KindComplaint,
 	"Unsubscribe":         KindUnsubscribe,
@@ -101,9 +102,10 @@ func (v *Verifier) handlePostmark(_ context.Context, r *http.Request) (Result, e
 		if !ok {
 			return Result{}, nil
 		}
-		e.Kind = kind
 		e.Email = rec.Email
 		e.Status = enhancedStatus("", rec.Details)
+		// Postmark's address categories are its finding about the address.
+		e.Kind = judged(kind, e.Status, rec.Details, kind == KindHard)
 		e.Reason = firstNonEmpty(rec.Details, rec.Description, rec.Type)
 		e.Time = parseTime(rec.BouncedAt)
 	case "SubscriptionChange":

@@ -128,6 +128,8 @@ func (v *Verifier) handleSendGrid(_ context.Context, r *http.Request) (Result, e
 		if !ok {
 			continue
 		}
+		address := se.Event == "dropped" // "Bounced Address", "Invalid": SendGrid's finding
+		kind = judged(kind, enhancedStatus(se.Status, se.Reason, se.Response), firstNonEmpty(se.Reason, se.Response), address)
 		events = append(events, v.finish(Event{
 			Provider:          ProviderSendGrid,
 			Kind:              kind,
@@ -148,10 +150,11 @@ func (v *Verifier) handleSendGrid(_ context.Context, r *http.Request) (Result, e
 func sendgridKind(e *sendgridEvent) (Kind, bool) {
 	switch e.Event {
 	case "bounce":
-		// "blocked" means the receiving server refused for a reason that
-		// may pass (reputation, content, rate); "bounce" is permanent.
+		// "blocked" means the receiving server refused the sender
+		// (reputation, content, rate), not the address; "bounce" is
+		// permanent, and the reply says whose fault it is (judged).
 		if e.Type == "blocked" {
-			return KindSoft, true
+			return KindRefused, true
 		}
 		return KindHard, true
 	case "dropped":

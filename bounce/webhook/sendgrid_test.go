@@ -64,7 +64,7 @@ func TestSendGridEvents(t *testing.T) {
 
 	wantKinds := []string{
 		"hard nobody@test.com",
-		"soft blocked@test.com",
+		"refused blocked@test.com",
 		"hard dropped-bounced@test.com",
 		"complaint spammer-says@test.com",
 		"unsubscribe leaving@test.com",

@@ -99,11 +99,19 @@ func (v *Verifier) parseSES(message, snsMessageID string) ([]Event, error) {
 		if b.BounceType == "Permanent" {
 			k = KindHard
 		}
+		switch b.BounceSubType {
+		case "ContentRejected", "AttachmentRejected", "MessageTooLarge":
+			// About the message, not the address.
+			k = KindRefused
+		}
+		// NoEmail, Suppressed and OnAccountSuppressionList are SES's own
+		// findings about the address.
+		address := b.BounceType == "Permanent" && b.BounceSubType != "General" && b.BounceSubType != ""
 		for _, rcpt := range b.BouncedRecipients {
 			e := base
-			e.Kind = k
 			e.Email = rcpt.EmailAddress
 			e.Status = enhancedStatus(rcpt.Status, rcpt.DiagnosticCode)
+			e.Kind = judged(k, e.Status, rcpt.DiagnosticCode, address)
 			e.Reason = firstNonEmpty(rcpt.DiagnosticCode, b.BounceType+" "+b.BounceSubType)
 			e.Time = parseTime(b.Timestamp)
 			e.EventID = firstNonEmpty(b.FeedbackID, snsMessageID)

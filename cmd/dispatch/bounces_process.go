@@ -96,8 +96,8 @@ dispatch serve polls an IMAP mailbox the same way when bounces.imap.host is set.
 					return perr
 				}
 			} else {
-				fmt.Fprintf(a.stdout, "%d messages: %d bounces, %d complaints, %d unsubscribes, %d auto-replies, %d delays, %d ignored, %d already processed, %d unattributed, %d errors\n",
-					sum.Messages, sum.Bounces, sum.Complaints, sum.Unsubscribes, sum.AutoReplies, sum.Delays, sum.Ignored,
+				fmt.Fprintf(a.stdout, "%d messages: %d bounces, %d complaints, %d unsubscribes, %d auto-replies, %d delays, %d refused for reasons about the sender, %d ignored, %d already processed, %d unattributed, %d errors\n",
+					sum.Messages, sum.Bounces, sum.Complaints, sum.Unsubscribes, sum.AutoReplies, sum.Delays, sum.SenderRefusals, sum.Ignored,
 					sum.Duplicates, sum.Unattributed, sum.Errors)
 			}
 			if err != nil {
