@@ -54,7 +54,7 @@ func checkParsed(t *testing.T, provider string, events []Event, err error) {
 			t.Fatalf("event %d: provider %q; want %q", i, e.Provider, provider)
 		}
 		switch e.Kind {
-		case KindHard, KindSoft, KindComplaint, KindUnsubscribe:
+		case KindHard, KindSoft, KindRefused, KindComplaint, KindUnsubscribe:
 		default:
 			t.Fatalf("event %d: kind %q", i, e.Kind)
 		}
