@@ -24,26 +24,8 @@ type TestMessage struct {
 // pacing, the first relay, "[Test]" before the subject. Its links and
 // tokens are real, so they can be clicked through.
 func (s *Sender) SendTest(ctx context.Context, tm TestMessage) error {
-	h, err := newHeaderSet(s.cfg, tm.Issue.From)
+	m, err := s.buildTest(tm)
 	if err != nil {
-		return err
-	}
-	h.list = h.listID(tm.ListName, tm.ListTitle, tm.ListID)
-	r := tm.Recipient
-	unsubToken := s.cfg.Tokens.Unsubscribe(subscribers.UnsubscribeRef{SubscriberID: tm.SubscriberID, ListID: tm.ListID})
-	r.UnsubscribeURL = subscribers.UnsubscribeURL(s.cfg.BaseURL, unsubToken)
-	out, err := tm.Issue.Render(r)
-	if err != nil {
-		return fmt.Errorf("render for %s: %w", r.Email, err)
-	}
-	out.Subject = "[Test] " + out.Subject
-	// A random id far above real deliveries keeps the Message-ID unique.
-	var b [8]byte
-	rand.Read(b[:])
-	id := int64(binary.BigEndian.Uint64(b[:])>>2) | 1<<60
-	m := &message{}
-	if err := s.build(m, h, envelope{deliveryID: id, listID: tm.ListID,
-		subscriberID: tm.SubscriberID, email: r.Email, name: r.Name}, out, unsubToken, r.UnsubscribeURL); err != nil {
 		return err
 	}
 	cn := &conn{relay: s.relays[0], idle: s.cfg.IdleTimeout}
@@ -53,9 +35,45 @@ func (s *Sender) SendTest(ctx context.Context, tm TestMessage) error {
 	}
 	if o := classify(cn.send(m, s.cfg.Now())); o.verdict != vSent {
 		cn.dropIfReset(o)
-		return fmt.Errorf("test message to %s not accepted (%s): %s", r.Email, o.verdict, o.text)
+		return fmt.Errorf("test message to %s not accepted (%s): %s", tm.Recipient.Email, o.verdict, o.text)
 	}
 	return nil
+}
+
+// BuildTest returns the bytes SendTest would send, signature included,
+// for checks that lint a message without sending it.
+func (s *Sender) BuildTest(tm TestMessage) ([]byte, error) {
+	m, err := s.buildTest(tm)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(nil), m.data...), nil
+}
+
+func (s *Sender) buildTest(tm TestMessage) (*message, error) {
+	h, err := newHeaderSet(s.cfg, tm.Issue.From)
+	if err != nil {
+		return nil, err
+	}
+	h.list = h.listID(tm.ListName, tm.ListTitle, tm.ListID)
+	r := tm.Recipient
+	unsubToken := s.cfg.Tokens.Unsubscribe(subscribers.UnsubscribeRef{SubscriberID: tm.SubscriberID, ListID: tm.ListID})
+	r.UnsubscribeURL = subscribers.UnsubscribeURL(s.cfg.BaseURL, unsubToken)
+	out, err := tm.Issue.Render(r)
+	if err != nil {
+		return nil, fmt.Errorf("render for %s: %w", r.Email, err)
+	}
+	out.Subject = "[Test] " + out.Subject
+	// A random id far above real deliveries keeps the Message-ID unique.
+	var b [8]byte
+	rand.Read(b[:])
+	id := int64(binary.BigEndian.Uint64(b[:])>>2) | 1<<60
+	m := &message{}
+	if err := s.build(m, h, envelope{deliveryID: id, listID: tm.ListID,
+		subscriberID: tm.SubscriberID, email: r.Email, name: r.Name}, out, unsubToken, r.UnsubscribeURL); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // Relays names the configured relays, for confirmations and reports.
