@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/dispatchhq/dispatch/doctor"
+	"github.com/dispatchhq/dispatch/internal/dnstest"
 )
 
 var ed25519Key = func() ed25519.PrivateKey {
@@ -18,14 +19,14 @@ var ed25519Key = func() ed25519.PrivateKey {
 
 // goodSetup is a sending domain with everything published correctly for
 // a relay at relay.example.com (192.0.2.10).
-func goodSetup(t *testing.T) (*doctor.Config, zone) {
+func goodSetup(t *testing.T) (*doctor.Config, dnstest.Zone) {
 	t.Helper()
 	d := &doctor.DKIM{Domain: "example.com", Selector: "news", Key: ed25519Key}
 	rec, err := doctor.DKIMRecord(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	z := zone{
+	z := dnstest.Zone{
 		"example.com":                 {"TXT v=spf1 ip4:192.0.2.10 -all", "MX 10 mx.example.com."},
 		"bounces.example.com":         {"TXT v=spf1 ip4:192.0.2.10 -all", "MX 10 mx.example.com."},
 		"relay.example.com":           {"A 192.0.2.10"},
@@ -59,7 +60,7 @@ func TestCheckDNS(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		change func(c *doctor.Config, z zone)
+		change func(c *doctor.Config, z dnstest.Zone)
 		check  string
 		want   doctor.Status
 		msg    string // in the message
@@ -71,16 +72,16 @@ func TestCheckDNS(t *testing.T) {
 		{name: "AllGoodMX", check: "bounce mx", want: doctor.OK},
 		{name: "AllGoodAlignment", check: "dkim alignment", want: doctor.OK},
 		{name: "BIMIOptional", check: "bimi", want: doctor.OK, msg: "optional"},
-		{name: "NoSPF", change: func(c *doctor.Config, z zone) { z["bounces.example.com"] = []string{"MX 10 mx.example.com."} },
+		{name: "NoSPF", change: func(c *doctor.Config, z dnstest.Zone) { z["bounces.example.com"] = []string{"MX 10 mx.example.com."} },
 			check: "spf", want: doctor.Fail, msg: "no SPF record", fix: `publish TXT bounces.example.com "v=spf1 ip4:192.0.2.10 -all"`},
-		{name: "SPFMissesRelay", change: func(c *doctor.Config, z zone) {
+		{name: "SPFMissesRelay", change: func(c *doctor.Config, z dnstest.Zone) {
 			z["bounces.example.com"][0] = "TXT v=spf1 ip4:198.51.100.1 -all"
 		}, check: "spf", want: doctor.Fail, msg: "fail for relay address 192.0.2.10",
 			fix: `"v=spf1 ip4:198.51.100.1 ip4:192.0.2.10 -all"`},
-		{name: "SPFSoftfail", change: func(c *doctor.Config, z zone) {
+		{name: "SPFSoftfail", change: func(c *doctor.Config, z dnstest.Zone) {
 			z["bounces.example.com"][0] = "TXT v=spf1 ~all"
 		}, check: "spf", want: doctor.Fail, msg: "softfail"},
-		{name: "SPFTooManyLookups", change: func(c *doctor.Config, z zone) {
+		{name: "SPFTooManyLookups", change: func(c *doctor.Config, z dnstest.Zone) {
 			rec := "TXT v=spf1"
 			for i := range 11 {
 				name := "n" + string(rune('a'+i)) + ".example.com"
@@ -89,48 +90,48 @@ func TestCheckDNS(t *testing.T) {
 			}
 			z["bounces.example.com"][0] = rec + " ip4:192.0.2.10 -all"
 		}, check: "spf", want: doctor.Warn, msg: "more than 10 DNS lookups"},
-		{name: "SPFTwoRecords", change: func(c *doctor.Config, z zone) {
+		{name: "SPFTwoRecords", change: func(c *doctor.Config, z dnstest.Zone) {
 			z["bounces.example.com"] = append(z["bounces.example.com"], "TXT v=spf1 -all")
 		}, check: "spf", want: doctor.Fail, msg: "2 SPF records"},
-		{name: "NoDKIMKey", change: func(c *doctor.Config, z zone) { delete(z, "news._domainkey.example.com") },
+		{name: "NoDKIMKey", change: func(c *doctor.Config, z dnstest.Zone) { delete(z, "news._domainkey.example.com") },
 			check: "dkim", want: doctor.Fail, msg: "no DKIM key published", fix: "publish TXT news._domainkey.example.com \"v=DKIM1; k=ed25519; p="},
-		{name: "DKIMKeyMismatch", change: func(c *doctor.Config, z zone) {
+		{name: "DKIMKeyMismatch", change: func(c *doctor.Config, z dnstest.Zone) {
 			_, other, _ := ed25519.GenerateKey(rand.Reader)
 			rec, _ := doctor.DKIMRecord(&doctor.DKIM{Key: other})
 			z["news._domainkey.example.com"] = []string{"TXT " + rec}
 		}, check: "dkim", want: doctor.Fail, msg: "not the public half"},
-		{name: "DKIMWeakKey", change: func(c *doctor.Config, z zone) {
+		{name: "DKIMWeakKey", change: func(c *doctor.Config, z dnstest.Zone) {
 			c.DKIM.Key = rsa1024
 			rec, _ := doctor.DKIMRecord(c.DKIM)
 			z["news._domainkey.example.com"] = []string{"TXT " + rec}
 		}, check: "dkim key size", want: doctor.Warn, msg: "1024 bits"},
-		{name: "DKIMLongRSARecordMatches", change: func(c *doctor.Config, z zone) {
+		{name: "DKIMLongRSARecordMatches", change: func(c *doctor.Config, z dnstest.Zone) {
 			c.DKIM.Key = rsa1024
 			rec, _ := doctor.DKIMRecord(c.DKIM)
 			z["news._domainkey.example.com"] = []string{"TXT " + rec}
 		}, check: "dkim", want: doctor.OK},
-		{name: "NoDKIMConfigured", change: func(c *doctor.Config, z zone) { c.DKIM = nil },
+		{name: "NoDKIMConfigured", change: func(c *doctor.Config, z dnstest.Zone) { c.DKIM = nil },
 			check: "dkim", want: doctor.Warn, msg: "does not sign"},
-		{name: "NoDMARC", change: func(c *doctor.Config, z zone) { delete(z, "_dmarc.example.com") },
+		{name: "NoDMARC", change: func(c *doctor.Config, z dnstest.Zone) { delete(z, "_dmarc.example.com") },
 			check: "dmarc", want: doctor.Fail, fix: `publish TXT _dmarc.example.com "v=DMARC1; p=none; rua=mailto:dmarc@example.com"`},
-		{name: "DMARCWithoutRUA", change: func(c *doctor.Config, z zone) { z["_dmarc.example.com"] = []string{"TXT v=DMARC1; p=none"} },
+		{name: "DMARCWithoutRUA", change: func(c *doctor.Config, z dnstest.Zone) { z["_dmarc.example.com"] = []string{"TXT v=DMARC1; p=none"} },
 			check: "dmarc", want: doctor.Warn, msg: "no rua"},
-		{name: "DMARCAtOrgDomainForSubdomainFrom", change: func(c *doctor.Config, z zone) {
+		{name: "DMARCAtOrgDomainForSubdomainFrom", change: func(c *doctor.Config, z dnstest.Zone) {
 			c.From = "briefing@news.example.com"
 			z["news.example.com"] = []string{"MX 10 mx.example.com."}
 		}, check: "dmarc", want: doctor.OK, msg: "_dmarc.example.com"},
-		{name: "DKIMNotAligned", change: func(c *doctor.Config, z zone) {
+		{name: "DKIMNotAligned", change: func(c *doctor.Config, z dnstest.Zone) {
 			c.DKIM.Domain = "mailer.example.net"
 		}, check: "dkim alignment", want: doctor.Warn, msg: "does not align"},
-		{name: "NothingAligned", change: func(c *doctor.Config, z zone) {
+		{name: "NothingAligned", change: func(c *doctor.Config, z dnstest.Zone) {
 			c.DKIM.Domain = "mailer.example.net"
 			c.BounceAddress = "b@example.org"
 			z["example.org"] = []string{"TXT v=spf1 ip4:192.0.2.10 -all", "MX 10 mx.example.org."}
 		}, check: "spf alignment", want: doctor.Fail},
-		{name: "NoBounceMX", change: func(c *doctor.Config, z zone) {
+		{name: "NoBounceMX", change: func(c *doctor.Config, z dnstest.Zone) {
 			z["bounces.example.com"] = z["bounces.example.com"][:1]
 		}, check: "bounce mx", want: doctor.Fail, fix: "publish MX bounces.example.com"},
-		{name: "BIMIPublished", change: func(c *doctor.Config, z zone) {
+		{name: "BIMIPublished", change: func(c *doctor.Config, z dnstest.Zone) {
 			z["default._bimi.example.com"] = []string{"TXT v=BIMI1; l=https://example.com/logo.svg"}
 		}, check: "bimi", want: doctor.OK, msg: "published"},
 	}
@@ -140,7 +141,7 @@ func TestCheckDNS(t *testing.T) {
 			if tc.change != nil {
 				tc.change(c, z)
 			}
-			c.Resolver = startDNS(t, z)
+			c.Resolver = dnstest.Start(t, z)
 			rep := doctor.CheckDNS(context.Background(), c)
 			got := find(t, rep, tc.check)
 			if got.Status != tc.want || !strings.Contains(got.Message, tc.msg) || !strings.Contains(got.Fix, tc.fix) {
@@ -152,7 +153,7 @@ func TestCheckDNS(t *testing.T) {
 
 func TestCheckDNSAllGoodHasNoFailure(t *testing.T) {
 	c, z := goodSetup(t)
-	c.Resolver = startDNS(t, z)
+	c.Resolver = dnstest.Start(t, z)
 	rep := doctor.CheckDNS(context.Background(), c)
 	if rep.Failed() || rep.Count(doctor.Warn) > 0 {
 		t.Fatalf("a correct setup reported problems: %+v", rep.Results)

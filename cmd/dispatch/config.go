@@ -35,6 +35,14 @@ type Config struct {
 	Bounces  BouncesConfig  `mapstructure:"bounces"`
 	Webhooks WebhooksConfig `mapstructure:"webhooks"`
 	Import   ImportConfig   `mapstructure:"import"`
+	Doctor   DoctorConfig   `mapstructure:"doctor"`
+}
+
+// DoctorConfig tunes `dispatch doctor` and the checks before a send.
+type DoctorConfig struct {
+	// Resolver is the DNS server ("host:port") the DNS checks ask; empty
+	// uses the system's.
+	Resolver string `mapstructure:"resolver"`
 }
 
 type DatabaseConfig struct {

@@ -1,4 +1,6 @@
-package doctor_test
+// Package dnstest serves DNS records from a test on 127.0.0.1, for checks
+// that read SPF, DKIM, DMARC and MX records through a real resolver.
+package dnstest
 
 import (
 	"net"
@@ -9,21 +11,25 @@ import (
 	"github.com/miekg/dns"
 )
 
-// zone is the DNS data a test serves: name → records, as zone-file lines
+// Zone is the DNS data a test serves: name → records, as zone-file lines
 // without the owner name, e.g. "TXT v=spf1 -all" or "MX 10 mx.example.test.".
-type zone map[string][]string
+// A name absent from the zone is NXDOMAIN.
+type Zone map[string][]string
 
-// startDNS serves z on 127.0.0.1 over UDP and TCP (long TXT records need
+// Start serves z on 127.0.0.1 over UDP and TCP (long TXT records need
 // TCP after truncation) until the test ends, and returns "host:port".
-func startDNS(t *testing.T, z zone) string {
+func Start(t testing.TB, z Zone) string {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		t.Fatal(err)
+	pc, ln := listen(t)
+	// Parse every record here, in the test's goroutine, so a typo fails
+	// the test at once.
+	records := map[string][]dns.RR{}
+	for name, lines := range z {
+		owner := dns.Fqdn(strings.ToLower(name))
+		records[owner] = []dns.RR{}
+		for _, line := range lines {
+			records[owner] = append(records[owner], parseRR(t, owner, line))
+		}
 	}
 	h := dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
 		m := new(dns.Msg)
@@ -31,9 +37,8 @@ func startDNS(t *testing.T, z zone) string {
 		m.Authoritative = true
 		question := q.Question[0]
 		name := strings.ToLower(question.Name)
-		lines, exists := z[strings.TrimSuffix(name, ".")]
-		for _, line := range lines {
-			rr := parseRR(t, name, line)
+		rrs, exists := records[name]
+		for _, rr := range rrs {
 			if rr.Header().Rrtype == question.Qtype {
 				m.Answer = append(m.Answer, rr)
 			}
@@ -62,7 +67,7 @@ func startDNS(t *testing.T, z zone) string {
 	return pc.LocalAddr().String()
 }
 
-func parseRR(t *testing.T, owner, line string) dns.RR {
+func parseRR(t testing.TB, owner, line string) dns.RR {
 	typ, rest, _ := strings.Cut(line, " ")
 	if strings.EqualFold(typ, "TXT") {
 		// Split long text into 255-byte strings, as a zone file would.
@@ -79,4 +84,22 @@ func parseRR(t *testing.T, owner, line string) dns.RR {
 		t.Fatalf("zone line %q: %v", line, err)
 	}
 	return rr
+}
+
+// listen binds one port for UDP and TCP; a free UDP port may be taken for
+// TCP, so it tries a few.
+func listen(t testing.TB) (net.PacketConn, net.Listener) {
+	for range 20 {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln, err := net.Listen("tcp", pc.LocalAddr().String())
+		if err == nil {
+			return pc, ln
+		}
+		pc.Close()
+	}
+	t.Fatal("dnstest: no port free for both UDP and TCP")
+	return nil, nil
 }
