@@ -40,6 +40,9 @@ func newCSVSource(in io.Reader, encName string, delim rune, limits ImportLimits)
 	if len(sample) == 0 {
 		return nil, errors.New("file is empty")
 	}
+	if err := notSpreadsheet(sample); err != nil {
+		return nil, err
+	}
 
 	src := &csvSource{}
 	var dec io.Reader
@@ -108,6 +111,24 @@ func newCSVSource(in io.Reader, encName string, delim rune, limits ImportLimits)
 	// failing the row.
 	src.r = newRecordReader(body, delim, limits)
 	return src, nil
+}
+
+// notSpreadsheet refuses workbooks by their magic bytes: read as text they
+// give a header of binary garbage, and an error about that garbage.
+func notSpreadsheet(sample []byte) error {
+	const advice = ": save it as CSV (in Excel: File > Save As > CSV UTF-8; in LibreOffice or Google Sheets: " +
+		"save or download as CSV) and import that file"
+	switch {
+	case bytes.HasPrefix(sample, []byte("PK\x03\x04")) && bytes.Contains(sample, []byte("opendocument.spreadsheet")):
+		return errors.New("this is an OpenDocument spreadsheet (.ods), not CSV" + advice)
+	case bytes.HasPrefix(sample, []byte("PK\x03\x04")):
+		// .xlsx is a zip of XML parts; any other zip is no CSV either.
+		return errors.New("this is an Excel workbook (.xlsx, a zip file), not CSV" + advice)
+	case bytes.HasPrefix(sample, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}):
+		// The OLE container of Excel 97-2003 .xls files.
+		return errors.New("this is an Excel workbook (.xls, Excel 97-2003), not CSV" + advice)
+	}
+	return nil
 }
 
 // detectEncoding guesses from the first bytes. A nil encoding means UTF-8
