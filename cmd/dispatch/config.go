@@ -1,23 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/mail"
 	"net/url"
-	"os"
-	"reflect"
 	"slices"
-	"sort"
-	"strings"
 	"time"
-
-	"github.com/go-viper/mapstructure/v2"
-	"github.com/spf13/pflag"
-	"github.com/spf13/viper"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/dispatchhq/dispatch/bounce/webhook"
 	"github.com/dispatchhq/dispatch/subscribers"
@@ -176,222 +165,11 @@ func DefaultConfig() Config {
 	}
 }
 
-// configFile is the file read when --config is not given, if it exists.
-const configFile = "dispatch.yaml"
-
-// loadConfig reads defaults, then the YAML file, then DISPATCH_* environment
-// variables, then flags bound in binds (key → flag name); later wins.
-func loadConfig(path string, flags *pflag.FlagSet, binds map[string]string) (Config, []string, error) {
-	v := viper.New()
-	v.SetConfigType("yaml")
-	keys := configKeys(reflect.TypeOf(Config{}), "")
-	def := DefaultConfig()
-	// Unmarshal only sees keys viper knows of; a default for every key is
-	// what lets an environment-only setting (a password) reach the struct.
-	for _, k := range keys {
-		v.SetDefault(k, lookupKey(reflect.ValueOf(def), k))
-	}
-	v.SetEnvPrefix("DISPATCH")
-	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
-	v.AutomaticEnv()
-
-	explicit := path != ""
-	if !explicit {
-		path = configFile
-	}
-	var warnings []string
-	data, err := os.ReadFile(path)
-	switch {
-	case err == nil:
-		if err := checkKeys(path, data, keys); err != nil {
-			return Config{}, nil, err
-		}
-		if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
-			return Config{}, nil, fmt.Errorf("config %s: %w", path, err)
-		}
-	case errors.Is(err, fs.ErrNotExist) && !explicit:
-		path = ""
-	default:
-		return Config{}, nil, fmt.Errorf("config: %w", err)
-	}
-	warnings = append(warnings, unknownEnv(keys)...)
-
-	for key, name := range binds {
-		if f := flags.Lookup(name); f != nil && f.Changed {
-			if err := v.BindPFlag(key, f); err != nil {
-				return Config{}, nil, err
-			}
-		}
-	}
-	var cfg Config
-	if err := v.UnmarshalExact(&cfg, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
-		mapstructure.StringToTimeDurationHookFunc(), mapstructure.StringToSliceHookFunc(",")))); err != nil {
-		return Config{}, nil, fmt.Errorf("config %s: %w", path, err)
-	}
-	if err := cfg.Validate(); err != nil {
-		if path != "" {
-			return Config{}, nil, fmt.Errorf("config %s: %w", path, err)
-		}
-		return Config{}, nil, fmt.Errorf("config: %w", err)
-	}
-	return cfg, warnings, nil
-}
-
-// configKeys lists the dotted keys of a config struct type.
-func configKeys(t reflect.Type, prefix string) []string {
-	var keys []string
-	for i := range t.NumField() {
-		f := t.Field(i)
-		tag := f.Tag.Get("mapstructure")
-		if tag == "" || tag == "-" {
-			continue
-		}
-		key := prefix + tag
-		if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeOf(time.Duration(0)) {
-			keys = append(keys, configKeys(f.Type, key+".")...)
-			continue
-		}
-		keys = append(keys, key)
-	}
-	return keys
-}
-
-func lookupKey(v reflect.Value, key string) any {
-	for _, part := range strings.Split(key, ".") {
-		t := v.Type()
-		for i := range t.NumField() {
-			if t.Field(i).Tag.Get("mapstructure") == part {
-				v = v.Field(i)
-				break
-			}
-		}
-	}
-	return v.Interface()
-}
-
-// checkKeys rejects keys the program does not know, naming the key and its
-// line: a typo must not be silently ignored.
-func checkKeys(path string, data []byte, keys []string) error {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return fmt.Errorf("config %s: %w", path, err)
-	}
-	if len(doc.Content) == 0 {
-		return nil
-	}
-	known := map[string]bool{}
-	for _, k := range keys {
-		known[k] = true
-		for i := strings.IndexByte(k, '.'); i >= 0; i = nextDot(k, i) {
-			known[k[:i]+"."] = true // a section
-		}
-	}
-	var walk func(n *yaml.Node, prefix string) error
-	walk = func(n *yaml.Node, prefix string) error {
-		if n.Kind != yaml.MappingNode {
-			if prefix == "" {
-				return fmt.Errorf("config %s: line %d: the file must be a mapping of sections", path, n.Line)
-			}
-			return nil
-		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, val := n.Content[i], n.Content[i+1]
-			key := prefix + strings.ToLower(k.Value)
-			switch {
-			case known[key]:
-				if val.Kind == yaml.MappingNode {
-					return fmt.Errorf("config %s: line %d: %s is a value, not a section", path, k.Line, key)
-				}
-			case known[key+"."]:
-				if val.Kind != yaml.MappingNode && val.Tag != "!!null" {
-					return fmt.Errorf("config %s: line %d: %s is a section; put its keys under it", path, k.Line, key)
-				}
-				if err := walk(val, key+"."); err != nil {
-					return err
-				}
-			default:
-				return fmt.Errorf("config %s: line %d: unknown key %q%s", path, k.Line, key, suggest(key, keys))
-			}
-		}
-		return nil
-	}
-	return walk(doc.Content[0], "")
-}
-
-func nextDot(s string, i int) int {
-	j := strings.IndexByte(s[i+1:], '.')
-	if j < 0 {
-		return -1
-	}
-	return i + 1 + j
-}
-
-// suggest names the known key closest to a typo.
-func suggest(key string, keys []string) string {
-	best, bestD := "", 4
-	for _, k := range keys {
-		if d := editDistance(key, k); d < bestD {
-			best, bestD = k, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
-
-// unknownEnv warns about DISPATCH_<SECTION>_* variables that match no key,
-// the environment's version of a typo.
-func unknownEnv(keys []string) []string {
-	sections := map[string]bool{}
-	known := map[string]bool{}
-	for _, k := range keys {
-		env := "DISPATCH_" + strings.ToUpper(strings.ReplaceAll(k, ".", "_"))
-		known[env] = true
-		sections["DISPATCH_"+strings.ToUpper(k[:strings.IndexByte(k, '.')])+"_"] = true
-	}
-	var out []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if !strings.HasPrefix(name, "DISPATCH_") || known[name] {
-			continue
-		}
-		for sec := range sections {
-			if strings.HasPrefix(name, sec) {
-				out = append(out, fmt.Sprintf("environment variable %s matches no configuration key", name))
-				break
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 // Validate checks values that would otherwise fail late, naming the key.
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+		errs = append(errs, &fieldError{key: key, msg: fmt.Sprintf(format, args...)})
 	}
 	if c.Database.Path == "" {
 		bad("database.path", "must not be empty")
@@ -485,8 +263,10 @@ func (c *Config) Validate() error {
 			bad(key, "must be at least 1")
 		}
 	}
-	if c.Web.Secret != "" && len(c.Web.Secret) < 16 {
-		bad("web.secret", "is too short: use at least 16 random characters (e.g. openssl rand -hex 32)")
+	if c.Web.Secret != "" {
+		if err := subscribers.CheckSecret(c.Web.Secret); err != nil {
+			bad("web.secret", "%v; make a good one with `openssl rand -base64 32` or `%s secret`", err, selfCommand())
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -193,6 +194,101 @@ func TestCheckPublicLinks(t *testing.T) {
 	for _, tc := range tests {
 		if err := checkPublicLinks(tc.relays, tc.base); (err == nil) != tc.ok {
 			t.Errorf("checkPublicLinks(%s, %q) = %v; want ok=%v", tc.relays[0].Host, tc.base, err, tc.ok)
+		}
+	}
+}
+
+// TestConfigYAMLErrorLine pins the line of a syntax error on the line that
+// holds the mistake. The YAML library names the line where the enclosing
+// block starts instead, which the first check shows.
+func TestConfigYAMLErrorLine(t *testing.T) {
+	tests := []struct {
+		body     string
+		libLine  int // what the library says
+		line     int // where the mistake is
+		contains string
+	}{
+		{"database:\n  path: x.db\nsmtp:\n  host: x\n port: 25\n", 4, 5, "not indented like the keys above"},
+		{"smtp:\n  host: x\nweb:\n  secret: [abc\n  listen: x\nsending:\n  rate: 1\n", 3, 4, "never closed"},
+		{"smtp:\n  host: x\n\n\nsending:\n  - rate\n  concurrency: 2\n", 5, 7, "did not find expected '-' indicator"},
+		{"smtp:\n  host: x\n\tport: 25\n", 2, 3, "YAML indents with spaces only"},
+	}
+	for _, tc := range tests {
+		var n yaml.Node
+		libErr := yaml.Unmarshal([]byte(tc.body), &n)
+		if libErr == nil || !strings.Contains(libErr.Error(), fmt.Sprintf("line %d:", tc.libLine)) {
+			t.Errorf("%q: the library now says %v; update libLine", tc.body, libErr)
+		}
+		_, _, err := loadConfig(writeConfig(t, tc.body), pflag.NewFlagSet("x", pflag.ContinueOnError), nil)
+		if want := fmt.Sprintf("line %d: ", tc.line); err == nil || !strings.Contains(err.Error(), want) ||
+			!strings.Contains(err.Error(), tc.contains) {
+			t.Errorf("%q: err = %v; want %q and %q", tc.body, err, want, tc.contains)
+		}
+	}
+}
+
+func TestConfigRelativePathsFollowTheFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "site", "dispatch.yaml")
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	body := "dkim:\n  domain: example.com\n  selector: s1\n  private_key_file: keys/dkim.pem\n"
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := loadConfig(path, pflag.NewFlagSet("x", pflag.ContinueOnError), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := filepath.Join(dir, "site")
+	if cfg.DKIM.PrivateKeyFile != filepath.Join(site, "keys", "dkim.pem") || cfg.Database.Path != filepath.Join(site, "dispatch.db") {
+		t.Errorf("key %q, database %q; want both in %s", cfg.DKIM.PrivateKeyFile, cfg.Database.Path, site)
+	}
+	abs := filepath.Join(dir, "abs.db")
+	os.WriteFile(path, []byte("database:\n  path: "+abs+"\n"), 0o600)
+	if cfg, _, err = loadConfig(path, pflag.NewFlagSet("x", pflag.ContinueOnError), nil); err != nil || cfg.Database.Path != abs {
+		t.Errorf("absolute path read as %q (%v)", cfg.Database.Path, err)
+	}
+	os.WriteFile(path, []byte(body), 0o600)
+	t.Setenv("DISPATCH_DKIM_PRIVATE_KEY_FILE", "from-env.pem")
+	flags := pflag.NewFlagSet("x", pflag.ContinueOnError)
+	flags.String("db", "", "")
+	flags.Parse([]string{"--db", "flag.db"})
+	cfg, _, err = loadConfig(path, flags, map[string]string{"database.path": "db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DKIM.PrivateKeyFile != "from-env.pem" || cfg.Database.Path != "flag.db" {
+		t.Errorf("key %q, database %q; want the variable's and the flag's paths as given", cfg.DKIM.PrivateKeyFile, cfg.Database.Path)
+	}
+}
+
+func TestRelayAdvice(t *testing.T) {
+	const (
+		notTLS  = "connect to smtp.example.com:%d: tls: first record does not look like a TLS handshake"
+		timeout = "connect to smtp.example.com:%d: read tcp 10.0.0.1:5000->10.0.0.2:%d: i/o timeout"
+		noStart = `connect to smtp.example.com:%d: STARTTLS mode set to: "TLSMandatory", but target host does not support STARTTLS`
+	)
+	tests := []struct {
+		port int
+		tls  string
+		msg  string
+		want string
+	}{
+		{587, "tls", notTLS, "port 587 expects `smtp.tls: starttls`"},
+		{25, "tls", notTLS, "port 25 expects `smtp.tls: starttls`"},
+		{465, "starttls", timeout, "port 465 expects `smtp.tls: tls`"},
+		{465, "none", timeout, "port 465 expects `smtp.tls: tls`"},
+		{465, "starttls", noStart, "port 465 expects `smtp.tls: tls`"},
+		{2525, "starttls", timeout, "set `smtp.tls: tls`"},
+		{587, "tls", timeout, ""}, // not a TLS-mode mistake
+		{587, "starttls", "550 5.1.1 no such user", ""},
+	}
+	for _, tc := range tests {
+		relays := []mailer.Relay{{Host: "smtp.example.com", Port: tc.port, TLS: tc.tls}}
+		msg := strings.ReplaceAll(tc.msg, "%d", fmt.Sprint(tc.port))
+		got := relayAdvice(msg, relays)
+		if (tc.want == "" && got != "") || !strings.Contains(got, tc.want) {
+			t.Errorf("port %d, tls %s, %q: advice %q; want %q", tc.port, tc.tls, msg, got, tc.want)
 		}
 	}
 }

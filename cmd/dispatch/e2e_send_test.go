@@ -47,7 +47,7 @@ sender:
   postal_address: "1 Test Street, Testville"
 web:
   base_url: http://127.0.0.1:8080
-  secret: e2e-secret-0123456789abcdef
+  secret: 4f98a5bbed994dbc2fdb8471b8d4c81a2bdd91f225ab54c1a49808f5db1ba8c2
 %s`, srv.Port(), extra)
 	if err := os.WriteFile(filepath.Join(dir, "dispatch.yaml"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

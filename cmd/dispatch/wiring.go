@@ -15,7 +15,7 @@ import (
 func (a *app) tokens() (*subscribers.Tokens, error) {
 	if a.cfg.Web.Secret == "" {
 		return nil, errors.New("web.secret is not set: unsubscribe links and bounce addresses are signed with it; " +
-			"generate one with `openssl rand -hex 32` and set web.secret or DISPATCH_WEB_SECRET")
+			"make one with `openssl rand -base64 32` or `" + selfCommand() + " secret` and set web.secret or DISPATCH_WEB_SECRET")
 	}
 	return subscribers.NewTokens(a.cfg.Web.Secret)
 }
