@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 
@@ -23,6 +25,7 @@ type app struct {
 	cfg        Config
 	store      *subscribers.Store
 	logger     *slog.Logger
+	cleanup    []func() // run by close, after the store is closed
 }
 
 // flagBinds maps configuration keys to the global flags that override them.
@@ -57,11 +60,47 @@ func (a *app) openStore(ctx context.Context) (*subscribers.Store, error) {
 	return s, nil
 }
 
+// openExisting opens the database only if it is there. Commands that read
+// or apply to existing data use it: creating an empty database in the
+// wrong folder would make them report nothing, and answer unsubscribes
+// with "nothing to unsubscribe", while the real one goes untouched.
+func (a *app) openExisting(ctx context.Context) (*subscribers.Store, error) {
+	if a.store != nil {
+		return a.store, nil
+	}
+	path := a.cfg.Database.Path
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		path = absPath(path)
+		self := selfCommand()
+		return nil, &exitError{code: 1, err: fmt.Errorf("no database at %s: create one with `%s import CONTACTS.csv --list NAME` "+
+			"(or try `%s quickstart`), or point --config or --db at the database you meant", path, self, self)}
+	}
+	return a.openStore(ctx)
+}
+
+// announceStore says which database a long-running or mailing command
+// opened, so a wrong --config shows before anything happens.
+func (a *app) announceStore(ctx context.Context, s *subscribers.Store) error {
+	c, err := s.FindCounts(ctx)
+	if err != nil {
+		return err
+	}
+	path := absPath(s.Path())
+	fmt.Fprintf(a.stderr, "Database %s: %s (%d active), %s.\n", path,
+		pluralWord(c.Subscribers, "1 subscriber", fmt.Sprintf("%d subscribers", c.Subscribers)), c.Active,
+		pluralWord(c.Lists, "1 list", fmt.Sprintf("%d lists", c.Lists)))
+	return nil
+}
+
 func (a *app) close() {
 	if a.store != nil {
 		a.store.Close()
 		a.store = nil
 	}
+	for _, f := range a.cleanup {
+		f()
+	}
+	a.cleanup = nil
 }
 
 // isTerminal reports whether w is an interactive terminal (progress bars

@@ -40,13 +40,26 @@ type result struct {
 // dispatch runs the binary in dir with a clean DISPATCH_* environment.
 func dispatch(t *testing.T, dir string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(dispatchBin, args...)
+	return dispatchEnv(t, dir, nil, args...)
+}
+
+// dispatchEnv is dispatch with env (KEY=VALUE) added to the environment.
+func dispatchEnv(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
+	return runCmd(t, exec.Command(dispatchBin, args...), dir, env)
+}
+
+// runCmd runs cmd in dir with a clean DISPATCH_* environment plus env.
+func runCmd(t *testing.T, cmd *exec.Cmd, dir string, env []string) result {
+	t.Helper()
+	args := cmd.Args
 	cmd.Dir = dir
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "DISPATCH_") {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
+	cmd.Env = append(cmd.Env, env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -72,7 +72,7 @@ Use "-" as FILE to read standard input.`,
 			}
 			cfg.Source = "import:" + filepath.Base(name)
 			cfg.Limits = a.cfg.Import.limits()
-			s, err := a.openStore(cmd.Context())
+			s, err := a.importStore(cmd.Context(), cfg.DryRun)
 			if err != nil {
 				return err
 			}
@@ -105,6 +105,29 @@ Use "-" as FILE to read standard input.`,
 	cmd.Flags().StringVar(&delim, "delimiter", "", `field delimiter (default: detected among , ; tab |); "\t" for tab`)
 	cmd.Flags().IntVar(&cfg.BatchSize, "batch", 10000, "rows per transaction")
 	return cmd
+}
+
+// importStore opens the database to import into. A dry run writes
+// nothing, and that includes the database file: without one, it runs
+// against an empty scratch database that is deleted when the command ends.
+func (a *app) importStore(ctx context.Context, dryRun bool) (*subscribers.Store, error) {
+	if !dryRun || exists(a.cfg.Database.Path) {
+		return a.openStore(ctx)
+	}
+	dir, err := os.MkdirTemp("", "dispatch-dry-run-")
+	if err != nil {
+		return nil, fmt.Errorf("dry run: %w", err)
+	}
+	s, err := subscribers.Open(ctx, filepath.Join(dir, "dry-run.db"))
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("dry run: %w", err)
+	}
+	a.store = s
+	a.cleanup = append(a.cleanup, func() { os.RemoveAll(dir) })
+	fmt.Fprintf(a.stderr, "note: no database at %s yet: the dry run compares against an empty one and creates none\n",
+		absPath(a.cfg.Database.Path))
+	return s, nil
 }
 
 func unescapeDelim(d string) string {

@@ -13,6 +13,9 @@ import (
 	"github.com/dispatchhq/dispatch/templates"
 )
 
+// defaultPreviewAddr is where preview listens without --addr.
+const defaultPreviewAddr = "127.0.0.1:7380"
+
 func newPreviewCmd(a *app) *cobra.Command {
 	var addr, list string
 	cmd := &cobra.Command{
@@ -43,7 +46,8 @@ file (or its layout) changes. Stop with Ctrl-C.`,
 			}
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
-				return fmt.Errorf("preview: %w", err)
+				return fmt.Errorf("preview: cannot listen on %s (is another program, such as a local mail catcher, using it?): "+
+					"pass --addr with a free address, e.g. --addr 127.0.0.1:0 for any free port: %w", addr, err)
 			}
 			srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
 			fmt.Fprintf(a.stdout, "Previewing %s at http://%s/ (phone view: /phone, text: /text). Ctrl-C to stop.\n", args[0], ln.Addr())
@@ -65,7 +69,9 @@ file (or its layout) changes. Stop with Ctrl-C.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8025", "address to serve on")
+	// Not 8025/1025 (Mailpit, MailHog), 1080 (MailCatcher) or 8080 (serve):
+	// people previewing an issue often run a mail catcher too.
+	cmd.Flags().StringVar(&addr, "addr", defaultPreviewAddr, "address to serve on")
 	cmd.Flags().StringVar(&list, "list", "", "the list the issue is for; the footer shows its title (default clients)")
 	return cmd
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -43,12 +41,17 @@ With smtp.host configured, it sends through that relay instead.`,
 			}
 			dbPath := filepath.Join(dir, "dispatch.db")
 			outbox := filepath.Join(dir, "outbox")
+			cfgPath := filepath.Join(dir, "dispatch.yaml")
+			issuePath := filepath.Join(dir, "issue.md")
+			keptCfg, keptIssue := exists(cfgPath), exists(issuePath)
+			if err := a.quickstartConfig(cmd, cfgPath, dbPath, keptCfg); err != nil {
+				return err
+			}
 			if err := resetQuickstart(dbPath, outbox); err != nil {
 				return err
 			}
-			cfgPath := filepath.Join(dir, "dispatch.yaml")
-			if err := a.quickstartConfig(cfgPath, dbPath); err != nil {
-				return err
+			if keptCfg {
+				fmt.Fprintf(a.stdout, "Kept your %s from an earlier quickstart (delete it to start from the defaults).\n", cfgPath)
 			}
 			s, err := subscribers.Open(ctx, dbPath)
 			if err != nil {
@@ -65,11 +68,14 @@ With smtp.host configured, it sends through that relay instead.`,
 			fmt.Fprintf(a.stdout, "2. Imported the example contacts into list %q: %d added, %d invalid, %d duplicates.\n",
 				res.List, res.Added, res.InvalidCount, res.Duplicates)
 
-			issuePath := filepath.Join(dir, "issue.md")
-			if err := os.WriteFile(issuePath, examples.IssueMD, 0o644); err != nil {
-				return err
+			if keptIssue {
+				fmt.Fprintf(a.stdout, "3. Kept your issue: %s (delete it to get the example back)\n", issuePath)
+			} else {
+				if err := os.WriteFile(issuePath, examples.IssueMD, 0o644); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "3. Wrote the example issue: %s\n", issuePath)
 			}
-			fmt.Fprintf(a.stdout, "3. Wrote the example issue: %s\n", issuePath)
 
 			opts := sendOptions{list: "clients", yes: true}
 			target := "a real relay, " + a.cfg.SMTP.Host
@@ -88,17 +94,19 @@ With smtp.host configured, it sends through that relay instead.`,
 			} else {
 				fmt.Fprintln(a.stdout, "5. Done.")
 			}
+			self, c, is := selfCommand(), shellQuote(cfgPath), shellQuote(issuePath)
 			fmt.Fprintf(a.stdout, `
-Next, with the settings quickstart wrote:
+Next, with the settings quickstart wrote (edit %[2]s and %[3]s freely:
+running quickstart again keeps them):
   # the campaign and its counts
-  dispatch --config %[1]s campaigns
+  %[1]s --config %[2]s campaigns
   # the subscribers of the list
-  dispatch --config %[1]s subscribers list --list clients
+  %[1]s --config %[2]s subscribers list --list clients
   # the issue in a browser, reloading as you edit it
-  dispatch --config %[1]s preview %[2]s
+  %[1]s --config %[2]s preview %[3]s
   # the unsubscribe pages the links in the messages point at
-  dispatch --config %[1]s serve
-`, cfgPath, issuePath)
+  %[1]s --config %[2]s serve
+`, self, c, is)
 			return nil
 		},
 	}
@@ -122,23 +130,36 @@ func resetQuickstart(dbPath, outbox string) error {
 	return nil
 }
 
-// quickstartConfig fills in what a fresh machine lacks (a signing secret, a
-// sender, a postal address) and writes it to path for later commands. Keys
-// already configured are kept.
-func (a *app) quickstartConfig(path, dbPath string) error {
+// quickstartConfig settles the settings quickstart runs with. An earlier
+// quickstart's file is the user's to edit, so it is read, never rewritten
+// (unless --config names another file). Otherwise what a fresh machine
+// lacks (a signing secret, a sender, a postal address) is filled in and
+// written to path for later commands. The database is always dbPath.
+func (a *app) quickstartConfig(cmd *cobra.Command, path, dbPath string, kept bool) error {
+	if kept && a.configPath == "" {
+		cfg, warnings, err := loadConfig(path, cmd.Flags(), flagBinds)
+		if err != nil {
+			return err
+		}
+		for _, w := range warnings {
+			fmt.Fprintln(a.stderr, "warning:", w)
+		}
+		a.cfg = cfg
+	}
 	c := &a.cfg
+	if kept {
+		if p, q := absPath(c.Database.Path), absPath(dbPath); p != q {
+			fmt.Fprintf(a.stderr, "note: %s sets database.path to %s; quickstart uses %s, later commands with --config %s use %s\n",
+				path, c.Database.Path, dbPath, path, c.Database.Path)
+		}
+	}
 	c.Database.Path = dbPath
 	if c.Web.Secret == "" {
-		// Reuse the secret of an earlier quickstart so old links stay valid.
-		if prev, _, err := loadConfig(path, nil, nil); err == nil && prev.Web.Secret != "" {
-			c.Web.Secret = prev.Web.Secret
-		} else {
-			var b [32]byte
-			if _, err := rand.Read(b[:]); err != nil {
-				return err
-			}
-			c.Web.Secret = hex.EncodeToString(b[:])
+		s, err := newSecret()
+		if err != nil {
+			return err
 		}
+		c.Web.Secret = s
 	}
 	if c.Sender.From == "" {
 		c.Sender.From = "Northwind Advisory <briefing@example.com>"
@@ -155,14 +176,14 @@ func (a *app) quickstartConfig(path, dbPath string) error {
 	if c.Web.SiteName == "" || c.Web.SiteName == DefaultConfig().Web.SiteName {
 		c.Web.SiteName = "Security Chatter"
 	}
-	abs, err := filepath.Abs(dbPath)
-	if err != nil {
-		return err
+	if kept {
+		return nil
 	}
-	body := fmt.Sprintf(`# Written by dispatch quickstart; edit freely.
+	body := fmt.Sprintf(`# Written by dispatch quickstart; edit freely (quickstart will not
+# overwrite it; delete it to get a fresh one).
 database:
-  # The quickstart database.
-  path: %q
+  # The quickstart database, relative to this file's folder.
+  path: dispatch.db
 sender:
   from: %q
   reply_to: %q
@@ -174,7 +195,19 @@ web:
   # Signs the unsubscribe links in the captured messages.
   secret: %q
   site_name: %q
-`, abs, c.Sender.From, c.Sender.ReplyTo, c.Sender.BounceAddress, c.Sender.PostalAddress,
+`, c.Sender.From, c.Sender.ReplyTo, c.Sender.BounceAddress, c.Sender.PostalAddress,
 		c.Web.BaseURL, c.Web.Listen, c.Web.Secret, c.Web.SiteName)
 	return os.WriteFile(path, []byte(body), 0o600)
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+func absPath(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
 }

@@ -50,7 +50,7 @@ text. Exit status 1 when any check is an error.`,
 			var subID int64
 			if as != "" {
 				r.Email = as
-				if s, err := a.openStore(cmd.Context()); err == nil {
+				if s, err := a.openExisting(cmd.Context()); err == nil {
 					if sub, err := s.FindSubscriberByEmail(cmd.Context(), as); err == nil {
 						r = templates.Recipient{Email: sub.Email, Name: sub.Name, Attributes: sub.Attributes}
 						subID = sub.ID
@@ -59,6 +59,8 @@ text. Exit status 1 when any check is an error.`,
 					} else {
 						fmt.Fprintf(a.stderr, "note: %s is not a subscriber; rendering with sample data\n", as)
 					}
+				} else {
+					fmt.Fprintf(a.stderr, "note: %v; rendering with sample data\n", err)
 				}
 			}
 			r.UnsubscribeURL = a.previewUnsubscribeURL(subID)

@@ -25,6 +25,9 @@ environment variables (DISPATCH_SMTP_HOST for smtp.host), then flags.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Annotations[skipConfig] != "" {
+				return nil
+			}
 			return a.load(cmd)
 		},
 	}
@@ -46,10 +49,15 @@ environment variables (DISPATCH_SMTP_HOST for smtp.host), then flags.`,
 		newDoctorCmd(a),
 		newBenchCmd(a),
 		newQuickstartCmd(a),
+		newSecretCmd(a),
 		newVersionCmd(),
 	)
 	return root
 }
+
+// skipConfig is the annotation of commands that must work whatever the
+// configuration holds.
+const skipConfig = "dispatch/skip-config"
 
 // usageError marks a mistake in how the command was called.
 type usageError struct{ error }

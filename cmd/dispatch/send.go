@@ -76,7 +76,7 @@ until they succeed or fail for good; the command keeps running until then.`,
 			if o.list == "" {
 				return usageError{errors.New("--list is required: name the list to send to")}
 			}
-			return a.send(cmd.Context(), args[0], o)
+			return a.withRelayAdvice(a.send(cmd.Context(), args[0], o))
 		},
 	}
 	f := cmd.Flags()
@@ -91,8 +91,11 @@ until they succeed or fail for good; the command keeps running until then.`,
 }
 
 func (a *app) send(ctx context.Context, path string, o sendOptions) error {
-	s, err := a.openStore(ctx)
+	s, err := a.openExisting(ctx)
 	if err != nil {
+		return err
+	}
+	if err := a.announceStore(ctx, s); err != nil {
 		return err
 	}
 	list, err := s.FindListByName(ctx, o.list)

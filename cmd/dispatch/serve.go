@@ -33,8 +33,11 @@ Ctrl-C or SIGTERM (graceful shutdown).`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			s, err := a.openStore(ctx)
+			s, err := a.openExisting(ctx)
 			if err != nil {
+				return err
+			}
+			if err := a.announceStore(ctx, s); err != nil {
 				return err
 			}
 			tokens, err := a.tokens()

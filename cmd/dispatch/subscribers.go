@@ -155,7 +155,7 @@ func newSubListCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			s, err := a.openStore(cmd.Context())
+			s, err := a.openExisting(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -211,7 +211,7 @@ func newSubShowCmd(a *app) *cobra.Command {
 		Example: `  dispatch subscribers show ada@example.com --json`,
 		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.openStore(cmd.Context())
+			s, err := a.openExisting(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -292,7 +292,7 @@ mail them again.`,
 		Example: `  dispatch subscribers remove ada@example.com`,
 		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.openStore(cmd.Context())
+			s, err := a.openExisting(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -343,7 +343,7 @@ created_at. The file imports back with 'dispatch import'.`,
 			if err != nil {
 				return err
 			}
-			s, err := a.openStore(cmd.Context())
+			s, err := a.openExisting(cmd.Context())
 			if err != nil {
 				return err
 			}
