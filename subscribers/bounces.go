@@ -118,9 +118,13 @@ func (s *Store) RecordBounce(ctx context.Context, b Bounce, p BouncePolicy) (Bou
 			to = StatusComplained
 		case BounceSoft:
 			var n int
+			// Soft bounces before an admin restored the address (unsuppress)
+			// were judged already.
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM bounces
-				WHERE subscriber_id = ? AND kind = 'soft' AND created_at >= ?`,
-				sub.ID, formatTime(now.Add(-p.SoftWindow))).Scan(&n); err != nil {
+				WHERE subscriber_id = ? AND kind = 'soft' AND created_at >= ?
+				  AND created_at > COALESCE((SELECT max(created_at) FROM events
+				                             WHERE subscriber_id = ? AND type = ?), '')`,
+				sub.ID, formatTime(now.Add(-p.SoftWindow)), sub.ID, EventUnsuppressed).Scan(&n); err != nil {
 				return fmt.Errorf("count soft bounces: %w", err)
 			}
 			if n >= p.SoftLimit {

@@ -70,14 +70,14 @@ func newSubscribersCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "subscribers",
 		Aliases: []string{"subscriber", "subs"},
-		Short:   "Add, list, show, remove and blocklist subscribers",
+		Short:   "Add, list, show, remove, blocklist and unsuppress subscribers",
 		Example: `  dispatch subscribers add ada@example.com --name "Ada Lovelace" --list clients
   dispatch subscribers list --list clients --status active --json
   dispatch subscribers show ada@example.com
   dispatch subscribers export --list clients > clients.csv`,
 	}
 	cmd.AddCommand(newSubAddCmd(a), newSubListCmd(a), newSubShowCmd(a), newSubRemoveCmd(a),
-		newSubBlocklistCmd(a), newSubExportCmd(a))
+		newSubBlocklistCmd(a), newSubExportCmd(a), newSubUnsuppressCmd(a))
 	return cmd
 }
 
