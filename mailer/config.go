@@ -28,6 +28,9 @@ type Relay struct {
 	MaxMessagesPerConnection int
 	Timeout                  time.Duration
 	HELO                     string
+	// AllowInsecureAuth lets AUTH run over a connection without TLS to a
+	// host that is not loopback (smtp.allow_insecure_auth).
+	AllowInsecureAuth bool
 	// RootCAs and InsecureSkipVerify tune certificate checks (tests, private CAs).
 	RootCAs            *x509.CertPool
 	InsecureSkipVerify bool
@@ -134,6 +137,9 @@ func (c *Config) validate() error {
 		case "none", "starttls", "tls":
 		default:
 			errs = append(errs, fmt.Errorf("relay %s: tls %q is not none, starttls or tls", r.name(), r.TLS))
+		}
+		if err := checkCleartextAuth(r); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if c.From == "" {

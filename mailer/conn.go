@@ -69,6 +69,9 @@ type conn struct {
 }
 
 func newClient(r Relay) (*gomail.Client, error) {
+	if err := checkCleartextAuth(r); err != nil {
+		return nil, err
+	}
 	opts := []gomail.Option{
 		gomail.WithPort(r.Port),
 		gomail.WithTimeout(r.Timeout),

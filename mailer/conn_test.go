@@ -2,9 +2,11 @@ package mailer_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/mailer/smtptest"
 )
 
@@ -80,5 +82,33 @@ func TestTLSAndAuth(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCleartextAuthRefusedBeforeConnecting points a relay with AUTH and no
+// TLS at 0.0.0.0, which reaches the test server on this machine but is not
+// a loopback address: the sender refuses before any connection unless
+// AllowInsecureAuth is set, and then it authenticates and sends.
+func TestCleartextAuthRefusedBeforeConnecting(t *testing.T) {
+	e := newEnv(t, 2, smtptest.RequireAuth("dispatch", "s3cret"))
+	r := e.relay(1)
+	r.Host, r.Username, r.Password = "0.0.0.0", "dispatch", "s3cret"
+	_, err := mailer.New(e.config(r), e.store)
+	if err == nil || !strings.Contains(err.Error(), "smtp.allow_insecure_auth") {
+		t.Fatalf("New with cleartext AUTH to 0.0.0.0: %v; want a refusal naming smtp.allow_insecure_auth", err)
+	}
+	if c := e.srv.Stats().Connections; c != 0 {
+		t.Fatalf("%d connections before the refusal; want none", c)
+	}
+
+	r.AllowInsecureAuth = true
+	res, err := e.run(t, context.Background(), e.config(r))
+	if err != nil || res.Sent != 2 {
+		t.Fatalf("run with allow_insecure_auth = %+v, %v; want 2 sent", res, err)
+	}
+	for _, m := range e.srv.Messages() {
+		if m.TLS || m.User != "dispatch" {
+			t.Errorf("message to %v: TLS %v, user %q; want plain text as dispatch", m.To, m.TLS, m.User)
+		}
 	}
 }

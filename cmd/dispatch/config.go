@@ -48,6 +48,7 @@ type SMTPConfig struct {
 	HELO                     string        `mapstructure:"helo"`
 	MaxMessagesPerConnection int           `mapstructure:"max_messages_per_connection"`
 	TLSSkipVerify            bool          `mapstructure:"tls_skip_verify"`
+	AllowInsecureAuth        bool          `mapstructure:"allow_insecure_auth"`
 	Relays                   []RelayConfig `mapstructure:"relays"`
 }
 

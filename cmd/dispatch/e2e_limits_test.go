@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dispatchhq/dispatch/mailer/smtptest"
 )
 
 // TestEndToEndImportLimits feeds the binary hostile files: each bad row is
@@ -61,5 +63,40 @@ func TestEndToEndImportLimits(t *testing.T) {
 	r = dispatch(t, dir, "subscribers", "add", "dee@example.com", "--attr", "bio="+strings.Repeat("b", 200))
 	if r.code != 1 || !strings.Contains(r.stderr, "import.max_attributes_bytes") {
 		t.Errorf("add with 200-byte attributes under a 100-byte limit: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// TestEndToEndSendRefusesCleartextAuth configures AUTH without TLS to
+// 0.0.0.0 (it reaches the test server on 127.0.0.1, but is not a loopback
+// address): send refuses before connecting, naming the key that allows it.
+func TestEndToEndSendRefusesCleartextAuth(t *testing.T) {
+	e := newSendEnv(t, 3, "", smtptest.RequireAuth("dispatch", "s3cret"))
+	path := filepath.Join(e.dir, "dispatch.yaml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setConfig := func(smtp string) {
+		t.Helper()
+		cfg := strings.Replace(string(data), "  host: 127.0.0.1\n", "  host: 0.0.0.0\n  username: dispatch\n  password: s3cret\n"+smtp, 1)
+		// A relay off this machine means real mail: links must be public.
+		cfg = strings.Replace(cfg, "base_url: http://127.0.0.1:8080", "base_url: https://news.example.com", 1)
+		if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setConfig("")
+	r := dispatch(t, e.dir, "send", e.issue, "--list", "clients", "--yes")
+	if r.code == 0 || !strings.Contains(r.stderr, "smtp.allow_insecure_auth") || !strings.Contains(r.stderr, "in clear text to 0.0.0.0") {
+		t.Fatalf("send with cleartext AUTH: exit %d, stderr %q; want a refusal naming smtp.allow_insecure_auth", r.code, r.stderr)
+	}
+	if c := e.srv.Stats().Connections; c != 0 {
+		t.Fatalf("%d connections to the relay; want the refusal before connecting", c)
+	}
+
+	setConfig("  allow_insecure_auth: true\n")
+	r = dispatch(t, e.dir, "send", e.issue, "--list", "clients", "--yes")
+	if r.code != 0 || len(e.srv.Messages()) != 3 {
+		t.Fatalf("send with allow_insecure_auth: exit %d, %d messages, stderr %q; want 3 sent", r.code, len(e.srv.Messages()), r.stderr)
 	}
 }

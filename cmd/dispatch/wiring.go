@@ -30,7 +30,7 @@ func (a *app) relays() []mailer.Relay {
 	c := a.cfg.SMTP
 	base := mailer.Relay{Host: c.Host, Port: c.Port, Username: c.Username, Password: c.Password, TLS: c.TLS,
 		Concurrency: a.cfg.Sending.Concurrency, MaxMessagesPerConnection: c.MaxMessagesPerConnection,
-		Timeout: c.Timeout, HELO: c.HELO, InsecureSkipVerify: c.TLSSkipVerify}
+		Timeout: c.Timeout, HELO: c.HELO, InsecureSkipVerify: c.TLSSkipVerify, AllowInsecureAuth: c.AllowInsecureAuth}
 	if len(c.Relays) == 0 {
 		return []mailer.Relay{base}
 	}

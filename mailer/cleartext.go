@@ -1,0 +1,42 @@
+package mailer
+
+import (
+	"fmt"
+	"net"
+	"strings"
+)
+
+// cleartextAuth reports whether a relay would be sent the AUTH password
+// unencrypted across a network: AUTH configured, no TLS, and a host that is
+// not this machine. Loopback stays allowed (a local Postfix or a capture
+// server); everything else needs AllowInsecureAuth. Host names are not
+// resolved: only "localhost" and *.localhost count as loopback by name.
+func cleartextAuth(host, tlsMode string, auth bool) bool {
+	return auth && tlsMode == "none" && !isLoopbackHost(host)
+}
+
+func isLoopbackHost(host string) bool {
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	if strings.HasPrefix(h, "unix:") {
+		return true // a socket on this machine
+	}
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	h = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+	if i := strings.IndexByte(h, '%'); i >= 0 {
+		h = h[:i] // fe80::1%eth0: the zone says which link, not which host
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// checkCleartextAuth explains how to fix a relay that would send its
+// password in clear text.
+func checkCleartextAuth(r Relay) error {
+	if r.AllowInsecureAuth || !cleartextAuth(r.Host, r.TLS, r.Username != "") {
+		return nil
+	}
+	return fmt.Errorf("relay %s: refusing to send the AUTH password in clear text to %s: set smtp.tls to starttls or tls, "+
+		"or, only on a network you trust, set smtp.allow_insecure_auth: true", r.name(), r.Host)
+}
