@@ -31,8 +31,10 @@ func isLoopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// checkCleartextAuth explains how to fix a relay that would send its
-// password in clear text.
+// CheckCleartextAuth says, with the fix, when the relay would be refused
+// for sending its AUTH password in clear text.
+func (r Relay) CheckCleartextAuth() error { return checkCleartextAuth(r) }
+
 func checkCleartextAuth(r Relay) error {
 	if r.AllowInsecureAuth || !cleartextAuth(r.Host, r.TLS, r.Username != "") {
 		return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -133,7 +134,15 @@ func (a *app) doctorConfig(issueFrom string) (*doctor.Config, *mailer.Sender, er
 	if tokens == nil {
 		return dc, nil, nil
 	}
-	mcfg, err := a.mailerConfig(relays)
+	probed := slices.Clone(relays)
+	for i := range probed {
+		// The sender refuses to send such a relay its password; probe it
+		// without AUTH (the configuration check above reports it).
+		if probed[i].CheckCleartextAuth() != nil {
+			probed[i].Username, probed[i].Password = "", ""
+		}
+	}
+	mcfg, err := a.mailerConfig(probed)
 	if err != nil {
 		return nil, nil, err
 	}
