@@ -17,10 +17,18 @@ const (
 	BounceComplaint BounceKind = "complaint" // the person marked mail as spam
 )
 
-// BouncePolicy decides when soft bounces suppress an address.
+// BouncePolicy decides when soft bounces suppress an address, and when a
+// report that names an address but no delivery counts at all.
 type BouncePolicy struct {
 	SoftLimit  int           // soft bounces within SoftWindow that suppress (default 3)
 	SoftWindow time.Duration // default 30 days
+	// AddressMatchWindow: a report tied to no delivery applies to an
+	// address only if Dispatch sent it a message this recently (default
+	// DefaultAddressMatchWindow).
+	AddressMatchWindow time.Duration
+	// MaxAddressRecipients: ... and only if the report names at most this
+	// many recipients (default DefaultMaxAddressRecipients).
+	MaxAddressRecipients int
 }
 
 func (p BouncePolicy) withDefaults() BouncePolicy {
@@ -30,13 +38,28 @@ func (p BouncePolicy) withDefaults() BouncePolicy {
 	if p.SoftWindow <= 0 {
 		p.SoftWindow = 30 * 24 * time.Hour
 	}
+	if p.AddressMatchWindow <= 0 {
+		p.AddressMatchWindow = DefaultAddressMatchWindow
+	}
+	if p.MaxAddressRecipients <= 0 {
+		p.MaxAddressRecipients = DefaultMaxAddressRecipients
+	}
 	return p
 }
 
 // Bounce is one bounce or complaint to record.
+//
+// SubscriberID says the caller tied the report to a delivery Dispatch made
+// (a verified token, or the SMTP reply to our own transaction). Without it
+// the report is matched by Email alone, which anyone who can mail the
+// bounce address or post a webhook could forge: it applies only under the
+// policy's address rule, and is otherwise recorded as unattributed.
 type Bounce struct {
 	SubscriberID int64  // if known (VERP, delivery); else Email is looked up
 	Email        string //
+	// ReportRecipients is how many recipients the whole report names (0
+	// counts as 1); address matching needs few.
+	ReportRecipients int
 	CampaignID   int64
 	DeliveryID   int64
 	Kind         BounceKind
@@ -55,11 +78,16 @@ type BounceResult struct {
 	Duplicate    bool   // the key was seen before; nothing changed
 	Unknown      bool   // no subscriber has that address
 	Suppressed   Status // the status the subscriber was moved to, if any
+	// Unattributed says why a report tied to no delivery was not applied;
+	// it was recorded for review (UnattributedReports) and changed no one.
+	Unattributed string
 }
 
 // RecordBounce stores a bounce or complaint and applies the policy: a hard
 // bounce suppresses the subscriber at once (bounced), a complaint at once
 // (complained), soft bounces once SoftLimit of them fall within SoftWindow.
+// A bounce without SubscriberID is applied only under the address rule
+// (see Bounce); otherwise it is recorded as unattributed.
 func (s *Store) RecordBounce(ctx context.Context, b Bounce, p BouncePolicy) (BounceResult, error) {
 	p = p.withDefaults()
 	if b.Kind != BounceHard && b.Kind != BounceSoft && b.Kind != BounceComplaint {
@@ -82,6 +110,28 @@ func (s *Store) RecordBounce(ctx context.Context, b Bounce, p BouncePolicy) (Bou
 		} else if err != nil {
 			return err
 		}
+		now := s.now()
+		if b.SubscriberID == 0 {
+			// A report seen before as unattributed stays so.
+			seen, err := unattributedKeySeen(ctx, tx, b.Key)
+			if err != nil {
+				return err
+			}
+			why := "recorded before as unattributed"
+			if !seen {
+				if why, err = addressMatch(ctx, tx, sub, b, p, now); err != nil {
+					return err
+				}
+			}
+			if why != "" {
+				res.Unattributed = why
+				res.Duplicate, err = s.recordUnattributed(ctx, tx, UnattributedReport{Kind: b.Kind, Source: b.Source,
+					Key: b.Key, Reason: why, Recipients: max(b.ReportRecipients, 1), Addresses: []string{b.Email},
+					Status: b.Status, Detail: b.Reason})
+				res.Duplicate = res.Duplicate || seen
+				return err
+			}
+		}
 		var subID any
 		if sub != nil {
 			subID, res.SubscriberID = sub.ID, sub.ID
@@ -90,7 +140,6 @@ func (s *Store) RecordBounce(ctx context.Context, b Bounce, p BouncePolicy) (Bou
 		if b.Key != "" {
 			key = b.Key
 		}
-		now := s.now()
 		r, err := tx.ExecContext(ctx, `
 			INSERT INTO bounces (subscriber_id, campaign_id, delivery_id, kind, status, reason, source, source_key, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

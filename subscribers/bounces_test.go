@@ -26,11 +26,13 @@ func TestRecordBounce(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := mustOpen(t)
-			if _, err := s.AddSubscriber(ctx, subscribers.AddInput{Email: "b@example.com", Lists: []string{"l"}}); err != nil {
+			added, err := s.AddSubscriber(ctx, subscribers.AddInput{Email: "b@example.com", Lists: []string{"l"}})
+			if err != nil {
 				t.Fatal(err)
 			}
 			for _, b := range tc.bounces {
-				b.Email, b.Source, b.CampaignID = "B@example.com", "test", 9
+				// Tied to a delivery: the policy alone decides.
+				b.SubscriberID, b.Email, b.Source, b.CampaignID = added.Subscriber.ID, "B@example.com", "test", 9
 				if _, err := s.RecordBounce(ctx, b, policy); err != nil {
 					t.Fatal(err)
 				}
@@ -47,12 +49,13 @@ func TestSoftBouncesOutsideWindowDoNotCount(t *testing.T) {
 	s := mustOpen(t)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	s.Now = func() time.Time { return now }
-	if _, err := s.AddSubscriber(ctx, subscribers.AddInput{Email: "w@example.com"}); err != nil {
+	added, err := s.AddSubscriber(ctx, subscribers.AddInput{Email: "w@example.com"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	for i, key := range []string{"1", "2", "3"} {
 		now = now.Add(time.Duration(i) * 20 * 24 * time.Hour)
-		res, err := s.RecordBounce(ctx, subscribers.Bounce{Email: "w@example.com", Kind: subscribers.BounceSoft, Source: "t", Key: key},
+		res, err := s.RecordBounce(ctx, subscribers.Bounce{SubscriberID: added.Subscriber.ID, Kind: subscribers.BounceSoft, Source: "t", Key: key},
 			subscribers.BouncePolicy{SoftLimit: 3, SoftWindow: 30 * 24 * time.Hour})
 		if err != nil || res.Suppressed != "" {
 			t.Fatalf("bounce %d: %+v %v; want no suppression (spread over 60 days)", i, res, err)

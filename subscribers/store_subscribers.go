@@ -418,6 +418,11 @@ func (s *Store) RemoveSubscriber(ctx context.Context, email, actor string) error
 		if _, err := tx.ExecContext(ctx, `DELETE FROM bounces WHERE subscriber_id = ?`, sub.ID); err != nil {
 			return fmt.Errorf("delete bounces: %w", err)
 		}
+		// So do the unattributed reports that name it.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM unattributed_reports
+			WHERE EXISTS (SELECT 1 FROM json_each(addresses) WHERE value = ?)`, norm); err != nil {
+			return fmt.Errorf("delete unattributed reports: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE events SET reason = '', redacted = 1 WHERE subscriber_id = ? AND redacted = 0`, sub.ID); err != nil {
 			return fmt.Errorf("redact events: %w", err)
 		}
