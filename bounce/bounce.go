@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // Type is what kind of message arrived in the bounce mailbox.
@@ -50,6 +51,14 @@ type Result struct {
 	Subject string `json:"subject,omitempty"`
 	// From is the address the notification came from.
 	From string `json:"from,omitempty"`
+	// Truncated names the limits the message ran into (a part or the
+	// message larger than Parse reads, too many MIME parts), "; "-separated.
+	// When set, Recipients may be incomplete: never treat it as the whole
+	// report.
+	Truncated string `json:"truncated,omitempty"`
+	// DroppedRecipients counts the recipients seen past a limit and left
+	// out of Recipients (at least this many; a cut message may hold more).
+	DroppedRecipients int `json:"dropped_recipients,omitempty"`
 
 	original *originalHeader
 }
@@ -92,11 +101,26 @@ const maxMessageBytes = 16 << 20
 // message it can read yields a Result, TypeNone when nothing matched.
 // Parse is safe for concurrent use.
 func Parse(r io.Reader) (*Result, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxMessageBytes))
+	data, err := io.ReadAll(io.LimitReader(r, maxMessageBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read message: %w", err)
 	}
-	return ParseBytes(data)
+	if len(data) <= maxMessageBytes {
+		return ParseBytes(data)
+	}
+	res, err := ParseBytes(data[:maxMessageBytes])
+	if err != nil {
+		return nil, err
+	}
+	res.Truncated = joinReasons(fmt.Sprintf("message larger than %d bytes", maxMessageBytes), res.Truncated)
+	return res, nil
+}
+
+func joinReasons(a, b string) string {
+	if a == "" || b == "" {
+		return a + b
+	}
+	return a + "; " + b
 }
 
 // ParseBytes is Parse for a message already in memory.
@@ -106,6 +130,8 @@ func ParseBytes(data []byte) (*Result, error) {
 		return nil, fmt.Errorf("parse message: %w", err)
 	}
 	res := classify(m)
+	res.Truncated = strings.Join(m.truncated, "; ")
+	res.DroppedRecipients = m.dropped
 	if res.Recipients == nil {
 		res.Recipients = []Recipient{}
 	}

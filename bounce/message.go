@@ -1,10 +1,14 @@
 package bounce
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"html"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 
 	gomessage "github.com/emersion/go-message"
@@ -38,6 +42,12 @@ type message struct {
 	origBody    string // start of the returned message's body, when attached
 
 	parts int
+
+	// truncated lists the limits the message ran into, so a caller never
+	// mistakes a cut report for a complete one; dropped counts the
+	// recipient fields seen past a limit and not reported.
+	truncated []string
+	dropped   int
 }
 
 // readMessage parses the header and walks the MIME tree of one message.
@@ -73,7 +83,12 @@ func readMessage(data []byte) (*message, error) {
 // again through the entity would only copy it.
 func (m *message) walk(e *gomessage.Entity, depth int, raw []byte) {
 	m.parts++
-	if depth > maxDepth || m.parts > maxParts {
+	if depth > maxDepth {
+		m.cut("MIME nesting deeper than " + strconv.Itoa(maxDepth))
+		return
+	}
+	if m.parts > maxParts {
+		m.cut("more than " + strconv.Itoa(maxParts) + " MIME parts")
 		return
 	}
 	mt, params, _ := e.Header.ContentType()
@@ -85,18 +100,18 @@ func (m *message) walk(e *gomessage.Entity, depth int, raw []byte) {
 		m.walkMultipart(e, mt, params, depth, raw)
 	case mt == "message/delivery-status", mt == "message/global-delivery-status",
 		mt == "text/delivery-status", mt == "message/x-delivery-status":
-		m.dsn = append(m.dsn, decodeStray(readLimited(e.Body, maxTextBytes)))
+		m.dsn = append(m.dsn, decodeStray(m.readReport(e.Body, "delivery-status")))
 	case mt == "message/feedback-report":
-		m.arf = readLimited(e.Body, maxTextBytes)
+		m.arf = m.readReport(e.Body, "feedback-report")
 	case mt == "message/rfc822", mt == "message/global", mt == "message/partial",
 		mt == "text/rfc822-headers", mt == "message/rfc822-headers", mt == "message/global-headers":
 		if !m.hasOriginal {
 			m.setOriginal(readOriginal(e.Body))
 		}
 	case mt == "text/html":
-		m.addText(htmlToText(string(decodeStray(readLimited(e.Body, maxTextBytes)))))
+		m.addText(htmlToText(string(decodeStray(m.readReport(e.Body, "text/html")))))
 	case strings.HasPrefix(mt, "text/"):
-		m.addText(string(decodeStray(readLimited(e.Body, maxTextBytes))))
+		m.addText(string(decodeStray(m.readReport(e.Body, mt))))
 	case mt == "application/octet-stream" && strings.HasSuffix(lowerASCII(params["name"]), ".eml"):
 		if !m.hasOriginal {
 			m.setOriginal(readOriginal(e.Body))
@@ -170,16 +185,20 @@ type snapshot struct {
 	hasOriginal       bool
 	original          *originalHeader
 	origBody          string
+	truncated         int
+	dropped           int
 }
 
 func (m *message) snapshot() snapshot {
 	return snapshot{texts: len(m.texts), dsn: len(m.dsn), parts: m.parts, arf: m.arf,
-		hasOriginal: m.hasOriginal, original: m.original, origBody: m.origBody}
+		hasOriginal: m.hasOriginal, original: m.original, origBody: m.origBody,
+		truncated: len(m.truncated), dropped: m.dropped}
 }
 
 func (m *message) restore(s snapshot) {
 	m.texts, m.dsn, m.parts, m.arf = m.texts[:s.texts], m.dsn[:s.dsn], s.parts, s.arf
 	m.hasOriginal, m.original, m.origBody = s.hasOriginal, s.original, s.origBody
+	m.truncated, m.dropped = m.truncated[:s.truncated], s.dropped
 }
 
 // splitParts cuts a multipart body at its boundary lines without judging
@@ -286,6 +305,78 @@ func decodeStray(b []byte) []byte {
 		return b
 	}
 	return d
+}
+
+// readReport reads a part that may list recipients, up to maxTextBytes.
+// Past the limit it keeps whole field groups only, counts the recipient
+// fields it leaves out and records the cut: a 100,000-recipient report
+// must not pass for a complete 13,000-recipient one.
+func (m *message) readReport(r io.Reader, what string) []byte {
+	b := readLimited(r, maxTextBytes)
+	if len(b) < maxTextBytes {
+		return b
+	}
+	var next [1]byte
+	if n, _ := io.ReadFull(r, next[:]); n == 0 {
+		return b // exactly at the limit
+	}
+	keep := lastGroupEnd(b)
+	m.dropped += countRecipientFields(io.MultiReader(bytes.NewReader(b[keep:]), bytes.NewReader(next[:]), r))
+	m.cut(fmt.Sprintf("%s part larger than %d bytes", what, maxTextBytes))
+	return b[:keep]
+}
+
+// cut records a limit the message ran into, once.
+func (m *message) cut(reason string) {
+	if !slices.Contains(m.truncated, reason) {
+		m.truncated = append(m.truncated, reason)
+	}
+}
+
+// lastGroupEnd returns the end of the last complete field group in b (after
+// its blank line), else of the last complete line, so that a cut never
+// leaves a half address behind.
+func lastGroupEnd(b []byte) int {
+	for _, sep := range []string{"\r\n\r\n", "\n\n"} {
+		if i := bytes.LastIndex(b, []byte(sep)); i >= 0 {
+			return i + len(sep)
+		}
+	}
+	return bytes.LastIndexByte(b, '\n') + 1
+}
+
+// countRecipientFields counts the lines of r that start a recipient's
+// field group: Final-Recipient, which RFC 3464 requires in each, or
+// Original-Recipient when a broken report has no Final-Recipient at all.
+func countRecipientFields(r io.Reader) int {
+	br := bufio.NewReaderSize(r, 4096)
+	final, original := 0, 0
+	start := true
+	for {
+		line, err := br.ReadSlice('\n')
+		if start {
+			switch {
+			case hasPrefixFold(line, "final-recipient:"):
+				final++
+			case hasPrefixFold(line, "original-recipient:"):
+				original++
+			}
+		}
+		// A line longer than the buffer comes in pieces; only the first
+		// may start a field.
+		start = err != bufio.ErrBufferFull
+		if err != nil && err != bufio.ErrBufferFull {
+			break
+		}
+	}
+	if final == 0 {
+		return original
+	}
+	return final
+}
+
+func hasPrefixFold(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && strings.EqualFold(string(b[:len(prefix)]), prefix)
 }
 
 func readLimited(r io.Reader, n int64) []byte {

@@ -83,6 +83,10 @@ file, one per line.`,
 					fmt.Fprintf(a.stdout, " (%s)", res.FeedbackType)
 				}
 				fmt.Fprintln(a.stdout)
+				if res.Truncated != "" {
+					fmt.Fprintf(a.stdout, "  cut short (%s): %d recipients listed, at least %d more not read\n",
+						res.Truncated, len(res.Recipients), res.DroppedRecipients)
+				}
 				for _, r := range res.Recipients {
 					verdict := "soft"
 					if r.Hard {
