@@ -31,7 +31,8 @@ type BouncePolicy struct {
 	MaxAddressRecipients int
 }
 
-func (p BouncePolicy) withDefaults() BouncePolicy {
+// WithDefaults fills in the zero fields.
+func (p BouncePolicy) WithDefaults() BouncePolicy {
 	if p.SoftLimit <= 0 {
 		p.SoftLimit = 3
 	}
@@ -89,7 +90,7 @@ type BounceResult struct {
 // A bounce without SubscriberID is applied only under the address rule
 // (see Bounce); otherwise it is recorded as unattributed.
 func (s *Store) RecordBounce(ctx context.Context, b Bounce, p BouncePolicy) (BounceResult, error) {
-	p = p.withDefaults()
+	p = p.WithDefaults()
 	if b.Kind != BounceHard && b.Kind != BounceSoft && b.Kind != BounceComplaint {
 		return BounceResult{}, fmt.Errorf("bounce kind %q: %w", b.Kind, ErrInvalid)
 	}

@@ -90,6 +90,30 @@ func newEnv(t testing.TB) *env {
 	return e
 }
 
+// markSent moves the campaign's deliveries to these addresses to "sent",
+// as a real send would: they were mailed now.
+func (e *env) markSent(emails ...string) {
+	e.t.Helper()
+	var ops []subscribers.LedgerOp
+	for _, email := range emails {
+		d, ok := e.delivery[email]
+		if !ok {
+			e.t.Fatalf("no delivery for %s", email)
+		}
+		ops = append(ops, subscribers.LedgerOp{Kind: subscribers.OpBegin, DeliveryID: d.ID, ListID: e.listID},
+			subscribers.LedgerOp{Kind: subscribers.OpSent, DeliveryID: d.ID, SMTPCode: 250})
+	}
+	res, err := e.store.ApplyLedger(e.ctx, ops)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for i, r := range res {
+		if r != nil {
+			e.t.Fatalf("ledger op %d: %v", i, r)
+		}
+	}
+}
+
 // openStore opens (again) the database file with the test clock.
 func (e *env) openStore() {
 	e.t.Helper()

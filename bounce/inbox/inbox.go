@@ -16,6 +16,7 @@ type Store interface {
 	FindDelivery(ctx context.Context, id int64) (*subscribers.Delivery, error)
 	FindSubscriberByID(ctx context.Context, id int64) (*subscribers.Subscriber, error)
 	RecordBounce(ctx context.Context, b subscribers.Bounce, p subscribers.BouncePolicy) (subscribers.BounceResult, error)
+	RecordUnattributed(ctx context.Context, r subscribers.UnattributedReport) (bool, error)
 	Unsubscribe(ctx context.Context, subscriberID, listID, campaignID int64, actor, reason string) error
 }
 
@@ -28,8 +29,10 @@ type Config struct {
 	// BounceAddress is the base of the VERP envelope senders, e.g.
 	// bounces@example.com (mailer's bounce_address).
 	BounceAddress string
-	// Policy decides when soft bounces suppress; zero fields take the
-	// store's defaults (3 within 30 days).
+	// Policy decides when soft bounces suppress, and when a report tied to
+	// no delivery may be matched by address; zero fields take the store's
+	// defaults (3 within 30 days; mailed within 14 days, at most 5
+	// recipients).
 	Policy subscribers.BouncePolicy
 	Logger *slog.Logger // nil discards
 }
@@ -84,6 +87,9 @@ type Applied struct {
 	Suppressed subscribers.Status `json:"suppressed,omitempty"`
 	Duplicate  bool               `json:"duplicate,omitempty"` // recorded before; nothing changed
 	Unknown    bool               `json:"unknown,omitempty"`   // no subscriber has that address
+	// Unattributed says why a report tied to no delivery was not applied
+	// to this address (recorded for review; nothing changed).
+	Unattributed string `json:"unattributed,omitempty"`
 }
 
 // Unsubscription is an unsubscribe requested by mail to the mailto: address.
@@ -105,10 +111,16 @@ type Outcome struct {
 	Unsubscribe  *Unsubscription `json:"unsubscribe,omitempty"`
 	// Duplicate: the message was processed before and nothing changed.
 	Duplicate bool `json:"duplicate,omitempty"`
-	// Unattributed: a bounce, complaint or unsubscribe that names no known
-	// subscriber.
-	Unattributed bool   `json:"unattributed,omitempty"`
-	Ignored      string `json:"ignored,omitempty"` // why nothing was applied
+	// Unattributed: a bounce, complaint or unsubscribe that could not be
+	// tied to a delivery Dispatch made nor matched by address under the
+	// policy; Ignored says why. It changed no one, and bounces and
+	// complaints are kept for review (dispatch bounces unattributed).
+	Unattributed bool `json:"unattributed,omitempty"`
+	// ReportRecipients is how many recipients the report named, including
+	// any the parser left out at a limit (Truncated).
+	ReportRecipients int    `json:"report_recipients,omitempty"`
+	Truncated        string `json:"truncated,omitempty"` // the limits the message ran into
+	Ignored          string `json:"ignored,omitempty"`   // why nothing was applied
 	// SenderRefused holds the diagnostic of a bounce that blames the
 	// sender (bounce.BlameSender: sender address, authentication, policy,
 	// content): nothing is recorded against the recipient.

@@ -1,9 +1,11 @@
 package inbox
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/dispatchhq/dispatch/bounce"
@@ -37,7 +39,7 @@ func (p *Processor) Process(ctx context.Context, raw []byte, src string) (Outcom
 	h := readHeader(raw)
 	out.MessageID = firstMsgID(h.Get("Message-Id"))
 	out.Key = messageKey(out.MessageID, raw)
-	out.Type, out.FeedbackType = res.Type, res.FeedbackType
+	out.Type, out.FeedbackType, out.Truncated = res.Type, res.FeedbackType, res.Truncated
 
 	tags := p.verpTags(res, h)
 	ref, ok, forged := p.unsubscribeRef(tags)
@@ -158,8 +160,13 @@ func reasonText(r bounce.Recipient) string {
 		}
 		s += r.Diagnostic
 	}
-	if len(s) > maxReason {
-		s = s[:maxReason]
+	return truncateText(s, maxReason)
+}
+
+// truncateText cuts s to at most n bytes, on a character boundary.
+func truncateText(s string, n int) string {
+	if len(s) > n {
+		s = s[:n]
 		for !utf8.ValidString(s) {
 			s = s[:len(s)-1]
 		}
@@ -168,13 +175,20 @@ func reasonText(r bounce.Recipient) string {
 }
 
 // apply records the bounce or complaint: for the delivery's subscriber when
-// one was found, else for each reported address.
+// one was found, else, under the address rule, for each reported address.
 func (p *Processor) apply(ctx context.Context, out Outcome, res *bounce.Result, d *subscribers.Delivery, attr Attribution) (Outcome, error) {
 	ts := targets(res)
 	if len(ts) == 0 {
 		out.Unattributed = true
 		out.Ignored = "no failed recipient"
 		return out, nil
+	}
+	addrs := reportedAddresses(ts)
+	out.ReportRecipients = len(addrs) + res.DroppedRecipients
+	if d == nil {
+		if why := p.unmatchable(res, addrs); why != "" {
+			return p.unattributed(ctx, out, res, ts, addrs, why)
+		}
 	}
 	if d != nil {
 		t := p.pick(ctx, ts, d, out.Source)
@@ -196,7 +210,7 @@ func (p *Processor) apply(ctx context.Context, out Outcome, res *bounce.Result, 
 				continue
 			}
 			b := subscribers.Bounce{Email: t.address, Kind: t.kind, Status: t.status, Reason: t.reason,
-				Source: source, Key: recipientKey(out.Key, t.address)}
+				Source: source, Key: recipientKey(out.Key, t.address), ReportRecipients: len(addrs)}
 			a, err := p.record(ctx, b, AttrAddress)
 			out.Recipients = append(out.Recipients, a)
 			if err != nil {
@@ -204,27 +218,93 @@ func (p *Processor) apply(ctx context.Context, out Outcome, res *bounce.Result, 
 			}
 		}
 	}
-	recorded, known, dup := 0, 0, 0
+	recorded, known, dup, why := 0, 0, 0, ""
 	for _, a := range out.Recipients {
 		if a.Attribution == "" {
 			continue // no address to record
 		}
 		recorded++
-		if a.SubscriberID != 0 {
+		if a.SubscriberID != 0 && a.Unattributed == "" {
 			known++
 		}
 		if a.Duplicate {
 			dup++
 		}
+		if why == "" {
+			why = a.Unattributed
+		}
 	}
 	out.Unattributed = known == 0
-	// Bounces for unknown addresses are recorded too, so that a second
-	// run reports them as duplicates like the rest.
+	// Reports for unknown addresses are recorded too (as unattributed), so
+	// that a second run reports them as duplicates like the rest.
 	out.Duplicate = recorded > 0 && dup == recorded
 	if out.Unattributed {
-		out.Ignored = "no subscriber has the reported address"
+		out.Ignored = cmp.Or(why, "no subscriber has the reported address")
 	}
 	return out, nil
+}
+
+// reportedAddresses returns the distinct addresses a report names.
+func reportedAddresses(ts []target) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, t := range ts {
+		n := subscribers.NormalizeEmail(t.address)
+		if n == "" || seen[n] {
+			continue
+		}
+		seen[n] = true
+		out = append(out, t.address)
+	}
+	return out
+}
+
+// unmatchable says why a report tied to no delivery cannot be matched by
+// address as a whole, or "". Each address of a matchable report is then
+// judged by the store (was it mailed within the window?).
+func (p *Processor) unmatchable(res *bounce.Result, addrs []string) string {
+	max := p.cfg.Policy.WithDefaults().MaxAddressRecipients
+	total := len(addrs) + res.DroppedRecipients
+	cut := ""
+	if res.Truncated != "" {
+		cut = fmt.Sprintf("; it was cut short (%s): %d recipients read, at least %d more not", res.Truncated, len(addrs), res.DroppedRecipients)
+	}
+	switch {
+	case total > max:
+		return fmt.Sprintf("no delivery token, and the report names %d recipients (address matching allows at most %d)%s", total, max, cut)
+	case cut != "":
+		return "no delivery token" + cut
+	case len(addrs) == 0:
+		return "no delivery token, and the report names no recipient"
+	}
+	return ""
+}
+
+// unattributed records the whole report for review, once, and changes no
+// one.
+func (p *Processor) unattributed(ctx context.Context, out Outcome, res *bounce.Result, ts []target, addrs []string, why string) (Outcome, error) {
+	r := subscribers.UnattributedReport{Kind: ts[0].kind, Source: source, Key: out.Key, Reason: why,
+		Recipients: out.ReportRecipients, Addresses: addrs, Status: ts[0].status, Detail: reportDetail(out.Source, res)}
+	dup, err := p.cfg.Store.RecordUnattributed(ctx, r)
+	if err != nil {
+		return out, fmt.Errorf("record unattributed %s: %w", res.Type, err)
+	}
+	out.Unattributed, out.Duplicate, out.Ignored = true, dup, why
+	p.log.WarnContext(ctx, "bounce mail: unattributed report; nothing changed", "source", out.Source,
+		"type", res.Type, "recipients", out.ReportRecipients, "reason", why, "duplicate", dup)
+	return out, nil
+}
+
+// reportDetail says where an unattributed report came from, for review.
+func reportDetail(src string, res *bounce.Result) string {
+	s := src
+	if res.From != "" {
+		s += "; from " + res.From
+	}
+	if res.Subject != "" {
+		s += "; subject " + strconv.Quote(res.Subject)
+	}
+	return truncateText(s, maxReason)
 }
 
 // pick chooses the recipient that a delivery-attributed notification is
@@ -262,6 +342,7 @@ func (p *Processor) record(ctx context.Context, b subscribers.Bounce, attr Attri
 		return a, fmt.Errorf("record %s bounce for %s: %w", b.Kind, b.Email, err)
 	}
 	a.SubscriberID, a.Suppressed, a.Duplicate, a.Unknown = r.SubscriberID, r.Suppressed, r.Duplicate, r.Unknown
+	a.Unattributed = r.Unattributed
 	p.log.InfoContext(ctx, "bounce mail: recorded", "kind", b.Kind, "subscriber", r.SubscriberID,
 		"campaign", b.CampaignID, "delivery", b.DeliveryID, "attribution", attr, "status", b.Status,
 		"suppressed", string(r.Suppressed), "duplicate", r.Duplicate, "unknown", r.Unknown)

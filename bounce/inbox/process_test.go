@@ -23,6 +23,9 @@ func TestProcessAttributesBouncesAndComplaints(t *testing.T) {
 		wantStat subscribers.Status
 		// byDelivery: the bounce row carries the campaign and delivery.
 		byDelivery bool
+		// sent: the address was mailed just before (address matching
+		// needs it).
+		sent bool
 	}{
 		{
 			name: "verp hard bounce", fixture: "postfix-hard.eml", email: "ada@example.net",
@@ -45,10 +48,10 @@ func TestProcessAttributesBouncesAndComplaints(t *testing.T) {
 			wantStat: subscribers.StatusBounced, byDelivery: true,
 		},
 		{
-			name: "address only", fixture: "qmail-prose.eml", email: "dee@example.net",
+			name: "address only, mailed recently", fixture: "qmail-prose.eml", email: "dee@example.net",
 			override: func(v map[string]string) { v["TO"] = bounceBase },
 			wantType: bounce.TypeBounce, wantAttr: inbox.AttrAddress, wantKind: subscribers.BounceHard,
-			wantStat: subscribers.StatusBounced,
+			wantStat: subscribers.StatusBounced, sent: true,
 		},
 		{
 			name: "arf complaint", fixture: "arf-abuse.eml", email: "fay@example.net",
@@ -65,6 +68,9 @@ func TestProcessAttributesBouncesAndComplaints(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
+			if tc.sent {
+				e.markSent(tc.email)
+			}
 			v := e.vars(tc.email)
 			if tc.override != nil {
 				tc.override(v)
@@ -285,8 +291,9 @@ func TestForgedTokensAreNotTrusted(t *testing.T) {
 		}
 	})
 	t.Run("delivery token, subscriber's address", func(t *testing.T) {
-		// The token is ignored; only the address attributes, so no
-		// campaign or delivery is credited.
+		// The token is ignored; only the address attributes (ida was
+		// mailed recently), so no campaign or delivery is credited.
+		e.markSent("ida@example.net")
 		o := e.process(fixture(t, "postfix-hard.eml", forge("ida@example.net", "ida@example.net")))
 		if len(o.Recipients) != 1 || o.Recipients[0].Attribution != inbox.AttrAddress || o.Recipients[0].DeliveryID != 0 {
 			t.Fatalf("recipients = %+v; want one attributed by address", o.Recipients)
