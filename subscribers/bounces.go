@@ -61,12 +61,12 @@ type Bounce struct {
 	// ReportRecipients is how many recipients the whole report names (0
 	// counts as 1); address matching needs few.
 	ReportRecipients int
-	CampaignID   int64
-	DeliveryID   int64
-	Kind         BounceKind
-	Status       string // RFC 3463, e.g. 5.1.1
-	Reason       string
-	Source       string // smtp, mail, webhook:ses, ...
+	CampaignID       int64
+	DeliveryID       int64
+	Kind             BounceKind
+	Status           string // RFC 3463, e.g. 5.1.1
+	Reason           string
+	Source           string // smtp, mail, webhook:ses, ...
 	// Key identifies the report (e.g. the bounce message's Message-ID plus
 	// recipient, or a webhook event id); a second report with the same key
 	// changes nothing.
