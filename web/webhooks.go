@@ -76,25 +76,43 @@ func (s *Server) attribute(ctx context.Context, e webhook.Event) attribution {
 }
 
 // applyEvent records one bounce or complaint, or applies one unsubscribe.
+//
+// A bounce or complaint the resolver ties to a delivery (our
+// X-Dispatch-Delivery header or variable, or the signed Message-ID the
+// provider echoes) applies to that delivery's subscriber. One tied to none
+// carries only an address: the store applies it only if that address was
+// mailed within bounces.address_match_window and the notification names
+// few recipients, and otherwise records it as unattributed, changing no
+// one. A provider unsubscribe is the person's own request relayed by a
+// provider whose signature was checked, and can be undone by resubscribing;
+// it is applied by address.
 func (s *Server) applyEvent(ctx context.Context, e webhook.Event) error {
 	a := s.attribute(ctx, e)
 	source := "webhook:" + e.Provider
 	switch e.Kind {
 	case webhook.KindHard, webhook.KindSoft, webhook.KindComplaint:
 		b := subscribers.Bounce{
-			SubscriberID: a.subscriberID,
-			Email:        e.Email,
-			CampaignID:   a.campaignID,
-			DeliveryID:   numericID(e.DeliveryID),
-			Kind:         bounceKind(e.Kind),
-			Status:       e.Status,
-			Reason:       e.Reason,
-			Source:       source,
-			Key:          eventKey(e),
+			SubscriberID:     a.subscriberID,
+			Email:            e.Email,
+			CampaignID:       a.campaignID,
+			Kind:             bounceKind(e.Kind),
+			Status:           e.Status,
+			Reason:           e.Reason,
+			Source:           source,
+			Key:              eventKey(e),
+			ReportRecipients: e.Recipients,
+		}
+		if a.subscriberID != 0 {
+			b.DeliveryID = numericID(e.DeliveryID)
 		}
 		res, err := s.cfg.Store.RecordBounce(ctx, b, s.cfg.BouncePolicy)
 		if err != nil {
 			return fmt.Errorf("record %s bounce: %w", e.Kind, err)
+		}
+		if res.Unattributed != "" {
+			s.cfg.Logger.WarnContext(ctx, "webhook event tied to no delivery; recorded as unattributed, nothing changed",
+				"provider", e.Provider, "kind", e.Kind, "event", e.EventID, "reason", res.Unattributed, "duplicate", res.Duplicate)
+			return nil
 		}
 		s.cfg.Logger.InfoContext(ctx, "webhook bounce", "provider", e.Provider, "kind", e.Kind,
 			"subscriber", res.SubscriberID, "campaign", a.campaignID, "duplicate", res.Duplicate,
@@ -142,11 +160,15 @@ func bounceKind(k webhook.Kind) subscribers.BounceKind {
 // eventKey makes a provider's retry of the same notification a no-op. One
 // notification may list several recipients under one event id, hence the
 // address. Without an event id, the provider's message id and the kind
-// stand in; with neither there is nothing stable to key on.
+// stand in, and without that a hash of the request body and the event's
+// place in it (a retry resends the same body).
 func eventKey(e webhook.Event) string {
 	id := e.EventID
 	if id == "" && e.ProviderMessageID != "" {
 		id = "msg:" + e.ProviderMessageID + ":" + string(e.Kind)
+	}
+	if id == "" && e.BodyKey != "" {
+		id = "body:" + e.BodyKey
 	}
 	if id == "" {
 		return ""

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -99,11 +100,51 @@ func (e *env) bounceRows(subscriberID int64) int {
 	return n
 }
 
-// TestWebhookPostmarkHardBounce: a verified hard bounce suppresses the
-// subscriber, and the provider's retry of it adds no second bounce.
+// mailed runs a campaign to list and marks its deliveries to emails sent
+// now, as a real send would.
+func (e *env) mailed(list string, emails ...string) {
+	e.t.Helper()
+	ctx := context.Background()
+	c, err := e.store.CreateCampaign(ctx, subscribers.NewCampaign{Slug: "issue", ListID: e.listID(list), Subject: "S",
+		IssuePath: "i.md", Snapshot: []byte("{}")})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ds, err := e.store.NextQueued(ctx, c.ID, 0, 1000)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var ops []subscribers.LedgerOp
+	for _, d := range ds {
+		if slices.Contains(emails, d.Email) {
+			ops = append(ops, subscribers.LedgerOp{Kind: subscribers.OpBegin, DeliveryID: d.ID, ListID: c.ListID},
+				subscribers.LedgerOp{Kind: subscribers.OpSent, DeliveryID: d.ID, SMTPCode: 250})
+		}
+	}
+	if len(ops) != 2*len(emails) {
+		e.t.Fatalf("campaign has deliveries for %d of %v", len(ops)/2, emails)
+	}
+	if _, err := e.store.ApplyLedger(ctx, ops); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) unattributed() []subscribers.UnattributedReport {
+	e.t.Helper()
+	rs, err := e.store.UnattributedReports(context.Background(), time.Time{}, 0)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return rs
+}
+
+// TestWebhookPostmarkHardBounce: a verified hard bounce for an address
+// mailed just now suppresses the subscriber, and the provider's retry of
+// it adds no second bounce.
 func TestWebhookPostmarkHardBounce(t *testing.T) {
 	e := newEnv(t, withWebhooks(t, nil))
 	sub := e.addSubscriber("john@example.com", "Weekly Digest")
+	e.mailed("Weekly Digest", "john@example.com")
 	body := postmarkBounce(4323372036854775807, "HardBounce", "John@Example.com")
 
 	for i := range 2 {
@@ -227,7 +268,9 @@ func TestWebhookAttribution(t *testing.T) {
 		t.Errorf("bounce delivery_id = %d; want 5001", deliveryID)
 	}
 
-	// Unknown delivery: matched by address, no campaign.
+	// Unknown delivery: matched by address (bob was mailed just now), no
+	// campaign.
+	e.mailed("Weekly Digest", "bob@example.com")
 	if resp := e.postMailgun(mailgunEvent(t, "tok-b", failed("ev-b", "bob@example.com", "9999"))); resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("fallback bounce: status %d; want 204", resp.StatusCode)
 	}
@@ -273,5 +316,82 @@ func TestWebhookUnsubscribe(t *testing.T) {
 	}
 	if got := e.subscriber(bob.ID).Status; got != subscribers.StatusUnsubscribed {
 		t.Errorf("bob status = %q; want unsubscribed from every list", got)
+	}
+}
+
+// TestWebhookEventTiedToNoDeliveryChangesNobody: provider events that no
+// delivery explains, about addresses Dispatch never mailed, suppress no one
+// (even with a valid provider signature); they are kept for review, once.
+func TestWebhookEventTiedToNoDeliveryChangesNobody(t *testing.T) {
+	l := ledger{}
+	e := newEnv(t, withWebhooks(t, l))
+	kim := e.addSubscriber("kim@example.com", "Weekly Digest")
+	lee := e.addSubscriber("lee@example.com", "Weekly Digest")
+	complaint := mailgunEvent(t, "tok-c", map[string]any{
+		"id": "ev-c", "timestamp": float64(webhookNow.Unix()), "event": "complained", "recipient": "lee@example.com",
+		"user-variables": map[string]any{"dispatch_delivery": "not-a-delivery"},
+	})
+	for range 2 {
+		for _, resp := range []*http.Response{
+			e.postPostmark(postmarkToken, postmarkBounce(77, "HardBounce", "kim@example.com")),
+			e.postMailgun(complaint),
+		} {
+			if resp.StatusCode != http.StatusNoContent {
+				t.Fatalf("status %d; want 204", resp.StatusCode)
+			}
+		}
+	}
+	for _, sub := range []*subscribers.Subscriber{kim, lee} {
+		if got := e.subscriber(sub.ID).Status; got != subscribers.StatusActive {
+			t.Errorf("%s = %q; want active", sub.Email, got)
+		}
+		if n := e.bounceRows(sub.ID); n != 0 {
+			t.Errorf("%s has %d bounce rows; want 0", sub.Email, n)
+		}
+	}
+	rs := e.unattributed()
+	if len(rs) != 2 {
+		t.Fatalf("unattributed reports = %+v; want 2 (retries recorded once)", rs)
+	}
+	for _, r := range rs {
+		if !strings.Contains(r.Reason, "not sent a message within 14 days") || !strings.HasPrefix(r.Source, "webhook:") {
+			t.Errorf("report %+v; want the reason and the webhook source", r)
+		}
+	}
+	if !strings.Contains(e.logs.String(), "recorded as unattributed") {
+		t.Errorf("no warning logged:\n%s", e.logs)
+	}
+}
+
+// TestWebhookDedupWithoutEventID: an event with neither an event id nor a
+// message id is keyed by a hash of the request body, so the provider's
+// retry of the same request records nothing twice.
+func TestWebhookDedupWithoutEventID(t *testing.T) {
+	e := newEnv(t, withWebhooks(t, nil))
+	sub := e.addSubscriber("soft@example.com", "Weekly Digest")
+	e.mailed("Weekly Digest", "soft@example.com")
+	body := `{"RecordType":"Bounce","Type":"SoftBounce","Email":"soft@example.com","Details":"smtp;452 4.2.2 Mailbox full","BouncedAt":"2026-03-02T13:33:54Z"}`
+	for i := range 3 {
+		if resp := e.postPostmark(postmarkToken, body); resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("post %d: status %d; want 204", i+1, resp.StatusCode)
+		}
+	}
+	if n := e.bounceRows(sub.ID); n != 1 {
+		t.Errorf("%d bounce rows after three identical posts; want 1", n)
+	}
+	var key string
+	if err := e.store.DB().QueryRow(`SELECT source_key FROM bounces WHERE subscriber_id = ?`, sub.ID).Scan(&key); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(key, "webhook:postmark:body:") {
+		t.Errorf("key = %q; want a body-hash key", key)
+	}
+	// A different event (another day) is another bounce.
+	other := strings.Replace(body, "2026-03-02", "2026-03-03", 1)
+	if resp := e.postPostmark(postmarkToken, other); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if n := e.bounceRows(sub.ID); n != 2 {
+		t.Errorf("%d bounce rows after another event; want 2", n)
 	}
 }

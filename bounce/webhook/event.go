@@ -67,6 +67,13 @@ type Event struct {
 
 	Time    time.Time // when the provider saw the event; receipt time if unknown
 	EventID string    // provider's id for the notification, for idempotency
+	// BodyKey is the SHA-256 of the request body (hex) and the event's
+	// position in it: a provider's retry of the same request gets the same
+	// keys, so it identifies the event when the provider gives no EventID.
+	BodyKey string
+	// Recipients is how many recipients the notification named (SES lists
+	// several in one); 0 or 1 for providers that report one per event.
+	Recipients int
 }
 
 // Result is what Handle returns for a verified request.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,7 +88,7 @@ func TestPostmarkEvents(t *testing.T) {
 			if got.err != nil {
 				t.Fatalf("Handle: %v", got.err)
 			}
-			if diff := cmp.Diff(tc.want, got.res.Events); diff != "" {
+			if diff := cmp.Diff(tc.want, got.res.Events, ignoreBodyKey); diff != "" {
 				t.Errorf("events (-want +got):\n%s", diff)
 			}
 		})
@@ -159,5 +160,33 @@ func TestPostmarkConfigNeedsPasswordWithUsername(t *testing.T) {
 		if _, err := webhook.New(webhook.Config{Postmark: cfg}); err == nil {
 			t.Errorf("New(%+v) succeeded; want an error", cfg)
 		}
+	}
+}
+
+// TestBodyKey: each event carries a key derived from the request body, the
+// same for a provider's retry of the request and different for another
+// request, so events without a provider id can still be de-duplicated.
+func TestBodyKey(t *testing.T) {
+	ep := newEndpoint(t, mustNew(t, postmarkConfig()))
+	body := readTestdata(t, "postmark_subscription_change.json")
+	first := ep.postBytes(t, webhook.ProviderPostmark, body, postmarkAuth())
+	retry := ep.postBytes(t, webhook.ProviderPostmark, body, postmarkAuth())
+	if first.err != nil || retry.err != nil || len(first.res.Events) != 1 || len(retry.res.Events) != 1 {
+		t.Fatalf("Handle: %v, %v; events %d, %d", first.err, retry.err, len(first.res.Events), len(retry.res.Events))
+	}
+	k := first.res.Events[0].BodyKey
+	if len(k) != 64+2 || !strings.HasSuffix(k, ":0") {
+		t.Errorf("BodyKey = %q; want a SHA-256 in hex and the event's index", k)
+	}
+	if retry.res.Events[0].BodyKey != k {
+		t.Errorf("retry BodyKey = %q; want %q", retry.res.Events[0].BodyKey, k)
+	}
+	other := bytes.Replace(body, []byte("2026"), []byte("2027"), 1)
+	if bytes.Equal(other, body) {
+		t.Fatal("test body has no year to change")
+	}
+	got := ep.postBytes(t, webhook.ProviderPostmark, other, postmarkAuth())
+	if got.err != nil || len(got.res.Events) != 1 || got.res.Events[0].BodyKey == k {
+		t.Errorf("another body: %v, %+v; want a different BodyKey", got.err, got.res.Events)
 	}
 }

@@ -115,6 +115,7 @@ func (v *Verifier) parseSES(message, snsMessageID string) ([]Event, error) {
 			e.Reason = firstNonEmpty(rcpt.DiagnosticCode, b.BounceType+" "+b.BounceSubType)
 			e.Time = parseTime(b.Timestamp)
 			e.EventID = firstNonEmpty(b.FeedbackID, snsMessageID)
+			e.Recipients = len(b.BouncedRecipients)
 			events = append(events, v.finish(e))
 		}
 	case "Complaint":
@@ -134,6 +135,7 @@ func (v *Verifier) parseSES(message, snsMessageID string) ([]Event, error) {
 			e.Reason = firstNonEmpty(c.ComplaintFeedbackType, c.ComplaintSubType, "complaint")
 			e.Time = parseTime(c.Timestamp)
 			e.EventID = firstNonEmpty(c.FeedbackID, snsMessageID)
+			e.Recipients = len(c.ComplainedRecipients)
 			events = append(events, v.finish(e))
 		}
 	}

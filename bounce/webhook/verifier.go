@@ -5,11 +5,13 @@ import (
 	"crypto/ecdsa"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/textproto"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -119,9 +121,23 @@ func (v *Verifier) Handle(ctx context.Context, provider string, r *http.Request)
 	if handle == nil {
 		return Result{}, fmt.Errorf("webhook %q: %w", provider, ErrUnknownProvider)
 	}
+	// Hash the body as the handler reads it, for Event.BodyKey.
+	sum := sha256.New()
+	if r.Body != nil && r.Body != http.NoBody {
+		orig := r.Body
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.TeeReader(orig, sum), orig}
+		defer func() { r.Body = orig }()
+	}
 	res, err := handle(ctx, r)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s webhook: %w", provider, err)
+	}
+	body := hex.EncodeToString(sum.Sum(nil))
+	for i := range res.Events {
+		res.Events[i].BodyKey = body + ":" + strconv.Itoa(i)
 	}
 	return res, nil
 }

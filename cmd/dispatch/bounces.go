@@ -21,6 +21,7 @@ func newBouncesCmd(a *app) *cobra.Command {
 	if c := newBouncesProcessCmd(a); c != nil {
 		cmd.AddCommand(c)
 	}
+	cmd.AddCommand(newBouncesUnattributedCmd(a))
 	return cmd
 }
 

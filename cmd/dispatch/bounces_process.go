@@ -26,13 +26,20 @@ func newBouncesProcessCmd(a *app) *cobra.Command {
 		Use:   "process (--mbox FILE | --maildir DIR | FILE...)",
 		Short: "Apply bounces, complaints and mailto unsubscribes from mail",
 		Long: `Process reads the bounce mailbox's messages and applies them: each bounce
-is matched to its delivery by the VERP token in the address it came back to,
-else by the Message-ID of the returned message, else by the recipient's
-address. A hard bounce suppresses the subscriber at once; soft bounces after
+is matched to its delivery by the signed VERP token in the address it came
+back to, else by the signed Message-ID or X-Dispatch-Delivery of the returned
+message. A report with no valid token is matched by the recipient's address
+only if it names at most 5 recipients and the address was sent a message
+within bounces.address_match_window; anything else (a forged report, one
+about strangers, one cut short at a size limit) changes no one and is kept
+for review: see dispatch bounces unattributed.
+
+A hard bounce suppresses the subscriber at once; soft bounces after
 bounces.soft_limit within bounces.soft_window; a complaint at once
-(complained). Mail sent to the List-Unsubscribe mailto address unsubscribes
-the sender from that list. Auto-replies and delay notices change nothing.
-Processing the same messages again changes nothing.
+(complained), under the same rules. Mail sent to the List-Unsubscribe mailto
+address unsubscribes the sender from that list (its token is required).
+Auto-replies and delay notices change nothing. Processing the same messages
+again changes nothing.
 
 dispatch serve polls an IMAP mailbox the same way when bounces.imap.host is set.`,
 		Example: `  dispatch bounces process --mbox /var/mail/bounces
@@ -99,6 +106,9 @@ dispatch serve polls an IMAP mailbox the same way when bounces.imap.host is set.
 				fmt.Fprintf(a.stdout, "%d messages: %d bounces, %d complaints, %d unsubscribes, %d auto-replies, %d delays, %d refused for reasons about the sender, %d ignored, %d already processed, %d unattributed, %d errors\n",
 					sum.Messages, sum.Bounces, sum.Complaints, sum.Unsubscribes, sum.AutoReplies, sum.Delays, sum.SenderRefusals, sum.Ignored,
 					sum.Duplicates, sum.Unattributed, sum.Errors)
+				if sum.Unattributed > 0 {
+					fmt.Fprintln(a.stdout, "Unattributed reports changed no one; review them with: dispatch bounces unattributed")
+				}
 			}
 			if err != nil {
 				return err
@@ -133,6 +143,9 @@ func describeOutcome(o inbox.Outcome) string {
 		if r.Suppressed != "" {
 			line += " → " + string(r.Suppressed)
 		}
+		if r.Unattributed != "" {
+			line += " (unattributed: " + r.Unattributed + ")"
+		}
 	}
-	return line
+	return safeLine(line)
 }

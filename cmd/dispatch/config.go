@@ -98,9 +98,10 @@ type DKIMConfig struct {
 }
 
 type BouncesConfig struct {
-	SoftLimit  int           `mapstructure:"soft_limit"`
-	SoftWindow time.Duration `mapstructure:"soft_window"`
-	IMAP       IMAPConfig    `mapstructure:"imap"`
+	SoftLimit          int           `mapstructure:"soft_limit"`
+	SoftWindow         time.Duration `mapstructure:"soft_window"`
+	AddressMatchWindow time.Duration `mapstructure:"address_match_window"`
+	IMAP               IMAPConfig    `mapstructure:"imap"`
 }
 
 type IMAPConfig struct {
@@ -159,7 +160,7 @@ func DefaultConfig() Config {
 		Sending: SendingConfig{Rate: 10, Concurrency: 4, RetryBackoff: 30 * time.Second, MaxAttempts: 5, PauseAfter: 10},
 		Sender:  SenderConfig{},
 		Web:     WebConfig{BaseURL: "http://127.0.0.1:8080", Listen: "127.0.0.1:8080", SiteName: "Dispatch"},
-		Bounces: BouncesConfig{SoftLimit: 3, SoftWindow: 30 * 24 * time.Hour,
+		Bounces: BouncesConfig{SoftLimit: 3, SoftWindow: 30 * 24 * time.Hour, AddressMatchWindow: 14 * 24 * time.Hour,
 			IMAP: IMAPConfig{Port: 993, TLS: "tls", Mailbox: "INBOX", Interval: 5 * time.Minute}},
 		Webhooks: WebhooksConfig{SES: SESWebhookConfig{AutoConfirm: true}},
 		Import:   importDefaults(),
@@ -240,6 +241,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Bounces.SoftLimit < 1 || c.Bounces.SoftWindow <= 0 {
 		bad("bounces.soft_limit", "soft_limit must be at least 1 and soft_window positive")
+	}
+	if c.Bounces.AddressMatchWindow <= 0 {
+		bad("bounces.address_match_window", "must be a positive duration like 336h (14 days)")
 	}
 	if c.Bounces.IMAP.Host != "" {
 		if !slices.Contains([]string{"none", "starttls", "tls"}, c.Bounces.IMAP.TLS) {

@@ -413,6 +413,11 @@ func TestEndToEndWebhook(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	e := newSendEnv(t, 2, "webhooks:\n  postmark:\n    token: hook-token-123\n")
+	// The bounce names an address only, so it counts only for an address
+	// that was mailed recently.
+	if r := dispatch(t, e.dir, "send", e.issue, "--list", "clients", "--yes"); r.code != 0 {
+		t.Fatalf("send: %s", r.stderr)
+	}
 	cfgPath := filepath.Join(e.dir, "dispatch.yaml")
 	cfg, _ := os.ReadFile(cfgPath)
 	os.WriteFile(cfgPath, []byte(strings.Replace(string(cfg), "base_url: http://127.0.0.1:8080", "base_url: http://"+addr+"\n  listen: "+addr, 1)), 0o600)

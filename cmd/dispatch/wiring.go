@@ -21,7 +21,8 @@ func (a *app) tokens() (*subscribers.Tokens, error) {
 }
 
 func (a *app) bouncePolicy() subscribers.BouncePolicy {
-	return subscribers.BouncePolicy{SoftLimit: a.cfg.Bounces.SoftLimit, SoftWindow: a.cfg.Bounces.SoftWindow}
+	return subscribers.BouncePolicy{SoftLimit: a.cfg.Bounces.SoftLimit, SoftWindow: a.cfg.Bounces.SoftWindow,
+		AddressMatchWindow: a.cfg.Bounces.AddressMatchWindow}
 }
 
 // relays turns smtp.* (and smtp.relays) into mailer relays; a relay's empty
