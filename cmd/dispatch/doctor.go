@@ -54,7 +54,12 @@ func (a *app) doctor(ctx context.Context, o doctorOptions) error {
 	if err != nil {
 		return err
 	}
-	dc, sender, err := a.doctorConfig(issue.From)
+	dc, sender, err := a.doctorConfig(issue.From, nil)
+	if err != nil {
+		return err
+	}
+	// The store, when there is one, caches the DNS results for sends.
+	store, err := a.openIfExists(ctx)
 	if err != nil {
 		return err
 	}
@@ -63,7 +68,9 @@ func (a *app) doctor(ctx context.Context, o doctorOptions) error {
 		rep.Results = append(rep.Results, doctor.Result{Group: doctor.GroupConfig, Name: "relay", Status: doctor.Fail,
 			Message: "no SMTP relay configured", Fix: "set smtp.host, smtp.port, smtp.username and smtp.password"})
 	}
-	rep.Merge(doctor.CheckDNS(ctx, dc))
+	dns := doctor.CheckDNS(ctx, dc)
+	a.saveDNS(ctx, store, dc, dns)
+	rep.Merge(dns)
 	if sender != nil {
 		rep.Merge(doctor.CheckRelays(ctx, dc))
 	}
@@ -99,7 +106,9 @@ func (a *app) doctorIssue(path string) (*templates.Compiled, error) {
 
 // doctorConfig fills the checks' view of the configuration. The sender is
 // nil when no relay is configured; that is reported as a failure.
-func (a *app) doctorConfig(issueFrom string) (*doctor.Config, *mailer.Sender, error) {
+// relays overrides the configured relays when not nil (a send's capture
+// server).
+func (a *app) doctorConfig(issueFrom string, relays []mailer.Relay) (*doctor.Config, *mailer.Sender, error) {
 	from := a.cfg.Sender.From
 	if issueFrom != "" {
 		from = issueFrom
@@ -119,10 +128,12 @@ func (a *app) doctorConfig(issueFrom string) (*doctor.Config, *mailer.Sender, er
 		// changes nothing.
 		dc.OneClickToken = tokens.Unsubscribe(subscribers.UnsubscribeRef{})
 	}
-	if a.cfg.SMTP.Host == "" && len(a.cfg.SMTP.Relays) == 0 {
-		return dc, nil, nil
+	if relays == nil {
+		if a.cfg.SMTP.Host == "" && len(a.cfg.SMTP.Relays) == 0 {
+			return dc, nil, nil
+		}
+		relays = a.relays()
 	}
-	relays := a.relays()
 	for _, r := range relays {
 		name := r.Name
 		if name == "" {

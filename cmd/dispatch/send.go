@@ -28,6 +28,7 @@ type sendOptions struct {
 	yes         bool
 	asJSON      bool
 	capture     string
+	force       bool
 }
 
 // sendReport is the --json output of send; the first seven keys are the
@@ -86,6 +87,7 @@ until they succeed or fail for good; the command keeps running until then.`,
 	f.StringVar(&o.to, "to", "", "send one test copy to this address, outside any campaign")
 	f.BoolVar(&o.yes, "yes", false, "do not ask for confirmation")
 	f.BoolVar(&o.asJSON, "json", false, "print the final report as JSON")
+	f.BoolVar(&o.force, "force", false, "send even when the checks before sending fail (see dispatch doctor)")
 	f.StringVar(&o.capture, "capture", "", "deliver to a local capture server writing .eml files into this folder instead of smtp.*")
 	return cmd
 }
@@ -128,6 +130,9 @@ func (a *app) send(ctx context.Context, path string, o sendOptions) error {
 	}
 	sender, err := mailer.New(mcfg, s)
 	if err != nil {
+		return err
+	}
+	if err := a.preflight(ctx, s, issue, mcfg.Relays, o.force); err != nil {
 		return err
 	}
 

@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -16,10 +17,26 @@ import (
 // A name absent from the zone is NXDOMAIN.
 type Zone map[string][]string
 
-// Start serves z on 127.0.0.1 over UDP and TCP (long TXT records need
-// TCP after truncation) until the test ends, and returns "host:port".
+// Server is a running DNS server.
+type Server struct {
+	Addr    string // "host:port"
+	queries atomic.Int64
+}
+
+// Queries returns how many questions the server has answered.
+func (s *Server) Queries() int { return int(s.queries.Load()) }
+
+// Start serves z on 127.0.0.1 until the test ends and returns its address.
 func Start(t testing.TB, z Zone) string {
 	t.Helper()
+	return New(t, z).Addr
+}
+
+// New serves z on 127.0.0.1 over UDP and TCP (long TXT records need TCP
+// after truncation) until the test ends.
+func New(t testing.TB, z Zone) *Server {
+	t.Helper()
+	srv := &Server{}
 	pc, ln := listen(t)
 	// Parse every record here, in the test's goroutine, so a typo fails
 	// the test at once.
@@ -32,6 +49,7 @@ func Start(t testing.TB, z Zone) string {
 		}
 	}
 	h := dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
+		srv.queries.Add(1)
 		m := new(dns.Msg)
 		m.SetReply(q)
 		m.Authoritative = true
@@ -64,7 +82,8 @@ func Start(t testing.TB, z Zone) string {
 		_ = tcp.Shutdown()
 		wg.Wait()
 	})
-	return pc.LocalAddr().String()
+	srv.Addr = pc.LocalAddr().String()
+	return srv
 }
 
 func parseRR(t testing.TB, owner, line string) dns.RR {
