@@ -22,6 +22,7 @@ func CheckConfig(c *Config) Report {
 	} else {
 		r.ok(GroupConfig, "postal address", "set")
 	}
+	checkCFBL(&r, c)
 	if c.SecretProblem != nil {
 		r.add(GroupConfig, "secret", Fail, c.SecretProblem.Error(),
 			"set web.secret to a random value, e.g. the output of `openssl rand -base64 32`")
@@ -87,5 +88,23 @@ func checkRelayTLS(r *Report, rl Relay) {
 			"remove smtp.tls_skip_verify once the relay has a certificate from a trusted CA")
 	default:
 		r.ok(GroupConfig, name, fmt.Sprintf("%s: %s, certificate verified", rl.Name, rl.TLS))
+	}
+}
+
+// checkCFBL: RFC 9477 section 3.1 has receivers ignore a CFBL-Address
+// whose domain does not align with the DKIM signing domain.
+func checkCFBL(r *Report, c *Config) {
+	if c.CFBLAddress == "" {
+		return
+	}
+	dom := domainOf(c.CFBLAddress)
+	switch {
+	case c.DKIM == nil:
+		r.add(GroupConfig, "cfbl address", Fail, "sender.cfbl_address is set but Dispatch does not sign with DKIM", "configure dkim.*")
+	case !aligned(dom, c.DKIM.Domain):
+		r.add(GroupConfig, "cfbl address", Fail, fmt.Sprintf("CFBL address domain %s does not align with DKIM d=%s", dom, c.DKIM.Domain),
+			fmt.Sprintf("use an address under %s", orgDomain(c.DKIM.Domain)))
+	default:
+		r.ok(GroupConfig, "cfbl address", c.CFBLAddress)
 	}
 }

@@ -43,6 +43,14 @@ func TestCheckConfig(t *testing.T) {
 		{name: "WeakSecret", change: func(c *doctor.Config) { c.SecretProblem = errors.New("web.secret is the example placeholder") },
 			check: "secret", want: doctor.Fail, msg: "placeholder"},
 		{name: "StrongSecret", check: "secret", want: doctor.OK},
+		{name: "CFBLAligned", change: func(c *doctor.Config) {
+			c.CFBLAddress, c.DKIM = "fbl@example.com", &doctor.DKIM{Domain: "mail.example.com"}
+		}, check: "cfbl address", want: doctor.OK},
+		{name: "CFBLNotAligned", change: func(c *doctor.Config) {
+			c.CFBLAddress, c.DKIM = "fbl@example.net", &doctor.DKIM{Domain: "example.com"}
+		}, check: "cfbl address", want: doctor.Fail, msg: "does not align"},
+		{name: "CFBLWithoutDKIM", change: func(c *doctor.Config) { c.CFBLAddress = "fbl@example.com" },
+			check: "cfbl address", want: doctor.Fail},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

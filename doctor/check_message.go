@@ -111,8 +111,12 @@ func checkSignature(r *Report, c *Config, msg []byte) {
 		r.add(GroupMessage, "dkim signature", Fail, "the signature does not verify: "+v.Err.Error(), "")
 		return
 	}
+	want := mustSign
+	if c.CFBLAddress != "" {
+		want = append(want[:len(want):len(want)], "CFBL-Address", "CFBL-Feedback-ID")
+	}
 	var missing []string
-	for _, k := range mustSign {
+	for _, k := range want {
 		if !slices.ContainsFunc(v.HeaderKeys, func(s string) bool { return strings.EqualFold(s, k) }) {
 			missing = append(missing, k)
 		}
@@ -121,5 +125,5 @@ func checkSignature(r *Report, c *Config, msg []byte) {
 		r.add(GroupMessage, "dkim signature", Fail, "the signature does not cover "+strings.Join(missing, ", "), "")
 		return
 	}
-	r.ok(GroupMessage, "dkim signature", fmt.Sprintf("d=%s verifies and covers %s", v.Domain, strings.Join(mustSign, ", ")))
+	r.ok(GroupMessage, "dkim signature", fmt.Sprintf("d=%s verifies and covers %s", v.Domain, strings.Join(want, ", ")))
 }

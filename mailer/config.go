@@ -71,9 +71,12 @@ type Config struct {
 	ReplyTo       string
 	BounceAddress string // envelope sender base for VERP; empty: From's address
 	BaseURL       string // where `dispatch serve` is reachable, for unsubscribe links
-	Tokens        *subscribers.Tokens
-	BouncePolicy  subscribers.BouncePolicy
-	DKIM          *DKIM
+	// CFBLAddress, when set, is the RFC 9477 complaint feedback address
+	// announced in every message; its domain must align with DKIM's.
+	CFBLAddress  string
+	Tokens       *subscribers.Tokens
+	BouncePolicy subscribers.BouncePolicy
+	DKIM         *DKIM
 
 	Logger *slog.Logger
 	// Now and Sleep are the clock; tests replace them.
@@ -146,6 +149,15 @@ func (c *Config) validate() error {
 		errs = append(errs, errors.New("no From address (set sender.from or from: in the issue)"))
 	} else if _, err := mail.ParseAddress(c.From); err != nil {
 		errs = append(errs, fmt.Errorf("from %q: %w", c.From, err))
+	}
+	if c.CFBLAddress != "" {
+		a, err := mail.ParseAddress(c.CFBLAddress)
+		switch {
+		case err != nil || a.Name != "":
+			errs = append(errs, fmt.Errorf("cfbl address %q is not a bare address", c.CFBLAddress))
+		case c.DKIM == nil:
+			errs = append(errs, errors.New("a cfbl address needs DKIM signing: RFC 9477 receivers ignore unsigned CFBL fields"))
+		}
 	}
 	if c.Tokens == nil {
 		errs = append(errs, errors.New("no signing key for unsubscribe links (set web.secret)"))

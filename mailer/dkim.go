@@ -21,10 +21,11 @@ type DKIM struct {
 
 // dkimHeaders are signed on every message: those RFC 6376 section 5.4.1
 // recommends, and the list headers, which Gmail and Yahoo only honour
-// for one-click unsubscribe when the signature covers them. Reply-To is
+// for one-click unsubscribe when the signature covers them, as RFC 9477
+// requires for the CFBL fields. Reply-To is
 // listed even when absent, so that adding one breaks the signature.
 var dkimHeaders = []string{"From", "Reply-To", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type",
-	"List-Id", "List-Unsubscribe", "List-Unsubscribe-Post", "Feedback-ID"}
+	"List-Id", "List-Unsubscribe", "List-Unsubscribe-Post", "Feedback-ID", "CFBL-Address", "CFBL-Feedback-ID"}
 
 // dkimSigner signs built messages, relaxed/relaxed with SHA-256. Workers
 // share it; go-msgauth only reads the options.

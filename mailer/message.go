@@ -160,6 +160,15 @@ func (s *Sender) build(m *message, h headerSet, env envelope, r *templates.Rende
 	b = append(b, ":l"...)
 	b = strconv.AppendInt(b, env.listID, 10)
 	b = append(b, ":newsletter:dispatch\r\n"...)
+	if s.cfg.CFBLAddress != "" {
+		// RFC 9477: where complaint reports go, and an id that ties one
+		// back to this delivery; both are covered by the DKIM signature.
+		b = append(b, "CFBL-Address: "...)
+		b = append(b, s.cfg.CFBLAddress...)
+		b = append(b, "; report=arf\r\nCFBL-Feedback-ID: "...)
+		b = append(b, dtoken...)
+		b = append(b, "\r\n"...)
+	}
 	b = append(b, DeliveryHeader...)
 	b = append(b, ": "...)
 	b = append(b, dtoken...)

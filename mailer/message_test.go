@@ -1,6 +1,7 @@
 package mailer_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto"
@@ -13,6 +14,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"net/textproto"
 	"net/url"
 	"regexp"
 	"strings"
@@ -277,6 +279,7 @@ func TestDKIMSignatureVerifies(t *testing.T) {
 			e := newEnv(t, 8)
 			cfg := e.config()
 			cfg.DKIM = &mailer.DKIM{Domain: "example.com", Selector: "s1", Key: tc.key}
+			cfg.CFBLAddress = "fbl@example.com"
 			if _, err := e.run(t, context.Background(), cfg); err != nil {
 				t.Fatal(err)
 			}
@@ -303,10 +306,18 @@ func TestDKIMSignatureVerifies(t *testing.T) {
 					signed[strings.ToLower(k)] = true
 				}
 				for _, k := range []string{"from", "to", "subject", "date", "message-id", "list-unsubscribe", "list-unsubscribe-post",
-					"list-id", "feedback-id"} {
+					"list-id", "feedback-id", "cfbl-address", "cfbl-feedback-id"} {
 					if !signed[k] {
 						t.Errorf("h= %v does not cover %s", v.HeaderKeys, k)
 					}
+				}
+				// RFC 9477: the feedback id ties a complaint to its delivery.
+				hdr := headerOf(t, m.Data)
+				if got := hdr.Get("CFBL-Address"); got != "fbl@example.com; report=arf" {
+					t.Errorf("CFBL-Address = %q", got)
+				}
+				if got, want := hdr.Get("CFBL-Feedback-ID"), hdr.Get(mailer.DeliveryHeader); got == "" || got != want {
+					t.Errorf("CFBL-Feedback-ID = %q; want the delivery token %q", got, want)
 				}
 
 				// The signature must actually protect the unsubscribe link.
@@ -365,5 +376,25 @@ func TestDKIMNeedsDomainSelectorAndAKeyThatCanSign(t *testing.T) {
 		if _, err := mailer.New(cfg, e.store); err == nil || !strings.Contains(err.Error(), "dkim") {
 			t.Errorf("New with DKIM %+v = %v; want a dkim error", d, err)
 		}
+	}
+}
+
+func headerOf(t *testing.T, data []byte) textproto.MIMEHeader {
+	t.Helper()
+	h, err := textproto.NewReader(bufio.NewReader(bytes.NewReader(data))).ReadMIMEHeader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// TestCFBLNeedsDKIM: RFC 9477 receivers ignore CFBL fields that no DKIM
+// signature covers, so the setting is refused without signing.
+func TestCFBLNeedsDKIM(t *testing.T) {
+	e := newEnv(t, 1)
+	cfg := e.config(e.relay(1))
+	cfg.CFBLAddress = "fbl@example.com"
+	if _, err := mailer.New(cfg, e.store); err == nil || !strings.Contains(err.Error(), "DKIM") {
+		t.Errorf("New with a cfbl address and no DKIM: %v; want an error about DKIM", err)
 	}
 }

@@ -81,6 +81,7 @@ type SenderConfig struct {
 	ReplyTo       string `mapstructure:"reply_to"`
 	BounceAddress string `mapstructure:"bounce_address"`
 	PostalAddress string `mapstructure:"postal_address"`
+	CFBLAddress   string `mapstructure:"cfbl_address"`
 }
 
 type WebConfig struct {

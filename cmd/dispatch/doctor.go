@@ -118,6 +118,7 @@ func (a *app) doctorConfig(issueFrom string, relays []mailer.Relay) (*doctor.Con
 		PostalAddress: a.cfg.Sender.PostalAddress,
 		From:          from,
 		BounceAddress: a.cfg.Sender.BounceAddress,
+		CFBLAddress:   a.cfg.Sender.CFBLAddress,
 		Resolver:      a.cfg.Doctor.Resolver,
 	}
 	tokens, err := a.tokens()
