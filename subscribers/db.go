@@ -65,8 +65,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// Reuse compiled statements per connection: the send ledger runs the
 	// same few statements thousands of times a second.
 	q.Set("_stmt_cache_size", "64")
+	// Deleted rows are overwritten with zeros, so that an erased person's
+	// address and name do not linger in free pages of the file.
+	q.Set("_secure_delete", "on")
 	dsn := "file:" + path + "?" + q.Encode()
 
+	if err := createPrivate(path); err != nil {
+		return nil, err
+	}
 	db, err := sql.Open("sqlite3", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -82,6 +88,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate database %s: %w", path, err)
+	}
+	if err := restrictSidecars(path); err != nil {
+		db.Close()
+		return nil, err
 	}
 	return s, nil
 }
