@@ -50,7 +50,7 @@ func (p *Processor) processFile(ctx context.Context, path string, fn func(Outcom
 	if bytes.Equal(head, fromLine) {
 		return p.processMbox(ctx, br, path, fn)
 	}
-	raw, err := io.ReadAll(io.LimitReader(br, maxMessageBytes))
+	raw, err := io.ReadAll(io.LimitReader(br, readLimit))
 	if err != nil {
 		return Summary{}, fmt.Errorf("read %s: %w", path, err)
 	}
@@ -127,7 +127,7 @@ func readFile(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	raw, err := io.ReadAll(io.LimitReader(f, maxMessageBytes))
+	raw, err := io.ReadAll(io.LimitReader(f, readLimit))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}

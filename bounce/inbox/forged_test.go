@@ -3,11 +3,14 @@ package inbox_test
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dispatchhq/dispatch/bounce"
+	"github.com/dispatchhq/dispatch/bounce/inbox"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -178,5 +181,49 @@ func TestGenuineVERPReportStillApplies(t *testing.T) {
 	o = e.process(fixture(t, "postfix-hard.eml", e.vars("dee@example.net")))
 	if o.Unattributed || e.status("dee@example.net") != subscribers.StatusBounced {
 		t.Errorf("postfix VERP bounce: outcome %+v, dee = %s; want bounced", o, e.status("dee@example.net"))
+	}
+}
+
+// TestOversizedMessageIsNotPassedOffAsWhole: a message larger than the
+// readers keep is processed from its start, but as cut short: without a
+// token it changes no one; with one it still applies to that delivery.
+func TestOversizedMessageIsNotPassedOffAsWhole(t *testing.T) {
+	e := newEnv(t)
+	e.markSent("ada@example.net", "bob@example.net")
+	dir := t.TempDir()
+	big := func(to, rcpt string) string {
+		raw := string(forgedDSN(to, []string{rcpt}, 1))
+		// A returned message with a large body after the report, so the
+		// cut falls after it.
+		raw = strings.Replace(raw, "--B--\r\n", "--B\r\nContent-Type: message/rfc822\r\n\r\nSubject: the issue\r\n\r\n"+
+			strings.Repeat(strings.Repeat("x", 76)+"\r\n", (17<<20)/78)+"--B--\r\n", 1)
+		path := filepath.Join(dir, rcpt+".eml")
+		if err := os.WriteFile(path, []byte(raw), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	var outs []inbox.Outcome
+	_, err := e.proc.ProcessFiles(e.ctx, []string{
+		big(bounceBase, "ada@example.net"),
+		big(e.vars("bob@example.net")["VERP"], "bob@example.net"),
+	}, func(o inbox.Outcome) { outs = append(outs, o) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(outs) != 2 {
+		t.Fatalf("%d outcomes; want 2", len(outs))
+	}
+	if !strings.Contains(outs[0].Truncated, "message larger than") || !outs[0].Unattributed {
+		t.Errorf("no token: outcome %+v; want unattributed, cut short", outs[0])
+	}
+	if got := e.status("ada@example.net"); got != subscribers.StatusActive {
+		t.Errorf("ada = %s; want active", got)
+	}
+	if !strings.Contains(outs[1].Truncated, "message larger than") || outs[1].Unattributed {
+		t.Errorf("VERP token: outcome %+v; want applied, cut short", outs[1])
+	}
+	if got := e.status("bob@example.net"); got != subscribers.StatusBounced {
+		t.Errorf("bob = %s; want bounced", got)
 	}
 }

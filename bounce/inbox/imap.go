@@ -160,7 +160,7 @@ func (p *Processor) pollIMAP(ctx context.Context, c *imapclient.Client, cfg IMAP
 // large bounces is never all in memory.
 func (p *Processor) fetchIMAP(ctx context.Context, c *imapclient.Client, cfg IMAPConfig, uids []imap.UID, sum *Summary, fn func(Outcome)) ([]imap.UID, error) {
 	// PEEK leaves \Seen alone until the message is processed.
-	section := &imap.FetchItemBodySection{Peek: true, Partial: &imap.SectionPartial{Offset: 0, Size: maxMessageBytes}}
+	section := &imap.FetchItemBodySection{Peek: true, Partial: &imap.SectionPartial{Offset: 0, Size: readLimit}}
 	cmd := c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}})
 	var done []imap.UID
 	for {

@@ -14,6 +14,19 @@ import (
 // further than this either.
 const maxMessageBytes = 16 << 20
 
+// readLimit is what the readers keep of one message: a byte past the limit
+// tells Process that the message was cut, which it must say rather than
+// pass the rest off as the whole message.
+const readLimit = maxMessageBytes + 1
+
+// appendCapped appends b to msg, keeping at most readLimit bytes in all.
+func appendCapped(msg, b []byte) []byte {
+	if room := readLimit - len(msg); room < len(b) {
+		b = b[:max(room, 0)]
+	}
+	return append(msg, b...)
+}
+
 // ProcessMbox processes every message of an mbox file (mboxo or mboxrd:
 // messages start at "From " lines; ">From " lines are unescaped by one
 // '>'). Input that does not start with a "From " line is taken as a single
@@ -97,9 +110,7 @@ func splitMbox(r io.Reader, emit func([]byte) error) error {
 				if mode == 1 && escapedFrom(line) {
 					line = line[1:]
 				}
-				if len(msg)+len(line) <= maxMessageBytes {
-					msg = append(msg, line...)
-				}
+				msg = appendCapped(msg, line)
 			}
 		}
 		if err == io.EOF {
@@ -111,14 +122,12 @@ func splitMbox(r io.Reader, emit func([]byte) error) error {
 	}
 }
 
-// readLine reads one line into buf, keeping at most maxMessageBytes of it.
+// readLine reads one line into buf, keeping at most readLimit bytes of it.
 func readLine(br *bufio.Reader, buf []byte) ([]byte, error) {
 	buf = buf[:0]
 	for {
 		chunk, err := br.ReadSlice('\n')
-		if len(buf)+len(chunk) <= maxMessageBytes {
-			buf = append(buf, chunk...)
-		}
+		buf = appendCapped(buf, chunk)
 		if err != bufio.ErrBufferFull {
 			return buf, err
 		}

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/dispatchhq/dispatch/bounce"
@@ -30,11 +32,20 @@ const (
 // the error too. Process is safe for concurrent use.
 func (p *Processor) Process(ctx context.Context, raw []byte, src string) (Outcome, error) {
 	out := Outcome{Source: src}
+	// The readers keep a byte past the limit to mark a message they cut.
+	cut := len(raw) > maxMessageBytes
+	if cut {
+		raw = raw[:maxMessageBytes]
+	}
 	res, err := bounce.ParseBytes(raw)
 	if err != nil {
 		err = fmt.Errorf("classify %s: %w", src, err)
 		out.Error = err.Error()
 		return out, err
+	}
+	if cut {
+		res.Truncated = strings.Join(slices.DeleteFunc([]string{
+			fmt.Sprintf("message larger than %d bytes", maxMessageBytes), res.Truncated}, func(s string) bool { return s == "" }), "; ")
 	}
 	h := readHeader(raw)
 	out.MessageID = firstMsgID(h.Get("Message-Id"))
@@ -266,8 +277,11 @@ func (p *Processor) unmatchable(res *bounce.Result, addrs []string) string {
 	max := p.cfg.Policy.WithDefaults().MaxAddressRecipients
 	total := len(addrs) + res.DroppedRecipients
 	cut := ""
-	if res.Truncated != "" {
+	switch {
+	case res.Truncated != "" && res.DroppedRecipients > 0:
 		cut = fmt.Sprintf("; it was cut short (%s): %d recipients read, at least %d more not", res.Truncated, len(addrs), res.DroppedRecipients)
+	case res.Truncated != "":
+		cut = fmt.Sprintf("; it was cut short (%s): %d recipients read, more may be missing", res.Truncated, len(addrs))
 	}
 	switch {
 	case total > max:
