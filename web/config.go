@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -37,15 +38,17 @@ type DeliveryResolver interface {
 
 // Defaults applied by New to zero Config fields.
 const (
-	DefaultListen               = "127.0.0.1:8080"
-	DefaultRatePerSecond        = 5
-	DefaultRateBurst            = 30
-	DefaultWebhookRatePerSecond = 50
-	DefaultWebhookRateBurst     = 200
-	DefaultMaxBodyBytes         = 64 << 10
-	DefaultMaxWebhookBodyBytes  = webhook.DefaultMaxBodyBytes
-	DefaultShutdownTimeout      = 10 * time.Second
-	DefaultMaxClients           = 100_000
+	DefaultListen                = "127.0.0.1:8080"
+	DefaultRatePerSecond         = 5
+	DefaultRateBurst             = 30
+	DefaultOneClickRatePerSecond = 100
+	DefaultOneClickRateBurst     = 10_000
+	DefaultWebhookRatePerSecond  = 50
+	DefaultWebhookRateBurst      = 200
+	DefaultMaxBodyBytes          = 64 << 10
+	DefaultMaxWebhookBodyBytes   = webhook.DefaultMaxBodyBytes
+	DefaultShutdownTimeout       = 10 * time.Second
+	DefaultMaxClients            = 100_000
 )
 
 // Config configures a Server.
@@ -72,24 +75,33 @@ type Config struct {
 	// Logger receives access logs and errors; nil discards them.
 	Logger *slog.Logger
 
-	// RatePerSecond and RateBurst size the token bucket each client IP gets
-	// for the pages and /healthz. Mail providers send one-click unsubscribes
-	// from a few shared IPs, so keep the limit generous. Zero means the
-	// default; a negative rate disables limiting.
+	// RatePerSecond and RateBurst size the token bucket each client gets
+	// for the pages, /healthz and anything sent with an invalid link (an
+	// IPv4 address, or an IPv6 /64). Zero means the default; a negative
+	// rate disables limiting.
 	RatePerSecond float64
 	RateBurst     int
+	// OneClickRatePerSecond and OneClickRateBurst size a second bucket per
+	// client, used only by RFC 8058 one-click POSTs whose link verifies.
+	// Mail providers send them from a few shared addresses, often in
+	// batches, and each is a person's request that must not be lost, so
+	// this limit is far higher: it only stops replaying one link at
+	// flood rate. Zero means the default; a negative rate disables it.
+	OneClickRatePerSecond float64
+	OneClickRateBurst     int
 	// WebhookRatePerSecond and WebhookRateBurst do the same for
 	// /webhooks/: providers deliver in bursts from few IPs, and a 429 only
 	// makes them retry later.
 	WebhookRatePerSecond float64
 	WebhookRateBurst     int
-	// MaxClients bounds how many client IPs the limiters remember; beyond
-	// it, new clients share one bucket until idle entries are evicted.
+	// MaxClients bounds how many clients each limiter remembers; beyond
+	// it, the least recently seen is forgotten.
 	MaxClients int
-	// TrustProxy takes the client IP from the last X-Forwarded-For entry,
-	// the one added by the reverse proxy in front. Set it only behind
-	// exactly one proxy that sets that header.
-	TrustProxy bool
+	// TrustedProxies are the reverse proxies (web.trust_proxy, parsed by
+	// ParseTrustedProxies) whose X-Forwarded-For entries are believed: a
+	// request from one of them is attributed to the right-most entry that
+	// is not a trusted proxy. Empty: the peer address is the client.
+	TrustedProxies []netip.Prefix
 
 	// MaxBodyBytes limits request bodies of the pages (413 beyond it).
 	MaxBodyBytes int64
@@ -136,6 +148,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.RateBurst <= 0 {
 		c.RateBurst = DefaultRateBurst
+	}
+	if c.OneClickRatePerSecond == 0 {
+		c.OneClickRatePerSecond = DefaultOneClickRatePerSecond
+	}
+	if c.OneClickRateBurst <= 0 {
+		c.OneClickRateBurst = DefaultOneClickRateBurst
 	}
 	if c.WebhookRatePerSecond == 0 {
 		c.WebhookRatePerSecond = DefaultWebhookRatePerSecond

@@ -92,7 +92,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 			"status", rec.status,
 			"bytes", rec.bytes,
 			"duration", s.cfg.Now().Sub(start).Round(time.Microsecond),
-			"ip", clientIP(r, s.cfg.TrustProxy).String(),
+			"ip", clientIP(r, s.proxies).String(),
 		)
 	})
 }
@@ -113,21 +113,38 @@ func route(r *http.Request) string {
 // guard applies a route's rate limit and body limit before h.
 func (s *Server) guard(lim *limiter, maxBody int64, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if lim != nil {
-			ok, wait := lim.allow(limitKey(clientIP(r, s.cfg.TrustProxy)), s.cfg.Now())
-			if !ok {
-				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-				s.message(w, r, http.StatusTooManyRequests, titleTooMany, textTooMany...)
-				return
-			}
+		if !s.allow(w, r, lim) {
+			return
 		}
+		s.limitBody(maxBody, h).ServeHTTP(w, r)
+	})
+}
+
+// allow takes a token from the client's bucket in lim (nil: no limit). If
+// none is left it answers 429 with Retry-After and returns false.
+func (s *Server) allow(w http.ResponseWriter, r *http.Request, lim *limiter) bool {
+	if lim == nil {
+		return true
+	}
+	ok, wait := lim.allow(limitKey(clientIP(r, s.proxies)), s.cfg.Now())
+	if !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		s.message(w, r, http.StatusTooManyRequests, titleTooMany, textTooMany...)
+	}
+	return ok
+}
+
+// limitBody refuses bodies over maxBody before h, and makes reading past
+// it fail, for bodies of unannounced length.
+func (s *Server) limitBody(maxBody int64, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > maxBody {
 			s.message(w, r, http.StatusRequestEntityTooLarge, titleTooLarge, textTooLarge...)
 			return
 		}
 		r.Body = &limitedBody{ReadCloser: http.MaxBytesReader(w, r.Body, maxBody)}
 		h(w, r)
-	})
+	}
 }
 
 // limitedBody notes whether a read ran into the body limit, because the

@@ -1,34 +1,40 @@
 package web
 
 import (
+	"container/list"
 	"math"
+	"net/netip"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 )
 
-// limiter gives each client key its own token bucket. It is safe for
-// concurrent use and starts no goroutines: idle entries are swept inline, at
-// most once per sweep interval, so a Handler used without Open (tests,
-// another server) needs no cleanup.
+// limiter gives each client key its own token bucket, remembering at most
+// max clients. It is safe for concurrent use and starts no goroutines.
+//
+// When the table is full, the least recently seen client is forgotten to
+// make room. A forgotten client that returns starts with a full bucket, so
+// only someone who controls more addresses than the table holds (max
+// distinct IPv4 addresses or IPv6 /64s) can reset a bucket this way, and
+// they could as well have used their other addresses. No new client ever
+// shares another's bucket.
 type limiter struct {
 	limit rate.Limit
 	burst int
 	max   int
-	// idle is how long an entry may go unused before it is dropped. It is
-	// at least the time a bucket takes to refill, after which an entry is
-	// indistinguishable from a new one, so eviction never lets a client
-	// through that would otherwise have been held back.
+	// idle is how long an entry may go unused before it is dropped even
+	// when the table has room: at least the time a bucket takes to refill,
+	// after which an entry is indistinguishable from a new one.
 	idle time.Duration
 
-	mu        sync.Mutex
-	clients   map[string]*client
-	overflow  *rate.Limiter // shared by new clients while the map is full
-	lastSweep time.Time
+	mu      sync.Mutex
+	clients map[netip.Addr]*list.Element // values are *client
+	lru     list.List                    // front: most recently seen
 }
 
 type client struct {
+	key  netip.Addr
 	lim  *rate.Limiter
 	seen time.Time
 }
@@ -40,37 +46,27 @@ func newLimiter(perSecond float64, burst, maxClients int) *limiter {
 	}
 	refill := time.Duration(math.Ceil(float64(burst) / perSecond * float64(time.Second)))
 	return &limiter{
-		limit:    rate.Limit(perSecond),
-		burst:    burst,
-		max:      maxClients,
-		idle:     max(refill, time.Minute),
-		clients:  map[string]*client{},
-		overflow: rate.NewLimiter(rate.Limit(perSecond), burst),
+		limit:   rate.Limit(perSecond),
+		burst:   burst,
+		max:     max(maxClients, 1),
+		idle:    max(refill, time.Minute),
+		clients: map[netip.Addr]*list.Element{},
 	}
 }
 
 // allow takes a token for key at now. When none is left it returns false
 // and how long until one will be.
-func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
+func (l *limiter) allow(key netip.Addr, now time.Time) (bool, time.Duration) {
 	l.mu.Lock()
-	// A full map is swept early, but at most once a second, so a flood of
-	// new addresses cannot make every request walk the whole map.
-	since := now.Sub(l.lastSweep)
-	if since >= l.idle/2 || (len(l.clients) >= l.max && since >= time.Second) {
-		l.sweep(now)
+	var c *client
+	if el, ok := l.clients[key]; ok {
+		l.lru.MoveToFront(el)
+		c = el.Value.(*client)
+	} else {
+		c = l.add(key, now)
 	}
-	c := l.clients[key]
-	var lim *rate.Limiter
-	switch {
-	case c != nil:
-		c.seen = now
-		lim = c.lim
-	case len(l.clients) < l.max:
-		lim = rate.NewLimiter(l.limit, l.burst)
-		l.clients[key] = &client{lim: lim, seen: now}
-	default:
-		lim = l.overflow
-	}
+	c.seen = now
+	lim := c.lim
 	l.mu.Unlock()
 
 	r := lim.ReserveN(now, 1)
@@ -86,14 +82,20 @@ func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
 	return true, 0
 }
 
-// sweep drops entries idle for longer than l.idle. Called with l.mu held.
-func (l *limiter) sweep(now time.Time) {
-	for k, c := range l.clients {
-		if now.Sub(c.seen) >= l.idle {
-			delete(l.clients, k)
+// add remembers a new client, first dropping idle entries and, if the
+// table is still full, the least recently seen one. Called with l.mu held.
+func (l *limiter) add(key netip.Addr, now time.Time) *client {
+	for el := l.lru.Back(); el != nil; el = l.lru.Back() {
+		old := el.Value.(*client)
+		if len(l.clients) < l.max && now.Sub(old.seen) < l.idle {
+			break
 		}
+		l.lru.Remove(el)
+		delete(l.clients, old.key)
 	}
-	l.lastSweep = now
+	c := &client{key: key, lim: rate.NewLimiter(l.limit, l.burst)}
+	l.clients[key] = l.lru.PushFront(c)
+	return c
 }
 
 // size reports how many clients are remembered, for tests.

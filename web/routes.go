@@ -13,7 +13,9 @@ func (s *Server) routes() http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("GET "+p+"/u/{token}", page(s.handleConfirm))
-	mux.Handle("POST "+p+"/u/{token}", page(s.handleUnsubscribe))
+	// The unsubscribe POST picks its rate limit itself: one-click POSTs
+	// with a valid link get their own, higher one.
+	mux.Handle("POST "+p+"/u/{token}", s.limitBody(s.cfg.MaxBodyBytes, s.handleUnsubscribe))
 	mux.Handle("POST "+p+"/u/{token}/resubscribe", page(s.handleResubscribe))
 	mux.Handle("GET "+p+"/healthz", page(s.handleHealth))
 	if s.cfg.Webhooks != nil {

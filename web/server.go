@@ -29,7 +29,9 @@ type Server struct {
 	prefix    string // path of BaseURL, without a trailing slash
 	pages     *pages
 	pageLimit *limiter // nil: no limit
+	oneClick  *limiter // one-click POSTs with a valid link
 	hookLimit *limiter
+	proxies   proxies
 	handler   http.Handler
 
 	mu       sync.Mutex
@@ -55,7 +57,9 @@ func New(cfg Config) (*Server, error) {
 		prefix:    pathPrefix(cfg.BaseURL),
 		pages:     p,
 		pageLimit: newLimiter(cfg.RatePerSecond, cfg.RateBurst, cfg.MaxClients),
+		oneClick:  newLimiter(cfg.OneClickRatePerSecond, cfg.OneClickRateBurst, cfg.MaxClients),
 		hookLimit: newLimiter(cfg.WebhookRatePerSecond, cfg.WebhookRateBurst, cfg.MaxClients),
+		proxies:   proxies(cfg.TrustedProxies),
 	}
 	s.handler = s.routes()
 	return s, nil

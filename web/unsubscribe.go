@@ -40,6 +40,11 @@ func (s *Server) load(ctx context.Context, tok string) (*subject, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.loadRef(ctx, tok, ref)
+}
+
+// loadRef loads what an already verified token names.
+func (s *Server) loadRef(ctx context.Context, tok string, ref subscribers.UnsubscribeRef) (*subject, error) {
 	sub, err := s.cfg.Store.FindSubscriberByID(ctx, ref.SubscriberID)
 	if err != nil {
 		return nil, err
@@ -120,21 +125,40 @@ func (s *Server) handleConfirm(w http.ResponseWriter, r *http.Request) {
 // mail client's RFC 8058 one-click POST. Both answer 200 with no redirect
 // and no cookie, and a repeat is a 200 too (Store.Unsubscribe is
 // idempotent).
+//
+// It applies its own rate limit: an invalid link is charged to the page
+// bucket before anything else is read; a valid one-click POST to the
+// client's far larger one-click bucket.
 func (s *Server) handleUnsubscribe(w http.ResponseWriter, r *http.Request) {
+	tok := r.PathValue("token")
+	ref, err := s.cfg.Tokens.ParseUnsubscribe(tok)
+	if err != nil {
+		if s.allow(w, r, s.pageLimit) {
+			s.fail(w, r, err)
+		}
+		return
+	}
 	form, err := s.readForm(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	j, err := s.load(r.Context(), r.PathValue("token"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	// RFC 8058 §3.1: the body carries List-Unsubscribe=One-Click. It
 	// unsubscribes from the list the link names, as the message's
 	// List-Unsubscribe header promised.
-	oneClick := subscribers.EqualFoldASCII(strings.TrimSpace(form.Get("List-Unsubscribe")), "One-Click")
+	oneClick := err == nil && subscribers.EqualFoldASCII(strings.TrimSpace(form.Get("List-Unsubscribe")), "One-Click")
+	lim := s.pageLimit
+	if oneClick {
+		lim = s.oneClick
+	}
+	if !s.allow(w, r, lim) {
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	j, err := s.loadRef(r.Context(), tok, ref)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	listID, reason := j.ref.ListID, reasonLink
 	if oneClick {
 		reason = reasonOneClick

@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"net/mail"
 	"net/url"
+	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/dispatchhq/dispatch/bounce/webhook"
 	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/web"
 )
 
 // Config is every setting Dispatch reads. Its mapstructure tags are the
@@ -85,11 +88,45 @@ type SenderConfig struct {
 }
 
 type WebConfig struct {
-	BaseURL    string `mapstructure:"base_url"`
-	Listen     string `mapstructure:"listen"`
-	Secret     string `mapstructure:"secret"`
-	SiteName   string `mapstructure:"site_name"`
-	TrustProxy bool   `mapstructure:"trust_proxy"`
+	BaseURL           string    `mapstructure:"base_url"`
+	Listen            string    `mapstructure:"listen"`
+	Secret            string    `mapstructure:"secret"`
+	SiteName          string    `mapstructure:"site_name"`
+	TrustProxy        proxyList `mapstructure:"trust_proxy"`
+	RateLimit         float64   `mapstructure:"rate_limit"`
+	RateBurst         int       `mapstructure:"rate_burst"`
+	OneClickRateLimit float64   `mapstructure:"one_click_rate_limit"`
+	OneClickRateBurst int       `mapstructure:"one_click_rate_burst"`
+	RateLimitClients  int       `mapstructure:"rate_limit_clients"`
+}
+
+// proxyList is web.trust_proxy: addresses and CIDR prefixes of the reverse
+// proxies in front of `dispatch serve`. It was a boolean once; see
+// trustProxyHook.
+type proxyList []string
+
+// trustProxyHook reads web.trust_proxy. `false` (YAML or environment) keeps
+// meaning "no proxy". `true` trusted whatever connected, which cannot be
+// said as a list, so it becomes an entry Validate refuses with the new
+// form. A string is a comma-separated list (the environment's form).
+func trustProxyHook(_ reflect.Type, to reflect.Type, data any) (any, error) {
+	if to != reflect.TypeOf(proxyList(nil)) {
+		return data, nil
+	}
+	switch v := data.(type) {
+	case bool:
+		if v {
+			return proxyList{"true"}, nil
+		}
+		return proxyList{}, nil
+	case string:
+		switch v = strings.TrimSpace(v); strings.ToLower(v) {
+		case "", "false", "[]":
+			return proxyList{}, nil
+		}
+		return proxyList(strings.Split(v, ",")), nil
+	}
+	return data, nil
 }
 
 type DKIMConfig struct {
@@ -160,7 +197,10 @@ func DefaultConfig() Config {
 			MaxMessagesPerConnection: 100},
 		Sending: SendingConfig{Rate: 10, Concurrency: 4, RetryBackoff: 30 * time.Second, MaxAttempts: 5, PauseAfter: 10},
 		Sender:  SenderConfig{},
-		Web:     WebConfig{BaseURL: "http://127.0.0.1:8080", Listen: "127.0.0.1:8080", SiteName: "Dispatch"},
+		Web: WebConfig{BaseURL: "http://127.0.0.1:8080", Listen: "127.0.0.1:8080", SiteName: "Dispatch",
+			RateLimit: web.DefaultRatePerSecond, RateBurst: web.DefaultRateBurst,
+			OneClickRateLimit: web.DefaultOneClickRatePerSecond, OneClickRateBurst: web.DefaultOneClickRateBurst,
+			RateLimitClients: web.DefaultMaxClients},
 		Bounces: BouncesConfig{SoftLimit: 3, SoftWindow: 30 * 24 * time.Hour, AddressMatchWindow: 14 * 24 * time.Hour,
 			IMAP: IMAPConfig{Port: 993, TLS: "tls", Mailbox: "INBOX", Interval: 5 * time.Minute}},
 		Webhooks: WebhooksConfig{SES: SESWebhookConfig{AutoConfirm: true}},
@@ -268,6 +308,21 @@ func (c *Config) Validate() error {
 		if n < 1 {
 			bad(key, "must be at least 1")
 		}
+	}
+	if len(c.Web.TrustProxy) == 1 && strings.EqualFold(strings.TrimSpace(c.Web.TrustProxy[0]), "true") {
+		bad("web.trust_proxy", "true is no longer accepted: list the addresses of the reverse proxies in front of dispatch serve, "+
+			"e.g. trust_proxy: [127.0.0.1] or [10.0.0.0/8] (false or [] trusts none)")
+	} else if _, err := web.ParseTrustedProxies(c.Web.TrustProxy); err != nil {
+		bad("web.trust_proxy", "%v", err)
+	}
+	if c.Web.RateLimit < 0 || c.Web.OneClickRateLimit < 0 {
+		bad("web.rate_limit", "rate_limit and one_click_rate_limit must be 0 (no limit) or more requests per second")
+	}
+	if c.Web.RateBurst < 1 || c.Web.OneClickRateBurst < 1 {
+		bad("web.rate_burst", "rate_burst and one_click_rate_burst must be at least 1")
+	}
+	if c.Web.RateLimitClients < 1 {
+		bad("web.rate_limit_clients", "must be at least 1")
 	}
 	if c.Web.Secret != "" {
 		if err := subscribers.CheckSecret(c.Web.Secret); err != nil {

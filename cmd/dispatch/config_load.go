@@ -70,7 +70,7 @@ func loadConfig(path string, flags *pflag.FlagSet, binds map[string]string) (Con
 		}
 	}
 	var cfg Config
-	if err := v.UnmarshalExact(&cfg, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
+	if err := v.UnmarshalExact(&cfg, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(trustProxyHook,
 		mapstructure.StringToTimeDurationHookFunc(), mapstructure.StringToSliceHookFunc(",")))); err != nil {
 		return Config{}, nil, src.blameDecode(err, v)
 	}

@@ -156,12 +156,68 @@ func TestConfigValidation(t *testing.T) {
 		{"smtp:\n  timeout: 10 seconds\n", "timeout"},
 		{"webhooks:\n  ses:\n    enabled: true\n", "webhooks.ses.topic_arns: is required when webhooks.ses.enabled"},
 		{"webhooks:\n  ses:\n    enabled: true\n    topic_arns: [bounces]\n", "webhooks.ses.topic_arns[0]"},
+		{"web:\n  rate_limit: -1\n", "web.rate_limit"},
+		{"web:\n  one_click_rate_burst: 0\n", "web.rate_burst"},
+		{"web:\n  rate_limit_clients: 0\n", "web.rate_limit_clients"},
 	}
 	for _, tc := range tests {
 		_, _, err := loadConfig(writeConfig(t, tc.body), pflag.NewFlagSet("x", pflag.ContinueOnError), nil)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: err = %v; want it to name %s", tc.body, err, tc.want)
 		}
+	}
+}
+
+// TestConfigTrustProxy: web.trust_proxy is a list of proxy addresses. The
+// old boolean still loads as false; true is refused with the new form.
+func TestConfigTrustProxy(t *testing.T) {
+	tests := []struct {
+		name, body, env string
+		want            []string // entries; nil with wantErr
+		wantErr         []string
+	}{
+		{name: "unset", body: "web:\n  listen: 127.0.0.1:8080\n", want: nil},
+		{name: "false", body: "web:\n  trust_proxy: false\n", want: []string{}},
+		{name: "empty list", body: "web:\n  trust_proxy: []\n", want: []string{}},
+		{name: "list", body: "web:\n  trust_proxy: [127.0.0.1, \"10.0.0.0/8\", \"[::1]:443\", \"fe80::1%eth0\"]\n",
+			want: []string{"127.0.0.1", "10.0.0.0/8", "[::1]:443", "fe80::1%eth0"}},
+		{name: "one address", body: "web:\n  trust_proxy: 127.0.0.1:8080\n", want: []string{"127.0.0.1:8080"}},
+		{name: "env list", env: "127.0.0.1, 10.0.0.0/8", want: []string{"127.0.0.1", " 10.0.0.0/8"}},
+		{name: "env false", env: "false", want: []string{}},
+		{name: "true", body: "web:\n  trust_proxy: true\n",
+			wantErr: []string{"web.trust_proxy", "true is no longer accepted", "[127.0.0.1]"}},
+		{name: "env true", env: "true", wantErr: []string{"web.trust_proxy", "true is no longer accepted"}},
+		{name: "host name", body: "web:\n  trust_proxy: [127.0.0.1, localhost]\n",
+			wantErr: []string{"web.trust_proxy", `entry 2 ("localhost")`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			body := tc.body
+			if body == "" {
+				body = "web:\n  listen: 127.0.0.1:8080\n"
+			}
+			if tc.env != "" {
+				t.Setenv("DISPATCH_WEB_TRUST_PROXY", tc.env)
+			}
+			cfg, _, err := loadConfig(writeConfig(t, body), pflag.NewFlagSet("x", pflag.ContinueOnError), nil)
+			if tc.wantErr != nil {
+				if err == nil {
+					t.Fatalf("loaded as %q; want an error", cfg.Web.TrustProxy)
+				}
+				for _, w := range tc.wantErr {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("error %q does not mention %q", err, w)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual([]string(cfg.Web.TrustProxy), tc.want) {
+				t.Errorf("trust_proxy = %#v; want %#v", []string(cfg.Web.TrustProxy), tc.want)
+			}
+		})
 	}
 }
 

@@ -48,9 +48,13 @@ Ctrl-C or SIGTERM (graceful shutdown).`,
 			if err != nil {
 				return err
 			}
-			srv, err := web.New(web.Config{Listen: a.cfg.Web.Listen, BaseURL: a.cfg.Web.BaseURL, Tokens: tokens, Store: s,
-				Webhooks: verifier, Resolver: subscribers.DeliveryResolver{Store: s, Tokens: tokens}, BouncePolicy: a.bouncePolicy(),
-				SiteName: a.cfg.Web.SiteName, Logger: a.serverLogger(), TrustProxy: a.cfg.Web.TrustProxy})
+			wcfg, err := a.webConfig()
+			if err != nil {
+				return err
+			}
+			wcfg.Tokens, wcfg.Store, wcfg.Webhooks = tokens, s, verifier
+			wcfg.Resolver = subscribers.DeliveryResolver{Store: s, Tokens: tokens}
+			srv, err := web.New(wcfg)
 			if err != nil {
 				return err
 			}

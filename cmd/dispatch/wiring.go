@@ -9,6 +9,7 @@ import (
 	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/templates"
+	"github.com/dispatchhq/dispatch/web"
 )
 
 // tokens returns the signer for links and VERP, or explains how to set one.
@@ -18,6 +19,35 @@ func (a *app) tokens() (*subscribers.Tokens, error) {
 			"make one with `openssl rand -base64 32` or `" + selfCommand() + " secret` and set web.secret or DISPATCH_WEB_SECRET")
 	}
 	return subscribers.NewTokens(a.cfg.Web.Secret)
+}
+
+// webConfig is the web section as a web.Config, without the store and
+// its helpers. A rate of 0 means no limit, which web spells as negative.
+func (a *app) webConfig() (web.Config, error) {
+	c := a.cfg.Web
+	proxies, err := web.ParseTrustedProxies(c.TrustProxy)
+	if err != nil {
+		return web.Config{}, fmt.Errorf("web.trust_proxy: %w", err)
+	}
+	unlimited := func(r float64) float64 {
+		if r == 0 {
+			return -1
+		}
+		return r
+	}
+	return web.Config{
+		Listen:                c.Listen,
+		BaseURL:               c.BaseURL,
+		SiteName:              c.SiteName,
+		BouncePolicy:          a.bouncePolicy(),
+		Logger:                a.serverLogger(),
+		TrustedProxies:        proxies,
+		RatePerSecond:         unlimited(c.RateLimit),
+		RateBurst:             c.RateBurst,
+		OneClickRatePerSecond: unlimited(c.OneClickRateLimit),
+		OneClickRateBurst:     c.OneClickRateBurst,
+		MaxClients:            c.RateLimitClients,
+	}, nil
 }
 
 func (a *app) bouncePolicy() subscribers.BouncePolicy {
