@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -131,5 +134,62 @@ func TestEndToEndForgedReportsChangeNobody(t *testing.T) {
 	}
 	if got := status(t, e.dir, "reader1@example.com"); got != "bounced" {
 		t.Errorf("reader1 after a genuine VERP bounce = %s; want bounced", got)
+	}
+}
+
+// TestEndToEndServeWebhookTrust runs `dispatch serve`: SES without topic
+// ARNs is refused at start, naming the key; a verified provider bounce for
+// an address Dispatch never mailed, over real HTTP, changes no one and is
+// listed by `bounces unattributed`.
+func TestEndToEndServeWebhookTrust(t *testing.T) {
+	e := newSendEnv(t, 1, "webhooks:\n  postmark:\n    token: hook-token-123\n")
+	cfgPath := filepath.Join(e.dir, "dispatch.yaml")
+	cfg, _ := os.ReadFile(cfgPath)
+
+	os.WriteFile(filepath.Join(e.dir, "ses.yaml"), append(append([]byte{}, cfg...), "  ses:\n    enabled: true\n"...), 0o600)
+	if r := dispatch(t, e.dir, "--config", "ses.yaml", "serve"); r.code == 0 || !strings.Contains(r.stderr, "webhooks.ses.topic_arns") {
+		t.Errorf("serve with SES and no topic_arns: exit %d, stderr %q; want a config error naming webhooks.ses.topic_arns", r.code, r.stderr)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	os.WriteFile(cfgPath, []byte(strings.Replace(string(cfg), "base_url: http://127.0.0.1:8080", "base_url: http://"+addr+"\n  listen: "+addr, 1)), 0o600)
+	serve := exec.Command(dispatchBin, "serve")
+	serve.Dir, serve.Env = e.dir, cleanEnv()
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		serve.Process.Signal(os.Interrupt)
+		serve.Wait()
+	})
+	waitHTTP(t, "http://"+addr+"/healthz")
+	body := `{"RecordType":"Bounce","ID":99,"Type":"HardBounce","Email":"reader0@example.com",` +
+		`"Details":"smtp;550 5.1.1 no such user","BouncedAt":"2026-11-29T10:00:00Z"}`
+	for range 2 {
+		req, _ := http.NewRequest("POST", "http://"+addr+"/webhooks/postmark", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Webhook-Token", "hook-token-123")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("webhook: status %d; want 204", resp.StatusCode)
+		}
+	}
+	if got := status(t, e.dir, "reader0@example.com"); got != "active" {
+		t.Errorf("reader0 (never mailed) = %s; want active", got)
+	}
+	r := dispatch(t, e.dir, "bounces", "unattributed", "--json")
+	var reports []struct{ Source, Reason string }
+	if err := json.Unmarshal([]byte(r.stdout), &reports); err != nil || len(reports) != 1 ||
+		reports[0].Source != "webhook:postmark" || !strings.Contains(reports[0].Reason, "not sent a message within 14 days") {
+		t.Errorf("unattributed reports = %+v, %v\n%s", reports, err, r.stdout)
 	}
 }
