@@ -193,3 +193,16 @@ func TestEndToEndServeWebhookTrust(t *testing.T) {
 		t.Errorf("unattributed reports = %+v, %v\n%s", reports, err, r.stdout)
 	}
 }
+
+// TestEndToEndUnattributedNeedsADatabase: listing reports never creates a
+// database.
+func TestEndToEndUnattributedNeedsADatabase(t *testing.T) {
+	dir := t.TempDir()
+	r := dispatch(t, dir, "bounces", "unattributed")
+	if r.code != 1 || !strings.Contains(r.stderr, "no database at") {
+		t.Errorf("exit %d, stderr %q; want 1 and no database", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "dispatch.db")); err == nil {
+		t.Error("bounces unattributed created a database")
+	}
+}
