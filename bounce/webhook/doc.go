@@ -31,7 +31,8 @@
 //     remembered.
 //
 // Secrets are compared in constant time. Bodies are read up to
-// Config.MaxBodyBytes. Unknown event types are ignored, not errors.
+// Config.MaxBodyBytes. Unknown event types are ignored, not errors, and so
+// are events that name no recipient.
 //
 // The package imports only the standard library and nothing else of
 // Dispatch.

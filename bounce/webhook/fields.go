@@ -142,6 +142,16 @@ func (v *Verifier) finish(e Event) Event {
 	return e
 }
 
+// add finishes e and appends it to events, unless it names no recipient:
+// such an event can be applied to no one.
+func (v *Verifier) add(events []Event, e Event) []Event {
+	e = v.finish(e)
+	if e.Email == "" {
+		return events
+	}
+	return append(events, e)
+}
+
 // parseTime parses an RFC 3339 timestamp, returning the zero time if it is
 // missing or malformed: a bad event time is no reason to drop a bounce.
 func parseTime(s string) time.Time {

@@ -122,32 +122,47 @@ func FuzzSESMessage(f *testing.F) {
 	})
 }
 
-// FuzzSendGridEvents fuzzes the body of a correctly signed SendGrid Event
-// Webhook request.
-func FuzzSendGridEvents(f *testing.F) {
+// sendgridSigner signs SendGrid requests for a Verifier it configures.
+type sendgridSigner struct{ priv *ecdsa.PrivateKey }
+
+func newSendGridSigner(t testing.TB) (sendgridSigner, Config) {
+	t.Helper()
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		f.Fatal(err)
+		t.Fatal(err)
 	}
 	der, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
 	if err != nil {
-		f.Fatal(err)
+		t.Fatal(err)
 	}
-	v := fuzzVerifier(f, Config{SendGrid: SendGridConfig{PublicKey: base64.StdEncoding.EncodeToString(der)}})
+	return sendgridSigner{priv}, Config{SendGrid: SendGridConfig{PublicKey: base64.StdEncoding.EncodeToString(der)}}
+}
+
+// header signs body as SendGrid does, stamped fuzzNow.
+func (s sendgridSigner) header(t testing.TB, body []byte) http.Header {
+	t.Helper()
+	stamp := strconv.FormatInt(fuzzNow.Unix(), 10)
+	digest := sha256.Sum256(append([]byte(stamp), body...))
+	sig, err := ecdsa.SignASN1(rand.Reader, s.priv, digest[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return http.Header{
+		sendgridSignatureHeader: {base64.StdEncoding.EncodeToString(sig)},
+		sendgridTimestampHeader: {stamp},
+	}
+}
+
+// FuzzSendGridEvents fuzzes the body of a correctly signed SendGrid Event
+// Webhook request.
+func FuzzSendGridEvents(f *testing.F) {
+	signer, cfg := newSendGridSigner(f)
+	v := fuzzVerifier(f, cfg)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		if len(body) == 0 {
 			return // an empty body is refused before it is parsed
 		}
-		stamp := strconv.FormatInt(fuzzNow.Unix(), 10)
-		digest := sha256.Sum256(append([]byte(stamp), body...))
-		sig, err := ecdsa.SignASN1(rand.Reader, priv, digest[:])
-		if err != nil {
-			t.Fatal(err)
-		}
-		header := http.Header{
-			sendgridSignatureHeader: {base64.StdEncoding.EncodeToString(sig)},
-			sendgridTimestampHeader: {stamp},
-		}
+		header := signer.header(t, body)
 		events, err := handle(v, ProviderSendGrid, body, header)
 		checkParsed(t, ProviderSendGrid, events, err)
 		again, err2 := handle(v, ProviderSendGrid, body, header)
@@ -155,11 +170,16 @@ func FuzzSendGridEvents(f *testing.F) {
 	})
 }
 
+var (
+	postmarkFuzzConfig = Config{Postmark: PostmarkConfig{Token: "fuzz-token"}}
+	postmarkFuzzHeader = http.Header{DefaultPostmarkHeader: {"fuzz-token"}}
+)
+
 // FuzzPostmarkRecord fuzzes the body of a Postmark webhook that carries the
 // right token. Postmark posts one record per request.
 func FuzzPostmarkRecord(f *testing.F) {
-	v := fuzzVerifier(f, Config{Postmark: PostmarkConfig{Token: "fuzz-token"}})
-	header := http.Header{DefaultPostmarkHeader: {"fuzz-token"}}
+	v := fuzzVerifier(f, postmarkFuzzConfig)
+	header := postmarkFuzzHeader
 	f.Fuzz(func(t *testing.T, body []byte) {
 		if len(body) == 0 {
 			return
@@ -174,21 +194,32 @@ func FuzzPostmarkRecord(f *testing.F) {
 	})
 }
 
-// FuzzMailgunEventData fuzzes the event-data of a Mailgun webhook whose
-// signature checks out. The signature comes last in the body, so whatever
-// the fuzzed text says about "signature" is overridden.
-func FuzzMailgunEventData(f *testing.F) {
-	const key, token = "fuzz-signing-key", "fuzz-token-0123456789abcdef"
-	v := fuzzVerifier(f, Config{Mailgun: MailgunConfig{SigningKey: key}})
+const mailgunFuzzKey = "fuzz-signing-key"
+
+var mailgunFuzzConfig = Config{Mailgun: MailgunConfig{SigningKey: mailgunFuzzKey}}
+
+// mailgunBody wraps eventData in a Mailgun webhook body whose signature
+// checks out. The signature comes last, so whatever eventData says about
+// "signature" is overridden.
+func mailgunBody(t testing.TB, eventData []byte) []byte {
+	t.Helper()
+	const token = "fuzz-token-0123456789abcdef"
 	stamp := strconv.FormatInt(fuzzNow.Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(key))
+	mac := hmac.New(sha256.New, []byte(mailgunFuzzKey))
 	mac.Write([]byte(stamp + token))
 	sig, err := json.Marshal(map[string]string{"timestamp": stamp, "token": token, "signature": hex.EncodeToString(mac.Sum(nil))})
 	if err != nil {
-		f.Fatal(err)
+		t.Fatal(err)
 	}
+	return []byte(`{"event-data":` + string(eventData) + `,"signature":` + string(sig) + `}`)
+}
+
+// FuzzMailgunEventData fuzzes the event-data of a Mailgun webhook whose
+// signature checks out.
+func FuzzMailgunEventData(f *testing.F) {
+	v := fuzzVerifier(f, mailgunFuzzConfig)
 	f.Fuzz(func(t *testing.T, eventData []byte) {
-		body := []byte(`{"event-data":` + string(eventData) + `,"signature":` + string(sig) + `}`)
+		body := mailgunBody(t, eventData)
 		events, err := handle(v, ProviderMailgun, body, nil)
 		checkParsed(t, ProviderMailgun, events, err)
 		if len(events) > 1 {

@@ -99,7 +99,7 @@ func (v *Verifier) handleMailgun(_ context.Context, r *http.Request) (Result, er
 	} else {
 		e.Reason = me.Event
 	}
-	return Result{Events: []Event{v.finish(e)}}, nil
+	return Result{Events: v.add(nil, e)}, nil
 }
 
 // verifyMailgun checks the HMAC, then the timestamp, then (optionally) that

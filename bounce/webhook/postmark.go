@@ -129,5 +129,5 @@ func (v *Verifier) handlePostmark(_ context.Context, r *http.Request) (Result, e
 	default: // Delivery, Open, Click, Inbound...
 		return Result{}, nil
 	}
-	return Result{Events: []Event{v.finish(e)}}, nil
+	return Result{Events: v.add(nil, e)}, nil
 }

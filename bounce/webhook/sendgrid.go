@@ -130,7 +130,7 @@ func (v *Verifier) handleSendGrid(_ context.Context, r *http.Request) (Result, e
 		}
 		address := se.Event == "dropped" // "Bounced Address", "Invalid": SendGrid's finding
 		kind = judged(kind, enhancedStatus(se.Status, se.Reason, se.Response), firstNonEmpty(se.Reason, se.Response), address)
-		events = append(events, v.finish(Event{
+		events = v.add(events, Event{
 			Provider:          ProviderSendGrid,
 			Kind:              kind,
 			Email:             se.Email,
@@ -141,7 +141,7 @@ func (v *Verifier) handleSendGrid(_ context.Context, r *http.Request) (Result, e
 			Vars:              flatten(fields, sendgridFields),
 			Time:              unixTime(se.Timestamp),
 			EventID:           se.SGEventID,
-		}))
+		})
 	}
 	return Result{Events: events}, nil
 }

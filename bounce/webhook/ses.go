@@ -116,7 +116,7 @@ func (v *Verifier) parseSES(message, snsMessageID string) ([]Event, error) {
 			e.Time = parseTime(b.Timestamp)
 			e.EventID = firstNonEmpty(b.FeedbackID, snsMessageID)
 			e.Recipients = len(b.BouncedRecipients)
-			events = append(events, v.finish(e))
+			events = v.add(events, e)
 		}
 	case "Complaint":
 		c := n.Complaint
@@ -136,7 +136,7 @@ func (v *Verifier) parseSES(message, snsMessageID string) ([]Event, error) {
 			e.Time = parseTime(c.Timestamp)
 			e.EventID = firstNonEmpty(c.FeedbackID, snsMessageID)
 			e.Recipients = len(c.ComplainedRecipients)
-			events = append(events, v.finish(e))
+			events = v.add(events, e)
 		}
 	}
 	// Delivery, Send, Reject, Open, Click, DeliveryDelay, Rendering Failure,
