@@ -72,7 +72,11 @@ func LoadIssue(path string) (*Issue, error) {
 // checks. It returns a *CheckError when the front matter is missing or
 // malformed, has unknown keys, or lacks a subject.
 func ParseIssue(name string, src []byte) (*Issue, error) {
+	// YAML and CommonMark both end a line at LF, CRLF or a lone CR; make
+	// them all LF, so that line numbers agree and re-parsing changes
+	// nothing ("\r\r\n" is two line ends).
 	src = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
+	src = bytes.ReplaceAll(src, []byte("\r"), []byte("\n"))
 	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
 	var cs checks
 	yamlSrc, body, bodyLine, ok := splitFrontMatter(src)

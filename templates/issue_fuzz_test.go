@@ -79,8 +79,8 @@ func checkIssue(t *testing.T, src []byte, is *templates.Issue) {
 			t.Fatalf("accepted from %q: %v", is.From, err)
 		}
 	}
-	// The body is the file from BodyLine on (line ends normalised).
-	norm := strings.TrimPrefix(strings.ReplaceAll(string(src), "\r\n", "\n"), "\ufeff")
+	// The body is the file from BodyLine on, with line ends made LF.
+	norm := strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(strings.TrimPrefix(string(src), "\ufeff"))
 	lines := strings.SplitAfter(norm, "\n")
 	if is.BodyLine < 3 || is.BodyLine > len(lines)+1 {
 		t.Fatalf("body line %d of a file with %d lines", is.BodyLine, len(lines))

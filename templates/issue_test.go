@@ -39,6 +39,23 @@ func TestParseIssue(t *testing.T) {
 	}
 }
 
+// TestParseIssueLineEnds: a lone CR ends a line, as in YAML and CommonMark,
+// also right before a CRLF; the body keeps no CR, so writing it out again
+// and re-parsing changes nothing. Found by FuzzParseIssue.
+func TestParseIssueLineEnds(t *testing.T) {
+	src := "---\rsubject: x\r\r\npreheader: y\r\n---\r\r\nBody\r"
+	is, err := templates.ParseIssue("issue.md", []byte(src))
+	if err != nil {
+		t.Fatalf("ParseIssue(%q): %v", src, err)
+	}
+	if is.Subject != "x" || is.Preheader != "y" || is.Body != "\nBody\n" {
+		t.Errorf("ParseIssue(%q) = subject %q, preheader %q, body %q; want x, y, \"\\nBody\\n\"", src, is.Subject, is.Preheader, is.Body)
+	}
+	if is.SubjectLine != 2 || is.PreheaderLine != 4 || is.BodyLine != 6 {
+		t.Errorf("lines: subject %d, preheader %d, body %d; want 2, 4, 6", is.SubjectLine, is.PreheaderLine, is.BodyLine)
+	}
+}
+
 func TestParseIssueErrors(t *testing.T) {
 	tests := []struct {
 		name     string
