@@ -31,10 +31,10 @@ type csvOutcome struct {
 
 // readCSV runs the reading half of Store.Import (sniffing, decoding, the
 // header mapping and the row reader) over r, without a database.
-func readCSV(t *testing.T, r io.Reader, enc string, delim rune) csvOutcome {
+func readCSV(t *testing.T, r io.Reader, enc string, delim rune, limits ImportLimits) csvOutcome {
 	t.Helper()
 	var o csvOutcome
-	src, err := newCSVSource(r, enc, delim, ImportLimits{})
+	src, err := newCSVSource(r, enc, delim, limits)
 	if err != nil {
 		o.Err = err.Error()
 		return o
@@ -56,7 +56,7 @@ func readCSV(t *testing.T, r io.Reader, enc string, delim rune) csvOutcome {
 
 	// A small batch size so that batching and the per-batch duplicate check
 	// are exercised by small inputs.
-	rd := &rowReader{src: src, cols: cols, cfg: ImportConfig{BatchSize: 3, MaxErrors: 1000},
+	rd := &rowReader{src: src, cols: cols, cfg: ImportConfig{BatchSize: 3, MaxErrors: 1000, Limits: limits},
 		counter: &countingReader{}, name: "fuzz.csv"}
 	batches := make(chan rowBatch)
 	go rd.run(context.Background(), batches)
@@ -167,28 +167,53 @@ func checkOutcome(t *testing.T, data []byte, o csvOutcome) {
 	}
 }
 
+// checkLimits checks that no accepted row is over a limit.
+func checkLimits(t *testing.T, o csvOutcome, l ImportLimits) {
+	t.Helper()
+	for _, row := range o.Rows {
+		if len(row.email) > l.MaxFieldBytes || len(row.json) > l.MaxAttributesBytes {
+			t.Fatalf("row %+v accepted over the limits %+v", row, l)
+		}
+	}
+	n := 1 + len(o.Columns.Name) + len(o.Columns.Attributes)
+	if o.Columns.Status != "" {
+		n++
+	}
+	if n > l.MaxColumns {
+		t.Fatalf("%d columns mapped, limit %d", n, l.MaxColumns)
+	}
+}
+
 // fuzzEncodings and fuzzDelimiters are the --encoding and --delimiter
 // choices a fuzz input picks from; "" and 0 detect.
 var (
 	fuzzEncodings  = []string{"", "", "utf-8", "windows-1252", "utf-16le", "utf-16be", "shift_jis", "gb18030", "iso-2022-jp", "big5"}
 	fuzzDelimiters = []rune{0, 0, ',', ';', '\t', '|'}
+	// Tight limits, so that small inputs break them.
+	fuzzLimits = ImportLimits{MaxFieldBytes: 24, MaxRowBytes: 64, MaxColumns: 5, MaxAttributesBytes: 48}
 )
 
 // FuzzCSVReader feeds arbitrary files through the import's reader: sniffing,
 // decoding, header mapping and row validation. Beyond not panicking, rows
 // must carry line numbers inside the file and in order, accepted addresses
-// must re-validate, and a file must read the same with a UTF-8 BOM, with
-// CRLF or classic-Mac CR line ends, and when delivered a byte at a time.
+// must re-validate, accepted rows must keep within the limits (default or
+// tight ones), and a file must read the same with a UTF-8 BOM, with CRLF or
+// classic-Mac CR line ends, and when delivered a byte at a time.
 func FuzzCSVReader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, mode uint8) {
 		enc := fuzzEncodings[int(mode)%len(fuzzEncodings)]
 		delim := fuzzDelimiters[int(mode)/len(fuzzEncodings)%len(fuzzDelimiters)]
-		o := readCSV(t, bytes.NewReader(data), enc, delim)
+		var limits ImportLimits // the defaults
+		if int(mode)/(len(fuzzEncodings)*len(fuzzDelimiters))%2 == 1 {
+			limits = fuzzLimits
+		}
+		o := readCSV(t, bytes.NewReader(data), enc, delim, limits)
+		checkLimits(t, o, limits.withDefaults())
 		checkOutcome(t, data, o)
 
 		same := func(variant string, r io.Reader) {
 			t.Helper()
-			got := readCSV(t, r, enc, delim)
+			got := readCSV(t, r, enc, delim, limits)
 			if !reflect.DeepEqual(got, o) {
 				t.Fatalf("%s reads differently:\n got %+v\nwant %+v", variant, got, o)
 			}
