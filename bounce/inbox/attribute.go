@@ -85,6 +85,11 @@ func deliveryCandidates(tags []string, res *bounce.Result, h textproto.Header, b
 	if v := strings.TrimSpace(res.OriginalHeader("X-Dispatch-Delivery")); v != "" {
 		cs = append(cs, candidate{v, AttrHeader, "original x-dispatch-delivery"})
 	}
+	// RFC 9477 complaint reports must keep CFBL-Feedback-ID even when they
+	// redact the rest of the original; mailer puts the delivery token there.
+	if v := strings.TrimSpace(res.OriginalHeader("CFBL-Feedback-ID")); v != "" {
+		cs = append(cs, candidate{v, AttrHeader, "original cfbl-feedback-id"})
+	}
 	for _, a := range addresses(res.OriginalHeader("Return-Path")) {
 		if tag, ok := subscribers.VERPTag(a, base); ok {
 			cs = append(cs, candidate{tag, AttrHeader, "original return-path"})

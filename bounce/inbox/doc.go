@@ -7,10 +7,13 @@
 //
 // Attribution, most trusted first: the signed delivery token in the VERP
 // address the notification was delivered to; the token in the returned
-// message's Message-ID, X-Dispatch-Delivery or Return-Path header (or the
-// notification's In-Reply-To/References); the failed recipient's address.
-// Tokens are HMAC-signed, so a forged one is never trusted; it only falls
-// through to matching by address.
+// message's Message-ID, X-Dispatch-Delivery, CFBL-Feedback-ID or
+// Return-Path header (or the notification's In-Reply-To/References); the
+// failed recipient's address. Tokens are HMAC-signed, so a forged one is
+// never trusted; it only falls through to matching by address, which
+// anyone could forge: it applies only to a report naming a few recipients
+// who were mailed recently (subscribers.BouncePolicy), and anything else
+// is recorded as unattributed and changes no one.
 //
 // Processing is idempotent by message: every recorded bounce carries a key
 // made from the notification's Message-ID (or, without one, a hash of its

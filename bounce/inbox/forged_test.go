@@ -227,3 +227,34 @@ func TestOversizedMessageIsNotPassedOffAsWhole(t *testing.T) {
 		t.Errorf("bob = %s; want bounced", got)
 	}
 }
+
+// TestCFBLComplaintIsAttributed: an RFC 9477 report that redacts everything
+// of the original but its CFBL-Feedback-ID is tied to the delivery by that
+// signed token, even for an address not mailed recently.
+func TestCFBLComplaintIsAttributed(t *testing.T) {
+	e := newEnv(t)
+	tok := e.vars("hal@example.net")["TOKEN"]
+	arf := "From: <fbl@isp.example>\r\nTo: <fbl@example.com>\r\nSubject: complaint\r\nMessage-ID: <cfbl-1@isp.example>\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=feedback-report; boundary=\"F\"\r\n\r\n" +
+		"--F\r\nContent-Type: text/plain\r\n\r\nA complaint.\r\n\r\n" +
+		"--F\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\nUser-Agent: ISP/1.0\r\nVersion: 1\r\n\r\n" +
+		"--F\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: news@example.com\r\nTo: redacted@isp.example\r\n" +
+		"CFBL-Feedback-ID: " + tok + "\r\n\r\n--F--\r\n"
+	o := e.process([]byte(arf))
+	if o.Unattributed || len(o.Recipients) != 1 || o.Recipients[0].Attribution != "header" {
+		t.Fatalf("outcome = %+v; want attributed by header", o)
+	}
+	if got := e.status("hal@example.net"); got != subscribers.StatusComplained {
+		t.Errorf("hal = %s; want complained", got)
+	}
+	// The same with a token signed by someone else changes no one.
+	other, _ := subscribers.NewTokens("another-secret-entirely-0123")
+	forged := strings.ReplaceAll(arf, tok, other.Delivery(e.delivery["ida@example.net"].ID))
+	forged = strings.Replace(forged, "cfbl-1@", "cfbl-2@", 1)
+	if o := e.process([]byte(forged)); !o.Unattributed {
+		t.Errorf("forged CFBL id: outcome = %+v; want unattributed", o)
+	}
+	if got := e.status("ida@example.net"); got != subscribers.StatusActive {
+		t.Errorf("ida = %s; want active", got)
+	}
+}
