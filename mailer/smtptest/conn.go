@@ -28,11 +28,17 @@ type listener struct {
 }
 
 func (l *listener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if l.srv.unavailable.Load() {
+			l.srv.turnAway(c)
+			continue
+		}
+		return l.srv.track(c), nil
 	}
-	return l.srv.track(c), nil
 }
 
 // conn wraps the raw TCP connection, below any TLS layer. It counts the

@@ -4,7 +4,9 @@
 // A Server records every accepted message and can be scripted to refuse
 // MAIL FROM, RCPT TO or the end of DATA with a chosen reply
 // ("550 5.1.1 user unknown"), to drop the TCP connection, to close each
-// connection after n messages, or to answer slowly. It can require AUTH PLAIN,
+// connection after n messages, or to answer slowly. It can go down and come
+// back (Down, Up: connections refused and reset, as in a relay outage) or
+// greet with 421 (SetUnavailable). It can require AUTH PLAIN,
 // offer STARTTLS or listen with implicit TLS, using a self-signed certificate
 // that clients trust through [Server.RootCAs].
 //

@@ -37,6 +37,7 @@ type Stats struct {
 	Messages      int // messages accepted
 	Rejected      int // MAIL, RCPT and end-of-DATA commands refused
 	Dropped       int // connections closed by DropOnRcpt or DropAfterMessages
+	TurnedAway    int // connections greeted with 421 by SetUnavailable
 	// Commands counts commands by upper-case verb: "NOOP", "RSET", "MAIL"…
 	// Only plain-text traffic is seen: nothing after STARTTLS and nothing
 	// with implicit TLS.
@@ -53,16 +54,19 @@ type Server struct {
 	tlsConf *tls.Config
 	roots   *x509.CertPool
 
-	done      chan struct{} // closed by Close, ends SetDelay waits
+	done      chan struct{}     // closed by Close, ends SetDelay waits
+	lns       chan net.Listener // to serve: the first, then one per Up
 	serveDone chan struct{}
 	closeOnce sync.Once
 	closeErr  error
 
-	cmds     [len(verbs)]atomic.Int64
-	scripted atomic.Bool // any script was set: take the slow path
+	cmds        [len(verbs)]atomic.Int64
+	scripted    atomic.Bool // any script was set: take the slow path
+	unavailable atomic.Bool // greet new connections with 421 and close them
 
 	mu      sync.Mutex
 	closed  bool
+	down    bool // Down was called and Up not since
 	conns   map[*conn]struct{}
 	serial  int
 	msgs    []Message
@@ -96,6 +100,7 @@ func Start(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:       cfg,
 		done:      make(chan struct{}),
+		lns:       make(chan net.Listener, 1),
 		serveDone: make(chan struct{}),
 		conns:     make(map[*conn]struct{}),
 	}
@@ -126,17 +131,28 @@ func Start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
-	s.ln = ln
 	s.port = ln.Addr().(*net.TCPAddr).Port
-	var l net.Listener = &listener{Listener: ln, srv: s}
-	if cfg.TLS == TLSImplicit {
-		l = tls.NewListener(l, s.tlsConf)
-	}
+	s.serve(ln)
 	go func() {
 		defer close(s.serveDone)
-		_ = srv.Serve(l) // returns when Close closes ln
+		// Serve returns when Down or Close closes its listener; Up hands
+		// over the next one, Close closes the channel.
+		for l := range s.lns {
+			_ = srv.Serve(l)
+		}
 	}()
 	return s, nil
+}
+
+// serve hands a new TCP listener to the serving goroutine. The caller holds
+// s.mu, or is Start.
+func (s *Server) serve(ln net.Listener) {
+	s.ln = ln
+	var l net.Listener = &listener{Listener: ln, srv: s}
+	if s.cfg.TLS == TLSImplicit {
+		l = tls.NewListener(l, s.tlsConf)
+	}
+	s.lns <- l
 }
 
 // Close stops the server: it closes the listener and every connection and
@@ -149,9 +165,10 @@ func (s *Server) Close() error {
 		for c := range s.conns {
 			open = append(open, c)
 		}
+		_ = s.ln.Close()
+		close(s.lns)
 		s.mu.Unlock()
 
-		_ = s.ln.Close()
 		<-s.serveDone // no more Accept, so go-smtp's WaitGroup only shrinks
 		for _, c := range open {
 			_ = c.Conn.Close()
