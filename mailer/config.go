@@ -63,9 +63,10 @@ type Config struct {
 	PauseAfter int
 	// IdleTimeout closes a connection unused for this long. Default 30s.
 	IdleTimeout time.Duration
-	// RelayCooldown is how long a relay that failed to connect is left out
-	// before it is tried again. Default 30s.
-	RelayCooldown time.Duration
+	// RelayDownPause pauses the campaign when no relay has accepted a
+	// connection for this long. Until then the run waits for the relays,
+	// trying again with backoff. Default 10m.
+	RelayDownPause time.Duration
 
 	From          string // default From header; an issue may override it
 	ReplyTo       string
@@ -98,8 +99,8 @@ func (c *Config) withDefaults() Config {
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = 30 * time.Second
 	}
-	if cfg.RelayCooldown <= 0 {
-		cfg.RelayCooldown = 30 * time.Second
+	if cfg.RelayDownPause <= 0 {
+		cfg.RelayDownPause = 10 * time.Minute
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

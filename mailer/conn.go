@@ -4,58 +4,11 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
-	"sync"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
 	"github.com/wneessen/go-mail/smtp"
 )
-
-// relayState is a relay shared by its workers: its own pace, and a circuit
-// that opens when connecting keeps failing so its work flows to the others.
-type relayState struct {
-	cfg   Relay
-	name  string
-	pace  *pacer
-	clock func() time.Time
-
-	mu        sync.Mutex
-	failures  int       // consecutive connection failures
-	downUntil time.Time // circuit open until then
-	lastErr   string
-}
-
-const failuresToOpen = 3
-
-func (r *relayState) healthy(now time.Time) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return !now.Before(r.downUntil)
-}
-
-func (r *relayState) reopensAt() time.Time {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.downUntil
-}
-
-func (r *relayState) connFailed(now time.Time, cooldown time.Duration, err error) (opened bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.failures++
-	r.lastErr = err.Error()
-	if r.failures >= failuresToOpen && !now.Before(r.downUntil) {
-		r.downUntil = now.Add(cooldown)
-		return true
-	}
-	return false
-}
-
-func (r *relayState) connOK() {
-	r.mu.Lock()
-	r.failures = 0
-	r.mu.Unlock()
-}
 
 // conn is one worker's persistent SMTP connection. go-mail dials it
 // (TLS, STARTTLS, AUTH, EHLO); the messages go through its smtp.Client.

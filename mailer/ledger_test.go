@@ -222,6 +222,47 @@ func TestLedgerRequeue(t *testing.T) {
 	expectState(t, le.reload(t, d.ID), subscribers.DeliverySending, 1)
 }
 
+// TestLedgerPostpone: a delivery that was never begun because the relay
+// could not be reached is put back, due when asked, with its attempts
+// untouched; a postpone that lost a race with another worker does nothing.
+func TestLedgerPostpone(t *testing.T) {
+	le := newLedgerEnv(t, 2)
+	d := le.delivery(t, "user0@example.com")
+	next := le.now.Add(time.Minute)
+	le.sync(t, subscribers.LedgerOp{Kind: subscribers.OpPostpone, DeliveryID: d.ID, Attempts: d.Attempts,
+		NextAttempt: next, Error: "connect: refused", Relay: "r"})
+	got := le.reload(t, d.ID)
+	expectState(t, got, subscribers.DeliveryDeferred, 0)
+	if !got.NextAttempt.Equal(next) || got.LastError != "connect: refused" {
+		t.Errorf("postponed delivery due %v with %q; want %v and the reason", got.NextAttempt, got.LastError, next)
+	}
+
+	// Another worker began it meanwhile: the postpone must not undo that.
+	o := le.delivery(t, "user1@example.com")
+	if err := le.begin(o); err != nil {
+		t.Fatal(err)
+	}
+	le.sync(t, subscribers.LedgerOp{Kind: subscribers.OpPostpone, DeliveryID: o.ID, Attempts: o.Attempts, Error: "late"})
+	expectState(t, le.reload(t, o.ID), subscribers.DeliverySending, 1)
+}
+
+// TestLedgerPossibleDuplicateIsCounted: a result after a connection broke
+// once the message was transmitted is counted on the campaign, durably.
+func TestLedgerPossibleDuplicateIsCounted(t *testing.T) {
+	le := newLedgerEnv(t, 2)
+	for i, kind := range []subscribers.LedgerOpKind{subscribers.OpDeferred, subscribers.OpFailed} {
+		d := le.delivery(t, fmt.Sprintf("user%d@example.com", i))
+		if err := le.begin(d); err != nil {
+			t.Fatal(err)
+		}
+		le.sync(t, subscribers.LedgerOp{Kind: kind, DeliveryID: d.ID, NextAttempt: le.now, Error: "end of data: EOF",
+			PossibleDuplicate: true})
+	}
+	if st := le.stats(t); st.PossibleDuplicates != 2 {
+		t.Errorf("possible duplicates = %d; want 2", st.PossibleDuplicates)
+	}
+}
+
 // TestLedgerGroupCommitKeepsResultsApart: many begins committed together
 // each get their own answer.
 func TestLedgerGroupCommitKeepsResultsApart(t *testing.T) {

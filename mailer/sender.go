@@ -45,7 +45,7 @@ func New(cfg Config, store Store) (*Sender, error) {
 	s := &Sender{cfg: cfg, store: store, pace: newPacer(cfg.Rate, cfg.Now, sleep),
 		caps: newCaps(cfg.HourlyLimit, cfg.DailyLimit)}
 	for _, r := range cfg.Relays {
-		s.relays = append(s.relays, &relayState{cfg: r, name: r.name(), pace: newPacer(r.Rate, cfg.Now, sleep), clock: cfg.Now})
+		s.relays = append(s.relays, &relayState{cfg: r, name: r.name(), pace: newPacer(r.Rate, cfg.Now, sleep)})
 	}
 	if cfg.DKIM != nil {
 		signer, err := cfg.DKIM.signer()
@@ -73,6 +73,9 @@ type Progress struct {
 	Elapsed                                  time.Duration
 	Rate                                     float64 // messages per second this run
 	Waiting                                  string  // what the run waits for, if anything
+	// RelayDownSince is when the relays stopped accepting connections, if
+	// none does now; the run waits for them.
+	RelayDownSince time.Time
 }
 
 // RunResult says how a run ended. Counts are for this run only.
@@ -80,19 +83,25 @@ type RunResult struct {
 	Sent, Retried, Failed, Bounced, Skipped int
 	// Ambiguous counts connections that broke after the message was
 	// transmitted: the server may have accepted it, and it is retried.
+	// Each is counted in the campaign's possible duplicates.
 	Ambiguous   int
 	Interrupted bool   // the context was cancelled (Ctrl-C)
-	Paused      bool   // too many refusals about the sender or content
+	Paused      bool   // too many refusals about the sender or content, or the relays stayed down
 	PauseReason string //
-	Elapsed     time.Duration
+	// RelayDown is the time this run waited because no relay accepted a
+	// connection, over RelayOutages separate outages.
+	RelayDown    time.Duration
+	RelayOutages int
+	Elapsed      time.Duration
 }
 
-// errUnreachable stops a run whose relays all refuse connections before
-// any message got through.
+// errUnreachable stops a run in which no connection to any relay could be
+// made: no message went out, and no recipient lost an attempt.
 type errUnreachable struct{ relay, reason string }
 
 func (e errUnreachable) Error() string {
-	return fmt.Sprintf("cannot connect to the SMTP relay %s: %s; nothing was sent in this run (check smtp.host, smtp.port, smtp.tls and the credentials, then run the same command again)", e.relay, e.reason)
+	return fmt.Sprintf("cannot connect to the SMTP relay %s: %s; no connection could be made in this run, so no message went out "+
+		"and no recipient lost an attempt (check smtp.host, smtp.port, smtp.tls and the credentials, then run the same command again)", e.relay, e.reason)
 }
 
 // errPaused is the cancellation cause of a paused run.
@@ -116,9 +125,13 @@ type runState struct {
 	sent, retried, failed, bounced, skipped, ambiguous atomic.Int64
 	refusals                                           atomic.Int64 // consecutive sender/content refusals
 	first                                              firstRefusals
+	connected                                          atomic.Bool // a connection to a relay was made in this run
 
-	mu      sync.Mutex
-	waiting string
+	mu           sync.Mutex
+	waiting      string
+	allDownSince time.Time     // no relay reachable since; zero while one is
+	relayDown    time.Duration // time without a reachable relay, over ended outages
+	outages      int
 }
 
 func (st *runState) setWaiting(s string) {
@@ -214,6 +227,12 @@ func (s *Sender) Run(ctx context.Context, c Campaign, progress func(Progress)) (
 	res := &RunResult{Sent: int(st.sent.Load()), Retried: int(st.retried.Load()), Failed: int(st.failed.Load()),
 		Bounced: int(st.bounced.Load()), Skipped: int(st.skipped.Load()), Ambiguous: int(st.ambiguous.Load()),
 		Elapsed: time.Since(st.started)}
+	st.mu.Lock()
+	res.RelayDown, res.RelayOutages = st.relayDown, st.outages
+	if !st.allDownSince.IsZero() {
+		res.RelayDown += s.cfg.Now().Sub(st.allDownSince)
+	}
+	st.mu.Unlock()
 	if lerr != nil {
 		return res, fmt.Errorf("ledger: %w", lerr)
 	}
@@ -238,12 +257,15 @@ func (s *Sender) Run(ctx context.Context, c Campaign, progress func(Progress)) (
 func (s *Sender) snapshot(st *runState) Progress {
 	el := time.Since(st.started)
 	st.mu.Lock()
-	waiting := st.waiting
+	waiting, downSince := st.waiting, st.allDownSince
 	st.mu.Unlock()
+	if w := s.relayWaiting(st); w != "" {
+		waiting = w
+	}
 	sent := int(st.sent.Load())
 	return Progress{Sent: sent, Deferred: int(st.retried.Load()), Failed: int(st.failed.Load()),
 		Bounced: int(st.bounced.Load()), Skipped: int(st.skipped.Load()), InFlight: int(st.inFlight.Load()),
-		Elapsed: el, Rate: float64(sent) / max(el.Seconds(), 0.001), Waiting: waiting}
+		Elapsed: el, Rate: float64(sent) / max(el.Seconds(), 0.001), Waiting: waiting, RelayDownSince: downSince}
 }
 
 // feed hands deliveries to workers: queued ones in id order, deferred ones
@@ -339,17 +361,10 @@ func (s *Sender) worker(ctx context.Context, st *runState, rs *relayState, jobs 
 	out := &templates.Rendered{}
 	msg := &message{}
 	for {
-		if now := s.cfg.Now(); !rs.healthy(now) && len(s.relays) > 1 {
-			// Leave the work to the other relays until this one cools down.
-			t := time.NewTimer(min(rs.reopensAt().Sub(now), time.Second))
-			select {
-			case <-ctx.Done():
-				t.Stop()
+		if rs.isDown() {
+			// Take no work (other relays may) until this one answers.
+			if !s.awaitRelay(ctx, st, rs, cn) {
 				return
-			case <-st.feedDone:
-				t.Stop()
-				return
-			case <-t.C:
 			}
 			continue
 		}
@@ -396,12 +411,27 @@ func (s *Sender) deliver(ctx context.Context, st *runState, rs *relayState, cn *
 		built = true
 	}
 
-	// Pace before marking the delivery in flight, so that time spent
-	// waiting for the rate limit is not time at risk. A removed subscriber
-	// (no address) needs no turn: begin will skip it.
+	// Pace and connect before marking the delivery in flight, so that time
+	// spent waiting for the rate limit or the relay is not time at risk. A
+	// removed subscriber (no address) needs neither: begin will skip it.
 	if built {
 		if err := s.waitTurn(ctx, st, rs); err != nil {
 			return // cancelled; the delivery is still queued
+		}
+		now := s.cfg.Now()
+		if err := cn.ensure(ctx, now); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			s.connected(st, rs, now, err)
+			// Never begun: it goes back untouched, for whichever relay
+			// answers first.
+			s.recordSync(st, subscribers.LedgerOp{Kind: subscribers.OpPostpone, DeliveryID: d.ID, Attempts: d.Attempts,
+				At: now, Error: "not attempted yet: " + err.Error(), Relay: rs.name})
+			return
+		}
+		if cn.sent == 0 {
+			s.connected(st, rs, now, nil)
 		}
 	}
 	now := s.cfg.Now()
@@ -426,12 +456,20 @@ func (s *Sender) deliver(ctx context.Context, st *runState, rs *relayState, cn *
 		return
 	}
 
-	var o outcome
-	if err := cn.ensure(ctx, now); err != nil {
-		o = outcome{verdict: vConnection, text: err.Error(), reset: true}
-	} else {
-		o = classify(cn.send(msg, now))
-		cn.dropIfReset(o)
+	err = cn.send(msg, now)
+	o := classify(err)
+	fresh := cn.sent == 1
+	cn.dropIfReset(o)
+	if o.verdict != vSent && beforeRecipient(err) {
+		// The relay broke off before it heard of the recipient: not the
+		// recipient's attempt. A relay that does so on a new connection
+		// is down.
+		s.recordSync(st, subscribers.LedgerOp{Kind: subscribers.OpRequeue, DeliveryID: d.ID, At: now, SMTPCode: o.code,
+			Error: o.text, Relay: rs.name})
+		if fresh {
+			s.connected(st, rs, now, fmt.Errorf("%s", o.text))
+		}
+		return
 	}
 	s.settle(st, rs, d, o, log)
 }
@@ -473,34 +511,18 @@ func (s *Sender) settle(st *runState, rs *relayState, d subscribers.Delivery, o 
 	op := subscribers.LedgerOp{DeliveryID: d.ID, At: now, SMTPCode: o.code, Error: o.text, Relay: rs.name}
 	switch o.verdict {
 	case vSent:
-		rs.connOK()
 		st.refusals.Store(0)
 		op.Kind = subscribers.OpSent
 		st.ledger.record(op)
 		st.sent.Add(1)
 		return
 	case vConnection:
+		// Lost after the recipient was named: this may be about the
+		// message, so it counts as an attempt.
 		if o.possible {
 			st.ambiguous.Add(1)
-			log.Warn("connection lost after the message was sent; it may arrive twice", "relay", rs.name, "err", o.text)
-		}
-		if rs.connFailed(now, s.cfg.RelayCooldown, errors.New(o.text)) {
-			log.Warn("relay failing; moving its work to the other relays", "relay", rs.name, "err", o.text)
-		}
-		if !rs.healthy(now) && s.otherHealthy(rs, now) {
-			op.Kind = subscribers.OpRequeue
-			s.recordSync(st, op)
-			st.retried.Add(1)
-			return
-		}
-		if st.sent.Load() == 0 && !rs.healthy(now) && !s.otherHealthy(rs, now) {
-			// Nothing has got through in this run and every relay refuses
-			// connections: a configuration problem, not a passing outage.
-			// Stop at once with the reason; the delivery stays owed.
-			op.Kind = subscribers.OpRequeue
-			s.recordSync(st, op)
-			st.cancel(errUnreachable{relay: rs.name, reason: o.text})
-			return
+			op.PossibleDuplicate = true
+			log.Warn("connection lost after the message was transmitted; it may arrive twice", "relay", rs.name, "err", o.text)
 		}
 		fallthrough
 	case vTemporary:
@@ -576,15 +598,6 @@ func (s *Sender) recordSync(st *runState, op subscribers.LedgerOp) {
 	if err := <-reply; err != nil {
 		st.cancel(fmt.Errorf("ledger: %w", err))
 	}
-}
-
-func (s *Sender) otherHealthy(rs *relayState, now time.Time) bool {
-	for _, r := range s.relays {
-		if r != rs && r.healthy(now) {
-			return true
-		}
-	}
-	return false
 }
 
 // backoff is RetryBackoff doubled per attempt, with ±20% jitter so that

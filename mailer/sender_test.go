@@ -337,7 +337,6 @@ func TestRelayFailover(t *testing.T) {
 	good := e.relay(2)
 	good.Name = "good"
 	cfg := e.config(bad, good)
-	cfg.RelayCooldown = time.Minute
 	res, err := e.run(t, context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

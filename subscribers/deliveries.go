@@ -130,6 +130,11 @@ const (
 	OpDeferred // retry at NextAttempt
 	OpFailed
 	OpRequeue // due again at once, without counting the attempt (relay failover)
+	// OpPostpone puts back a queued or deferred delivery that was never
+	// begun, because no connection to the relay could be made: it becomes
+	// deferred, due at NextAttempt (or at once), its attempts untouched.
+	// Like OpBegin it does nothing unless the delivery still has Attempts.
+	OpPostpone
 )
 
 // LedgerOp is one state change, applied with others in one transaction.
@@ -143,6 +148,10 @@ type LedgerOp struct {
 	SMTPCode    int
 	Error       string
 	Relay       string
+	// PossibleDuplicate marks a result after the connection broke once the
+	// whole message was transmitted (OpDeferred, OpFailed): the server may
+	// have accepted it. The campaign counts it as a possible duplicate.
+	PossibleDuplicate bool
 }
 
 // ErrNotSendable is the result of an OpBegin whose delivery must not be
@@ -195,8 +204,18 @@ func (s *Store) ApplyLedger(ctx context.Context, ops []LedgerOp) ([]error, error
 			case OpRequeue:
 				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = 'deferred', next_attempt_at = ?, attempts = max(attempts - 1, 0),
 					last_error = ?, relay = ?, updated_at = ? WHERE id = ?`, at, op.Error, op.Relay, at, op.DeliveryID)
+			case OpPostpone:
+				next := at
+				if !op.NextAttempt.IsZero() {
+					next = formatTime(op.NextAttempt)
+				}
+				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = 'deferred', next_attempt_at = ?, last_error = ?, relay = ?, updated_at = ?
+					WHERE id = ? AND status IN ('queued', 'deferred') AND attempts = ?`, next, op.Error, op.Relay, at, op.DeliveryID, op.Attempts)
 			default:
 				err = fmt.Errorf("unknown ledger op %d", op.Kind)
+			}
+			if err == nil && op.PossibleDuplicate {
+				err = markPossibleDuplicate(ctx, tx, op.DeliveryID)
 			}
 			if err != nil {
 				return fmt.Errorf("ledger: delivery %d: %w", op.DeliveryID, err)
@@ -208,6 +227,18 @@ func (s *Store) ApplyLedger(ctx context.Context, ops []LedgerOp) ([]error, error
 		return nil, err
 	}
 	return results, nil
+}
+
+// markPossibleDuplicate records that a delivery's message may have reached
+// the server although no reply said so, on the delivery and in its
+// campaign's count.
+func markPossibleDuplicate(ctx context.Context, tx *sql.Tx, deliveryID int64) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET recovered = 1 WHERE id = ?`, deliveryID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE campaigns SET possible_duplicates = possible_duplicates + 1
+		WHERE id = (SELECT campaign_id FROM deliveries WHERE id = ?)`, deliveryID)
+	return err
 }
 
 // DeliveryResolver attributes provider webhook events to deliveries from

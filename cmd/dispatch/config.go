@@ -77,6 +77,9 @@ type SendingConfig struct {
 	RetryBackoff time.Duration `mapstructure:"retry_backoff"`
 	MaxAttempts  int           `mapstructure:"max_attempts"`
 	PauseAfter   int           `mapstructure:"pause_after"`
+	// RelayDownPause pauses a campaign when no relay accepts a connection
+	// for this long; until then the run waits for the relay.
+	RelayDownPause time.Duration `mapstructure:"relay_down_pause"`
 }
 
 type SenderConfig struct {
@@ -195,8 +198,9 @@ func DefaultConfig() Config {
 		Database: DatabaseConfig{Path: "dispatch.db"},
 		SMTP: SMTPConfig{Port: 587, TLS: "starttls", Timeout: 30 * time.Second,
 			MaxMessagesPerConnection: 100},
-		Sending: SendingConfig{Rate: 10, Concurrency: 4, RetryBackoff: 30 * time.Second, MaxAttempts: 5, PauseAfter: 10},
-		Sender:  SenderConfig{},
+		Sending: SendingConfig{Rate: 10, Concurrency: 4, RetryBackoff: 30 * time.Second, MaxAttempts: 5, PauseAfter: 10,
+			RelayDownPause: 10 * time.Minute},
+		Sender: SenderConfig{},
 		Web: WebConfig{BaseURL: "http://127.0.0.1:8080", Listen: "127.0.0.1:8080", SiteName: "Dispatch",
 			RateLimit: web.DefaultRatePerSecond, RateBurst: web.DefaultRateBurst,
 			OneClickRateLimit: web.DefaultOneClickRatePerSecond, OneClickRateBurst: web.DefaultOneClickRateBurst,
@@ -275,6 +279,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Sending.PauseAfter < 1 {
 		bad("sending.pause_after", "must be at least 1")
+	}
+	if c.Sending.RelayDownPause <= 0 {
+		bad("sending.relay_down_pause", "must be a positive duration like 10m")
 	}
 	if (c.DKIM.Domain != "" || c.DKIM.Selector != "" || c.DKIM.PrivateKeyFile != "") &&
 		(c.DKIM.Domain == "" || c.DKIM.Selector == "" || c.DKIM.PrivateKeyFile == "") {

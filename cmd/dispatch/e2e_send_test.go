@@ -574,3 +574,138 @@ func TestEndToEndEditedIssueAfterFinishIsRefused(t *testing.T) {
 		t.Errorf("send --new: %d messages; want 6, the last with the edit", len(msgs))
 	}
 }
+
+// setConfig replaces old with new in the environment's dispatch.yaml.
+func (e *sendEnv) setConfig(t *testing.T, old, new string) {
+	t.Helper()
+	p := filepath.Join(e.dir, "dispatch.yaml")
+	cfg, err := os.ReadFile(p)
+	if err != nil || !strings.Contains(string(cfg), old) {
+		t.Fatalf("dispatch.yaml lacks %q (%v)", old, err)
+	}
+	os.WriteFile(p, []byte(strings.Replace(string(cfg), old, new, 1)), 0o600)
+}
+
+// startSend runs `send --yes --json` in the background.
+func (e *sendEnv) startSend(t *testing.T) (wait func() result) {
+	t.Helper()
+	cmd := exec.Command(dispatchBin, "send", e.issue, "--list", "clients", "--yes", "--json")
+	cmd.Dir, cmd.Env = e.dir, cleanEnv()
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	return func() result {
+		err := cmd.Wait()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		return result{out.String(), errb.String(), code}
+	}
+}
+
+type sendJSON struct {
+	Status             string
+	Sent, Failed       int
+	Recipients         int
+	PauseReason        string  `json:"pause_reason"`
+	PossibleDuplicates int     `json:"possible_duplicates"`
+	RelayDownSeconds   float64 `json:"relay_down_seconds"`
+	RelayOutages       int     `json:"relay_outages"`
+}
+
+func parseSend(t *testing.T, r result) sendJSON {
+	t.Helper()
+	var s sendJSON
+	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+		t.Fatalf("send --json: %v\n%s\n%s", err, r.stdout, r.stderr)
+	}
+	return s
+}
+
+// TestEndToEndRelayOutageLosesNobody is issue 8's outage, shortened: the
+// relay goes down in the middle of a send for longer than every retry of
+// a recipient takes (retry_backoff 100ms × max_attempts 3), then comes
+// back. The run waits, says so, and finishes with everyone sent.
+func TestEndToEndRelayOutageLosesNobody(t *testing.T) {
+	const n = 200
+	e := newSendEnv(t, n, "", smtptest.DiscardBodies())
+	e.setConfig(t, "  retry_backoff: 50ms\n", "  retry_backoff: 100ms\n  max_attempts: 3\n")
+	e.srv.SetDelay(5 * time.Millisecond)
+	wait := e.startSend(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if _, err := e.srv.WaitMessages(ctx, 50); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Down()
+	time.Sleep(2 * time.Second)
+	if err := e.srv.Up(); err != nil {
+		t.Fatal(err)
+	}
+	r := wait()
+	rep := parseSend(t, r)
+	if r.code != 0 || rep.Status != "finished" || rep.Sent != n || rep.Failed != 0 {
+		t.Fatalf("send after an outage: exit %d, %+v; want 0, finished, %d sent, none failed\n%s", r.code, rep, n, r.stderr)
+	}
+	if rep.RelayOutages != 1 || rep.RelayDownSeconds <= 0 {
+		t.Errorf("report says %d outages, %.1fs down; want 1 and some time", rep.RelayOutages, rep.RelayDownSeconds)
+	}
+	if !strings.Contains(r.stderr, "waiting for the SMTP relay") || !strings.Contains(r.stderr, "reachable again") {
+		t.Errorf("the run did not show it was waiting for the relay:\n%s", r.stderr)
+	}
+	counts := map[string]int{}
+	dups := 0
+	for _, m := range e.srv.Messages() {
+		if counts[m.To[0]]++; counts[m.To[0]] > 1 {
+			dups++
+		}
+	}
+	if len(counts) != n || dups > rep.PossibleDuplicates {
+		t.Errorf("%d recipients reached, %d duplicates, %d reported; want %d reached and every duplicate reported",
+			len(counts), dups, rep.PossibleDuplicates, n)
+	}
+}
+
+// TestEndToEndRelayDownPausesTheCampaign: a relay that stays down past
+// sending.relay_down_pause pauses the campaign, with the reason and a
+// non-zero exit; nobody failed, and once the relay is back the same
+// command sends the rest.
+func TestEndToEndRelayDownPausesTheCampaign(t *testing.T) {
+	const n = 100
+	e := newSendEnv(t, n, "", smtptest.DiscardBodies())
+	e.setConfig(t, "  retry_backoff: 50ms\n", "  retry_backoff: 50ms\n  max_attempts: 2\n  relay_down_pause: 1s\n")
+	e.srv.SetDelay(5 * time.Millisecond)
+	wait := e.startSend(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if _, err := e.srv.WaitMessages(ctx, 20); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Down()
+	r := wait()
+	rep := parseSend(t, r)
+	if r.code == 0 || rep.Status != "paused" || !strings.Contains(rep.PauseReason, "relay_down_pause") {
+		t.Fatalf("send with the relay down: exit %d, %+v; want non-zero and paused for the relay\n%s", r.code, rep, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "paused") || !strings.Contains(r.stderr, "run the same command to resume") {
+		t.Errorf("stderr does not give the reason and what to do:\n%s", r.stderr)
+	}
+	if rep.Failed != 0 || rep.Sent >= n {
+		t.Errorf("report = %+v; want none failed and some still owed", rep)
+	}
+	if cs := campaignsJSON(t, e.dir); cs[0].Status != "paused" {
+		t.Errorf("campaigns says %s; want paused", cs[0].Status)
+	}
+
+	if err := e.srv.Up(); err != nil {
+		t.Fatal(err)
+	}
+	r = dispatch(t, e.dir, "send", e.issue, "--list", "clients", "--yes", "--json")
+	if rep := parseSend(t, r); r.code != 0 || rep.Status != "finished" || rep.Sent != n || rep.Failed != 0 {
+		t.Errorf("resume: exit %d %+v\n%s", r.code, rep, r.stderr)
+	}
+}

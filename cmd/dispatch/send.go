@@ -50,6 +50,10 @@ type sendReport struct {
 	Interrupted        bool    `json:"interrupted"`
 	PauseReason        string  `json:"pause_reason,omitempty"`
 	Seconds            float64 `json:"seconds"`
+	// RelayDownSeconds is how long this run waited with no relay accepting
+	// connections, over RelayOutages outages.
+	RelayDownSeconds float64 `json:"relay_down_seconds"`
+	RelayOutages     int     `json:"relay_outages"`
 }
 
 func newSendCmd(a *app) *cobra.Command {
@@ -393,6 +397,7 @@ func (a *app) printSendReport(ctx context.Context, s *subscribers.Store, c *subs
 		PauseReason: c.PauseReason}
 	if res != nil {
 		r.SentThisRun, r.Interrupted, r.Seconds = res.Sent, res.Interrupted, res.Elapsed.Seconds()
+		r.RelayDownSeconds, r.RelayOutages = res.RelayDown.Seconds(), res.RelayOutages
 	}
 	return printJSON(a.stdout, r)
 }
@@ -408,11 +413,16 @@ func (a *app) printSendSummary(c *subscribers.Campaign, st subscribers.CampaignS
 		fmt.Fprintf(a.stdout, "  this run    %d sent in %s (%.1f/s)\n", res.Sent, res.Elapsed.Round(time.Millisecond),
 			float64(res.Sent)/max(res.Elapsed.Seconds(), 0.001))
 	}
+	if res != nil && res.RelayOutages > 0 {
+		fmt.Fprintf(a.stdout, "  waited      %s for the SMTP relay (%s; no recipient lost an attempt to it)\n",
+			res.RelayDown.Round(time.Second), plural(res.RelayOutages, "outage", "outages"))
+	}
 	if st.PossibleDuplicates > 0 {
-		fmt.Fprintf(a.stdout, "  possible duplicates %d (in flight when a run was killed)\n", st.PossibleDuplicates)
+		fmt.Fprintf(a.stdout, "  possible duplicates %d (in flight when a run was killed, or cut off after being transmitted)\n", st.PossibleDuplicates)
 	}
 	if res != nil && res.Ambiguous > 0 {
-		fmt.Fprintf(a.stdout, "  %d connections broke after a message was transmitted; those messages were retried and may arrive twice\n", res.Ambiguous)
+		fmt.Fprintf(a.stdout, "  %s after a message was transmitted in this run; %s retried and may arrive twice\n",
+			plural(res.Ambiguous, "connection broke", "connections broke"), pluralWord(res.Ambiguous, "it was", "they were"))
 	}
 }
 
@@ -423,6 +433,7 @@ type sendProgress struct {
 	bar   *progressbar.ProgressBar
 	total int
 	last  time.Time
+	down  time.Time // when the relay went down, as last printed
 }
 
 func newSendProgress(a *app, total int) *sendProgress {
@@ -451,16 +462,23 @@ func (p *sendProgress) update(pr mailer.Progress) {
 		p.bar.Set(done)
 		return
 	}
-	if time.Since(p.last) < 5*time.Second {
+	// The relay going down or coming back is printed at once.
+	changed := !pr.RelayDownSince.Equal(p.down)
+	back := changed && pr.RelayDownSince.IsZero()
+	p.down = pr.RelayDownSince
+	if time.Since(p.last) < 5*time.Second && !changed {
 		return
 	}
 	p.last = time.Now()
 	line := fmt.Sprintf("send: %d/%d sent, %d failed, %d retrying, %.1f msgs/s", pr.Sent, p.total, pr.Failed, pr.Deferred, pr.Rate)
-	if left := p.total - done; pr.Rate > 0 && left > 0 {
+	if left := p.total - done; pr.Rate > 0 && left > 0 && pr.RelayDownSince.IsZero() {
 		line += fmt.Sprintf(", about %s left", time.Duration(float64(left)/pr.Rate*float64(time.Second)).Round(time.Second))
 	}
 	if pr.Waiting != "" {
 		line += "; " + pr.Waiting
+	}
+	if back {
+		line += "; the SMTP relay is reachable again"
 	}
 	fmt.Fprintln(p.a.stderr, line)
 }

@@ -105,7 +105,7 @@ func (a *app) mailerConfig(relays []mailer.Relay) (mailer.Config, error) {
 	}
 	cfg := mailer.Config{Relays: relays, Rate: a.cfg.Sending.Rate, HourlyLimit: a.cfg.Sending.HourlyLimit,
 		DailyLimit: a.cfg.Sending.DailyLimit, RetryBackoff: a.cfg.Sending.RetryBackoff, MaxAttempts: a.cfg.Sending.MaxAttempts,
-		PauseAfter: a.cfg.Sending.PauseAfter, From: a.cfg.Sender.From, ReplyTo: a.cfg.Sender.ReplyTo,
+		PauseAfter: a.cfg.Sending.PauseAfter, RelayDownPause: a.cfg.Sending.RelayDownPause, From: a.cfg.Sender.From, ReplyTo: a.cfg.Sender.ReplyTo,
 		BounceAddress: a.cfg.Sender.BounceAddress, BaseURL: a.cfg.Web.BaseURL, Tokens: tokens, CFBLAddress: a.cfg.Sender.CFBLAddress,
 		BouncePolicy: a.bouncePolicy(), Logger: a.logger}
 	if a.cfg.DKIM.PrivateKeyFile != "" {
