@@ -24,6 +24,7 @@ type Compiled struct {
 	html    part
 	text    part
 	subject part
+	attrs   []AttrUse
 }
 
 // Compile converts, lays out, inlines and checks an issue. When any check
@@ -54,9 +55,11 @@ func Compile(is *Issue, cfg Config) (*Compiled, error) {
 	}
 	slots := newSlotTable(is.Body, is.Subject, is.Preheader, string(layoutSrc), cfg.PostalAddress, cfg.ListName, cfg.FromName)
 
-	parseChecked(&cs, file, is.SubjectLine, is.Subject, recipientFields, "the subject")
-	parseChecked(&cs, file, is.PreheaderLine, is.Preheader, recipientFields, "the preheader")
-	parseChecked(&cs, file, is.BodyLine, is.Body, recipientFields, "the issue body")
+	sources := []sourceTree{
+		{file, parseChecked(&cs, file, is.SubjectLine, is.Subject, recipientFields, "the subject")},
+		{file, parseChecked(&cs, file, is.PreheaderLine, is.Preheader, recipientFields, "the preheader")},
+		{file, parseChecked(&cs, file, is.BodyLine, is.Body, recipientFields, "the issue body")},
+	}
 	var lay *layout
 	if layoutSrc != nil {
 		lay = prepareLayout(&cs, layoutFile, string(layoutSrc), slots)
@@ -124,6 +127,7 @@ func Compile(is *Issue, cfg Config) (*Compiled, error) {
 		cs.errorf(file, 0, "%v", err)
 		return nil, cs.err()
 	}
+	locateAttrs(c.attrs, append(sources, sourceTree{layoutFile, parseSource(layoutFile, string(layoutSrc))}))
 	sample, err := c.Render(SampleRecipient())
 	if err != nil {
 		cs.errorf(file, 0, "render the sample recipient: %v", err)

@@ -30,6 +30,9 @@
 //	{{ .FirstName | default "there" }}   fallback for an empty value
 //
 // Any other field is an error that names the placeholder and its line.
+// Compiled.Attrs lists the attributes an issue prints and whether each has
+// a fallback; CheckAttrs compares them with what a list's subscribers have,
+// so a misspelt attribute is caught before it goes out empty.
 // if/else/range work in the body too, at the cost of the fast render path.
 //
 // # Layouts

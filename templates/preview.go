@@ -26,6 +26,7 @@ type Preview struct {
 	pages  *template.Template
 
 	mu       sync.Mutex
+	audience *Audience            // the list's attributes, when known
 	stamps   map[string]time.Time // files the current state was built from
 	version  int
 	compiled *Compiled
@@ -53,6 +54,25 @@ func NewPreview(path string, cfg Config, sample Recipient, logger *slog.Logger) 
 	p.reloadLocked()
 	p.mu.Unlock()
 	return p, nil
+}
+
+// SetAudience makes the checks compare the attributes the issue prints
+// with a list's (see CheckAttrs), on this and every later version. Errors
+// that would refuse a send are shown as warnings: a preview still renders.
+func (p *Preview) SetAudience(a Audience) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.audience = &a
+	p.reloadLocked()
+}
+
+// Compiled returns the current version of the issue, nil when it does not
+// compile.
+func (p *Preview) Compiled() *Compiled {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.refreshLocked()
+	return p.compiled
 }
 
 // Checks returns the checks of the current version of the issue.
@@ -97,6 +117,9 @@ func (p *Preview) reloadLocked() {
 	}
 	if err == nil {
 		p.checks = p.compiled.Warnings
+		if p.audience != nil {
+			p.checks = append(append([]Check(nil), p.checks...), Advisory(p.compiled.CheckAttrs(*p.audience))...)
+		}
 		p.rendered, err = p.compiled.Render(p.sample)
 	}
 	var ce *CheckError

@@ -129,3 +129,27 @@ func TestNewPreviewMissingFile(t *testing.T) {
 		t.Error("NewPreview(missing file) succeeded; want an error")
 	}
 }
+
+// TestPreviewChecksAttributesAgainstAudience: with an audience, the checks
+// page names an attribute nobody has, as a warning, and follows edits.
+func TestPreviewChecksAttributesAgainstAudience(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "issue.md")
+	writeFile(t, path, "---\nsubject: Hi\n---\nFor {{ .Attr \"compnay\" }}.\n", 0)
+	p, err := templates.NewPreview(path, testConfig(), templates.SampleRecipient(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.SetAudience(templates.Audience{Name: "clients", Recipients: 2, Present: map[string]int{"company": 2}})
+	srv := httptest.NewServer(p)
+	defer srv.Close()
+	code, body := get(t, srv, "/")
+	if code != http.StatusOK || !strings.Contains(body, `Did you mean &#34;company&#34;?`) || !strings.Contains(body, "(send refuses this)") {
+		t.Errorf("GET / = %d; want 200 and the advisory attribute warning in\n%s", code, body)
+	}
+	writeFile(t, path, "---\nsubject: Hi\n---\nFor {{ .Attr \"company\" }}.\n", 2)
+	for _, c := range p.Checks() {
+		if strings.Contains(c.Message, "Attr") {
+			t.Errorf("after fixing the name, check %q remains", c)
+		}
+	}
+}

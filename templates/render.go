@@ -124,6 +124,7 @@ func (c *Compiled) build(htmlSrc, textSrc, subjectSrc string) error {
 		c.html.prog = prog
 	}
 	c.verifyPrograms()
+	c.attrs = compiledAttrs(subjectSrc, htmlSrc, textSrc)
 	return nil
 }
 
