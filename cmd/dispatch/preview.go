@@ -51,6 +51,17 @@ file (or its layout) changes. Stop with Ctrl-C.`,
 			}
 			srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
 			fmt.Fprintf(a.stdout, "Previewing %s at http://%s/ (phone view: /phone, text: /text). Ctrl-C to stop.\n", args[0], ln.Addr())
+			if l != nil {
+				aud, err := listAudience(cmd.Context(), a.store, l)
+				if err != nil {
+					return err
+				}
+				p.SetAudience(aud)
+			} else if c := p.Compiled(); c != nil {
+				if note := attrNote(c); note != "" {
+					fmt.Fprintln(a.stderr, note)
+				}
+			}
 			for _, c := range p.Checks() {
 				fmt.Fprintln(a.stderr, c.String())
 			}

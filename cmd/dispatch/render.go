@@ -22,7 +22,12 @@ subscriber named by --as if they are in the database, else a sample
 subscriber. It prints every check: template errors with file and line,
 unknown placeholders, a layout without unsubscribe link or postal address,
 HTML over Gmail's 102 KB clipping limit (90 KB warns), images without alt
-text. Exit status 1 when any check is an error.`,
+text. Exit status 1 when any check is an error.
+
+When the database has the list (--list, default clients), the attributes
+the issue prints ({{ .Attr "company" }}) are checked against its
+subscribers, as send does: an attribute some lack is a warning, one nobody
+has is a warning that send would refuse.`,
 		Example: `  dispatch render examples/issue.md --html issue.html --text issue.txt
   dispatch render examples/issue.md --as ada@example.com --html -`,
 		Args: exactArgs(1),
@@ -77,11 +82,21 @@ text. Exit status 1 when any check is an error.`,
 			if err := writeOut(a, textOut, out.Text); err != nil {
 				return err
 			}
-			for _, w := range c.Warnings {
+			warnings := c.Warnings
+			if l != nil {
+				aud, err := listAudience(cmd.Context(), a.store, l)
+				if err != nil {
+					return err
+				}
+				warnings = append(warnings, templates.Advisory(c.CheckAttrs(aud))...)
+			} else if note := attrNote(c); note != "" {
+				fmt.Fprintln(a.stderr, note)
+			}
+			for _, w := range warnings {
 				fmt.Fprintln(a.stderr, w.String())
 			}
 			fmt.Fprintf(a.stderr, "%s: subject %q, HTML %.1f KB, text %.1f KB; %s\n", args[0], out.Subject,
-				float64(len(out.HTML))/1024, float64(len(out.Text))/1024, plural(len(c.Warnings), "warning", "warnings"))
+				float64(len(out.HTML))/1024, float64(len(out.Text))/1024, plural(len(warnings), "warning", "warnings"))
 			return nil
 		},
 	}

@@ -187,6 +187,11 @@ func (a *app) send(ctx context.Context, path string, o sendOptions) error {
 	if owed == 0 && c == nil {
 		return fmt.Errorf("list %q has no active subscribers: nothing to send", list.Name)
 	}
+	if c == nil {
+		if err := a.checkAudience(ctx, s, issue, list, owed); err != nil {
+			return err
+		}
+	}
 
 	summary := a.sendSummary(issue, list, sender, owed, c, o)
 	if o.dryRun {
