@@ -188,6 +188,15 @@ func pathPrefix(baseURL string) string {
 	return strings.TrimSuffix(u.Path, "/")
 }
 
+// origin is baseURL's scheme://host[:port], or "" for none.
+func origin(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
 // UnsubscribeURL is the per-recipient link the mailer puts in each message
 // (in the footer and in List-Unsubscribe): baseURL + "/u/" + token.
 func UnsubscribeURL(baseURL, token string) string {

@@ -169,3 +169,19 @@ func bodyTooLarge(r *http.Request) bool {
 	b, ok := r.Body.(*limitedBody)
 	return ok && b.exceeded
 }
+
+// sameOrigin refuses a browser's cross-site POST (Sec-Fetch-Site, or else
+// Origin against Host and BaseURL) before h: a page elsewhere must not be
+// able to submit the form for someone. Requests from non-browsers carry
+// neither header and pass; they are not driven by a visitor's browser.
+func (s *Server) sameOrigin(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := s.xorigin.Check(r); err != nil {
+			s.cfg.Logger.InfoContext(r.Context(), "cross-site request refused", "route", route(r),
+				"sec_fetch_site", r.Header.Get("Sec-Fetch-Site"), "origin", r.Header.Get("Origin"))
+			s.message(w, r, http.StatusForbidden, titleCrossSite, textCrossSite...)
+			return
+		}
+		h(w, r)
+	}
+}

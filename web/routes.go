@@ -16,7 +16,10 @@ func (s *Server) routes() http.Handler {
 	// The unsubscribe POST picks its rate limit itself: one-click POSTs
 	// with a valid link get their own, higher one.
 	mux.Handle("POST "+p+"/u/{token}", s.limitBody(s.cfg.MaxBodyBytes, s.handleUnsubscribe))
-	mux.Handle("POST "+p+"/u/{token}/resubscribe", page(s.handleResubscribe))
+	// Resubscribing is only ever done from our own page. Unsubscribing is
+	// not checked: RFC 8058 one-click POSTs come from mail providers, and
+	// so cross-site by nature.
+	mux.Handle("POST "+p+"/u/{token}/resubscribe", page(s.sameOrigin(s.handleResubscribe)))
 	mux.Handle("GET "+p+"/healthz", page(s.handleHealth))
 	if s.cfg.Webhooks != nil {
 		mux.Handle("POST "+p+"/webhooks/{provider}",

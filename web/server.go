@@ -32,6 +32,7 @@ type Server struct {
 	oneClick  *limiter // one-click POSTs with a valid link
 	hookLimit *limiter
 	proxies   proxies
+	xorigin   *http.CrossOriginProtection
 	handler   http.Handler
 
 	mu       sync.Mutex
@@ -60,6 +61,14 @@ func New(cfg Config) (*Server, error) {
 		oneClick:  newLimiter(cfg.OneClickRatePerSecond, cfg.OneClickRateBurst, cfg.MaxClients),
 		hookLimit: newLimiter(cfg.WebhookRatePerSecond, cfg.WebhookRateBurst, cfg.MaxClients),
 		proxies:   proxies(cfg.TrustedProxies),
+		xorigin:   http.NewCrossOriginProtection(),
+	}
+	if o := origin(cfg.BaseURL); o != "" {
+		// Behind a proxy, Host may be the backend's address while the
+		// browser's Origin is the public one.
+		if err := s.xorigin.AddTrustedOrigin(o); err != nil {
+			return nil, fmt.Errorf("web config: base url %q: %w", cfg.BaseURL, err)
+		}
 	}
 	s.handler = s.routes()
 	return s, nil

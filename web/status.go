@@ -26,6 +26,7 @@ const (
 	titleTooLarge   = "Request too large"
 	titleBadRequest = "Something is wrong with that request"
 	titleError      = "Something went wrong"
+	titleCrossSite  = "This request came from another site"
 )
 
 var (
@@ -44,7 +45,11 @@ var (
 	}
 	textTooLarge   = []string{"The request was larger than this page accepts. Nothing was changed."}
 	textBadRequest = []string{"The form could not be read. Nothing was changed; please go back and try again."}
-	textError      = []string{
+	textCrossSite  = []string{
+		"Nothing was changed.",
+		"To resubscribe, open the unsubscribe link from the email and use the button on that page.",
+	}
+	textError = []string{
 		"Nothing was changed. Please try again in a few minutes.",
 	}
 )

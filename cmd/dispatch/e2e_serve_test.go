@@ -162,3 +162,25 @@ func TestEndToEndServeTrustProxyTrue(t *testing.T) {
 		t.Errorf("serve with trust_proxy: true: exit %d\n%s; want an error naming web.trust_proxy and the list form", r.code, r.stderr)
 	}
 }
+
+// TestEndToEndServeResubscribeCrossSite: `dispatch serve` takes a
+// cross-site one-click unsubscribe (RFC 8058) but refuses a cross-site
+// resubscribe.
+func TestEndToEndServeResubscribeCrossSite(t *testing.T) {
+	e := newServeEnv(t, 1, "")
+	e.start(t)
+	crossSite := []string{"Sec-Fetch-Site", "cross-site", "Origin", "https://mail.example.net"}
+	if code := post(t, e.links[0], "", "List-Unsubscribe=One-Click", crossSite...); code != http.StatusOK {
+		t.Fatalf("cross-site one-click: %d; want 200", code)
+	}
+	if code := post(t, e.links[0]+"/resubscribe", "", "scope=list", crossSite...); code != http.StatusForbidden {
+		t.Errorf("cross-site resubscribe: %d; want 403", code)
+	}
+	r := dispatch(t, e.dir, "subscribers", "show", "reader0@example.com", "--json")
+	if !strings.Contains(r.stdout, `"unsubscribed"`) {
+		t.Errorf("after a refused resubscribe, want still unsubscribed:\n%s", r.stdout)
+	}
+	if code := post(t, e.links[0]+"/resubscribe", "", "scope=list", "Sec-Fetch-Site", "same-origin"); code != http.StatusOK {
+		t.Errorf("same-origin resubscribe: %d; want 200", code)
+	}
+}
