@@ -48,7 +48,10 @@ func (a *app) load(cmd *cobra.Command) error {
 	return nil
 }
 
-func (a *app) openStore(ctx context.Context) (*subscribers.Store, error) {
+// createStore opens the database, creating it if there is none. Only the
+// commands that put data in (import, quickstart, lists create, subscribers
+// add and blocklist) use it.
+func (a *app) createStore(ctx context.Context) (*subscribers.Store, error) {
 	if a.store != nil {
 		return a.store, nil
 	}
@@ -60,11 +63,12 @@ func (a *app) openStore(ctx context.Context) (*subscribers.Store, error) {
 	return s, nil
 }
 
-// openExisting opens the database only if it is there. Commands that read
-// or apply to existing data use it: creating an empty database in the
-// wrong folder would make them report nothing, and answer unsubscribes
-// with "nothing to unsubscribe", while the real one goes untouched.
-func (a *app) openExisting(ctx context.Context) (*subscribers.Store, error) {
+// openStore opens the database only if it is there, which is what every
+// command that reads or applies to existing data needs: an empty database
+// created in the wrong folder would make them report nothing, and answer
+// unsubscribes with "nothing to unsubscribe", while the real one goes
+// untouched.
+func (a *app) openStore(ctx context.Context) (*subscribers.Store, error) {
 	if a.store != nil {
 		return a.store, nil
 	}
@@ -75,7 +79,7 @@ func (a *app) openExisting(ctx context.Context) (*subscribers.Store, error) {
 		return nil, &exitError{code: 1, err: fmt.Errorf("no database at %s: create one with `%s import CONTACTS.csv --list NAME` "+
 			"(or try `%s quickstart`), or point --config or --db at the database you meant", path, self, self)}
 	}
-	return a.openStore(ctx)
+	return a.createStore(ctx)
 }
 
 // announceStore says which database a long-running or mailing command

@@ -56,7 +56,7 @@ dispatch serve polls an IMAP mailbox the same way when bounces.imap.host is set.
 				return usageError{errors.New("give exactly one of --mbox FILE, --maildir DIR, or FILE...")}
 			}
 			ctx := cmd.Context()
-			s, err := a.openExisting(ctx)
+			s, err := a.openStore(ctx)
 			if err != nil {
 				return err
 			}

@@ -75,7 +75,7 @@ to the campaign's links), status and sending rate.`,
   dispatch campaigns show 3 --json`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.openExisting(cmd.Context())
+			s, err := a.openStore(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -120,7 +120,7 @@ to the campaign's links), status and sending rate.`,
 		Example: `  dispatch campaigns show 3`,
 		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.openExisting(cmd.Context())
+			s, err := a.openStore(cmd.Context())
 			if err != nil {
 				return err
 			}

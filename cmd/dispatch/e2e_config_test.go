@@ -107,6 +107,8 @@ web:
 		{"subscribers", "remove", "ada@example.com"},
 		{"bounces", "process", eml},
 		{"lists"},
+		{"lists", "set", "clients", "--title", "Clients"},
+		{"lists", "rename", "clients", "customers"},
 	} {
 		r := dispatch(t, dir, append([]string{"--config", "site/dispatch.yaml"}, args...)...)
 		if r.code != 1 || !strings.Contains(r.stderr, "no database at "+missing) ||

@@ -112,7 +112,7 @@ Use "-" as FILE to read standard input.`,
 // against an empty scratch database that is deleted when the command ends.
 func (a *app) importStore(ctx context.Context, dryRun bool) (*subscribers.Store, error) {
 	if !dryRun || exists(a.cfg.Database.Path) {
-		return a.openStore(ctx)
+		return a.createStore(ctx)
 	}
 	dir, err := os.MkdirTemp("", "dispatch-dry-run-")
 	if err != nil {

@@ -44,7 +44,7 @@ the name.`,
   dispatch lists rename clients northwind-clients`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.openExisting(cmd.Context())
+			s, err := a.openStore(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -90,7 +90,7 @@ func newListsCreateCmd(a *app) *cobra.Command {
   dispatch lists create clients --description "Weekly security briefing"`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.openStore(cmd.Context())
+			s, err := a.createStore(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -136,7 +136,7 @@ rendered with; the unsubscribe pages show the new one at once.`,
 			if upd.Title == nil && upd.Description == nil {
 				return usageError{fmt.Errorf("nothing to change: pass --title or --description")}
 			}
-			s, err := a.openExisting(cmd.Context())
+			s, err := a.openStore(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -168,7 +168,7 @@ header of later messages carries the new name.`,
 		Example: `  dispatch lists rename clients northwind-clients`,
 		Args:    exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.openExisting(cmd.Context())
+			s, err := a.openStore(cmd.Context())
 			if err != nil {
 				return err
 			}

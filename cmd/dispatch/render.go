@@ -55,7 +55,7 @@ has is a warning that send would refuse.`,
 			var subID int64
 			if as != "" {
 				r.Email = as
-				if s, err := a.openExisting(cmd.Context()); err == nil {
+				if s, err := a.openStore(cmd.Context()); err == nil {
 					if sub, err := s.FindSubscriberByEmail(cmd.Context(), as); err == nil {
 						r = templates.Recipient{Email: sub.Email, Name: sub.Name, Attributes: sub.Attributes}
 						subID = sub.ID

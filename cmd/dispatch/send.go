@@ -97,7 +97,7 @@ until they succeed or fail for good; the command keeps running until then.`,
 }
 
 func (a *app) send(ctx context.Context, path string, o sendOptions) error {
-	s, err := a.openExisting(ctx)
+	s, err := a.openStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ Ctrl-C or SIGTERM (graceful shutdown).`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			s, err := a.openExisting(ctx)
+			s, err := a.openStore(ctx)
 			if err != nil {
 				return err
 			}

@@ -95,7 +95,7 @@ resubscribe.`,
 		Example: `  dispatch subscribers add ada@example.com --name "Ada Lovelace" --list clients --attr company=Engines`,
 		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.openStore(cmd.Context())
+			s, err := a.createStore(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -155,7 +155,7 @@ func newSubListCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			s, err := a.openExisting(cmd.Context())
+			s, err := a.openStore(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -211,7 +211,7 @@ func newSubShowCmd(a *app) *cobra.Command {
 		Example: `  dispatch subscribers show ada@example.com --json`,
 		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.openExisting(cmd.Context())
+			s, err := a.openStore(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -292,7 +292,7 @@ mail them again.`,
 		Example: `  dispatch subscribers remove ada@example.com`,
 		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.openExisting(cmd.Context())
+			s, err := a.openStore(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -313,7 +313,7 @@ func newSubBlocklistCmd(a *app) *cobra.Command {
 		Example: `  dispatch subscribers blocklist trap@example.com --reason "spam trap"`,
 		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.openStore(cmd.Context())
+			s, err := a.createStore(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -343,7 +343,7 @@ created_at. The file imports back with 'dispatch import'.`,
 			if err != nil {
 				return err
 			}
-			s, err := a.openExisting(cmd.Context())
+			s, err := a.openStore(cmd.Context())
 			if err != nil {
 				return err
 			}
