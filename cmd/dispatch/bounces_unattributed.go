@@ -33,7 +33,7 @@ subscriber yourself (dispatch subscribers ...).`,
   dispatch bounces unattributed --since 72h --json`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.openExisting(cmd.Context())
+			s, err := a.openStore(cmd.Context())
 			if err != nil {
 				return err
 			}
