@@ -94,7 +94,7 @@ func ParseIssue(name string, src []byte) (*Issue, error) {
 	lines := keyLines(yamlSrc)
 	is := &Issue{
 		Path:          name,
-		ID:            fm.ID,
+		ID:            strings.TrimSpace(fm.ID), // a blank id is no id: the file names the campaign
 		Subject:       fm.Subject,
 		Preheader:     fm.Preheader,
 		From:          fm.From,

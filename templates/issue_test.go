@@ -56,6 +56,29 @@ func TestParseIssueLineEnds(t *testing.T) {
 	}
 }
 
+// TestParseIssueBlankID: an id of spaces is no id, so the file name gives
+// it, as for a missing one; a padded id is trimmed. Found by FuzzParseIssue.
+func TestParseIssueBlankID(t *testing.T) {
+	tests := []struct {
+		name, id, want string
+	}{
+		{name: "blank", id: `"  "`, want: "weekly-42"},
+		{name: "padded", id: `" spring-sale "`, want: "spring-sale"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "---\nsubject: x\nid: " + tc.id + "\n---\nbody\n"
+			is, err := templates.ParseIssue("news/Weekly 42.md", []byte(src))
+			if err != nil {
+				t.Fatalf("ParseIssue(%q): %v", src, err)
+			}
+			if is.ID != tc.want {
+				t.Errorf("ParseIssue(%q).ID = %q; want %q", src, is.ID, tc.want)
+			}
+		})
+	}
+}
+
 func TestParseIssueErrors(t *testing.T) {
 	tests := []struct {
 		name     string
