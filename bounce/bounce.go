@@ -12,10 +12,12 @@ type Type string
 
 // The message types Parse reports.
 const (
-	TypeBounce    Type = "bounce"    // delivery failed for at least one recipient
+	// TypeBounce: delivery failed, or is delayed (Result.Delayed), for at
+	// least one recipient. A delay notice is a non-delivery report like any
+	// other (RFC 3464 action "delayed"); Delayed says it is only a warning.
+	TypeBounce    Type = "bounce"
 	TypeComplaint Type = "complaint" // a feedback-loop report (ARF or provider form)
 	TypeAutoReply Type = "autoreply" // an out-of-office or other automatic reply
-	TypeDelay     Type = "delay"     // delivery is delayed and still being retried
 	TypeNone      Type = "none"      // not a bounce, or a success notification
 )
 
@@ -36,6 +38,9 @@ type Recipient struct {
 type Result struct {
 	Type       Type        `json:"type"`
 	Recipients []Recipient `json:"recipients"`
+	// Delayed is set for a bounce whose every recipient is only delayed
+	// (action "delayed"): delivery is still being tried, nothing failed.
+	Delayed bool `json:"delayed,omitempty"`
 
 	// OriginalMessageID is the Message-ID of the returned or reported message,
 	// without angle brackets, taken from an attached message/rfc822 part,

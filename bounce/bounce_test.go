@@ -21,6 +21,7 @@ type want struct {
 	deliveredTo  string // first entry
 	feedbackType string
 	delivery     string // X-Dispatch-Delivery of the original message
+	delayed      bool
 }
 
 type wantRecipient struct {
@@ -116,8 +117,9 @@ var fixtures = []struct {
 		recipients: []wantRecipient{{"yukihiro@mail.example.jp", "5.2.2", "", "mailboxfull", false}},
 		messageID:  "d62.s97@example.com",
 	}},
-	{"dsn-delayed.eml", want{ // Action: delayed is a delay, not a bounce
-		typ:        bounce.TypeDelay,
+	{"dsn-delayed.eml", want{ // Action: delayed: a bounce that is only a delay
+		typ:        bounce.TypeBounce,
+		delayed:    true,
 		recipients: []wantRecipient{{"john@slow.example.com", "4.4.1", "", "expired", false}},
 		messageID:  "d55.s90@example.com",
 	}},
@@ -166,6 +168,7 @@ func TestParseFixtures(t *testing.T) {
 				messageID:    res.OriginalMessageID,
 				feedbackType: res.FeedbackType,
 				delivery:     res.OriginalHeader("X-Dispatch-Delivery"),
+				delayed:      res.Delayed,
 			}
 			for _, r := range res.Recipients {
 				got.recipients = append(got.recipients, wantRecipient{r.Address, r.Status, r.ReplyCode, r.Reason, r.Hard})

@@ -30,7 +30,11 @@ func classify(m *message) *Result {
 	skip := m.skipper(res.DeliveredTo)
 
 	var facts []fact
+	if len(m.dsn) == 0 {
+		facts = listServerFacts(m, notice, noticeLower)
+	}
 	switch {
+	case len(facts) > 0:
 	case len(m.dsn) > 0 || looksLikeDSNText(text):
 		facts = dsnFacts(m, text, noticeLower, lines, skip)
 		if len(facts) == 0 && m.isBounceLike(noticeLower) {
@@ -51,11 +55,16 @@ func classify(m *message) *Result {
 		return res
 	}
 	res.Type, res.Recipients = summarise(facts)
+	res.Delayed = res.Type == TypeBounce
+	for _, r := range res.Recipients {
+		res.Delayed = res.Delayed && r.Action == "delayed"
+	}
 	return res
 }
 
 // summarise decides the Type from the recipients' actions and keeps the
-// recipients that matter for it.
+// recipients that matter for it: failed and delayed ones, or only the
+// delayed ones of a delay notice.
 func summarise(facts []fact) (Type, []Recipient) {
 	rs := make([]Recipient, 0, len(facts))
 	for _, f := range facts {
@@ -77,7 +86,7 @@ func summarise(facts []fact) (Type, []Recipient) {
 		t = TypeBounce
 		keep = func(r Recipient) bool { return r.Action == "failed" || r.Action == "delayed" }
 	case delayed > 0:
-		t = TypeDelay
+		t = TypeBounce
 		keep = func(r Recipient) bool { return r.Action == "delayed" }
 	default:
 		return TypeNone, rs
@@ -138,6 +147,12 @@ func dsnFacts(m *message, text, noticeLower string, lines []string, skip func(st
 			if strings.TrimSpace(f.diag) == "" || !hasCode(f.diag) && hasCode(p.diag) {
 				f.diag = strings.TrimSpace(p.diag + " " + f.diag)
 			}
+		}
+		if len(rcpts) == 1 && strings.TrimSpace(r.diag) == "" && genericStatus(r.status) {
+			// A report that gives neither a diagnostic nor a specific
+			// status leaves the cause to the notice: its own words about
+			// the failure count too.
+			f.diag = strings.TrimSpace(f.diag + " " + explanation(lines))
 		}
 		facts = append(facts, f)
 	}
@@ -290,4 +305,27 @@ func (m *message) skipper(deliveredTo []string) func(string) bool {
 	return func(key string) bool {
 		return not[key] || isDaemonAddress(key)
 	}
+}
+
+// genericStatus reports a status that names no cause: none, or X.0.0.
+func genericStatus(status string) bool {
+	return status == "" || strings.HasSuffix(status, ".0.0")
+}
+
+// explanation is the notice's own prose: its lines that name no address.
+func explanation(lines []string) string {
+	var b strings.Builder
+	for _, l := range lines {
+		if strings.IndexByte(l, '@') >= 0 || strings.TrimSpace(l) == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(strings.TrimSpace(l))
+		if b.Len() > maxDiagnostic {
+			break
+		}
+	}
+	return b.String()
 }

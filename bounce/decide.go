@@ -101,10 +101,16 @@ func probe(r, byStatus string, c cause) bool {
 			}
 			return true
 		}
+		// A security or policy status (X.7.x) with the common "user
+		// unknown" words is a policy refusal worded loosely; only wording
+		// that names the recipient as refused overrides the code.
+		if policyStatus(c.status) && !strings.Contains(c.text, "recipient address rejected") {
+			return false
+		}
 		// Without a mailbox status the words count only when the server
 		// refused the recipient itself (at RCPT, or with an address status
 		// such as 5.1.10); after DATA they describe a filter.
-		if c.command == "RCPT" || addressStatus(c.status) {
+		if c.command == "RCPT" || c.command == "" && c.status == "" && rcptReplyForm(c.text) || addressStatus(c.status) {
 			return has(ReasonUserUnknown, t)
 		}
 		return false
@@ -185,4 +191,17 @@ func fallback(byStatus string, c cause) string {
 // sender codes x.1.7 and x.1.8).
 func addressStatus(status string) bool {
 	return len(status) > 4 && status[1:4] == ".1." && status[4:] != "7" && status[4:] != "8"
+}
+
+// rcptReplyForm reports a reply in the form Sendmail and its kin give to
+// RCPT TO: the address, "...", then the words ("550 a@b.example... No such
+// user"). It names the mailbox refused, so the reply is about the recipient
+// even when the report says neither the command nor a status.
+func rcptReplyForm(lower string) bool {
+	i := strings.Index(lower, "... ")
+	if i <= 0 {
+		return false
+	}
+	j := strings.LastIndexAny(lower[:i], " <")
+	return strings.IndexByte(lower[j+1:i], '@') > 0
 }

@@ -35,7 +35,7 @@ func FuzzParse(f *testing.F) {
 	}
 	valid := map[bounce.Type]bool{
 		bounce.TypeBounce: true, bounce.TypeComplaint: true, bounce.TypeAutoReply: true,
-		bounce.TypeDelay: true, bounce.TypeNone: true,
+		bounce.TypeNone: true,
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		res, err := bounce.Parse(bytes.NewReader(raw))

@@ -41,6 +41,14 @@ func (f fact) finish() Recipient {
 		// A success status on a failed recipient is a mistake; trust the reply.
 		status = ""
 	}
+	if expiredStatus(status) {
+		// RFC 3463, X.4.7: "the code for the actual problem found when
+		// delivery was attempted should be returned rather than this
+		// code". When the notice quotes that problem's code, take it.
+		if actual := underlyingStatus(f.context, status); actual != "" {
+			status = actual
+		}
+	}
 	cmd := f.command
 	if cmd == "" {
 		ctx := f.context
@@ -60,7 +68,9 @@ func (f fact) finish() Recipient {
 		switch {
 		case reply != "":
 			class = reply[0]
-		case f.action == "delayed":
+		case f.action == "delayed", retriesRanOut(lower):
+			// Still trying; or gave up on a condition that was only ever
+			// temporary (RFC 3463 X.4.7: report the actual problem).
 			class = '4'
 		}
 		status = StatusForReason(reason, class)
@@ -197,4 +207,35 @@ func oneLine(s string) string {
 // policyStatus reports an X.7.x (security or policy) status.
 func policyStatus(status string) bool {
 	return len(status) > 4 && status[1:4] == ".7."
+}
+
+// expiredStatus reports X.4.7, delivery time expired.
+func expiredStatus(status string) bool { return len(status) == 5 && status[1:] == ".4.7" }
+
+// underlyingStatus returns the last status code in text, of the same class
+// as expired, that is not itself "expired" or generic (X.0.0): the code of
+// the last attempt that failed before the message expired.
+func underlyingStatus(text, expired string) string {
+	found := ""
+	for i := 0; i < len(text); i++ {
+		if text[i] != expired[0] {
+			continue
+		}
+		n := statusAt(text, i)
+		if n == 0 {
+			continue
+		}
+		st := text[i : i+n]
+		if !expiredStatus(st) && !strings.HasSuffix(st, ".0.0") {
+			found = st
+		}
+		i += n
+	}
+	return found
+}
+
+// retriesRanOut reports a failure whose only cause is that retrying a
+// temporary error went on too long (Exim's wording).
+func retriesRanOut(lower string) bool {
+	return strings.Contains(lower, "retry timeout exceeded") || strings.Contains(lower, "have been failing for a long time")
 }

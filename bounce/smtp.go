@@ -175,6 +175,14 @@ func smtpCommand(text string) string {
 	if best != "" {
 		return best
 	}
+	// A labelled field: "SMTP command: DATA", or the label on a line of
+	// its own and the command on the next (m-FILTER and other gateways).
+	if i := strings.Index(lower, "smtp command"); i >= 0 {
+		rest := strings.TrimLeft(lower[i+len("smtp command"):], " :-=")
+		if c := commandWord(rest); c != "" && rest[0] != '.' {
+			return c
+		}
+	}
 	// Bare command names; when several appear the later stage of the
 	// dialogue is the one that failed.
 	for _, c := range [...]struct{ word, cmd string }{

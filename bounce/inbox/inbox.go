@@ -106,6 +106,7 @@ type Outcome struct {
 	MessageID    string          `json:"message_id,omitempty"` // of the notification itself
 	Key          string          `json:"key,omitempty"`        // idempotency key of the message
 	Type         bounce.Type     `json:"type,omitempty"`
+	Delayed      bool            `json:"delayed,omitempty"` // a delay notice: still being tried
 	FeedbackType string          `json:"feedback_type,omitempty"`
 	Recipients   []Applied       `json:"recipients,omitempty"`
 	Unsubscribe  *Unsubscription `json:"unsubscribe,omitempty"`
@@ -159,7 +160,7 @@ func (s *Summary) Add(o Outcome) {
 		s.Unattributed++
 	case o.Type == bounce.TypeAutoReply:
 		s.AutoReplies++
-	case o.Type == bounce.TypeDelay:
+	case o.Delayed:
 		s.Delays++
 	case o.SenderRefused != "":
 		s.SenderRefusals++

@@ -64,7 +64,8 @@ func (p *Processor) Process(ctx context.Context, raw []byte, src string) (Outcom
 	case res.Type == bounce.TypeAutoReply:
 		out.Ignored = "auto-reply"
 		return out, nil
-	case res.Type == bounce.TypeDelay:
+	case res.Delayed:
+		out.Delayed = true
 		out.Ignored = "delivery delayed, still being retried"
 		return out, nil
 	case res.Type == bounce.TypeComplaint && res.FeedbackType == "opt-out":

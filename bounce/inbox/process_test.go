@@ -339,12 +339,13 @@ func TestAutoRepliesAndDelaysApplyNothing(t *testing.T) {
 	for _, tc := range []struct {
 		fixture string
 		want    bounce.Type
+		delayed bool
 	}{
-		{"autoreply-ooo.eml", bounce.TypeAutoReply},
-		{"postfix-delayed.eml", bounce.TypeDelay},
+		{"autoreply-ooo.eml", bounce.TypeAutoReply, false},
+		{"postfix-delayed.eml", bounce.TypeBounce, true},
 	} {
 		o := e.process(fixture(t, tc.fixture, e.vars("hal@example.net")))
-		if o.Type != tc.want || o.Ignored == "" || len(o.Recipients) != 0 {
+		if o.Type != tc.want || o.Delayed != tc.delayed || o.Ignored == "" || len(o.Recipients) != 0 {
 			t.Errorf("%s: outcome = %+v; want type %s, ignored, nothing applied", tc.fixture, o, tc.want)
 		}
 		sum.Add(o)

@@ -39,9 +39,10 @@ func newBouncesParseCmd(a *app) *cobra.Command {
 		Short: "Classify raw messages without touching the database",
 		Long: `Parse reads raw messages (RFC 5322, e.g. .eml files; "-" for stdin) and
 says what each is: "bounce" (with every failed recipient, its RFC 3463
-status, SMTP reply code, hard/soft verdict and reason), "complaint" (ARF
-feedback report), "autoreply" (RFC 3834: not a bounce), "delay" (a warning
-that delivery is still being tried), or "none".
+status, SMTP reply code, hard/soft verdict, blame and reason; a delay notice
+is a bounce whose recipients are only delayed, marked "delayed": true),
+"complaint" (ARF feedback report), "autoreply" (RFC 3834: not a bounce), or
+"none".
 
 It understands RFC 3464 delivery status notifications and the formats real
 servers send instead (Postfix, Exim, qmail, Sendmail, Exchange/Office 365,
