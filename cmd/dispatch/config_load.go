@@ -109,6 +109,9 @@ type source struct {
 func (s source) String() string {
 	switch s.kind {
 	case fromFile:
+		if s.file == "" {
+			return "config"
+		}
 		if s.line > 0 {
 			return fmt.Sprintf("config %s: line %d", s.file, s.line)
 		}

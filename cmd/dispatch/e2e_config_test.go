@@ -357,6 +357,14 @@ web:
 		if r.code != 1 || advice < 0 || library < advice {
 			t.Errorf("port %d with smtp.tls %s: exit %d, stderr %q; want advice %q", tc.port, tc.tls, r.code, r.stderr, tc.want)
 		}
+		// A campaign gets the same advice (its run reports the relay as down).
+		if r := dispatch(t, dir, "subscribers", "add", "ada@example.com", "--list", "clients"); r.code != 0 {
+			t.Fatal(r.stderr)
+		}
+		r = dispatch(t, dir, "send", issue, "--list", "clients", "--yes", "--force")
+		if r.code == 0 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("campaign, port %d with smtp.tls %s: exit %d, stderr %q; want advice %q", tc.port, tc.tls, r.code, r.stderr, tc.want)
+		}
 	}
 }
 

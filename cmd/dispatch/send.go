@@ -439,6 +439,9 @@ type sendProgress struct {
 	total int
 	last  time.Time
 	down  time.Time // when the relay went down, as last printed
+	// advised is set once a wait has been explained in terms of the
+	// settings: a wrong smtp.tls looks like an outage to the mailer.
+	advised bool
 }
 
 func newSendProgress(a *app, total int) *sendProgress {
@@ -457,6 +460,12 @@ func newSendProgress(a *app, total int) *sendProgress {
 }
 
 func (p *sendProgress) update(pr mailer.Progress) {
+	if pr.Waiting != "" && !p.advised {
+		if advice := relayAdvice(pr.Waiting, p.a.relays()); advice != "" {
+			p.advised = true
+			fmt.Fprintln(p.a.stderr, "send: "+advice)
+		}
+	}
 	done := pr.Sent + pr.Failed + pr.Skipped
 	desc := fmt.Sprintf("sending: %.1f/s, %d failed", pr.Rate, pr.Failed)
 	if pr.Waiting != "" {
