@@ -174,7 +174,7 @@ func field(rec []string, i int) string {
 	if i < 0 || i >= len(rec) {
 		return ""
 	}
-	return strings.TrimSpace(rec[i])
+	return UnescapeCSVCell(strings.TrimSpace(rec[i]))
 }
 
 // statusFromFile maps the status words other tools export. Unknown words

@@ -345,7 +345,7 @@ func isBlank(rec []string) bool {
 func parseRow(rec []string, cols *columnMap, maxAttrs int) (importRow, string) {
 	raw := ""
 	if cols.email < len(rec) {
-		raw = rec[cols.email]
+		raw = UnescapeCSVCell(strings.TrimSpace(rec[cols.email]))
 	}
 	email := CleanEmail(raw)
 	// Google Contacts joins several addresses with " ::: ".

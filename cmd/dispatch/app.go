@@ -18,7 +18,10 @@ import (
 // store, opened on first use and closed when the command ends.
 type app struct {
 	stdin          io.Reader
-	stdout, stderr io.Writer
+	stdout, stderr io.Writer // escape control characters (termsafe.go)
+	// rawStdout and rawStderr are the streams themselves: for data written
+	// to be saved (CSV, HTML) and for progress bars.
+	rawStdout, rawStderr io.Writer
 
 	configPath string
 	verbose    bool
@@ -110,6 +113,9 @@ func (a *app) close() {
 // isTerminal reports whether w is an interactive terminal (progress bars
 // and prompts only make sense there).
 func isTerminal(w io.Writer) bool {
+	if tw, ok := w.(*termWriter); ok {
+		w = tw.w
+	}
 	f, ok := w.(*os.File)
 	if !ok {
 		return false

@@ -105,7 +105,7 @@ to the campaign's links), status and sending rate.`,
 				if j.StartedAt != nil {
 					started = j.StartedAt.Local().Format("2006-01-02 15:04")
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t%s\n", j.ID, j.Slug, j.List, j.Status,
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t%s\n", j.ID, termSafe(j.Slug), termSafe(j.List), j.Status,
 					j.Recipients, j.Sent, j.Deferred, j.Failed, j.Bounced, j.Unsubscribed, j.Rate, started)
 			}
 			return tw.Flush()
@@ -136,7 +136,7 @@ to the campaign's links), status and sending rate.`,
 				return printJSON(a.stdout, j)
 			}
 			tw := newTable(a.stdout)
-			row := func(k string, v any) { fmt.Fprintf(tw, "%s\t%v\n", k, v) }
+			row := func(k string, v any) { fmt.Fprintf(tw, "%s\t%s\n", k, termSafe(fmt.Sprint(v))) }
 			row("Campaign", j.ID)
 			row("Issue", j.Slug+" ("+j.IssuePath+")")
 			row("Subject", j.Subject)

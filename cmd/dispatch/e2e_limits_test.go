@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -98,5 +100,80 @@ func TestEndToEndSendRefusesCleartextAuth(t *testing.T) {
 	r = dispatch(t, e.dir, "send", e.issue, "--list", "clients", "--yes")
 	if r.code != 0 || len(e.srv.Messages()) != 3 {
 		t.Fatalf("send with allow_insecure_auth: exit %d, %d messages, stderr %q; want 3 sent", r.code, len(e.srv.Messages()), r.stderr)
+	}
+}
+
+// TestEndToEndHostileNamesInOutputAndExport adds a subscriber whose name
+// carries terminal escapes and whose attributes start like formulas: the
+// human output shows the escapes as text, JSON keeps the exact value, the
+// CSV export neutralises the formulas, and the export imports back as it
+// was.
+func TestEndToEndHostileNamesInOutputAndExport(t *testing.T) {
+	dir := t.TempDir()
+	name := "Evil\x1b[2J\x1b]0;pwned\x07 Name"
+	r := dispatch(t, dir, "subscribers", "add", "ada@example.com", "--name", name, "--list", "clients",
+		"--attr", "formula==HYPERLINK(\"http://evil.example\",\"x\")", "--attr", "phone=+44 20 7946 0000")
+	if r.code != 0 {
+		t.Fatalf("add: exit %d: %s", r.code, r.stderr)
+	}
+	formula := `=cmd|' /C calc'!A0`
+	if r := dispatch(t, dir, "subscribers", "add", "bob@example.com", "--name", formula, "--list", "clients"); r.code != 0 {
+		t.Fatalf("add: exit %d: %s", r.code, r.stderr)
+	}
+	for _, args := range [][]string{{"subscribers", "list"}, {"subscribers", "show", "ada@example.com"}} {
+		r := dispatch(t, dir, args...)
+		if r.code != 0 || strings.ContainsAny(r.stdout, "\x1b\x07") || !strings.Contains(r.stdout, `Evil\x1b[2J\x1b]0;pwned\x07 Name`) {
+			t.Errorf("%v: exit %d, stdout %q; want the escapes shown as text", args, r.code, r.stdout)
+		}
+	}
+	r = dispatch(t, dir, "subscribers", "show", "ada@example.com", "--json")
+	var sub struct{ Name string }
+	if err := json.Unmarshal([]byte(r.stdout), &sub); err != nil || sub.Name != name {
+		t.Errorf("show --json: %v, name %q; want valid JSON with the exact name", err, sub.Name)
+	}
+
+	r = dispatch(t, dir, "subscribers", "export")
+	if r.code != 0 {
+		t.Fatalf("export: exit %d: %s", r.code, r.stderr)
+	}
+	rows, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("export is not a 3-row CSV (%v): %q", err, r.stdout)
+	}
+	for _, row := range rows {
+		for _, cell := range row {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				t.Errorf("exported cell %q starts like a formula", cell)
+			}
+		}
+	}
+	if rows[2][1] != "'"+formula {
+		t.Errorf("exported formula name %q; want it after an apostrophe", rows[2][1])
+	}
+	if rows[1][1] != name {
+		t.Errorf("exported name %q; want the stored value, escapes included (it is data)", rows[1][1])
+	}
+
+	path := filepath.Join(dir, "export.csv")
+	os.WriteFile(path, []byte(r.stdout), 0o600)
+	other := "--db=" + filepath.Join(dir, "other.db")
+	if r := dispatch(t, dir, "import", path, "--list", "clients", other); r.code != 0 {
+		t.Fatalf("import of the export: exit %d: %s", r.code, r.stderr)
+	}
+	r = dispatch(t, dir, "subscribers", "show", "ada@example.com", "--json", other)
+	var back struct {
+		Name       string
+		Attributes map[string]string
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &back); err != nil {
+		t.Fatalf("show --json after re-import: %v: %s", err, r.stdout)
+	}
+	r = dispatch(t, dir, "subscribers", "show", "bob@example.com", "--json", other)
+	var bob struct{ Name string }
+	if err := json.Unmarshal([]byte(r.stdout), &bob); err != nil || bob.Name != formula {
+		t.Errorf("re-imported name %q (%v); want %q without the apostrophe", bob.Name, err, formula)
+	}
+	if back.Name != name || back.Attributes["formula"] != `=HYPERLINK("http://evil.example","x")` || back.Attributes["phone"] != "+44 20 7946 0000" {
+		t.Errorf("re-imported %+v; want the original name and attributes", back)
 	}
 }

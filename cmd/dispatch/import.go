@@ -182,7 +182,7 @@ func newImportProgress(a *app, size int64) *importProgress {
 			max = -1
 		}
 		p.bar = progressbar.NewOptions64(max,
-			progressbar.OptionSetWriter(a.stderr),
+			progressbar.OptionSetWriter(a.rawStderr),
 			progressbar.OptionSetDescription("importing"),
 			progressbar.OptionShowBytes(true),
 			progressbar.OptionShowCount(),

@@ -70,7 +70,7 @@ the name.`,
 				if title == "" {
 					title = "-"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", l.Name, title, l.Subscribed, l.Active, l.Unsubscribed, l.CreatedAt.Format(time.DateOnly))
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", termSafe(l.Name), termSafe(title), l.Subscribed, l.Active, l.Unsubscribed, l.CreatedAt.Format(time.DateOnly))
 			}
 			return tw.Flush()
 		},

@@ -36,13 +36,18 @@ func (e *exitError) Unwrap() error { return e.err }
 // run executes one command line and returns the exit status: 0 success,
 // 1 failure, 2 usage error, 130 interrupted.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	// Human output is escaped on its way out (termsafe.go); data meant for
+	// files (CSV export, rendered HTML) and progress bars use the raw streams.
+	out, errOut := newTermWriter(stdout), newTermWriter(stderr)
+	defer out.Flush()
+	defer errOut.Flush()
+	a := &app{stdin: stdin, stdout: out, stderr: errOut, rawStdout: stdout, rawStderr: stderr}
 	defer a.close()
 	root := newRootCmd(a)
 	root.SetArgs(args)
 	root.SetIn(stdin)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetOut(out)
+	root.SetErr(errOut)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
@@ -51,16 +56,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch {
 	case errors.As(err, &ee):
 		if ee.err != nil {
-			fmt.Fprintln(stderr, "dispatch:", ee.err)
+			fmt.Fprintln(errOut, "dispatch:", ee.err)
 		}
 		return ee.code
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(stderr, "dispatch: interrupted")
+		fmt.Fprintln(errOut, "dispatch: interrupted")
 		return 130
 	case isUsageError(err):
-		fmt.Fprintf(stderr, "dispatch: %v\nRun 'dispatch --help' for usage.\n", err)
+		fmt.Fprintf(errOut, "dispatch: %v\nRun 'dispatch --help' for usage.\n", err)
 		return 2
 	}
-	fmt.Fprintln(stderr, "dispatch:", err)
+	fmt.Fprintln(errOut, "dispatch:", err)
 	return 1
 }

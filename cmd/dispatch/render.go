@@ -121,7 +121,7 @@ func writeOut(a *app, path string, data []byte) error {
 	case "":
 		return nil
 	case "-":
-		_, err := a.stdout.Write(data)
+		_, err := a.rawStdout.Write(data)
 		return err
 	}
 	if err := os.WriteFile(path, data, 0o644); err != nil {

@@ -448,7 +448,7 @@ func newSendProgress(a *app, total int) *sendProgress {
 	p := &sendProgress{a: a, total: total, last: time.Now()}
 	if isTerminal(a.stderr) {
 		p.bar = progressbar.NewOptions(total,
-			progressbar.OptionSetWriter(a.stderr),
+			progressbar.OptionSetWriter(a.rawStderr),
 			progressbar.OptionSetDescription("sending"),
 			progressbar.OptionShowCount(),
 			progressbar.OptionSetPredictTime(true),

@@ -189,7 +189,8 @@ func newSubListCmd(a *app) *cobra.Command {
 			err = s.FindSubscribers(cmd.Context(), f, func(sub *subscribers.Subscriber) error {
 				n++
 				j := toSubscriberJSON(sub)
-				_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", j.Email, j.Name, j.Status, strings.Join(j.Lists, ","))
+				_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", termSafe(j.Email), termSafe(j.Name), j.Status,
+					strings.Join(termSafeAll(j.Lists), ","))
 				return err
 			})
 			tw.Flush()
@@ -243,8 +244,8 @@ func newSubShowCmd(a *app) *cobra.Command {
 				return printJSON(a.stdout, j)
 			}
 			tw := newTable(a.stdout)
-			fmt.Fprintf(tw, "Email:\t%s\n", j.Email)
-			fmt.Fprintf(tw, "Name:\t%s\n", j.Name)
+			fmt.Fprintf(tw, "Email:\t%s\n", termSafe(j.Email))
+			fmt.Fprintf(tw, "Name:\t%s\n", termSafe(j.Name))
 			fmt.Fprintf(tw, "Status:\t%s\n", j.Status)
 			fmt.Fprintf(tw, "Created:\t%s\n", j.CreatedAt.Format(time.RFC3339))
 			keys := make([]string, 0, len(j.Attributes))
@@ -253,13 +254,13 @@ func newSubShowCmd(a *app) *cobra.Command {
 			}
 			sort.Strings(keys)
 			for _, k := range keys {
-				fmt.Fprintf(tw, "  %s:\t%v\n", k, j.Attributes[k])
+				fmt.Fprintf(tw, "  %s:\t%s\n", termSafe(k), termSafe(fmt.Sprint(j.Attributes[k])))
 			}
 			tw.Flush()
 			fmt.Fprintln(a.stdout, "\nSubscriptions:")
 			tw = newTable(a.stdout)
 			for _, l := range j.Subscriptions {
-				fmt.Fprintf(tw, "  %s\t%s\tsince %s\tvia %s\n", l.List, l.Status, l.ConsentedAt.Format(time.DateOnly), l.Source)
+				fmt.Fprintf(tw, "  %s\t%s\tsince %s\tvia %s\n", termSafe(l.List), l.Status, l.ConsentedAt.Format(time.DateOnly), termSafe(l.Source))
 			}
 			tw.Flush()
 			fmt.Fprintln(a.stdout, "\nHistory:")
@@ -272,7 +273,7 @@ func newSubShowCmd(a *app) *cobra.Command {
 				if e.List != "" {
 					change += " " + e.List
 				}
-				fmt.Fprintf(tw, "  %s\t%s\tby %s\t%s\n", e.At.Format("2006-01-02 15:04:05"), change, e.Actor, e.Reason)
+				fmt.Fprintf(tw, "  %s\t%s\tby %s\t%s\n", e.At.Format("2006-01-02 15:04:05"), termSafe(change), termSafe(e.Actor), termSafe(e.Reason))
 			}
 			return tw.Flush()
 		},
@@ -335,7 +336,11 @@ func newSubExportCmd(a *app) *cobra.Command {
 		Use:   "export",
 		Short: "Write subscribers as CSV to stdout",
 		Long: `Export writes email, name, status, lists, attributes (a JSON object),
-created_at. The file imports back with 'dispatch import'.`,
+created_at. The file imports back with 'dispatch import'.
+
+A cell starting with =, +, -, @, a tab or a carriage return gets a leading
+apostrophe, so that a spreadsheet shows it as text instead of running it as
+a formula; the import removes the apostrophe again.`,
 		Example: `  dispatch subscribers export --list clients > clients.csv`,
 		Args:    exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -347,7 +352,7 @@ created_at. The file imports back with 'dispatch import'.`,
 			if err != nil {
 				return err
 			}
-			w := csv.NewWriter(a.stdout)
+			w := csv.NewWriter(a.rawStdout)
 			w.Write([]string{"email", "name", "status", "lists", "attributes", "created_at"})
 			err = s.FindSubscribers(cmd.Context(), f, func(sub *subscribers.Subscriber) error {
 				j := toSubscriberJSON(sub)
@@ -355,8 +360,12 @@ created_at. The file imports back with 'dispatch import'.`,
 				if err != nil {
 					return err
 				}
-				return w.Write([]string{j.Email, j.Name, j.Status, strings.Join(j.Lists, ";"), string(attrs),
-					j.CreatedAt.Format(time.RFC3339)})
+				row := []string{j.Email, j.Name, j.Status, strings.Join(j.Lists, ";"), string(attrs),
+					j.CreatedAt.Format(time.RFC3339)}
+				for i := range row {
+					row[i] = subscribers.CSVCell(row[i])
+				}
+				return w.Write(row)
 			})
 			w.Flush()
 			return errors.Join(err, w.Error())
