@@ -96,8 +96,10 @@ func TestEndToEndSendRefusesCleartextAuth(t *testing.T) {
 		t.Fatalf("%d connections to the relay; want the refusal before connecting", c)
 	}
 
+	// --force: the pre-send checks fail this test setup (no DNS for
+	// example.com, no TLS) for reasons that are not under test here.
 	setConfig("  allow_insecure_auth: true\n")
-	r = dispatch(t, e.dir, "send", e.issue, "--list", "clients", "--yes")
+	r = dispatch(t, e.dir, "send", e.issue, "--list", "clients", "--yes", "--force")
 	if r.code != 0 || len(e.srv.Messages()) != 3 {
 		t.Fatalf("send with allow_insecure_auth: exit %d, %d messages, stderr %q; want 3 sent", r.code, len(e.srv.Messages()), r.stderr)
 	}
