@@ -47,6 +47,34 @@ var fixtures = []struct {
 		recipients: []wantRecipient{{"josé@exämple.org", "5.1.1", "550", "userunknown", true}},
 		messageID:  "d43.s78@example.com",
 	}},
+	// Real DSNs written by Postfix 3.7 in the MTA end-to-end test
+	// (cmd/dispatch/e2e_mta_test.go): RFC 6533 global reports, since the
+	// message asked for SMTPUTF8, with the whole message returned.
+	{"postfix-global-userunknown.eml", want{
+		typ:         bounce.TypeBounce,
+		recipients:  []wantRecipient{{"gone@example.test", "5.1.1", "", "userunknown", true}},
+		messageID:   "0gibaf7vt5ec5ta8ss@example.test",
+		deliveredTo: "bounces+0gibaf7vt5ec5ta8ss@example.test",
+		delivery:    "0gibaf7vt5ec5ta8ss",
+	}},
+	{"postfix-global-mailboxfull.eml", want{
+		typ:        bounce.TypeBounce,
+		recipients: []wantRecipient{{"full@example.test", "5.2.0", "", "mailboxfull", false}},
+		messageID:  "0no8iovucvsal9mnp0@example.test",
+		delivery:   "0no8iovucvsal9mnp0",
+	}},
+	{"postfix-global-delayed.eml", want{
+		typ:        bounce.TypeDelay,
+		recipients: []wantRecipient{{"slow@example.test", "4.3.0", "", "mailererror", false}},
+		messageID:  "0q5gk1s2bnupeq2chg@example.test",
+		delivery:   "0q5gk1s2bnupeq2chg",
+	}},
+	{"postfix-global-expired.eml", want{ // the same delivery given up: failed with a 4.x.x status, soft
+		typ:        bounce.TypeBounce,
+		recipients: []wantRecipient{{"slow@example.test", "4.3.0", "", "mailererror", false}},
+		messageID:  "0q5gk1s2bnupeq2chg@example.test",
+		delivery:   "0q5gk1s2bnupeq2chg",
+	}},
 	{"postfix-plain-hostunknown.eml", want{ // Postfix without a report part; no status at all
 		typ:        bounce.TypeBounce,
 		recipients: []wantRecipient{{"grace@no-such-domain.example", "5.1.2", "", "hostunknown", true}},
