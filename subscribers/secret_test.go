@@ -1,6 +1,9 @@
 package subscribers_test
 
 import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
 	"strings"
 	"testing"
 
@@ -41,5 +44,24 @@ func TestCheckSecret(t *testing.T) {
 		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
 			t.Errorf("CheckSecret(%q) = %v; want a refusal mentioning %q", tc.secret, err, tc.want)
 		}
+	}
+}
+
+// TestCheckSecretAcceptsRandomKeys draws fresh 128-bit keys in the forms
+// people make them: the estimate must not refuse real randomness.
+func TestCheckSecretAcceptsRandomKeys(t *testing.T) {
+	for range 200 {
+		var b [16]byte
+		rand.Read(b[:])
+		for _, s := range []string{hex.EncodeToString(b[:]), base64.StdEncoding.EncodeToString(b[:]), base64.RawURLEncoding.EncodeToString(b[:])} {
+			if err := subscribers.CheckSecret(s); err != nil {
+				t.Errorf("random 128-bit key %q: %v", s, err)
+			}
+		}
+	}
+	var b [12]byte
+	rand.Read(b[:])
+	if err := subscribers.CheckSecret(hex.EncodeToString(b[:])); err == nil {
+		t.Errorf("a 96-bit key was accepted")
 	}
 }
