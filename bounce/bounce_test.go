@@ -64,7 +64,8 @@ var fixtures = []struct {
 		delivery:   "0no8iovucvsal9mnp0",
 	}},
 	{"postfix-global-delayed.eml", want{
-		typ:        bounce.TypeDelay,
+		typ:        bounce.TypeBounce,
+		delayed:    true,
 		recipients: []wantRecipient{{"slow@example.test", "4.3.0", "", "mailererror", false}},
 		messageID:  "0q5gk1s2bnupeq2chg@example.test",
 		delivery:   "0q5gk1s2bnupeq2chg",

@@ -246,8 +246,8 @@ func TestMTACampaign(t *testing.T) {
 	r = dispatch(t, e.dir, "bounces", "process", "--maildir", bounces, "--json")
 	p = processed{}
 	json.Unmarshal([]byte(r.stdout), &p)
-	if p.Duplicates != 2 || p.Bounces != 0 {
-		t.Errorf("processing the Maildir again = %+v; want the 2 bounces as duplicates (a delay never changes anything)", p)
+	if p.Duplicates < 2 || p.Bounces != 0 || p.Errors != 0 {
+		t.Errorf("processing the Maildir again = %+v; want the 2 bounces as duplicates and nothing applied (a delay never changes anything)", p)
 	}
 	before := e.campaign(t, rep.Campaign)
 
