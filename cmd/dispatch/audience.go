@@ -33,6 +33,24 @@ func (a *app) checkAudience(ctx context.Context, s *subscribers.Store, issue *te
 	return nil
 }
 
+// adviseAudience prints the attribute checks of a send to list as
+// warnings, for a test copy: the editor learns before the real send that
+// it would be refused.
+func (a *app) adviseAudience(ctx context.Context, s *subscribers.Store, issue *templates.Compiled, list *subscribers.List) error {
+	n, err := s.CountActiveMembers(ctx, list.ID)
+	if err != nil {
+		return err
+	}
+	checks, err := audienceChecks(ctx, s, issue, list, n)
+	if err != nil {
+		return err
+	}
+	for _, c := range templates.Advisory(checks) {
+		fmt.Fprintln(a.stderr, c.String())
+	}
+	return nil
+}
+
 // audienceChecks counts the list's attributes, in one query, when the
 // issue prints any.
 func audienceChecks(ctx context.Context, s *subscribers.Store, issue *templates.Compiled, list *subscribers.List, recipients int) ([]templates.Check, error) {

@@ -47,12 +47,18 @@ func TestEndToEndMisspeltAttributeIsRefused(t *testing.T) {
 	if n := len(e.srv.Messages()); n != 0 {
 		t.Errorf("%d messages sent; want none", n)
 	}
+	// A test copy still goes, and says the real send would be refused.
+	r := dispatch(t, e.dir, "send", typo, "--list", "clients", "--to", "editor@example.org")
+	if r.code != 0 || !strings.Contains(r.stderr, `{{ .Attr "compnay" }} is empty for all 4 recipients of clients`) ||
+		!strings.Contains(r.stderr, "(send refuses this)") || len(e.srv.Messages()) != 1 {
+		t.Errorf("test copy: exit %d, %d messages, stderr:\n%s\nwant 0, 1 message and the advisory", r.code, len(e.srv.Messages()), r.stderr)
+	}
 	if cs := campaignsJSON(t, e.dir); len(cs) != 0 {
 		t.Errorf("campaigns = %+v; want none created", cs)
 	}
 
 	// render and preview have no list to refuse for; render still says it.
-	r := dispatch(t, e.dir, "render", typo, "--list", "clients", "--text", "-")
+	r = dispatch(t, e.dir, "render", typo, "--list", "clients", "--text", "-")
 	if r.code != 0 || !strings.Contains(r.stderr, `warning: {{ .Attr "compnay" }} is empty for all 4 recipients`) ||
 		!strings.Contains(r.stderr, "(send refuses this)") || !strings.Contains(r.stderr, "1 warning") {
 		t.Errorf("render --list clients: exit %d, stderr:\n%s\nwant 0 and the advisory warning", r.code, r.stderr)
@@ -74,9 +80,9 @@ func TestEndToEndMisspeltAttributeIsRefused(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("send with a default: exit %d: %s", r.code, r.stderr)
 	}
-	msgs := e.srv.Messages()
+	msgs := e.srv.Messages()[1:] // after the test copy
 	if len(msgs) != 4 {
-		t.Fatalf("%d messages; want 4", len(msgs))
+		t.Fatalf("%d campaign messages; want 4", len(msgs))
 	}
 	if _, text, _ := mailParts(t, msgs[0].Data); !strings.Contains(text, "Prepared for your firm.") {
 		t.Errorf("text part lacks the default:\n%s", text)

@@ -387,6 +387,9 @@ func (a *app) sendTest(ctx context.Context, s *subscribers.Store, sender *mailer
 	if err := sender.SendTest(ctx, tm); err != nil {
 		return err
 	}
+	if err := a.adviseAudience(ctx, s, issue, list); err != nil {
+		return err
+	}
 	fmt.Fprintf(a.stdout, "Sent a test copy of %q to %s (no campaign was created or changed).\n", issue.Subject, to)
 	return nil
 }
