@@ -53,8 +53,10 @@ func newCSVSource(in io.Reader, encName string, delim rune, limits ImportLimits)
 		}
 		name, _ := htmlindex.Name(enc)
 		src.encoding = name
-		// BOMOverride honours a BOM if present, as Excel writes one.
-		dec = transform.NewReader(raw, unicode.BOMOverride(enc.NewDecoder()))
+		// BOMOverride honours a BOM if present, as Excel writes one, but
+		// after a UTF-8 BOM it passes bytes on unchecked: read them as the
+		// detected UTF-8 path does, so that only valid UTF-8 goes on.
+		dec = transform.NewReader(raw, transform.Chain(unicode.BOMOverride(enc.NewDecoder()), &utf8Fallback{}))
 	} else {
 		var enc encoding.Encoding
 		enc, src.encoding = detectEncoding(sample)

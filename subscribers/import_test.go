@@ -363,6 +363,26 @@ func TestImportExplicitEncoding(t *testing.T) {
 	}
 }
 
+// TestImportExplicitEncodingUTF8BOM: a UTF-8 BOM overrides --encoding, and
+// stray legacy bytes after it are read as in a detected UTF-8 file, never
+// stored as invalid UTF-8. Found by FuzzCSVReader.
+func TestImportExplicitEncodingUTF8BOM(t *testing.T) {
+	s := mustOpen(t)
+	in := "\ufeffemail,name\nzoe@example.com,Zoë\nrene@example.com,Ren\xe9e\n"
+	res, err := s.Import(context.Background(), "x.csv", strings.NewReader(in), subscribers.ImportConfig{List: "l", Encoding: "windows-1252"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Added != 2 {
+		t.Fatalf("result %+v; want 2 added", res)
+	}
+	for email, want := range map[string]string{"zoe@example.com": "Zoë", "rene@example.com": "Renée"} {
+		if sub := mustFind(t, s, email); sub.Name != want {
+			t.Errorf("%s name = %q; want %q", email, sub.Name, want)
+		}
+	}
+}
+
 func TestImportLegacyBytesBeyondSample(t *testing.T) {
 	s := mustOpen(t)
 	var b strings.Builder
