@@ -1,6 +1,7 @@
 package mailer
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"net/mail"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/templates"
@@ -203,4 +205,24 @@ func appendPart(b []byte, boundary, contentType string, body []byte) []byte {
 	b = append(b, "; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"...)
 	b = appendQP(b, body)
 	return append(b, '\r', '\n')
+}
+
+// needsSMTPUTF8 reports whether the message carries an address that is not
+// ASCII: in the envelope, or in its header (which Dispatch writes in ASCII
+// with RFC 2047 encoded words everywhere except addresses).
+func (m *message) needsSMTPUTF8() bool {
+	header := m.data
+	if i := bytes.Index(header, []byte("\r\n\r\n")); i >= 0 {
+		header = header[:i]
+	}
+	return !isASCII(m.from) || !isASCII(m.to) || !isASCII(header)
+}
+
+func isASCII[T string | []byte](s T) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }

@@ -61,6 +61,10 @@ func (c *conn) send(m *message, now time.Time) error {
 	if err := sc.UpdateDeadline(timeout); err != nil {
 		return fail(stepMail, err)
 	}
+	// SMTPUTF8 (RFC 6531) only when an address needs it: asking for it
+	// on all-ASCII mail makes servers without it refuse mail they could
+	// take, and some relays treat it as a sign of spam.
+	sc.SkipSMTPUTF8(!m.needsSMTPUTF8())
 	if err := sc.Mail(m.from); err != nil {
 		return fail(stepMail, err)
 	}

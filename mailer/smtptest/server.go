@@ -27,6 +27,7 @@ type Message struct {
 	Conn     int    // serial number of the connection, from 1
 	TLS      bool   // the connection was encrypted
 	User     string // the AUTH username, "" without AUTH
+	SMTPUTF8 bool   // MAIL FROM carried the SMTPUTF8 parameter (RFC 6531)
 }
 
 // Stats counts what the server saw since it started or since Reset.
@@ -114,6 +115,7 @@ func Start(cfg Config) (*Server, error) {
 		srv.MaxLineLength = 0 // go-smtp: no limit
 	}
 	srv.AllowInsecureAuth = !cfg.AuthRequiresTLS
+	srv.EnableSMTPUTF8 = true // so tests see whether a client asks for it
 	srv.ErrorLog = errorLog{cfg.Logger}
 	if cfg.TLS != TLSNone {
 		cert, leaf, err := selfSigned()

@@ -31,6 +31,7 @@ type session struct {
 	tls   bool
 	user  string
 	from  string
+	utf8  bool // MAIL FROM asked for SMTPUTF8
 	to    []string
 	close bool // close the connection once the DATA reply is written
 }
@@ -69,7 +70,7 @@ func (se *session) Auth(mech string) (sasl.Server, error) {
 	}), nil
 }
 
-func (se *session) Mail(from string, _ *smtp.MailOptions) error {
+func (se *session) Mail(from string, opts *smtp.MailOptions) error {
 	if se.srv.cfg.Username != "" && se.user == "" {
 		se.srv.count(func(st *Stats) { st.Rejected++ })
 		return errAuthRequired
@@ -80,6 +81,7 @@ func (se *session) Mail(from string, _ *smtp.MailOptions) error {
 		}
 	}
 	se.from = from
+	se.utf8 = opts != nil && opts.UTF8
 	return nil
 }
 
@@ -135,6 +137,7 @@ func (se *session) Data(r io.Reader) error {
 	se.conn.accepted++
 	se.srv.record(Message{
 		From:     se.from,
+		SMTPUTF8: se.utf8,
 		To:       se.to,
 		Data:     body,
 		Size:     int(size),
