@@ -213,6 +213,15 @@ func DefaultConfig() Config {
 }
 
 // Validate checks values that would otherwise fail late, naming the key.
+// defaultIMAPPort is the IMAP port for a TLS mode: 993 for implicit TLS
+// (IMAPS), 143 for plain IMAP, with or without STARTTLS (RFC 9051).
+func defaultIMAPPort(tls string) int {
+	if tls == "tls" {
+		return 993
+	}
+	return 143
+}
+
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(key, format string, args ...any) {

@@ -82,6 +82,10 @@ func loadConfig(path string, flags *pflag.FlagSet, binds map[string]string) (Con
 			}
 		}
 	}
+	// The default port follows the TLS mode; so does an explicit 0.
+	if _, set := src.set("bounces.imap.port"); !set || cfg.Bounces.IMAP.Port == 0 {
+		cfg.Bounces.IMAP.Port = defaultIMAPPort(cfg.Bounces.IMAP.TLS)
+	}
 	if err := cfg.Validate(); err != nil {
 		return Config{}, nil, src.blame(err)
 	}

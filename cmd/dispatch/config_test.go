@@ -348,3 +348,27 @@ func TestRelayAdvice(t *testing.T) {
 		}
 	}
 }
+
+// TestIMAPPortFollowsTLS: without a port, IMAP over implicit TLS uses 993
+// and plain or STARTTLS IMAP uses 143; a port given is kept.
+func TestIMAPPortFollowsTLS(t *testing.T) {
+	tests := []struct {
+		body string
+		want int
+	}{
+		{"bounces:\n  imap:\n    host: imap.example.com\n", 993},
+		{"bounces:\n  imap:\n    host: imap.example.com\n    tls: tls\n", 993},
+		{"bounces:\n  imap:\n    host: imap.example.com\n    tls: starttls\n", 143},
+		{"bounces:\n  imap:\n    host: imap.example.com\n    tls: none\n", 143},
+		{"bounces:\n  imap:\n    host: imap.example.com\n    tls: starttls\n    port: 1143\n", 1143},
+	}
+	for _, tc := range tests {
+		cfg, _, err := loadConfig(writeConfig(t, tc.body), pflag.NewFlagSet("x", pflag.ContinueOnError), nil)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.body, err)
+		}
+		if cfg.Bounces.IMAP.Port != tc.want {
+			t.Errorf("%q: port %d; want %d", tc.body, cfg.Bounces.IMAP.Port, tc.want)
+		}
+	}
+}
