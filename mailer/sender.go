@@ -68,11 +68,14 @@ type Campaign struct {
 
 // Progress is a snapshot of a running send.
 type Progress struct {
-	Sent, Deferred, Failed, Bounced, Skipped int // this run
+	Sent, Deferred, Failed, Bounced, Skipped int // this run (Deferred: retries scheduled)
 	InFlight                                 int
-	Elapsed                                  time.Duration
-	Rate                                     float64 // messages per second this run
-	Waiting                                  string  // what the run waits for, if anything
+	// Retrying counts the deliveries waiting for a retry now, whichever
+	// run deferred them.
+	Retrying int
+	Elapsed  time.Duration
+	Rate     float64 // messages per second this run
+	Waiting  string  // what the run waits for, if anything
 	// RelayDownSince is when the relays stopped accepting connections, if
 	// none does now; the run waits for them.
 	RelayDownSince time.Time
@@ -123,6 +126,7 @@ type runState struct {
 	finished chan struct{} // a job finished (non-blocking notify)
 
 	sent, retried, failed, bounced, skipped, ambiguous atomic.Int64
+	retrying                                           atomic.Int64 // deliveries deferred, waiting for their retry
 	refusals                                           atomic.Int64 // consecutive sender/content refusals
 	first                                              firstRefusals
 	connected                                          atomic.Bool // a connection to a relay was made in this run
@@ -175,6 +179,9 @@ func (s *Sender) Run(ctx context.Context, c Campaign, progress func(Progress)) (
 	h.list = h.listID(c.ListName, c.ListTitle, c.ListID)
 	st := &runState{c: c, headers: h, ledger: newLedger(s.store), started: time.Now(), cancel: cancel,
 		finished: make(chan struct{}, 1), feedDone: make(chan struct{})}
+	if _, n, err := s.store.NextRetry(ctx, c.ID); err == nil {
+		st.retrying.Store(int64(n)) // deferred by an earlier run
+	}
 
 	workers := 0
 	for _, r := range s.relays {
@@ -263,7 +270,7 @@ func (s *Sender) snapshot(st *runState) Progress {
 		waiting = w
 	}
 	sent := int(st.sent.Load())
-	return Progress{Sent: sent, Deferred: int(st.retried.Load()), Failed: int(st.failed.Load()),
+	return Progress{Sent: sent, Deferred: int(st.retried.Load()), Retrying: int(max(st.retrying.Load(), 0)), Failed: int(st.failed.Load()),
 		Bounced: int(st.bounced.Load()), Skipped: int(st.skipped.Load()), InFlight: int(st.inFlight.Load()),
 		Elapsed: el, Rate: float64(sent) / max(el.Seconds(), 0.001), Waiting: waiting, RelayDownSince: downSince}
 }
@@ -309,10 +316,16 @@ func (s *Sender) feed(ctx context.Context, st *runState, jobs chan<- subscribers
 			}
 			st.setWaiting("")
 			st.pending.Add(1)
+			if d.Status == subscribers.DeliveryDeferred {
+				st.retrying.Add(-1) // its retry is now
+			}
 			handed++
 			select {
 			case jobs <- d:
 			case <-ctx.Done():
+				if d.Status == subscribers.DeliveryDeferred {
+					st.retrying.Add(1) // not handed out after all
+				}
 				st.jobDone(d.ID)
 				return ctx.Err()
 			}
@@ -538,6 +551,7 @@ func (s *Sender) settle(st *runState, rs *relayState, d subscribers.Delivery, o 
 		op.NextAttempt = now.Add(s.backoff(attempts))
 		s.recordSync(st, op)
 		st.retried.Add(1)
+		st.retrying.Add(1)
 		return
 	case vHardBounce, vSoftBounce:
 		st.refusals.Store(0)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -410,5 +411,39 @@ func TestUnreachableRelayStopsAtOnce(t *testing.T) {
 	st := e.stats(t)
 	if st.Sent != 0 || st.Failed != 0 || st.Queued+st.Deferred != 10 {
 		t.Errorf("stats = %+v; want all 10 still owed", st)
+	}
+}
+
+// TestProgressCountsDeliveriesWaiting: the progress line's "retrying" is
+// how many deliveries wait for a retry now, not how many retries there
+// were: two deliveries deferred twice each never show more than two.
+func TestProgressCountsDeliveriesWaiting(t *testing.T) {
+	e := newEnv(t, 4)
+	e.srv.FailRcptTimes("user1@example.com", 2, 451, "4.7.1", "greylisted")
+	e.srv.FailRcptTimes("user2@example.com", 2, 451, "4.7.1", "greylisted")
+	cfg := e.config(e.relay(2))
+	cfg.RetryBackoff = 500 * time.Millisecond
+	s, err := mailer.New(cfg, e.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	maxRetrying, last := 0, mailer.Progress{}
+	res, err := s.Run(context.Background(), mailer.Campaign{ID: e.campaign.ID, ListID: e.list.ID, ListName: e.list.Name, Issue: e.issue},
+		func(p mailer.Progress) {
+			mu.Lock()
+			defer mu.Unlock()
+			maxRetrying, last = max(maxRetrying, p.Retrying), p
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if res.Sent != 4 || last.Deferred != 4 {
+		t.Fatalf("run = %+v, last progress %+v; want 4 sent after 4 retries", res, last)
+	}
+	if maxRetrying < 1 || maxRetrying > 2 || last.Retrying != 0 {
+		t.Errorf("retrying peaked at %d and ended at %d; want 1 or 2 (two deliveries), then 0", maxRetrying, last.Retrying)
 	}
 }

@@ -487,7 +487,7 @@ func (p *sendProgress) update(pr mailer.Progress) {
 		return
 	}
 	p.last = time.Now()
-	line := fmt.Sprintf("send: %d/%d sent, %d failed, %d retrying, %.1f msgs/s", pr.Sent, p.total, pr.Failed, pr.Deferred, pr.Rate)
+	line := fmt.Sprintf("send: %d/%d sent, %d failed, %d retrying, %.1f msgs/s", pr.Sent, p.total, pr.Failed, pr.Retrying, pr.Rate)
 	if left := p.total - done; pr.Rate > 0 && left > 0 && pr.RelayDownSince.IsZero() {
 		line += fmt.Sprintf(", about %s left", time.Duration(float64(left)/pr.Rate*float64(time.Second)).Round(time.Second))
 	}
