@@ -28,6 +28,7 @@ type app struct {
 	cfg        Config
 	store      *subscribers.Store
 	logger     *slog.Logger
+	logFormat  string // serve's --log-format: text (the default) or json; "" for other commands
 	cleanup    []func() // run by close, after the store is closed
 }
 
@@ -93,6 +94,11 @@ func (a *app) announceStore(ctx context.Context, s *subscribers.Store) error {
 		return err
 	}
 	path := absPath(s.Path())
+	if a.logFormat == logFormatJSON {
+		// serve --log-format json: every line on stderr is a JSON record.
+		a.logger.InfoContext(ctx, "database opened", "path", path, "subscribers", c.Subscribers, "active", c.Active, "lists", c.Lists)
+		return nil
+	}
 	fmt.Fprintf(a.stderr, "Database %s: %s (%d active), %s.\n", path,
 		pluralWord(c.Subscribers, "1 subscriber", fmt.Sprintf("%d subscribers", c.Subscribers)), c.Active,
 		pluralWord(c.Lists, "1 list", fmt.Sprintf("%d lists", c.Lists)))

@@ -14,6 +14,7 @@ import (
 )
 
 func newServeCmd(a *app) *cobra.Command {
+	var logFormat string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web server: unsubscribe pages, one-click, provider webhooks",
@@ -26,13 +27,18 @@ func newServeCmd(a *app) *cobra.Command {
   GET  /healthz              monitoring
 
 Links in messages are built from web.base_url, which must reach this server.
-With bounces.imap.host set, it also polls the bounce mailbox. Stop with
-Ctrl-C or SIGTERM (graceful shutdown).`,
+With bounces.imap.host set, it also polls the bounce mailbox. Every log line
+(access log, webhooks, the bounce poller) is written to stderr in the one
+format --log-format chooses. Stop with Ctrl-C or SIGTERM (graceful shutdown).`,
 		Example: `  dispatch serve
+  dispatch serve --log-format json
   DISPATCH_WEB_LISTEN=0.0.0.0:8080 dispatch serve`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if err := a.useServerLogs(logFormat); err != nil {
+				return err
+			}
 			s, err := a.openStore(ctx)
 			if err != nil {
 				return err
@@ -74,6 +80,7 @@ Ctrl-C or SIGTERM (graceful shutdown).`,
 			return err
 		},
 	}
+	cmd.Flags().StringVar(&logFormat, "log-format", logFormatText, "log lines on stderr as text (key=value) or json (one object per line)")
 	return cmd
 }
 
