@@ -177,3 +177,14 @@ func wrap(s string, width int) string {
 	}
 	return b.String()
 }
+
+// TestRoutingLoopHasAReason: 5.4.6 (routing loop) is a network error of the
+// way to the recipient, not "onhold".
+func TestRoutingLoopHasAReason(t *testing.T) {
+	for _, text := range []string{"554 5.4.6 Too many hops", "554 5.4.6 mail for example.net loops back to myself", "554 5.4.6"} {
+		v := bounce.Judge(bounce.Reply{Code: "554", Status: "5.4.6", Text: text})
+		if v.Reason == bounce.ReasonOnHold || v.Reason == bounce.ReasonUndefined || v.Hard {
+			t.Errorf("%q: %+v; want a reason for the loop, not hard", text, v)
+		}
+	}
+}
