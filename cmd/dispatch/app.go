@@ -28,7 +28,7 @@ type app struct {
 	cfg        Config
 	store      *subscribers.Store
 	logger     *slog.Logger
-	logFormat  string // serve's --log-format: text (the default) or json; "" for other commands
+	logFormat  string   // serve's --log-format: text (the default) or json; "" for other commands
 	cleanup    []func() // run by close, after the store is closed
 }
 
