@@ -92,15 +92,27 @@ type recordReader struct {
 	limits ImportLimits
 	line   int // line of the next unread byte, from 1
 
-	rec  []byte   // the current record's field bytes
-	ends []int    // end offset of each field in rec
-	out  []string // reused between records
+	rec        []byte // the current record's field bytes
+	ends       []int  // end offset of each field in rec
+	fieldStart int    // offset in rec of the field being read
+	limErr     *LimitError
+	out        []string // reused between records
+
+	// Bytes that end a run of plain field text.
+	stopPlain, stopQuoted [256]bool
 }
 
 func newRecordReader(r io.Reader, comma rune, limits ImportLimits) *recordReader {
 	c := make([]byte, utf8.RuneLen(comma))
 	utf8.EncodeRune(c, comma)
-	return &recordReader{r: r, buf: make([]byte, 64<<10), comma: c, limits: limits.withDefaults(), line: 1}
+	rr := &recordReader{r: r, buf: make([]byte, 64<<10), comma: c, limits: limits.withDefaults(), line: 1}
+	for _, b := range []byte{'\n', '\r', c[0]} {
+		rr.stopPlain[b] = true
+	}
+	for _, b := range []byte{'\n', '\r', '"'} {
+		rr.stopQuoted[b] = true
+	}
+	return rr
 }
 
 // more makes at least n unread bytes available if the input has them.
@@ -162,11 +174,62 @@ func (rr *recordReader) atComma(c byte) bool {
 	return true
 }
 
+// keep appends field bytes, up to the limits; past them it records the
+// first limit broken and drops the rest of the row.
+func (rr *recordReader) keep(b ...byte) {
+	if rr.limErr != nil {
+		return
+	}
+	fieldRoom := rr.limits.MaxFieldBytes - (len(rr.rec) - rr.fieldStart)
+	rowRoom := rr.limits.MaxRowBytes - len(rr.rec)
+	if len(b) <= fieldRoom && len(b) <= rowRoom {
+		rr.rec = append(rr.rec, b...)
+		return
+	}
+	if fieldRoom <= rowRoom {
+		rr.limErr = &LimitError{Field: len(rr.ends) + 1, Key: "import.max_field_bytes", Limit: rr.limits.MaxFieldBytes}
+	} else {
+		rr.limErr = &LimitError{Field: len(rr.ends) + 1, Key: "import.max_row_bytes", Limit: rr.limits.MaxRowBytes}
+	}
+}
+
+func (rr *recordReader) endField() {
+	if rr.limErr != nil {
+		return
+	}
+	if len(rr.ends) >= rr.limits.MaxColumns {
+		rr.limErr = &LimitError{Field: len(rr.ends) + 1, Key: "import.max_columns", Limit: rr.limits.MaxColumns}
+		return
+	}
+	rr.ends = append(rr.ends, len(rr.rec))
+	rr.fieldStart = len(rr.rec)
+}
+
+// keepRun keeps the bytes up to the next one in stop, in bulk, and leaves
+// that byte unread. It returns false at the end of input.
+func (rr *recordReader) keepRun(stop *[256]bool) bool {
+	for {
+		if rr.pos == rr.end && !rr.more(1) {
+			return false
+		}
+		chunk := rr.buf[rr.pos:rr.end]
+		i := 0
+		for i < len(chunk) && !stop[chunk[i]] {
+			i++
+		}
+		rr.keep(chunk[:i]...)
+		rr.pos += i
+		if i < len(chunk) {
+			return true
+		}
+	}
+}
+
 // Read returns the next record and the line it starts on. A record that
 // breaks a limit comes back as the fields read before it broke, with a
 // *LimitError; reading continues after it.
 func (rr *recordReader) Read() ([]string, int, error) {
-	rr.rec, rr.ends = rr.rec[:0], rr.ends[:0]
+	rr.rec, rr.ends, rr.fieldStart, rr.limErr = rr.rec[:0], rr.ends[:0], 0, nil
 	var c byte
 	var ok bool
 	// Skip empty lines.
@@ -182,32 +245,6 @@ func (rr *recordReader) Read() ([]string, int, error) {
 		}
 	}
 	start := rr.line
-	var limErr *LimitError
-	fieldStart := 0
-	keep := func(b byte) {
-		if limErr != nil {
-			return
-		}
-		switch {
-		case len(rr.rec)-fieldStart >= rr.limits.MaxFieldBytes:
-			limErr = &LimitError{Field: len(rr.ends) + 1, Key: "import.max_field_bytes", Limit: rr.limits.MaxFieldBytes}
-		case len(rr.rec) >= rr.limits.MaxRowBytes:
-			limErr = &LimitError{Field: len(rr.ends) + 1, Key: "import.max_row_bytes", Limit: rr.limits.MaxRowBytes}
-		default:
-			rr.rec = append(rr.rec, b)
-		}
-	}
-	endField := func() {
-		if limErr != nil {
-			return
-		}
-		if len(rr.ends) >= rr.limits.MaxColumns {
-			limErr = &LimitError{Field: len(rr.ends) + 1, Key: "import.max_columns", Limit: rr.limits.MaxColumns}
-			return
-		}
-		rr.ends = append(rr.ends, len(rr.rec))
-		fieldStart = len(rr.rec)
-	}
 
 field:
 	for {
@@ -215,16 +252,20 @@ field:
 			// Unquoted: up to the delimiter or the end of the line.
 			for {
 				if c == '\n' {
-					endField()
+					rr.endField()
 					break field
 				}
 				if rr.atComma(c) {
-					endField()
+					rr.endField()
 					break
 				}
-				keep(c)
+				rr.keep(c)
+				if !rr.keepRun(&rr.stopPlain) {
+					rr.endField()
+					break field
+				}
 				if c, ok = rr.next(); !ok {
-					endField()
+					rr.endField()
 					break field
 				}
 			}
@@ -232,33 +273,36 @@ field:
 			// Quoted: "" is a quote; a quote followed by the delimiter or the
 			// end of the line closes the field; any other quote is text.
 			for {
+				if !rr.keepRun(&rr.stopQuoted) {
+					rr.endField()
+					break field
+				}
 				if c, ok = rr.next(); !ok {
-					endField()
+					rr.endField()
 					break field
 				}
 				if c != '"' {
-					keep(c)
+					rr.keep(c) // a line break (or a lone CR) inside the field
 					continue
 				}
 				if c, ok = rr.next(); !ok || c == '\n' {
-					endField()
+					rr.endField()
 					break field
 				}
 				if c == '"' {
-					keep('"')
+					rr.keep('"')
 					continue
 				}
 				if rr.atComma(c) {
-					endField()
+					rr.endField()
 					break
 				}
-				keep('"')
-				keep(c)
+				rr.keep('"', c)
 			}
 		}
 		// After a delimiter: the next field, possibly empty at the line end.
 		if c, ok = rr.next(); !ok {
-			endField()
+			rr.endField()
 			break
 		}
 	}
@@ -273,9 +317,9 @@ field:
 		rr.out = append(rr.out, str[prev:e])
 		prev = e
 	}
-	if limErr != nil {
-		limErr.Line = start
-		return rr.out, start, limErr
+	if rr.limErr != nil {
+		rr.limErr.Line = start
+		return rr.out, start, rr.limErr
 	}
 	return rr.out, start, nil
 }
