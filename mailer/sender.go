@@ -542,7 +542,7 @@ func (s *Sender) settle(st *runState, rs *relayState, d subscribers.Delivery, o 
 		if attempts >= s.cfg.MaxAttempts {
 			log.Warn("giving up after repeated temporary failures", "attempts", attempts, "err", o.text)
 			op.Kind = subscribers.OpFailed
-			op.Error = fmt.Sprintf("gave up after %d attempts: %s", attempts, o.text)
+			op.Error = fmt.Sprintf("%s%d attempts: %s", subscribers.GaveUpPrefix, attempts, o.text)
 			s.recordSync(st, op)
 			st.failed.Add(1)
 			return

@@ -113,12 +113,13 @@ to the campaign's links), status and sending rate.`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 
-	var showJSON bool
+	var showJSON, showFailed bool
 	show := &cobra.Command{
-		Use:     "show ID",
-		Short:   "Show one campaign (by number, or the newest with that issue id)",
-		Example: `  dispatch campaigns show 3`,
-		Args:    exactArgs(1),
+		Use:   "show ID",
+		Short: "Show one campaign (by number, or the newest with that issue id)",
+		Example: `  dispatch campaigns show 3
+  dispatch campaigns show 3 --failed`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := a.openStore(cmd.Context())
 			if err != nil {
@@ -127,6 +128,9 @@ to the campaign's links), status and sending rate.`,
 			c, err := findCampaign(cmd.Context(), s, args[0])
 			if err != nil {
 				return err
+			}
+			if showFailed {
+				return a.showFailed(cmd.Context(), s, c, showJSON)
 			}
 			j, err := campaignReport(cmd.Context(), s, c)
 			if err != nil {
@@ -148,7 +152,11 @@ to the campaign's links), status and sending rate.`,
 			row("Recipients", j.Recipients)
 			row("Sent", j.Sent)
 			row("Deferred", j.Deferred)
-			row("Failed", j.Failed)
+			if j.Failed > 0 {
+				row("Failed", fmt.Sprintf("%d (who and why: dispatch campaigns show %d --failed)", j.Failed, j.ID))
+			} else {
+				row("Failed", j.Failed)
+			}
 			row("Skipped", j.Skipped)
 			row("Still queued", j.Queued)
 			row("Bounced", fmt.Sprintf("%d (%d hard, %d soft, %d complaints)", j.Bounced, j.HardBounces, j.SoftBounces, j.Complaints))
@@ -168,7 +176,8 @@ to the campaign's links), status and sending rate.`,
 		},
 	}
 	show.Flags().BoolVar(&showJSON, "json", false, "print JSON")
-	cmd.AddCommand(show)
+	show.Flags().BoolVar(&showFailed, "failed", false, "list the recipients whose message failed, and why")
+	cmd.AddCommand(show, newCampaignsRetryCmd(a))
 	return cmd
 }
 

@@ -709,3 +709,71 @@ func TestEndToEndRelayDownPausesTheCampaign(t *testing.T) {
 		t.Errorf("resume: exit %d %+v\n%s", r.code, rep, r.stderr)
 	}
 }
+
+// TestEndToEndFailedAndRetry: `campaigns show ID --failed` lists who
+// failed and why; `campaigns retry ID` queues again only the temporary
+// failures, says what it left, and the next send mails only them.
+func TestEndToEndFailedAndRetry(t *testing.T) {
+	e := newSendEnv(t, 8, "")
+	e.setConfig(t, "  retry_backoff: 50ms\n", "  retry_backoff: 20ms\n  max_attempts: 2\n")
+	e.srv.FailRcpt("reader3@example.com", 451, "4.2.0", "mailbox busy, try later")
+	e.srv.FailRcpt("reader4@example.com", 550, "5.1.1", "user unknown")
+	e.srv.FailData("reader5@example.com", 554, "5.7.1", "message refused as spam")
+	r := dispatch(t, e.dir, "send", e.issue, "--list", "clients", "--yes")
+	if r.code != 0 || !strings.Contains(r.stdout, "campaigns show 1 --failed") {
+		t.Fatalf("send: exit %d, no pointer to the failures:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	r = dispatch(t, e.dir, "campaigns", "show", "1", "--failed", "--json")
+	var failed []struct {
+		Email, Kind, Reason string
+		Retryable           bool
+		Attempts            int
+		SMTPCode            int `json:"smtp_code"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &failed); err != nil || r.code != 0 {
+		t.Fatalf("show --failed --json: %v, exit %d\n%s%s", err, r.code, r.stdout, r.stderr)
+	}
+	want := map[string]string{"reader3@example.com": "temporary", "reader4@example.com": "bounce", "reader5@example.com": "refused"}
+	if len(failed) != len(want) {
+		t.Fatalf("failed = %+v; want %v", failed, want)
+	}
+	for _, f := range failed {
+		if f.Kind != want[f.Email] || f.Retryable != (f.Kind == "temporary") || f.Reason == "" || f.SMTPCode == 0 {
+			t.Errorf("failed entry %+v; want kind %s with its reason and code", f, want[f.Email])
+		}
+	}
+	r = dispatch(t, e.dir, "campaigns", "show", "1", "--failed")
+	for _, s := range []string{"reader3@example.com", "mailbox busy", "user unknown", "dispatch campaigns retry 1"} {
+		if !strings.Contains(r.stdout, s) {
+			t.Errorf("show --failed lacks %q:\n%s", s, r.stdout)
+		}
+	}
+
+	e.srv.Reset() // the relay and reader3's mailbox are fine again
+	r = dispatch(t, e.dir, "campaigns", "retry", "1", "--json")
+	var rj struct {
+		Requeued int
+		Kept     map[string]int
+		Next     string
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rj); err != nil || r.code != 0 {
+		t.Fatalf("retry --json: %v, exit %d\n%s%s", err, r.code, r.stdout, r.stderr)
+	}
+	if rj.Requeued != 1 || rj.Kept["bounce"] != 1 || rj.Kept["refused"] != 1 || !strings.Contains(rj.Next, "dispatch send") {
+		t.Errorf("retry = %+v; want 1 re-queued, 1 bounce and 1 refusal kept, and the command to send", rj)
+	}
+	if r = dispatch(t, e.dir, "campaigns", "retry", "1"); !strings.Contains(r.stdout, "queued again 0 deliveries") {
+		t.Errorf("second retry: %s", r.stdout)
+	}
+	r = dispatch(t, e.dir, "send", e.issue, "--list", "clients", "--yes")
+	if r.code != 0 {
+		t.Fatalf("send after retry: %d %s", r.code, r.stderr)
+	}
+	if msgs := e.srv.Messages(); len(msgs) != 1 || msgs[0].To[0] != "reader3@example.com" {
+		t.Errorf("send after retry mailed %d messages; want one, to reader3", len(msgs))
+	}
+	if cs := campaignsJSON(t, e.dir); cs[0].Status != "finished" || cs[0].Sent != 6 || cs[0].Failed != 2 {
+		t.Errorf("campaign = %+v; want finished, 6 sent, 2 failed", cs[0])
+	}
+}

@@ -417,6 +417,9 @@ func (a *app) printSendSummary(c *subscribers.Campaign, st subscribers.CampaignS
 	if st.Deferred+st.Queued+st.Sending > 0 {
 		fmt.Fprintf(a.stdout, "  still owed  %d\n", st.Deferred+st.Queued+st.Sending)
 	}
+	if st.Failed > 0 {
+		fmt.Fprintf(a.stdout, "  who failed and why: dispatch campaigns show %d --failed\n", c.ID)
+	}
 	if res != nil && res.Sent > 0 {
 		fmt.Fprintf(a.stdout, "  this run    %d sent in %s (%.1f/s)\n", res.Sent, res.Elapsed.Round(time.Millisecond),
 			float64(res.Sent)/max(res.Elapsed.Seconds(), 0.001))

@@ -1,0 +1,137 @@
+package subscribers
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// FailureKind says why a delivery failed, and so whether sending it again
+// can help.
+type FailureKind string
+
+const (
+	// FailTemporary: given up after repeated temporary failures (4xx
+	// replies, timeouts, connections lost). Trying again later may work.
+	FailTemporary FailureKind = "temporary"
+	// FailBounce: the recipient's server refused the address or mailbox
+	// (a hard or soft bounce, recorded in bounces).
+	FailBounce FailureKind = "bounce"
+	// FailRefused: refused for a reason about the sender or the content.
+	FailRefused FailureKind = "refused"
+	// FailInvalid: the message could not be built (a bad address or data),
+	// or the subscriber had no address.
+	FailInvalid FailureKind = "invalid"
+)
+
+// GaveUpPrefix starts the error of a delivery failed after repeated
+// temporary failures; the mailer writes it and failureKind reads it.
+const GaveUpPrefix = "gave up after "
+
+// failureKind classifies the failed delivery d in SQL, from what the
+// ledger and the bounces table hold; older rows classify the same way.
+const failureKind = `CASE
+	WHEN EXISTS (SELECT 1 FROM bounces b WHERE b.campaign_id = d.campaign_id AND b.delivery_id = d.id
+		AND b.kind IN ('hard', 'soft')) THEN 'bounce'
+	WHEN d.last_error LIKE '` + GaveUpPrefix + `%' OR d.smtp_code BETWEEN 400 AND 499 THEN 'temporary'
+	WHEN d.smtp_code >= 500 THEN 'refused'
+	ELSE 'invalid' END`
+
+// FailedDelivery is a recipient of a campaign whose message failed.
+type FailedDelivery struct {
+	DeliveryID   int64
+	SubscriberID int64
+	Email        string // empty if the subscriber was removed since
+	Name         string
+	Kind         FailureKind
+	Attempts     int
+	SMTPCode     int
+	Error        string
+	Relay        string
+	FailedAt     time.Time
+}
+
+// Retryable reports whether `campaigns retry` re-queues the delivery.
+func (f FailedDelivery) Retryable() bool { return f.Kind == FailTemporary }
+
+// FindFailedDeliveries returns a campaign's failed deliveries in the order
+// they were created.
+func (s *Store) FindFailedDeliveries(ctx context.Context, campaignID int64) ([]FailedDelivery, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT d.id, d.subscriber_id, COALESCE(s.email, ''), COALESCE(s.name, ''),
+		`+failureKind+`, d.attempts, d.smtp_code, d.last_error, d.relay, d.updated_at
+		FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
+		WHERE +d.campaign_id = ? AND d.status = 'failed' ORDER BY d.id`, campaignID)
+	if err != nil {
+		return nil, fmt.Errorf("failed deliveries of campaign %d: %w", campaignID, err)
+	}
+	defer rows.Close()
+	var out []FailedDelivery
+	for rows.Next() {
+		var f FailedDelivery
+		var at string
+		if err := rows.Scan(&f.DeliveryID, &f.SubscriberID, &f.Email, &f.Name, &f.Kind, &f.Attempts, &f.SMTPCode,
+			&f.Error, &f.Relay, &at); err != nil {
+			return nil, fmt.Errorf("failed deliveries of campaign %d: %w", campaignID, err)
+		}
+		f.FailedAt = parseTime(at)
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// RetryResult says what RetryFailed did.
+type RetryResult struct {
+	Requeued int
+	// Kept counts the failed deliveries left alone, by kind: sending them
+	// again would fail the same way or blame the recipient again.
+	Kept map[FailureKind]int
+}
+
+// RetryFailed queues again, with their attempts reset, the deliveries of
+// a campaign that failed for temporary reasons, and reopens the campaign
+// so that the next send resumes it. Bounces, refusals and invalid
+// messages stay failed. Running it twice re-queues nothing more.
+func (s *Store) RetryFailed(ctx context.Context, campaignID int64) (RetryResult, error) {
+	res := RetryResult{Kept: map[FailureKind]int{}}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+failureKind+`, count(*) FROM deliveries d
+			WHERE +d.campaign_id = ? AND d.status = 'failed' GROUP BY 1`, campaignID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var kind FailureKind
+			var n int
+			if err := rows.Scan(&kind, &n); err != nil {
+				rows.Close()
+				return err
+			}
+			if kind != FailTemporary {
+				res.Kept[kind] = n
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		now := formatTime(s.now())
+		r, err := tx.ExecContext(ctx, `UPDATE deliveries AS d SET status = 'queued', attempts = 0, next_attempt_at = NULL, updated_at = ?
+			WHERE +d.campaign_id = ? AND d.status = 'failed' AND `+failureKind+` = 'temporary'`, now, campaignID)
+		if err != nil {
+			return err
+		}
+		n, _ := r.RowsAffected()
+		res.Requeued = int(n)
+		if n == 0 {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE campaigns SET status = 'sending', pause_reason = '', finished_at = NULL, updated_at = ?
+			WHERE id = ?`, now, campaignID)
+		return err
+	})
+	if err != nil {
+		return RetryResult{}, fmt.Errorf("retry failed deliveries of campaign %d: %w", campaignID, err)
+	}
+	return res, nil
+}
