@@ -2,6 +2,8 @@ package bounce_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -187,4 +189,39 @@ func TestRoutingLoopHasAReason(t *testing.T) {
 			t.Errorf("%q: %+v; want a reason for the loop, not hard", text, v)
 		}
 	}
+}
+
+// TestFixturesAgreeWithJudge: for every failed recipient of every fixture,
+// the reply the report quotes gets the same verdict from Judge, the
+// classifier send time uses.
+func TestFixturesAgreeWithJudge(t *testing.T) {
+	compared := 0
+	for _, tc := range fixtures {
+		raw, err := os.ReadFile(filepath.Join("testdata", tc.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := bounce.ParseBytes(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Type != bounce.TypeBounce || res.Delayed {
+			continue
+		}
+		for _, r := range res.Recipients {
+			if r.Action != "failed" || r.ReplyCode == "" {
+				continue // no SMTP reply to compare
+			}
+			compared++
+			v := bounce.Judge(bounce.Reply{Code: r.ReplyCode, Status: r.Status, Text: r.Diagnostic, Command: r.Command})
+			if v.Blame != r.Blame || v.Hard != r.Hard {
+				t.Errorf("%s %s: report says %s/%s hard=%t, Judge says %s/%s hard=%t (%q)",
+					tc.file, r.Address, r.Reason, r.Blame, r.Hard, v.Reason, v.Blame, v.Hard, r.Diagnostic)
+			}
+		}
+	}
+	if compared < 8 {
+		t.Errorf("compared %d replies; the fixtures should give at least 8", compared)
+	}
+	t.Logf("%d replies compared", compared)
 }
