@@ -4,6 +4,13 @@
 // jitter for temporary failures, hard bounces recorded at once, several
 // relays with failover, and a ledger that records every state change.
 //
+// A relay that cannot be reached (refused, timed out, TLS or AUTH failure,
+// a 421 greeting, a connection lost before RCPT) is at fault, not the
+// recipient: the delivery goes back without using an attempt, the run
+// waits for the relay with backoff (outage.go), and pauses the campaign
+// after Config.RelayDownPause without any relay. The connection is made
+// before a delivery is marked "sending", so waiting is never time at risk.
+//
 // go-mail dials the relays (TLS, STARTTLS, AUTH, EHLO). Each message is
 // encoded here, into a buffer its worker reuses: headers folded and RFC
 // 2047 encoded, multipart/alternative with quoted-printable parts written
