@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	// The store hard-codes the driver name, so the driver import lives here
@@ -41,6 +42,9 @@ type Store struct {
 
 	// Now returns the current time; tests replace it to pin timestamps.
 	Now func() time.Time
+
+	unsubOnce sync.Once
+	unsub     *unsubscriber // started by the first Unsubscribe
 }
 
 // Open opens (creating if needed) the database file at path and applies any
@@ -98,6 +102,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // Close checkpoints the WAL and closes the database.
 func (s *Store) Close() error {
+	// Unsubscribes already queued are committed first: their callers are
+	// waiting to hear they were.
+	s.unsubOnce.Do(func() {}) // none starts after this
+	if s.unsub != nil {
+		s.unsub.close()
+	}
 	// Folding the WAL back keeps the single-file promise after a clean exit.
 	_, _ = s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	return s.db.Close()

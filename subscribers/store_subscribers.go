@@ -440,34 +440,51 @@ func (s *Store) RemoveSubscriber(ctx context.Context, email, actor string) error
 // (listID == 0, which also marks the subscriber unsubscribed). It is
 // idempotent and attributes the change to campaignID when known.
 func (s *Store) Unsubscribe(ctx context.Context, subscriberID, listID, campaignID int64, actor, reason string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		sub, err := findSubscriberTx(ctx, tx, subscriberID)
-		if err != nil {
+	// Group-committed with other unsubscribes (unsubscribe_batch.go); it
+	// returns once the change is committed.
+	w := s.unsubscribeWriter()
+	if w == nil {
+		return fmt.Errorf("unsubscribe: %w", errStoreClosed)
+	}
+	return w.do(&unsubOp{ctx: ctx, subscriberID: subscriberID, listID: listID,
+		campaignID: campaignID, actor: actor, reason: reason, result: make(chan error, 1)})
+}
+
+// unsubscribeTx applies one unsubscribe inside tx.
+func (s *Store) unsubscribeTx(ctx context.Context, tx *sql.Tx, op *unsubOp) error {
+	// Only what the change needs: this runs on the single writer, and the
+	// full subscriber (attributes, lists) costs several times as much.
+	sub := &Subscriber{}
+	err := tx.QueryRowContext(ctx, `SELECT id, email, status FROM subscribers WHERE id = ?`, op.subscriberID).
+		Scan(&sub.ID, &sub.Email, &sub.Status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("subscriber %d: %w", op.subscriberID, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("find subscriber %d: %w", op.subscriberID, err)
+	}
+	now := formatTime(s.now())
+	q := `UPDATE subscriptions SET status = 'unsubscribed', unsubscribed_at = ?, updated_at = ?
+	      WHERE subscriber_id = ? AND status = 'subscribed'`
+	args := []any{now, now, op.subscriberID}
+	if op.listID != 0 {
+		q += ` AND list_id = ?`
+		args = append(args, op.listID)
+	}
+	res, err := tx.ExecContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("unsubscribe: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		if err := s.insertEvent(ctx, tx, Event{SubscriberID: op.subscriberID, ListID: op.listID, CampaignID: op.campaignID,
+			Type: EventUnsubscribed, Actor: op.actor, Reason: op.reason}); err != nil {
 			return err
 		}
-		now := formatTime(s.now())
-		q := `UPDATE subscriptions SET status = 'unsubscribed', unsubscribed_at = ?, updated_at = ?
-		      WHERE subscriber_id = ? AND status = 'subscribed'`
-		args := []any{now, now, subscriberID}
-		if listID != 0 {
-			q += ` AND list_id = ?`
-			args = append(args, listID)
-		}
-		res, err := tx.ExecContext(ctx, q, args...)
-		if err != nil {
-			return fmt.Errorf("unsubscribe: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			if err := s.insertEvent(ctx, tx, Event{SubscriberID: subscriberID, ListID: listID, CampaignID: campaignID,
-				Type: EventUnsubscribed, Actor: actor, Reason: reason}); err != nil {
-				return err
-			}
-		}
-		if listID == 0 && rank(sub.Status) < rank(StatusUnsubscribed) {
-			return s.setStatus(ctx, tx, sub, StatusUnsubscribed, Event{Type: EventStatus, CampaignID: campaignID, Actor: actor, Reason: reason})
-		}
-		return nil
-	})
+	}
+	if op.listID == 0 && rank(sub.Status) < rank(StatusUnsubscribed) {
+		return s.setStatus(ctx, tx, sub, StatusUnsubscribed, Event{Type: EventStatus, CampaignID: op.campaignID, Actor: op.actor, Reason: op.reason})
+	}
+	return nil
 }
 
 // Resubscribe is the person's own way back: it restores the subscription to

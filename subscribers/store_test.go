@@ -3,7 +3,9 @@ package subscribers_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/dispatchhq/dispatch/subscribers"
@@ -239,5 +241,63 @@ func TestValidateEmail(t *testing.T) {
 		if (err == nil) != tc.ok {
 			t.Errorf("ValidateEmail(%q) = %v; want ok=%v", tc.in, err, tc.ok)
 		}
+	}
+}
+
+// TestUnsubscribeGroupCommit: concurrent unsubscribes share transactions,
+// yet each caller gets its own answer: a subscriber that does not exist
+// fails alone, and every call that returned nil is committed.
+func TestUnsubscribeGroupCommit(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t)
+	const n = 200
+	ids := make([]int64, n)
+	for i := range n {
+		res, err := s.AddSubscriber(ctx, subscribers.AddInput{Email: fmt.Sprintf("r%03d@example.com", i), Lists: []string{"news"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = res.Subscriber.ID
+	}
+	l, err := s.FindListByName(ctx, "news")
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make([]error, n+1)
+	var wg sync.WaitGroup
+	for i := range n + 1 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := int64(999_999) // the extra call names nobody
+			if i < n {
+				id = ids[i]
+			}
+			errs[i] = s.Unsubscribe(ctx, id, l.ID, 0, "subscriber", "one-click")
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Errorf("Unsubscribe(r%03d) = %v", i, errs[i])
+		}
+	}
+	if !errors.Is(errs[n], subscribers.ErrNotFound) {
+		t.Errorf("Unsubscribe(missing) = %v; want ErrNotFound", errs[n])
+	}
+	var count int
+	if err := s.DB().QueryRowContext(ctx, `SELECT count(*) FROM subscriptions WHERE list_id = ? AND status = 'unsubscribed'`, l.ID).Scan(&count); err != nil {
+		t.Fatal(err)
+	}
+	if count != n {
+		t.Errorf("%d unsubscribed; want %d", count, n)
+	}
+
+	// After Close, an unsubscribe is refused rather than lost or hung.
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Unsubscribe(ctx, ids[0], l.ID, 0, "subscriber", "one-click"); err == nil {
+		t.Error("Unsubscribe after Close succeeded")
 	}
 }

@@ -71,21 +71,35 @@ type pageData struct {
 // render writes a page with status. It renders into a buffer first so that
 // a template error becomes a clean 500 rather than half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, d pageData) {
-	d.SiteName, d.CSS = s.cfg.SiteName, s.pages.css
-	var buf bytes.Buffer
-	if err := s.pages.tmpl[name].ExecuteTemplate(&buf, "layout", d); err != nil {
+	page, err := s.execute(name, d)
+	if err != nil {
 		s.cfg.Logger.ErrorContext(r.Context(), "render page", "page", name, "err", err)
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusInternalServerError)
 		_, _ = w.Write([]byte("Something went wrong on our side. Please try again later.\n"))
 		return
 	}
+	s.writePage(w, r, status, page)
+}
+
+// execute renders a page into memory.
+func (s *Server) execute(name string, d pageData) ([]byte, error) {
+	d.SiteName, d.CSS = s.cfg.SiteName, s.pages.css
+	var buf bytes.Buffer
+	if err := s.pages.tmpl[name].ExecuteTemplate(&buf, "layout", d); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// writePage sends a rendered page.
+func (s *Server) writePage(w http.ResponseWriter, r *http.Request, status int, page []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Set("Content-Length", strconv.Itoa(len(page)))
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
-		_, _ = w.Write(buf.Bytes())
+		_, _ = w.Write(page)
 	}
 }
 

@@ -34,6 +34,9 @@ type Server struct {
 	proxies   proxies
 	xorigin   *http.CrossOriginProtection
 	handler   http.Handler
+	// oneClickPage is the answer to every applied one-click POST, rendered
+	// once: it names no one.
+	oneClickPage []byte
 
 	mu       sync.Mutex
 	srv      *http.Server
@@ -69,6 +72,9 @@ func New(cfg Config) (*Server, error) {
 		if err := s.xorigin.AddTrustedOrigin(o); err != nil {
 			return nil, fmt.Errorf("web config: base url %q: %w", cfg.BaseURL, err)
 		}
+	}
+	if s.oneClickPage, err = s.execute(pageMessage, pageData{Title: titleOneClick, Lines: textOneClick}); err != nil {
+		return nil, fmt.Errorf("render one-click page: %w", err)
 	}
 	s.handler = s.routes()
 	return s, nil

@@ -27,6 +27,7 @@ const (
 	titleBadRequest = "Something is wrong with that request"
 	titleError      = "Something went wrong"
 	titleCrossSite  = "This request came from another site"
+	titleOneClick   = "You’re unsubscribed"
 )
 
 var (
@@ -45,6 +46,7 @@ var (
 	}
 	textTooLarge   = []string{"The request was larger than this page accepts. Nothing was changed."}
 	textBadRequest = []string{"The form could not be read. Nothing was changed; please go back and try again."}
+	textOneClick   = []string{"You will not receive these emails any more."}
 	textCrossSite  = []string{
 		"Nothing was changed.",
 		"To resubscribe, open the unsubscribe link from the email and use the button on that page.",

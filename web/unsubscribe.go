@@ -139,9 +139,7 @@ func (s *Server) handleUnsubscribe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form, err := s.readForm(r)
-	// RFC 8058 §3.1: the body carries List-Unsubscribe=One-Click. It
-	// unsubscribes from the list the link names, as the message's
-	// List-Unsubscribe header promised.
+	// RFC 8058 §3.1: the body carries List-Unsubscribe=One-Click.
 	oneClick := err == nil && subscribers.EqualFoldASCII(strings.TrimSpace(form.Get("List-Unsubscribe")), "One-Click")
 	lim := s.pageLimit
 	if oneClick {
@@ -154,24 +152,43 @@ func (s *Server) handleUnsubscribe(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if oneClick {
+		s.oneClickUnsubscribe(w, r, ref)
+		return
+	}
 	j, err := s.loadRef(r.Context(), tok, ref)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	listID, reason := j.ref.ListID, reasonLink
-	if oneClick {
-		reason = reasonOneClick
-	} else if form.Get("scope") == scopeAll {
+	listID := j.ref.ListID
+	if form.Get("scope") == scopeAll {
 		listID = 0
 	}
-	if err := s.cfg.Store.Unsubscribe(r.Context(), j.sub.ID, listID, j.ref.CampaignID, actorSubscriber, reason); err != nil {
+	if err := s.cfg.Store.Unsubscribe(r.Context(), j.sub.ID, listID, j.ref.CampaignID, actorSubscriber, reasonLink); err != nil {
 		s.fail(w, r, fmt.Errorf("unsubscribe subscriber %d: %w", j.sub.ID, err))
 		return
 	}
 	s.cfg.Logger.InfoContext(r.Context(), "unsubscribed",
-		"subscriber", j.sub.ID, "list", listID, "campaign", j.ref.CampaignID, "reason", reason)
+		"subscriber", j.sub.ID, "list", listID, "campaign", j.ref.CampaignID, "reason", reasonLink)
 	s.render(w, r, http.StatusOK, pageUnsubscribed, s.data(j, "You’re unsubscribed", listID == 0))
+}
+
+// oneClickUnsubscribe applies an RFC 8058 one-click POST. It unsubscribes
+// from the list the link names, as the message's List-Unsubscribe header
+// promised. Nobody reads the answer (the mail provider sends the POST and
+// shows its own confirmation), so nothing is loaded for a page: the one
+// database round trip is the group-committed change itself, and the answer
+// is a fixed page that names no one. A removed subscriber still gets 200.
+func (s *Server) oneClickUnsubscribe(w http.ResponseWriter, r *http.Request, ref subscribers.UnsubscribeRef) {
+	err := s.cfg.Store.Unsubscribe(r.Context(), ref.SubscriberID, ref.ListID, ref.CampaignID, actorSubscriber, reasonOneClick)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("unsubscribe subscriber %d: %w", ref.SubscriberID, err))
+		return
+	}
+	s.cfg.Logger.InfoContext(r.Context(), "unsubscribed",
+		"subscriber", ref.SubscriberID, "list", ref.ListID, "campaign", ref.CampaignID, "reason", reasonOneClick)
+	s.writePage(w, r, http.StatusOK, s.oneClickPage)
 }
 
 // handleResubscribe is the person's way back after leaving. Bounced,
