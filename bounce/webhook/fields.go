@@ -13,14 +13,12 @@ import (
 // class 2, 4 or 5, subject and detail up to three digits.
 var statusRE = regexp.MustCompile(`\b[245]\.\d{1,3}\.\d{1,3}\b`)
 
-// enhancedStatus returns the provider's status if it is an RFC 3463 code,
-// else the first such code found in the texts (SMTP diagnostics usually
-// carry one: "smtp; 550 5.1.1 user unknown").
+// enhancedStatus returns the RFC 3463 code in the provider's status, else
+// the first one found in the texts (SMTP diagnostics usually carry one:
+// "smtp; 550 5.1.1 user unknown"). Only the code is returned, never the
+// text around it ("-5.1.1", "smtp; 5.1.1").
 func enhancedStatus(status string, texts ...string) string {
-	if s := strings.TrimSpace(status); statusRE.MatchString(s) && len(s) <= 11 {
-		return s
-	}
-	for _, t := range texts {
+	for _, t := range append([]string{status}, texts...) {
 		if m := statusRE.FindString(t); m != "" {
 			return m
 		}
