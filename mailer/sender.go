@@ -522,6 +522,17 @@ func (s *Sender) settle(st *runState, rs *relayState, d subscribers.Delivery, o 
 	now := s.cfg.Now()
 	attempts := d.Attempts + 1
 	op := subscribers.LedgerOp{DeliveryID: d.ID, At: now, SMTPCode: o.code, Error: o.text, Relay: rs.name}
+	if notAuthenticated(o) {
+		// Deferred, not failed: once the DNS is fixed, resuming sends it.
+		op.Kind = subscribers.OpDeferred
+		op.NextAttempt = now.Add(s.backoff(attempts))
+		s.recordSync(st, op)
+		st.retried.Add(1)
+		st.retrying.Add(1)
+		log.Warn("refused as not authenticated", "code", o.code, "err", o.text)
+		st.cancel(errPaused{reason: o.text + ": " + doctorHint})
+		return
+	}
 	switch o.verdict {
 	case vSent:
 		st.refusals.Store(0)

@@ -447,3 +447,41 @@ func TestProgressCountsDeliveriesWaiting(t *testing.T) {
 		t.Errorf("retrying peaked at %d and ended at %d; want 1 or 2 (two deliveries), then 0", maxRetrying, last.Retrying)
 	}
 }
+
+// TestNotAuthenticatedPausesWithDoctorHint: a provider saying our mail is
+// not authenticated (Outlook's 5.7.515, Gmail's 4.7.27) pauses the
+// campaign mid-run with the doctor's hint, and the delivery waits for the
+// resume instead of failing: the recipient did nothing wrong.
+func TestNotAuthenticatedPausesWithDoctorHint(t *testing.T) {
+	tests := []struct {
+		name, status, text string
+		code               int
+	}{
+		{"outlook 5.7.515", "5.7.515", "Access denied, sending domain example.com does not meet the required authentication level", 550},
+		{"gmail 4.7.27", "4.7.27", "Your email has been rate limited because SPF authentication didn't pass for this message", 421},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, 6)
+			e.srv.FailRcpt("user3@example.com", tc.code, tc.status, tc.text)
+			res, err := e.run(t, context.Background(), e.config(e.relay(1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Paused || !strings.Contains(res.PauseReason, tc.status) || !strings.Contains(res.PauseReason, "dispatch doctor") {
+				t.Fatalf("run = %+v; want paused with the reply and the doctor's hint", res)
+			}
+			if res.Sent < 3 || res.Failed != 0 || res.Bounced != 0 {
+				t.Errorf("run = %+v; want the earlier messages sent and nothing failed or bounced", res)
+			}
+			d := e.delivery(t, "user3@example.com")
+			if d.Status != subscribers.DeliveryDeferred {
+				t.Errorf("user3's delivery is %s; want deferred, to be sent on resume", d.Status)
+			}
+			sub, _ := e.store.FindSubscriberByEmail(context.Background(), "user3@example.com")
+			if sub.Status != subscribers.StatusActive {
+				t.Errorf("user3 is %s; want active", sub.Status)
+			}
+		})
+	}
+}
