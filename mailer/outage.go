@@ -167,6 +167,8 @@ func (s *Sender) awaitRelay(ctx context.Context, st *runState, rs *relayState, c
 	}
 	try, at := rs.claimRetry(now)
 	if try {
+		// A connection kept from before the outage proves nothing: dial.
+		cn.abandon()
 		err := cn.ensure(ctx, now)
 		if ctx.Err() != nil {
 			return false
