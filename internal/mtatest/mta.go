@@ -2,9 +2,10 @@ package mtatest
 
 import (
 	"fmt"
+	"net"
+	"net/textproto"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -126,20 +127,54 @@ func (m *MTA) PostfixLog() string { return m.postfix.Log() }
 func (m *MTA) DovecotLog() string { return m.dovecot.Log() }
 
 // Lift ends the 450 for Later: the access map is emptied and Postfix
-// reloaded, so the next attempt is accepted.
+// reloaded. It returns once a new session on Port is no longer refused:
+// smtpd processes started before the reload finish their sessions with
+// the old map.
 func (m *MTA) Lift(t testing.TB) {
 	t.Helper()
 	writeFile(t, m.rcptAccess, "", 0o644)
 	if err := m.postfix.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatalf("mtatest: reload postfix: %v", err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(m.PostfixLog(), "reload --") {
-		if time.Now().After(deadline) {
-			t.Fatalf("mtatest: postfix did not reload:\n%s", m.PostfixLog())
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		code, err := rcptCode(m.Port, Later)
+		if err == nil && code == 250 {
+			return
 		}
-		time.Sleep(50 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatalf("mtatest: %s still refused (%d, %v) 20s after the reload:\n%s", Later, code, err, m.PostfixLog())
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// rcptCode asks Port whether it would take mail for rcpt, without sending.
+func rcptCode(port int, rcpt string) (int, error) {
+	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 5*time.Second)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	tc := textproto.NewConn(c)
+	if _, _, err := tc.ReadResponse(220); err != nil {
+		return 0, err
+	}
+	for _, cmd := range []string{"EHLO probe.example.test", "MAIL FROM:<probe@example.test>"} {
+		if _, err := tc.Cmd("%s", cmd); err != nil {
+			return 0, err
+		}
+		if _, _, err := tc.ReadResponse(250); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := tc.Cmd("RCPT TO:<%s>", rcpt); err != nil {
+		return 0, err
+	}
+	code, _, _ := tc.ReadResponse(250)
+	tc.Cmd("QUIT")
+	return code, nil
 }
 
 func (m *MTA) startDovecot(t testing.TB, cert, key string, authPort int) {
