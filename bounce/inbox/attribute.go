@@ -36,7 +36,7 @@ func (p *Processor) verpTags(res *bounce.Result, h textproto.Header) []string {
 		if !ok {
 			continue
 		}
-		tag = strings.ToLower(tag)
+		tag = lowerASCII(tag)
 		if !seen[tag] {
 			seen[tag] = true
 			tags = append(tags, tag)
@@ -111,7 +111,7 @@ func deliveryCandidates(tags []string, res *bounce.Result, h textproto.Header, b
 func (p *Processor) findDelivery(ctx context.Context, cs []candidate, source string) (*subscribers.Delivery, Attribution, error) {
 	tried := map[string]bool{}
 	for _, c := range cs {
-		tok := strings.ToLower(strings.TrimSpace(c.token))
+		tok := lowerASCII(strings.TrimSpace(c.token))
 		if tok == "" || tried[tok] {
 			continue
 		}
@@ -136,4 +136,16 @@ func (p *Processor) findDelivery(ctx context.Context, cs []candidate, source str
 		return d, c.attr, nil
 	}
 	return nil, "", nil
+}
+
+// lowerASCII folds the case of ASCII letters only. strings.ToLower would
+// turn look-alikes such as U+212A KELVIN SIGN into "k" and so make a token
+// that was never issued verify; left alone, they fail verification.
+func lowerASCII(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
 }

@@ -258,3 +258,26 @@ func TestCFBLComplaintIsAttributed(t *testing.T) {
 		t.Errorf("ida = %s; want active", got)
 	}
 }
+
+// TestVERPTokenIsASCII: a VERP token spelt with U+212A KELVIN SIGN for
+// "k" is not the token Dispatch issued and must not attribute a report,
+// though Unicode case folding would make it one.
+func TestVERPTokenIsASCII(t *testing.T) {
+	e := newEnv(t)
+	for _, email := range subscriberEmails {
+		verp := e.vars(email)["VERP"]
+		at := strings.LastIndexByte(verp, '@')
+		if at < 0 || !strings.Contains(verp[:at], "k") {
+			continue
+		}
+		kelvin := strings.Replace(verp[:at], "k", "\u212a", 1) + verp[at:]
+		o := e.process(forgedDSN(kelvin, []string{email}, 1))
+		for _, r := range o.Recipients {
+			if r.Attribution == inbox.AttrVERP {
+				t.Errorf("a VERP token with a kelvin sign attributed the report: %+v", o)
+			}
+		}
+		return
+	}
+	t.Fatal("no subscriber's VERP token contains a k; change the fixture's secret")
+}
