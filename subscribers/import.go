@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // ImportConfig describes one contact import.
@@ -263,7 +264,12 @@ func (rd *rowReader) addInvalid(line int, value, reason string) {
 	rd.invalidCount++
 	if len(rd.invalid) < rd.cfg.MaxErrors {
 		if len(value) > 200 {
-			value = value[:200] + "…"
+			// Cut at a rune start: the report is text, shown and sent as JSON.
+			n := 200
+			for n > 0 && !utf8.RuneStart(value[n]) {
+				n--
+			}
+			value = value[:n] + "…"
 		}
 		rd.invalid = append(rd.invalid, InvalidRow{Line: line, Value: value, Error: reason})
 	}

@@ -158,6 +158,23 @@ func TestImportInvalidRows(t *testing.T) {
 	mustFind(t, s, "padded@example.com")
 }
 
+// TestImportInvalidValueCutAtRune: a long invalid value is shortened for the
+// report at a character boundary, never inside one.
+func TestImportInvalidValueCutAtRune(t *testing.T) {
+	s := mustOpen(t)
+	long := strings.Repeat("a", 199) + "é" + strings.Repeat("b", 100) // no @
+	res, err := s.Import(context.Background(), "x.csv", strings.NewReader("email\n"+long+"\n"), subscribers.ImportConfig{List: "l"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Invalid) != 1 {
+		t.Fatalf("invalid = %+v; want one row", res.Invalid)
+	}
+	if v := res.Invalid[0].Value; v != strings.Repeat("a", 199)+"…" {
+		t.Errorf("value = %q; want 199 a's and an ellipsis", v)
+	}
+}
+
 func TestImportLineNumbersCountEmbeddedNewlines(t *testing.T) {
 	s := mustOpen(t)
 	csv := "email,notes\r\nok@example.com,\"a\r\nb\r\nc\"\r\nbroken,x\r\n"
