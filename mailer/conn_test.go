@@ -16,9 +16,12 @@ import (
 // spent on NOOP or RSET.
 func TestSlowServerKeepsOneConnection(t *testing.T) {
 	e := newEnv(t, 8)
-	e.srv.SetDelay(100 * time.Millisecond)
+	// The session (8 × 200ms) outlasts the timeout: only a deadline that
+	// moves with each message keeps it. The margin per message (600ms)
+	// absorbs a loaded machine.
+	e.srv.SetDelay(200 * time.Millisecond)
 	r := e.relay(1)
-	r.Timeout = 400 * time.Millisecond // half the 800ms the eight messages take
+	r.Timeout = 800 * time.Millisecond // half the 1.6s the eight messages take
 	res, err := e.run(t, context.Background(), e.config(r))
 	if err != nil {
 		t.Fatal(err)
