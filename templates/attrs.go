@@ -179,7 +179,7 @@ func summarizeAttrs(refs []attrRef) []AttrUse {
 func compiledAttrs(srcs ...string) []AttrUse {
 	var refs []attrRef
 	for _, src := range srcs {
-		trees, err := parse.Parse("attrs", src, "", "", funcs(), builtinFuncs)
+		trees, err := parse.Parse("attrs", src, "", "", compiledFuncs(), builtinFuncs)
 		if err != nil {
 			continue // build parsed the same source already and reported it
 		}
@@ -199,7 +199,7 @@ type sourceTree struct {
 // parseSource parses a template for locating its actions only; errors
 // were reported when it was checked.
 func parseSource(file, src string) *parse.Tree {
-	trees, err := parse.Parse(file, src, "", "", funcs(), builtinFuncs)
+	trees, err := parse.Parse(file, src, "", "", parseFuncs(), builtinFuncs)
 	if err != nil {
 		return nil
 	}

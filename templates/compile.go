@@ -108,6 +108,9 @@ func Compile(is *Issue, cfg Config) (*Compiled, error) {
 		if s.origin == originBody && seen[i] == 0 {
 			cs.errorf(file, s.line, "placeholder %s disappeared from the HTML; actions between table tags or inside HTML comments are dropped", s.action)
 		}
+		if s.origin == originRaw && seen[i] != 1 {
+			cs.errorf(layoutFile, 0, "conditional comment %s appears %d times after inlining, want once; call mso/msoIf/notMso inside an element (body, div, td), not between table tags", s.action, seen[i])
+		}
 	}
 	textSrc := slots.restore(neutralize(textPart(b.text, title, is.Date, listName, cfg, slots)), nil)
 	if cs.failed() {

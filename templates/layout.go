@@ -78,7 +78,7 @@ func layoutSource(is *Issue, cfg Config) (file string, src []byte, err error) {
 // prepareLayout parses a layout, checks its placeholders and replaces each
 // action that prints recipient data by a sentinel from slots.
 func prepareLayout(cs *checks, file, src string, slots *slotTable) *layout {
-	tmpl, err := template.New(file).Funcs(funcs()).Option("missingkey=error").Parse(src)
+	tmpl, err := template.New(file).Funcs(funcs()).Funcs(layoutFuncs(slots)).Option("missingkey=error").Parse(src)
 	if err != nil {
 		*cs = append(*cs, templateCheck(file, err))
 		return nil

@@ -102,6 +102,10 @@ func buildProgram(root *parse.ListNode, html bool) (*program, bool) {
 		case *parse.TextNode:
 			addLit(string(n.Text))
 		case *parse.ActionNode:
+			if s, ok := rawAction(n, html); ok {
+				addLit(s)
+				continue
+			}
 			ch, constant, ok := actionChunk(n, html)
 			if !ok {
 				return nil, false
@@ -218,4 +222,20 @@ func fieldChunk(ch *chunk, args []parse.Node) bool {
 	}
 	ch.field = id
 	return true
+}
+
+// rawAction recognises {{ dispatchRawHTML "…" }} in an escaped HTML tree
+// (a conditional comment from the layout) and returns the HTML it prints.
+func rawAction(n *parse.ActionNode, html bool) (string, bool) {
+	cmds := n.Pipe.Cmds
+	if !html || len(n.Pipe.Decl) > 0 || len(cmds) != 2 || len(cmds[0].Args) != 2 || len(cmds[1].Args) != 1 {
+		return "", false
+	}
+	fn, isID := cmds[0].Args[0].(*parse.IdentifierNode)
+	s, isStr := cmds[0].Args[1].(*parse.StringNode)
+	esc, escID := cmds[1].Args[0].(*parse.IdentifierNode)
+	if !isID || fn.Ident != rawFunc || !isStr || !escID || esc.Ident != "_html_template_htmlescaper" {
+		return "", false
+	}
+	return s.Text, true
 }

@@ -104,7 +104,7 @@ func (p *part) line(r *Recipient) (string, error) {
 // build parses the per-recipient sources and prepares fast programs; it is
 // shared by Compile and Restore.
 func (c *Compiled) build(htmlSrc, textSrc, subjectSrc string) error {
-	h, err := htmltemplate.New("html").Funcs(funcs()).Option("missingkey=error").Parse(htmlSrc)
+	h, err := htmltemplate.New("html").Funcs(compiledFuncs()).Option("missingkey=error").Parse(htmlSrc)
 	if err != nil {
 		return fmt.Errorf("parse compiled html: %w", err)
 	}
@@ -129,7 +129,7 @@ func (c *Compiled) build(htmlSrc, textSrc, subjectSrc string) error {
 }
 
 func buildTextPart(src, name string) (part, error) {
-	t, err := texttemplate.New(name).Funcs(texttemplate.FuncMap(funcs())).Option("missingkey=error").Parse(src)
+	t, err := texttemplate.New(name).Funcs(texttemplate.FuncMap(compiledFuncs())).Option("missingkey=error").Parse(src)
 	if err != nil {
 		return part{}, fmt.Errorf("parse compiled %s: %w", name, err)
 	}

@@ -22,6 +22,7 @@ const (
 	originSubject
 	originPreheader
 	originFooter
+	originRaw // a conditional comment from the layout
 )
 
 type slot struct {
