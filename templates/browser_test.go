@@ -43,6 +43,7 @@ func TestRenderInChromium(t *testing.T) {
 	}{
 		{name: "desktop-800", width: 800},
 		{name: "pane-600", width: 600},
+		{name: "pane-600-dark", width: 600, dark: true},
 		{name: "phone-375", width: 375, mobile: true},
 		{name: "phone-375-dark", width: 375, mobile: true, dark: true},
 	}
