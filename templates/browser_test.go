@@ -88,6 +88,24 @@ func TestRenderInChromium(t *testing.T) {
 			if ext.ScrollHeight < 1500 {
 				t.Errorf("scrollHeight = %d; want a full issue (> 1500 px)", ext.ScrollHeight)
 			}
+			// Body text, headings and footer keep WCAG AA contrast against
+			// the background they sit on, light or dark.
+			type pair struct {
+				What     string  `json:"what"`
+				Contrast float64 `json:"contrast"`
+			}
+			pairs, err := chromedp.Run(ctx, chromedp.Evaluate[[]pair](contrastJS))
+			if err != nil {
+				t.Fatalf("measure contrast: %v", err)
+			}
+			if len(pairs) < 3 {
+				t.Fatalf("measured %d text/background pairs; want story text, heading and footer", len(pairs))
+			}
+			for _, p := range pairs {
+				if p.Contrast < 4.5 {
+					t.Errorf("%s: contrast %.2f:1 against its background; want >= 4.5:1", p.What, p.Contrast)
+				}
+			}
 			shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 			if err != nil {
 				t.Fatalf("screenshot: %v", err)
@@ -121,3 +139,28 @@ func TestRenderInChromium(t *testing.T) {
 		})
 	}
 }
+
+// contrastJS returns the WCAG contrast of the first story paragraph, story
+// heading and footer paragraph against the nearest ancestor background.
+const contrastJS = `(() => {
+  const rgb = s => s.match(/[\d.]+/g).map(Number);
+  const lum = c => {
+    const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+  };
+  const bg = el => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c;
+    }
+    return [255, 255, 255];
+  };
+  const out = [];
+  for (const [what, sel] of [["story text", ".card p:not(.byline):not(.source)"], ["story heading", ".card h2"], ["footer", ".footer p"]]) {
+    const el = document.querySelector(sel);
+    if (!el) continue;
+    const a = lum(rgb(getComputedStyle(el).color)), b = lum(bg(el));
+    out.push({what, contrast: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)});
+  }
+  return out;
+})()`
