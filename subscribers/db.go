@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -39,6 +40,9 @@ func parseTime(s string) time.Time {
 type Store struct {
 	db   *sql.DB
 	path string
+	// lock is the shared lock on the database's lock file (dblock.go),
+	// which keeps restore from swapping the file while this store is open.
+	lock *os.File
 
 	// Now returns the current time; tests replace it to pin timestamps.
 	Now func() time.Time
@@ -77,24 +81,29 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := createPrivate(path); err != nil {
 		return nil, err
 	}
+	lock, err := lockDB(path, false)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
 	db, err := sql.Open("sqlite3", dsn)
 	if err != nil {
+		closeLock(lock)
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{db: db, path: path, Now: time.Now}
+	s := &Store{db: db, path: path, lock: lock, Now: time.Now}
 	if err := db.PingContext(ctx); err != nil {
-		db.Close()
+		s.closeQuiet()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	if err := s.migrate(ctx); err != nil {
-		db.Close()
+		s.closeQuiet()
 		return nil, fmt.Errorf("migrate database %s: %w", path, err)
 	}
 	if err := restrictSidecars(path); err != nil {
-		db.Close()
+		s.closeQuiet()
 		return nil, err
 	}
 	return s, nil
@@ -110,7 +119,21 @@ func (s *Store) Close() error {
 	}
 	// Folding the WAL back keeps the single-file promise after a clean exit.
 	_, _ = s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
-	return s.db.Close()
+	err := s.db.Close()
+	closeLock(s.lock)
+	s.lock = nil
+	return err
+}
+
+func (s *Store) closeQuiet() {
+	s.db.Close()
+	closeLock(s.lock)
+}
+
+func closeLock(f *os.File) {
+	if f != nil {
+		f.Close()
+	}
 }
 
 // Path returns the database file path.
@@ -149,6 +172,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	rows.Close()
 
+	if err := s.backupBeforeMigrating(ctx, names, applied); err != nil {
+		return err
+	}
 	known := map[string]bool{}
 	for _, name := range names {
 		base := strings.TrimPrefix(name, "migrations/")

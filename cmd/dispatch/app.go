@@ -76,14 +76,23 @@ func (a *app) openStore(ctx context.Context) (*subscribers.Store, error) {
 	if a.store != nil {
 		return a.store, nil
 	}
+	if err := a.requireDatabase(); err != nil {
+		return nil, err
+	}
+	return a.createStore(ctx)
+}
+
+// requireDatabase fails with "no database at PATH" when the configured
+// database file is not there.
+func (a *app) requireDatabase() error {
 	path := a.cfg.Database.Path
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		path = absPath(path)
 		self := selfCommand()
-		return nil, &exitError{code: 1, err: fmt.Errorf("no database at %s: create one with `%s import CONTACTS.csv --list NAME` "+
+		return &exitError{code: 1, err: fmt.Errorf("no database at %s: create one with `%s import CONTACTS.csv --list NAME` "+
 			"(or try `%s quickstart`), or point --config or --db at the database you meant", path, self, self)}
 	}
-	return a.createStore(ctx)
+	return nil
 }
 
 // announceStore says which database a long-running or mailing command

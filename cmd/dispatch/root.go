@@ -50,6 +50,8 @@ environment variables (DISPATCH_SMTP_HOST for smtp.host), then flags.`,
 		newBenchCmd(a),
 		newQuickstartCmd(a),
 		newSecretCmd(a),
+		newBackupCmd(a),
+		newRestoreCmd(a),
 		newVersionCmd(),
 	)
 	return root
