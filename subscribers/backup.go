@@ -52,24 +52,22 @@ func Backup(ctx context.Context, src, dst string) (BackupInfo, error) {
 		return BackupInfo{}, fmt.Errorf("back up %s: %w", src, err)
 	}
 	defer db.Close()
-	if err := vacuumInto(ctx, db, dst); err != nil {
-		return BackupInfo{}, fmt.Errorf("back up %s to %s: %w", src, dst, err)
-	}
-	info, err := CheckBackup(ctx, dst)
+	info, err := vacuumInto(ctx, db, dst)
 	if err != nil {
-		return BackupInfo{}, err
+		return BackupInfo{}, fmt.Errorf("back up %s to %s: %w", src, dst, err)
 	}
 	info.Seconds = time.Since(start).Seconds()
 	return info, nil
 }
 
 // vacuumInto copies db into dst through a 0600 temporary file that is
-// renamed over dst only once it is complete, checked and synced.
-func vacuumInto(ctx context.Context, db *sql.DB, dst string) error {
+// renamed over dst only once it is complete, checked and synced. It
+// returns what the check found, under dst's name.
+func vacuumInto(ctx context.Context, db *sql.DB, dst string) (BackupInfo, error) {
 	dir := filepath.Dir(dst)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
 	if err != nil {
-		return err
+		return BackupInfo{}, err
 	}
 	tmpName := tmp.Name()
 	ok := false
@@ -81,22 +79,24 @@ func vacuumInto(ctx context.Context, db *sql.DB, dst string) error {
 	// CreateTemp made it 0600 and empty, which VACUUM INTO accepts as a
 	// target; the mode then holds whatever the umask.
 	if err := tmp.Close(); err != nil {
-		return err
+		return BackupInfo{}, err
 	}
 	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, tmpName); err != nil {
-		return fmt.Errorf("copy: %w", err)
+		return BackupInfo{}, fmt.Errorf("copy: %w", err)
 	}
-	if _, err := CheckBackup(ctx, tmpName); err != nil {
-		return err
+	info, err := CheckBackup(ctx, tmpName)
+	if err != nil {
+		return BackupInfo{}, err
 	}
 	if err := syncFile(tmpName); err != nil {
-		return err
+		return BackupInfo{}, err
 	}
 	if err := os.Rename(tmpName, dst); err != nil {
-		return err
+		return BackupInfo{}, err
 	}
 	ok = true
-	return syncFile(dir)
+	info.Path = dst
+	return info, syncFile(dir)
 }
 
 func syncFile(path string) error {
