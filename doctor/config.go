@@ -38,7 +38,6 @@ type Config struct {
 	// HTTPClient makes the one-click requests; nil uses a client with a
 	// 10-second timeout.
 	HTTPClient *http.Client
-	Now        func() time.Time
 }
 
 // Relay describes one configured SMTP relay.
@@ -91,11 +90,4 @@ func IsLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-func (c *Config) now() time.Time {
-	if c.Now != nil {
-		return c.Now()
-	}
-	return time.Now()
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // runWithProgress runs the campaign and keeps every progress snapshot.
-func (e *env) runWithProgress(t *testing.T, ctx context.Context, cfg mailer.Config) (*mailer.RunResult, error, []mailer.Progress) {
+func (e *env) runWithProgress(t *testing.T, ctx context.Context, cfg mailer.Config) (*mailer.RunResult, []mailer.Progress, error) {
 	t.Helper()
 	s, err := mailer.New(cfg, e.store)
 	if err != nil {
@@ -30,7 +30,7 @@ func (e *env) runWithProgress(t *testing.T, ctx context.Context, cfg mailer.Conf
 		})
 	mu.Lock()
 	defer mu.Unlock()
-	return res, err, seen
+	return res, seen, err
 }
 
 // receivedCounts counts the messages the server accepted per recipient and how
@@ -67,7 +67,7 @@ func TestRelayOutageCostsNoAttempts(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	res, err, progress := e.runWithProgress(t, ctx, cfg)
+	res, progress, err := e.runWithProgress(t, ctx, cfg)
 	if err != nil {
 		t.Fatalf("run = %+v, %v", res, err)
 	}

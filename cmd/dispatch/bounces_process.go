@@ -53,7 +53,7 @@ dispatch serve polls an IMAP mailbox the same way when bounces.imap.host is set.
 				}
 			}
 			if n != 1 {
-				return usageError{errors.New("give exactly one of --mbox FILE, --maildir DIR, or FILE...")}
+				return usageError{errors.New("give exactly one of --mbox FILE, --maildir DIR, or one or more files")}
 			}
 			ctx := cmd.Context()
 			s, err := a.openStore(ctx)

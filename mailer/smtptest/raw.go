@@ -137,7 +137,7 @@ func (c *RawClient) send(from, to string, msg []byte) error {
 }
 
 func (c *RawClient) writeBody(msg []byte) {
-	if len(msg) > 0 && msg[0] != '.' && bytes.Index(msg, []byte("\n.")) < 0 {
+	if len(msg) > 0 && msg[0] != '.' && !bytes.Contains(msg, []byte("\n.")) {
 		c.w.Write(msg)
 	} else {
 		c.buf = dotStuff(c.buf[:0], msg)
