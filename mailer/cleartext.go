@@ -12,10 +12,13 @@ import (
 // server); everything else needs AllowInsecureAuth. Host names are not
 // resolved: only "localhost" and *.localhost count as loopback by name.
 func cleartextAuth(host, tlsMode string, auth bool) bool {
-	return auth && tlsMode == "none" && !isLoopbackHost(host)
+	return auth && tlsMode == "none" && !IsLoopbackHost(host)
 }
 
-func isLoopbackHost(host string) bool {
+// IsLoopbackHost reports whether host names this machine: a loopback IP
+// (with or without brackets or an IPv6 zone), localhost or *.localhost, or
+// a unix: socket. Names are not resolved.
+func IsLoopbackHost(host string) bool {
 	h := strings.ToLower(strings.TrimSuffix(host, "."))
 	if strings.HasPrefix(h, "unix:") {
 		return true // a socket on this machine

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -158,16 +157,7 @@ func TestEndToEndServeWebhookTrust(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	os.WriteFile(cfgPath, []byte(strings.Replace(string(cfg), "base_url: http://127.0.0.1:8080", "base_url: http://"+addr+"\n  listen: "+addr, 1)), 0o600)
-	serve := exec.Command(dispatchBin, "serve")
-	serve.Dir, serve.Env = e.dir, cleanEnv()
-	if err := serve.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		serve.Process.Signal(os.Interrupt)
-		serve.Wait()
-	})
-	waitHTTP(t, "http://"+addr+"/healthz")
+	startServe(t, e.dir, addr)
 	body := `{"RecordType":"Bounce","ID":99,"Type":"HardBounce","Email":"reader0@example.com",` +
 		`"Details":"smtp;550 5.1.1 no such user","BouncedAt":"2026-11-29T10:00:00Z"}`
 	for range 2 {

@@ -1,16 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
-	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -71,18 +68,7 @@ func TestEndToEndDoctor(t *testing.T) {
 	cfg = []byte(strings.Replace(string(cfg), "base_url: http://127.0.0.1:8080", "base_url: http://"+addr+"\n  listen: "+addr, 1))
 	os.WriteFile(cfgPath, cfg, 0o600)
 
-	serve := exec.Command(dispatchBin, "serve")
-	serve.Dir, serve.Env = e.dir, cleanEnv()
-	stderr, _ := serve.StderrPipe()
-	if err := serve.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		serve.Process.Signal(os.Interrupt)
-		serve.Wait()
-	})
-	go io.Copy(io.Discard, bufio.NewReader(stderr))
-	waitHTTP(t, "http://"+addr+"/healthz")
+	startServe(t, e.dir, addr)
 
 	r := dispatch(t, e.dir, "doctor", "--json")
 	var out doctorOut

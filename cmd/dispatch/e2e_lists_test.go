@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/mail"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -168,17 +167,7 @@ func TestEndToEndListTitleReachesRecipients(t *testing.T) {
 	if link == nil {
 		t.Fatal("no List-Unsubscribe")
 	}
-	serve := exec.Command(dispatchBin, "serve")
-	serve.Dir, serve.Env = e.dir, cleanEnv()
-	serve.Stderr = io.Discard
-	if err := serve.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		serve.Process.Signal(os.Interrupt)
-		serve.Wait()
-	})
-	waitHTTP(t, "http://"+addr+"/healthz")
+	startServe(t, e.dir, addr)
 	resp, err := http.Get(string(link[1]))
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -301,18 +300,7 @@ func TestEndToEndUnsubscribe(t *testing.T) {
 		links[m.To[0]] = string(match[1])
 	}
 
-	serve := exec.Command(dispatchBin, "serve")
-	serve.Dir, serve.Env = e.dir, cleanEnv()
-	stderr, _ := serve.StderrPipe()
-	if err := serve.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		serve.Process.Signal(os.Interrupt)
-		serve.Wait()
-	})
-	go io.Copy(io.Discard, bufio.NewReader(stderr))
-	waitHTTP(t, "http://"+addr+"/healthz")
+	startServe(t, e.dir, addr)
 
 	// RFC 8058 one-click, as a mailbox provider sends it.
 	one := links["reader0@example.com"]
@@ -421,16 +409,7 @@ func TestEndToEndWebhook(t *testing.T) {
 	cfgPath := filepath.Join(e.dir, "dispatch.yaml")
 	cfg, _ := os.ReadFile(cfgPath)
 	os.WriteFile(cfgPath, []byte(strings.Replace(string(cfg), "base_url: http://127.0.0.1:8080", "base_url: http://"+addr+"\n  listen: "+addr, 1)), 0o600)
-	serve := exec.Command(dispatchBin, "serve")
-	serve.Dir, serve.Env = e.dir, cleanEnv()
-	if err := serve.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		serve.Process.Signal(os.Interrupt)
-		serve.Wait()
-	})
-	waitHTTP(t, "http://"+addr+"/healthz")
+	startServe(t, e.dir, addr)
 	body := `{"RecordType":"Bounce","ID":4323372036854775807,"Type":"HardBounce","TypeCode":1,"Name":"Hard bounce",
 		"MessageID":"883953f4-6105-42a2-a16a-77a8eac79483","Description":"The server was unable to deliver your message (ex: unknown user, mailbox not found).",
 		"Details":"smtp;550 5.1.1 The email account that you tried to reach does not exist.","Email":"reader1@example.com",

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -71,18 +69,7 @@ func newServeEnv(t *testing.T, n int, web string) *serveEnv {
 // start runs `dispatch serve` until the test ends.
 func (e *serveEnv) start(t *testing.T) {
 	t.Helper()
-	serve := exec.Command(dispatchBin, "serve")
-	serve.Dir, serve.Env = e.dir, cleanEnv()
-	stderr, _ := serve.StderrPipe()
-	if err := serve.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		serve.Process.Signal(os.Interrupt)
-		serve.Wait()
-	})
-	go io.Copy(io.Discard, bufio.NewReader(stderr))
-	waitHTTP(t, "http://"+e.addr+"/healthz")
+	startServe(t, e.dir, e.addr)
 }
 
 // post sends a form from the client xff (through the trusted proxy that

@@ -253,3 +253,19 @@ func TestEndToEndQuickstart(t *testing.T) {
 		t.Errorf("%d captured messages after a second quickstart; want 12", len(emls))
 	}
 }
+
+// startServe runs `dispatch serve` in dir until the test ends, and waits
+// until it answers /healthz at addr.
+func startServe(t *testing.T, dir, addr string) {
+	t.Helper()
+	serve := exec.Command(dispatchBin, "serve")
+	serve.Dir, serve.Env = dir, cleanEnv()
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		serve.Process.Signal(os.Interrupt)
+		serve.Wait()
+	})
+	waitHTTP(t, "http://"+addr+"/healthz")
+}

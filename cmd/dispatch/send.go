@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -515,7 +514,7 @@ func (p *sendProgress) done() {
 func checkPublicLinks(relays []mailer.Relay, baseURL string) error {
 	remote := false
 	for _, r := range relays {
-		if !isLoopbackHost(r.Host) {
+		if !mailer.IsLoopbackHost(r.Host) {
 			remote = true
 		}
 	}
@@ -523,16 +522,8 @@ func checkPublicLinks(relays []mailer.Relay, baseURL string) error {
 		return nil
 	}
 	u, err := url.Parse(baseURL)
-	if err != nil || u.Scheme != "https" || isLoopbackHost(u.Hostname()) {
+	if err != nil || u.Scheme != "https" || mailer.IsLoopbackHost(u.Hostname()) {
 		return fmt.Errorf("refusing to send: web.base_url is %q, but unsubscribe links in real mail must point at the public https address of `dispatch serve` (set web.base_url)", baseURL)
 	}
 	return nil
-}
-
-func isLoopbackHost(h string) bool {
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
 }
