@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -13,6 +12,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/dispatchhq/dispatch/campaign"
 	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/mailer/capture"
 	"github.com/dispatchhq/dispatch/subscribers"
@@ -111,88 +111,35 @@ func (a *app) send(ctx context.Context, path string, o sendOptions) error {
 	if err != nil {
 		return err
 	}
-
-	var relays []mailer.Relay
-	if o.capture != "" && !o.dryRun {
-		srv, err := capture.Start(capture.Config{Dir: o.capture, Logger: a.logger})
-		if err != nil {
-			return err
-		}
-		defer srv.Close()
-		relays = []mailer.Relay{{Name: "capture", Host: srv.Host(), Port: srv.Port(), TLS: "none",
-			Concurrency: a.cfg.Sending.Concurrency}}
-	} else if o.capture != "" {
-		relays = []mailer.Relay{{Name: "capture", Host: "127.0.0.1", Port: 25, TLS: "none", Concurrency: 1}}
-	}
-	mcfg, err := a.mailerConfig(relays)
+	sender, stop, err := a.sendSender(ctx, s, issue, o)
 	if err != nil {
 		return err
 	}
-	if err := checkPublicLinks(mcfg.Relays, a.cfg.Web.BaseURL); err != nil {
-		return err
-	}
-	sender, err := mailer.New(mcfg, s)
-	if err != nil {
-		return err
-	}
-	if err := a.preflight(ctx, s, issue, mcfg.Relays, o.force); err != nil {
-		return err
-	}
-
+	defer stop()
 	if o.to != "" {
 		return a.sendTest(ctx, s, sender, issue, list, o.to)
 	}
-
-	// Resume the campaign for this issue and list, unless told otherwise.
-	var c *subscribers.Campaign
-	if !o.newCampaign {
-		c, err = s.FindLatestCampaign(ctx, issue.ID, list.ID)
-		if err != nil && !errors.Is(err, subscribers.ErrNotFound) {
-			return err
-		}
-	}
-	changed := false
-	if c != nil {
-		var snap templates.Snapshot
-		if err := json.Unmarshal(c.Snapshot, &snap); err != nil {
-			return fmt.Errorf("campaign %d: read its snapshot: %w", c.ID, err)
-		}
-		restored, err := templates.Restore(snap)
-		if err != nil {
-			return fmt.Errorf("campaign %d: %w", c.ID, err)
-		}
-		changed = issue.Snapshot().Digest != snap.Digest
-		issue = restored
-	}
-
-	owed := 0
-	if c == nil {
-		owed, err = s.CountActiveMembers(ctx, list.ID)
-	} else {
-		var st subscribers.CampaignStats
-		st, err = s.FindCampaignStats(ctx, c.ID)
-		owed = st.Queued + st.Sending + st.Deferred
-		if err == nil && st.Done() {
-			return a.alreadyFinished(ctx, s, c, st, path, changed, o)
-		}
+	svc := a.campaignService(s, sender)
+	plan, err := svc.Prepare(ctx, campaign.Draft{Issue: issue, Path: path, List: list, New: o.newCampaign})
+	if errors.Is(err, campaign.ErrNoRecipients) {
+		return fmt.Errorf("list %q has no active subscribers: nothing to send", list.Name)
 	}
 	if err != nil {
 		return err
 	}
-	if changed {
+	if plan.Finished {
+		return a.alreadyFinished(ctx, svc, plan, o)
+	}
+	if plan.Changed {
 		fmt.Fprintf(a.stderr, "note: %s changed since campaign %d started; its %d remaining recipients get the version the campaign started with, like everyone before them (use --new to send the edited issue to the whole list as a new campaign)\n",
-			path, c.ID, owed)
+			path, plan.Campaign.ID, plan.Owed)
 	}
-	if owed == 0 && c == nil {
-		return fmt.Errorf("list %q has no active subscribers: nothing to send", list.Name)
-	}
-	if c == nil {
-		if err := a.checkAudience(ctx, s, issue, list, owed); err != nil {
+	if plan.Campaign == nil {
+		if err := a.checkAudience(ctx, s, issue, list, plan.Owed); err != nil {
 			return err
 		}
 	}
-
-	summary := a.sendSummary(issue, list, sender, owed, c, o)
+	summary := a.sendSummary(plan.Issue, list, sender, plan.Owed, plan.Campaign, o)
 	if o.dryRun {
 		fmt.Fprintln(a.stdout, summary)
 		fmt.Fprintln(a.stdout, "Dry run: nothing was sent and no campaign was created.")
@@ -203,66 +150,100 @@ func (a *app) send(ctx context.Context, path string, o sendOptions) error {
 			return err
 		}
 	}
-	if c == nil {
-		snap, err := json.Marshal(issue.Snapshot())
+	return a.runCampaign(ctx, svc, plan, o)
+}
+
+// sendSender makes the mailer for a send (through the capture server with
+// --capture) and runs the checks before sending. stop closes the capture
+// server.
+func (a *app) sendSender(ctx context.Context, s *subscribers.Store, issue *templates.Compiled, o sendOptions) (*mailer.Sender, func(), error) {
+	stop := func() {}
+	var relays []mailer.Relay
+	if o.capture != "" && !o.dryRun {
+		srv, err := capture.Start(capture.Config{Dir: o.capture, Logger: a.logger})
 		if err != nil {
-			return err
+			return nil, stop, err
 		}
-		c, err = s.CreateCampaign(ctx, subscribers.NewCampaign{Slug: issue.ID, ListID: list.ID, Subject: issue.Subject,
-			IssuePath: path, Snapshot: snap})
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(a.stderr, "Created campaign %d: %s to %s, %d recipients.\n", c.ID, c.Slug, list.Name, c.Recipients)
-	} else {
-		fmt.Fprintf(a.stderr, "Resuming campaign %d: %s to %s, %d still to send.\n", c.ID, c.Slug, list.Name, owed)
+		stop = func() { srv.Close() }
+		relays = []mailer.Relay{{
+			Name:        "capture",
+			Host:        srv.Host(),
+			Port:        srv.Port(),
+			TLS:         "none",
+			Concurrency: a.cfg.Sending.Concurrency,
+		}}
+	} else if o.capture != "" {
+		relays = []mailer.Relay{{Name: "capture", Host: "127.0.0.1", Port: 25, TLS: "none", Concurrency: 1}}
 	}
-	recovered, err := s.StartCampaignRun(ctx, c.ID)
+	sender, err := a.checkedSender(ctx, s, issue, relays, o.force)
+	if err != nil {
+		stop()
+		return nil, func() {}, err
+	}
+	return sender, stop, nil
+}
+
+// checkedSender makes the mailer and runs the checks before sending.
+func (a *app) checkedSender(ctx context.Context, s *subscribers.Store, issue *templates.Compiled, relays []mailer.Relay, force bool) (*mailer.Sender, error) {
+	mcfg, err := a.mailerConfig(relays)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPublicLinks(mcfg.Relays, a.cfg.Web.BaseURL); err != nil {
+		return nil, err
+	}
+	sender, err := mailer.New(mcfg, s)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.preflight(ctx, s, issue, mcfg.Relays, force); err != nil {
+		return nil, err
+	}
+	return sender, nil
+}
+
+// runCampaign starts the planned campaign, sends it with a progress view
+// and reports how it ended.
+func (a *app) runCampaign(ctx context.Context, svc *campaign.Service, plan *campaign.Plan, o sendOptions) error {
+	run, err := svc.Start(ctx, plan)
 	if err != nil {
 		return err
 	}
-	if recovered > 0 {
+	c := run.Campaign
+	if run.Created {
+		fmt.Fprintf(a.stderr, "Created campaign %d: %s to %s, %d recipients.\n", c.ID, c.Slug, plan.List.Name, c.Recipients)
+	} else {
+		fmt.Fprintf(a.stderr, "Resuming campaign %d: %s to %s, %d still to send.\n", c.ID, c.Slug, plan.List.Name, run.Owed)
+	}
+	if n := run.Recovered; n > 0 {
 		fmt.Fprintf(a.stderr, "warning: %d %s in flight when the previous run stopped; %s sent again and may arrive twice.\n",
-			recovered, pluralWord(recovered, "message was", "messages were"), pluralWord(recovered, "it is", "they are"))
+			n, pluralWord(n, "message was", "messages were"), pluralWord(n, "it is", "they are"))
 	}
-
-	bar := newSendProgress(a, owed)
-	res, runErr := sender.Run(ctx, mailer.Campaign{ID: c.ID, ListID: list.ID, ListName: list.Name, ListTitle: list.Title, Issue: issue}, bar.update)
+	bar := newSendProgress(a, run.Owed)
+	out, runErr := run.Send(ctx, bar.update)
 	bar.done()
-
-	stats, err := s.FindCampaignStats(context.WithoutCancel(ctx), c.ID)
-	if err != nil {
-		return errors.Join(runErr, err)
+	if out == nil {
+		return runErr
 	}
-	status := subscribers.CampaignSending
-	reason := ""
-	switch {
-	case res != nil && res.Paused:
-		status, reason = subscribers.CampaignPaused, res.PauseReason
-	case runErr == nil && stats.Done():
-		status = subscribers.CampaignFinished
-	}
-	elapsed := time.Duration(0)
-	if res != nil {
-		elapsed = res.Elapsed
-	}
-	if err := s.EndCampaignRun(context.WithoutCancel(ctx), c.ID, elapsed, status, reason); err != nil {
-		return errors.Join(runErr, err)
-	}
-	c, _ = s.FindCampaignByID(context.WithoutCancel(ctx), c.ID)
 	if o.asJSON {
-		if err := a.printSendReport(context.WithoutCancel(ctx), s, c, res, recovered); err != nil {
+		if err := printJSON(a.stdout, newSendReport(out.Campaign, out.Stats, out.Result)); err != nil {
 			return err
 		}
 	} else {
-		a.printSendSummary(c, stats, res)
+		a.printSendSummary(out.Campaign, out.Stats, out.Result)
 	}
+	return a.sendExit(out, runErr)
+}
+
+// sendExit turns how a run ended into the command's exit.
+func (a *app) sendExit(out *campaign.Outcome, runErr error) error {
+	c, st := out.Campaign, out.Stats
 	switch {
-	case res != nil && res.Paused:
-		return &exitError{code: 1, err: fmt.Errorf("campaign %d paused: %s", c.ID, reason)}
+	case out.Paused():
+		return &exitError{code: 1, err: fmt.Errorf("campaign %d paused: %s", c.ID, c.PauseReason)}
 	case errors.Is(runErr, context.Canceled):
 		fmt.Fprintf(a.stderr, "Interrupted: %d of %d sent so far. Run the same command again to resume campaign %d.\n",
-			stats.Sent, stats.Recipients, c.ID)
+			st.Sent, st.Recipients, c.ID)
 		return &exitError{code: 130}
 	case runErr != nil:
 		return fmt.Errorf("campaign %d: %w (run the same command again to resume)", c.ID, runErr)
@@ -273,18 +254,22 @@ func (a *app) send(ctx context.Context, path string, o sendOptions) error {
 // alreadyFinished answers a send whose campaign has finished. The same
 // issue again is a safe no-op; an edited one is not sent, which must not
 // look like success.
-func (a *app) alreadyFinished(ctx context.Context, s *subscribers.Store, c *subscribers.Campaign, st subscribers.CampaignStats,
-	path string, changed bool, o sendOptions) error {
+func (a *app) alreadyFinished(ctx context.Context, svc *campaign.Service, plan *campaign.Plan, o sendOptions) error {
+	c, st := plan.Campaign, plan.Stats
 	if o.asJSON {
-		if err := a.printSendReport(ctx, s, c, nil, 0); err != nil {
+		rep, err := svc.Report(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		if err := printJSON(a.stdout, newSendReport(rep.Campaign, rep.Stats, nil)); err != nil {
 			return err
 		}
 	}
-	if changed {
+	if plan.Changed {
 		return &exitError{code: 1, err: fmt.Errorf("%s has been edited since campaign %d (%s to %s) was sent, and that campaign has finished: "+
 			"the edited issue was NOT sent. To send it to the whole list as a new campaign, run the same command with --new "+
 			"(the %d who got the earlier version get this one too); or give the issue a new id: in its front matter",
-			path, c.ID, c.Slug, c.ListName, st.Sent)}
+			plan.Path, c.ID, c.Slug, c.ListName, st.Sent)}
 	}
 	fmt.Fprintf(a.stderr, "Campaign %d (%s to %s) has already finished: %d sent, %d failed, %d skipped. Nothing was sent now. Use --new to send it again as a new campaign.\n",
 		c.ID, c.Slug, c.ListName, st.Sent, st.Failed, st.Skipped)
@@ -393,20 +378,28 @@ func (a *app) sendTest(ctx context.Context, s *subscribers.Store, sender *mailer
 	return nil
 }
 
-func (a *app) printSendReport(ctx context.Context, s *subscribers.Store, c *subscribers.Campaign, res *mailer.RunResult, recovered int) error {
-	st, err := s.FindCampaignStats(ctx, c.ID)
-	if err != nil {
-		return err
+// newSendReport is the --json report of a send.
+func newSendReport(c *subscribers.Campaign, st subscribers.CampaignStats, res *mailer.RunResult) sendReport {
+	r := sendReport{
+		Campaign:           c.ID,
+		Recipients:         st.Recipients,
+		Sent:               st.Sent,
+		Deferred:           st.Deferred,
+		Failed:             st.Failed,
+		Bounced:            st.HardBounces + st.SoftBounces,
+		Skipped:            st.Skipped,
+		Slug:               c.Slug,
+		List:               c.ListName,
+		Status:             string(c.Status),
+		Queued:             st.Queued + st.Sending,
+		PossibleDuplicates: st.PossibleDuplicates,
+		PauseReason:        c.PauseReason,
 	}
-	r := sendReport{Campaign: c.ID, Recipients: st.Recipients, Sent: st.Sent, Deferred: st.Deferred, Failed: st.Failed,
-		Bounced: st.HardBounces + st.SoftBounces, Skipped: st.Skipped, Slug: c.Slug, List: c.ListName,
-		Status: string(c.Status), Queued: st.Queued + st.Sending, PossibleDuplicates: st.PossibleDuplicates,
-		PauseReason: c.PauseReason}
 	if res != nil {
 		r.SentThisRun, r.Interrupted, r.Seconds = res.Sent, res.Interrupted, res.Elapsed.Seconds()
 		r.RelayDownSeconds, r.RelayOutages = res.RelayDown.Seconds(), res.RelayOutages
 	}
-	return printJSON(a.stdout, r)
+	return r
 }
 
 func (a *app) printSendSummary(c *subscribers.Campaign, st subscribers.CampaignStats, res *mailer.RunResult) {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/dispatchhq/dispatch/campaign"
 	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/templates"
@@ -133,4 +134,12 @@ func eta(n int, rate float64) string {
 		return "as fast as the relay accepts"
 	}
 	return (time.Duration(float64(n)/rate*float64(time.Second)) + time.Second).Round(time.Second).String()
+}
+
+// campaignService wires the send use case to the store and a mailer.
+func (a *app) campaignService(s *subscribers.Store, sender *mailer.Sender) *campaign.Service {
+	return campaign.New(campaign.Config{
+		Sender: sender,
+		Logger: a.logger,
+	}, s)
 }
