@@ -75,9 +75,10 @@ func findHeader(squashed []string, names []string) int {
 	return -1
 }
 
-// mapColumns works out the column roles from a header row, or explains why
-// the row cannot be a header.
-func mapColumns(header []string) (*columnMap, error) {
+// mapColumns works out the column roles from a header row and the admin's
+// mapping (nil: detect everything), or explains why the row cannot be a
+// header.
+func mapColumns(header []string, mp *Mapping) (*columnMap, error) {
 	squashed := make([]string, len(header))
 	for i, h := range header {
 		header[i] = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
@@ -86,13 +87,13 @@ func mapColumns(header []string) (*columnMap, error) {
 	m := &columnMap{email: findHeader(squashed, emailHeaders), name: findHeader(squashed, nameHeaders),
 		last: findHeader(squashed, lastHeaders), status: findHeader(squashed, []string{"status", "subscriberstatus"}),
 		json: findHeader(squashed, []string{"attributes", "attribs"}), header: append([]string(nil), header...)}
-	if m.email < 0 {
+	if m.email < 0 && (mp.IsZero() || mp.Email == "") {
 		for _, h := range header {
 			if ValidateEmail(CleanEmail(h)) == nil {
 				return nil, fmt.Errorf("the first row holds an address (%s), not column names: add a header row with an email column", CleanEmail(h))
 			}
 		}
-		return nil, fmt.Errorf("no email column among %s: name one of them \"email\" (also accepted: \"E-mail\", \"Email Address\", \"mail\")", quoteList(header))
+		return nil, fmt.Errorf("no email column among %s: name one of them \"email\" (also accepted: \"E-mail\", \"Email Address\", \"mail\"), or map it (--map email=COLUMN)", quoteList(header))
 	}
 	if f := findHeader(squashed, firstHeaders); f >= 0 {
 		m.first = append(m.first, f)
@@ -104,8 +105,7 @@ func mapColumns(header []string) (*columnMap, error) {
 	// Bookkeeping of the exporting system (our own export, listmonk) is not
 	// about the person.
 	for i, h := range squashed {
-		switch h {
-		case "lists", "createdat", "updatedat":
+		if bookkeeping(h) {
 			used[i] = true
 		}
 	}
@@ -126,6 +126,11 @@ func mapColumns(header []string) (*columnMap, error) {
 		}
 		seen[key] = true
 		m.attrs = append(m.attrs, attrColumn{index: i, key: key})
+	}
+	if !mp.IsZero() {
+		if err := m.applyMapping(mp); err != nil {
+			return nil, err
+		}
 	}
 	return m, nil
 }

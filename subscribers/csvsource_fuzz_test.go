@@ -46,7 +46,7 @@ func readCSV(t *testing.T, r io.Reader, enc string, delim rune, limits ImportLim
 		o.Err = err.Error()
 		return o
 	}
-	cols, err := mapColumns(header)
+	cols, err := mapColumns(header, nil)
 	if err != nil {
 		o.Err = err.Error()
 		return o

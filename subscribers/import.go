@@ -21,8 +21,10 @@ type ImportConfig struct {
 	DryRun    bool   // count what would happen, write nothing
 	Encoding  string // "" or "auto" to detect; otherwise a WHATWG label
 	Delimiter rune   // 0 to sniff
-	BatchSize int    // rows per transaction (default 10000)
-	MaxErrors int    // invalid rows kept in the report (default 1000; all are counted)
+	// Mapping overrides the detected column roles (nil: detect them all).
+	Mapping   *Mapping
+	BatchSize int // rows per transaction (default 10000)
+	MaxErrors int // invalid rows kept in the report (default 1000; all are counted)
 	// Limits bound a row's fields, size, columns and attributes.
 	Limits ImportLimits
 	// Size is the file size in bytes when known, for progress.
@@ -122,7 +124,7 @@ func (s *Store) Import(ctx context.Context, name string, r io.Reader, cfg Import
 	if err != nil {
 		return nil, &ImportError{File: name, Err: fmt.Errorf("line %d: %w", line, err)}
 	}
-	cols, err := mapColumns(header)
+	cols, err := mapColumns(header, cfg.Mapping)
 	if err != nil {
 		return nil, &ImportError{File: name, Err: fmt.Errorf("line %d: %w", line, err)}
 	}

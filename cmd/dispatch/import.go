@@ -19,7 +19,7 @@ import (
 func newImportCmd(a *app) *cobra.Command {
 	var cfg subscribers.ImportConfig
 	var asJSON bool
-	var delim string
+	var delim, mapping string
 	cmd := &cobra.Command{
 		Use:   "import FILE --list NAME",
 		Short: "Import contacts from a CSV file into a list",
@@ -31,6 +31,11 @@ delimiter are detected; --encoding and --delimiter override them.
 Columns are matched by header, ignoring case and spaces: the email column
 (email, e-mail, Email Address, mail, ...), the name (name, full name, or
 first name + last name), and every other column becomes an attribute.
+--map overrides that: --map 'email=E-mail,name=Full Name,attr:company=Organisation'
+names the email column, the name column (or first=... and last=...), the
+status column, which columns become attributes and under what key
+(attr:KEY=Column), and which to leave out (ignore=Column). Roles it does not
+name are still detected; other columns still become attributes.
 
 Invalid addresses are reported with their line and skipped; duplicates in
 the file are folded. Existing subscribers are added to the list, and their
@@ -42,7 +47,8 @@ The import runs in batches; an interrupted import can simply be run again.
 Use "-" as FILE to read standard input.`,
 		Example: `  dispatch import clients.csv --list clients
   dispatch import export.csv --list clients --dry-run
-  dispatch import contacts.txt --list clients --encoding windows-1252 --update --json`,
+  dispatch import contacts.txt --list clients --encoding windows-1252 --update --json
+  dispatch import crm.csv --list clients --map 'email=E-mail,name=Full Name,attr:company=Organisation'`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cfg.List == "" {
@@ -54,6 +60,13 @@ Use "-" as FILE to read standard input.`,
 					return usageError{fmt.Errorf("--delimiter %q: want a single character", delim)}
 				}
 				cfg.Delimiter = r
+			}
+			if mapping != "" {
+				mp, err := subscribers.ParseMapping(mapping)
+				if err != nil {
+					return usageError{fmt.Errorf("--map: %w", err)}
+				}
+				cfg.Mapping = mp
 			}
 			name := args[0]
 			var in io.Reader
@@ -103,6 +116,7 @@ Use "-" as FILE to read standard input.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	cmd.Flags().StringVar(&cfg.Encoding, "encoding", "auto", "file encoding: auto, utf-8, windows-1252, iso-8859-15, utf-16le, ...")
 	cmd.Flags().StringVar(&delim, "delimiter", "", `field delimiter (default: detected among , ; tab |); "\t" for tab`)
+	cmd.Flags().StringVar(&mapping, "map", "", `column mapping: "email=E-mail,name=Full Name,first=Given,last=Family,status=State,attr:company=Organisation,ignore=Notes"`)
 	cmd.Flags().IntVar(&cfg.BatchSize, "batch", 10000, "rows per transaction")
 	return cmd
 }
