@@ -54,11 +54,14 @@ var (
 
 // benchIssue is a newsletter of about 10 KB per message once rendered,
 // personalised in the subject and body with the name and two attributes.
-var benchIssue = func() string {
+var benchIssue = benchIssueOf(3)
+
+// benchIssueOf is the bench newsletter with the given number of stories.
+func benchIssueOf(stories int) string {
 	var sb strings.Builder
 	sb.WriteString("---\nsubject: '{{ .FirstName }}, this week at {{ .Attr \"company\" }}'\nid: bench\n---\n")
 	sb.WriteString("# The Weekly Dispatch\n\nHello {{ .FirstName }}, greetings to everyone at {{ .Attr \"company\" }} in {{ .Attr \"city\" }}.\n\n")
-	for i := range 3 {
+	for i := range stories {
 		fmt.Fprintf(&sb, "## Story %d: what we learned sending mail\n\n", i+1)
 		sb.WriteString("Deliverability depends on many small things done right: authenticated domains, a steady sending rate, ")
 		sb.WriteString("prompt handling of bounces and complaints, and content that readers asked for. ")
@@ -66,7 +69,7 @@ var benchIssue = func() string {
 		fmt.Fprintf(&sb, "Read more: [the full story](https://news.example.com/stories/%d)\n\n", i+1)
 	}
 	return sb.String()
-}()
+}
 
 // benchStore is a store with n subscribers on the list "bench" and the
 // compiled bench issue.
@@ -80,6 +83,12 @@ type benchStore struct {
 }
 
 func newBenchStore(b *testing.B, n int) *benchStore {
+	b.Helper()
+	return newBenchStoreOf(b, n, benchIssue)
+}
+
+// newBenchStoreOf is newBenchStore with the issue given as source text.
+func newBenchStoreOf(b *testing.B, n int, issue string) *benchStore {
 	b.Helper()
 	ctx := context.Background()
 	store, err := subscribers.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
@@ -95,7 +104,7 @@ func newBenchStore(b *testing.B, n int) *benchStore {
 	if err != nil {
 		b.Fatal(err)
 	}
-	compiled := mustCompile(b, "bench.md", benchIssue, "bench")
+	compiled := mustCompile(b, "bench.md", issue, "bench")
 	tokens, err := subscribers.NewTokens(testSecret)
 	if err != nil {
 		b.Fatal(err)
@@ -124,8 +133,16 @@ func (bs *benchStore) campaign(b *testing.B) mailer.Campaign {
 
 func (bs *benchStore) sender(b *testing.B, srv *smtptest.Server, conns int, rate float64) *mailer.Sender {
 	b.Helper()
+	return bs.senderTo(b, mailer.Relay{Host: srv.Host(), Port: srv.Port()}, conns, rate)
+}
+
+// senderTo is sender for a relay at r.Host and r.Port (and r's other
+// settings).
+func (bs *benchStore) senderTo(b *testing.B, r mailer.Relay, conns int, rate float64) *mailer.Sender {
+	b.Helper()
+	r.TLS, r.Concurrency, r.Timeout = "none", conns, 30*time.Second
 	s, err := mailer.New(mailer.Config{
-		Relays: []mailer.Relay{{Host: srv.Host(), Port: srv.Port(), TLS: "none", Concurrency: conns, Timeout: 30 * time.Second}},
+		Relays: []mailer.Relay{r},
 		Rate:   rate, From: "The Weekly Dispatch <news@example.com>", ReplyTo: "editor@example.com",
 		BounceAddress: "bounces@example.com", BaseURL: "https://news.example.com", Tokens: bs.tokens,
 	}, bs.store)
@@ -171,7 +188,7 @@ func BenchmarkThroughput(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		if *benchCeiling {
-			r, cpu := rawPass(b, srv, sample, n, conns)
+			r, cpu := rawPass(b, srv, srv.Addr(), sample, n, conns, false)
 			ceilingRate, ceilingCPU = ceilingRate+r/2, ceilingCPU+cpu/2
 		}
 		c := bs.campaign(b)
@@ -194,7 +211,7 @@ func BenchmarkThroughput(b *testing.B) {
 		size = srv.Messages()[0].Size
 		dispatchRate += float64(n) / el.Seconds()
 		if *benchCeiling {
-			r, cpu := rawPass(b, srv, sample, n, conns)
+			r, cpu := rawPass(b, srv, srv.Addr(), sample, n, conns, false)
 			ceilingRate, ceilingCPU = ceilingRate+r/2, ceilingCPU+cpu/2
 		}
 		b.StartTimer()
@@ -211,17 +228,18 @@ func BenchmarkThroughput(b *testing.B) {
 	b.ReportMetric(0, "ns/op")
 }
 
-// rawPass sends msg n times over conns raw connections and returns the
-// rate and the CPU time per message.
-func rawPass(b *testing.B, srv *smtptest.Server, msg smtptest.Message, n, conns int) (float64, float64) {
+// rawPass sends msg n times over conns raw connections to addr (srv, or a
+// proxy in front of it) and returns the rate and the CPU time per message.
+func rawPass(b *testing.B, srv *smtptest.Server, addr string, msg smtptest.Message, n, conns int, pipelining bool) (float64, float64) {
 	b.Helper()
 	ctx := context.Background()
 	clients := make([]*smtptest.RawClient, conns)
 	for i := range clients {
-		c, err := smtptest.DialRaw(ctx, srv.Addr())
+		c, err := smtptest.DialRaw(ctx, addr)
 		if err != nil {
 			b.Fatal(err)
 		}
+		c.Pipelining = pipelining
 		clients[i] = c
 	}
 	srv.Reset()

@@ -34,6 +34,10 @@ type Relay struct {
 	// RootCAs and InsecureSkipVerify tune certificate checks (tests, private CAs).
 	RootCAs            *x509.CertPool
 	InsecureSkipVerify bool
+
+	// chunking sends each message with BDAT (RFC 3030) when the relay
+	// offers CHUNKING. Off: see the note on CHUNKING in pipeline.go.
+	chunking bool
 }
 
 func (r Relay) name() string {

@@ -11,23 +11,37 @@ import (
 )
 
 // conn is one worker's persistent SMTP connection. go-mail dials it
-// (TLS, STARTTLS, AUTH, EHLO); the messages go through its smtp.Client.
+// (TLS, STARTTLS, AUTH, EHLO); the mail transactions are ours (send), on
+// the connection of go-mail's smtp.Client.
 type conn struct {
 	relay   *relayState
 	client  *gomail.Client // dial settings, kept across redials
 	sc      *smtp.Client   // nil while closed
+	ext     extensions     // what the relay advertised on this connection
+	ehlo    ehloTimer      // times the EHLO of each dial
 	sent    int
 	lastUse time.Time
 	idle    time.Duration
 }
 
-func newClient(r Relay) (*gomail.Client, error) {
+// extensions are the EHLO keywords the transaction layer uses.
+type extensions struct {
+	pipelining bool // RFC 2920: MAIL, RCPT and DATA in one write
+	chunking   bool // RFC 3030: BDAT, offered and chosen (Relay.chunking)
+	eightBit   bool // RFC 6152: MAIL FROM gets BODY=8BITMIME, as go-mail does
+	smtpUTF8   bool // RFC 6531
+}
+
+func newClient(r Relay, ehlo *ehloTimer) (*gomail.Client, error) {
 	if err := checkCleartextAuth(r); err != nil {
 		return nil, err
 	}
 	opts := []gomail.Option{
 		gomail.WithPort(r.Port),
 		gomail.WithTimeout(r.Timeout),
+		// Debug logging times the EHLO (see ehloTimer); ensure turns it
+		// off once the connection is up.
+		gomail.WithLogger(ehlo), gomail.WithDebugLog(),
 	}
 	tlsCfg := &tls.Config{ServerName: r.Host, MinVersion: tls.VersionTLS12, RootCAs: r.RootCAs,
 		InsecureSkipVerify: r.InsecureSkipVerify} //nolint:gosec // opt-in for private relays
@@ -72,7 +86,7 @@ func (c *conn) ensure(ctx context.Context, now time.Time) error {
 		return nil
 	}
 	if c.client == nil {
-		cl, err := newClient(c.relay.cfg)
+		cl, err := newClient(c.relay.cfg, &c.ehlo)
 		if err != nil {
 			return err
 		}
@@ -80,11 +94,20 @@ func (c *conn) ensure(ctx context.Context, now time.Time) error {
 	}
 	dctx, cancel := context.WithTimeout(ctx, c.relay.cfg.Timeout)
 	defer cancel()
+	c.ehlo.reset()
 	sc, err := c.client.DialToSMTPClientWithContext(dctx)
 	if err != nil {
 		return fmt.Errorf("connect to %s: %w", c.relay.name, err)
 	}
+	sc.SetDebugLog(false)
+	c.relay.rtt.add(c.ehlo.rtt)
 	c.sc, c.sent, c.lastUse = sc, 0, now
+	c.ext = extensions{}
+	c.ext.pipelining, _ = sc.Extension("PIPELINING")
+	c.ext.chunking, _ = sc.Extension("CHUNKING")
+	c.ext.chunking = c.ext.chunking && c.relay.cfg.chunking
+	c.ext.eightBit, _ = sc.Extension("8BITMIME")
+	c.ext.smtpUTF8, _ = sc.Extension("SMTPUTF8")
 	return nil
 }
 

@@ -30,6 +30,7 @@ type relayState struct {
 	cfg  Relay
 	name string
 	pace *pacer
+	rtt  rttStat // the EHLO round trip
 
 	mu        sync.Mutex
 	down      bool

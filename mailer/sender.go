@@ -79,6 +79,10 @@ type Progress struct {
 	// RelayDownSince is when the relays stopped accepting connections, if
 	// none does now; the run waits for them.
 	RelayDownSince time.Time
+	// RelayRTT is the round trip to the relay, timed on the EHLO of each
+	// connection of this run (the smallest seen; 0 before the first
+	// connection). With several relays, the nearest one's.
+	RelayRTT time.Duration
 }
 
 // RunResult says how a run ended. Counts are for this run only.
@@ -96,6 +100,10 @@ type RunResult struct {
 	RelayDown    time.Duration
 	RelayOutages int
 	Elapsed      time.Duration
+	// RelayRTT is as in Progress; RelayRTTs has it for each relay that
+	// was reached, by name.
+	RelayRTT  time.Duration
+	RelayRTTs map[string]time.Duration
 }
 
 // errUnreachable stops a run in which no connection to any relay could be
@@ -234,6 +242,7 @@ func (s *Sender) Run(ctx context.Context, c Campaign, progress func(Progress)) (
 	res := &RunResult{Sent: int(st.sent.Load()), Retried: int(st.retried.Load()), Failed: int(st.failed.Load()),
 		Bounced: int(st.bounced.Load()), Skipped: int(st.skipped.Load()), Ambiguous: int(st.ambiguous.Load()),
 		Elapsed: time.Since(st.started)}
+	res.RelayRTT, res.RelayRTTs = s.relayRTTs()
 	st.mu.Lock()
 	res.RelayDown, res.RelayOutages = st.relayDown, st.outages
 	if !st.allDownSince.IsZero() {
@@ -270,9 +279,32 @@ func (s *Sender) snapshot(st *runState) Progress {
 		waiting = w
 	}
 	sent := int(st.sent.Load())
+	rtt, _ := s.relayRTTs()
 	return Progress{Sent: sent, Deferred: int(st.retried.Load()), Retrying: int(max(st.retrying.Load(), 0)), Failed: int(st.failed.Load()),
 		Bounced: int(st.bounced.Load()), Skipped: int(st.skipped.Load()), InFlight: int(st.inFlight.Load()),
-		Elapsed: el, Rate: float64(sent) / max(el.Seconds(), 0.001), Waiting: waiting, RelayDownSince: downSince}
+		Elapsed: el, Rate: float64(sent) / max(el.Seconds(), 0.001), Waiting: waiting, RelayDownSince: downSince,
+		RelayRTT: rtt}
+}
+
+// relayRTTs returns the smallest EHLO round trip over the relays, and each
+// relay's.
+func (s *Sender) relayRTTs() (time.Duration, map[string]time.Duration) {
+	var least time.Duration
+	var each map[string]time.Duration
+	for _, r := range s.relays {
+		d := r.rtt.get()
+		if d == 0 {
+			continue
+		}
+		if each == nil {
+			each = make(map[string]time.Duration, len(s.relays))
+		}
+		each[r.name] = d
+		if least == 0 || d < least {
+			least = d
+		}
+	}
+	return least, each
 }
 
 // feed hands deliveries to workers: queued ones in id order, deferred ones

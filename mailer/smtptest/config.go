@@ -47,6 +47,12 @@ type Config struct {
 	// not hold every body in memory.
 	DiscardBodies bool
 
+	// HideExtensions are EHLO keywords go-smtp offers that the server must
+	// not advertise, such as "PIPELINING" or "CHUNKING". Plain-text
+	// connections only: after STARTTLS or with implicit TLS everything
+	// go-smtp offers is advertised.
+	HideExtensions []string
+
 	// Logger receives go-smtp's connection errors. Nil discards them.
 	Logger *slog.Logger
 }
@@ -87,4 +93,10 @@ func MaxLineLength(n int) Option {
 // DiscardBodies records envelopes and counts but not message bytes.
 func DiscardBodies() Option {
 	return func(c *Config) { c.DiscardBodies = true }
+}
+
+// HideExtensions stops the server from advertising these EHLO keywords
+// (see Config.HideExtensions).
+func HideExtensions(keywords ...string) Option {
+	return func(c *Config) { c.HideExtensions = append(c.HideExtensions, keywords...) }
 }

@@ -59,7 +59,8 @@ type conn struct {
 	tail      [3]byte // last bytes of DATA seen, to find a split end marker
 	tailN     int
 	chunk     int64 // BDAT bytes still to skip
-	await354  bool  // the last command was DATA and its reply is pending
+	await354  bool  // DATA was sent and no 354 has answered it yet
+	dropOn354 bool  // DropOnData: reset the connection instead of the 354
 	accepted  int   // messages accepted on this connection
 	closeOnce sync.Once
 }
@@ -85,19 +86,55 @@ func (c *conn) Read(p []byte) (int, error) {
 }
 
 func (c *conn) Write(p []byte) (int, error) {
+	if c.dropOn354 && bytes.HasPrefix(p, []byte("354")) {
+		c.dropOn354 = false
+		c.drop()
+		return 0, net.ErrClosed
+	}
+	if c.scan && len(c.srv.cfg.HideExtensions) > 0 && c.srv.hidden(p) {
+		return len(p), nil // as if written: go-smtp never knows
+	}
 	if c.await354 {
 		c.serverReplied(p)
 	}
 	return c.Conn.Write(p)
 }
 
-// serverReplied sees the reply to DATA: only after "354" does the client
-// send the message body, which must not be read as commands.
+// hidden reports an EHLO reply line naming an extension the server must
+// not advertise. go-smtp writes each line of a reply on its own and ends
+// its EHLO reply with other keywords than the hidden ones.
+func (s *Server) hidden(p []byte) bool {
+	line, ok := bytes.CutPrefix(p, []byte("250-"))
+	if !ok {
+		return false
+	}
+	word, _, _ := bytes.Cut(bytes.TrimRight(line, "\r\n"), []byte(" "))
+	for _, ext := range s.cfg.HideExtensions {
+		if bytes.EqualFold(word, []byte(ext)) {
+			return true
+		}
+	}
+	return false
+}
+
+// serverReplied looks for the reply to DATA: only after "354" does the
+// client send the message body, which must not be read as commands. A
+// pipelining client (RFC 2920) sends MAIL, RCPT and DATA together, so
+// the replies to MAIL and RCPT come first, and a refused DATA gets no
+// 354 at all; 354 answers nothing but DATA, so any 354 is the one.
 func (c *conn) serverReplied(p []byte) {
-	c.await354 = false
-	if bytes.HasPrefix(p, []byte("354")) {
-		c.mode = modeData
-		c.tail[0], c.tailN = '\n', 1
+	for len(p) > 0 {
+		if bytes.HasPrefix(p, []byte("354")) {
+			c.await354 = false
+			c.mode = modeData
+			c.tail[0], c.tailN = '\n', 1
+			return
+		}
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			return
+		}
+		p = p[i+1:]
 	}
 }
 

@@ -16,19 +16,27 @@ type script struct {
 	rcpt      map[string]*rule // by lower-cased address
 	data      map[string]*smtp.SMTPError
 	drop      map[string]*rule
+	dropData  map[string]*rule // drop instead of the 354 to DATA
+	dropBody  map[string]*rule // keep the message, drop instead of its reply
 	dropAfter int
 	delay     time.Duration
+	replyWait time.Duration // before the replies to MAIL and RCPT too
 }
 
 // rule fires a reply a limited or unlimited number of times.
 type rule struct {
 	left int // remaining firings; negative means always
+	skip int // attempts to let through before the first firing
 	err  *smtp.SMTPError
 }
 
 // fire reports whether the rule applies to this attempt and uses it up.
 func (r *rule) fire() bool {
 	if r == nil || r.left == 0 {
+		return false
+	}
+	if r.skip > 0 {
+		r.skip--
 		return false
 	}
 	if r.left > 0 {
@@ -82,6 +90,45 @@ func (s *Server) FailData(addr string, code int, enhanced, text string) {
 func (s *Server) FailMailFrom(code int, enhanced, text string, n int) {
 	err := smtpError(code, enhanced, text)
 	s.edit(func(sc *script) { sc.mail = newRule(n, err) })
+}
+
+// FailNthMailFrom makes only the nth MAIL FROM (counted from 1 since the
+// script was set) fail, whatever the sender.
+func (s *Server) FailNthMailFrom(nth int, code int, enhanced, text string) {
+	err := smtpError(code, enhanced, text)
+	s.edit(func(sc *script) { sc.mail = &rule{left: 1, skip: max(nth-1, 0), err: err} })
+}
+
+// DropOnData closes the TCP connection with a reset instead of answering
+// DATA, for a message to addr, the first n times (n <= 0: always). A
+// pipelining client has its replies to MAIL and RCPT, and none to DATA.
+func (s *Server) DropOnData(addr string, n int) {
+	s.edit(func(sc *script) {
+		if sc.dropData == nil {
+			sc.dropData = make(map[string]*rule)
+		}
+		sc.dropData[strings.ToLower(addr)] = newRule(n, nil)
+	})
+}
+
+// DropAfterBody reads a message to addr in full, keeps it (as a server
+// that queued it and then crashed would have), and closes the connection
+// with a reset instead of replying, the first n times (n <= 0: always).
+// The client cannot tell whether the message was taken.
+func (s *Server) DropAfterBody(addr string, n int) {
+	s.edit(func(sc *script) {
+		if sc.dropBody == nil {
+			sc.dropBody = make(map[string]*rule)
+		}
+		sc.dropBody[strings.ToLower(addr)] = newRule(n, nil)
+	})
+}
+
+// SetReplyDelay makes the server wait d before each reply to MAIL FROM and
+// RCPT TO and before accepting each message, like a distant or loaded
+// relay: the replies to a pipelined envelope trickle in one by one.
+func (s *Server) SetReplyDelay(d time.Duration) {
+	s.edit(func(sc *script) { sc.replyWait, sc.delay = d, d })
 }
 
 // DropOnRcpt closes the TCP connection with a reset, without replying, when

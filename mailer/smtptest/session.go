@@ -76,6 +76,7 @@ func (se *session) Mail(from string, opts *smtp.MailOptions) error {
 		return errAuthRequired
 	}
 	if se.srv.scripted.Load() {
+		se.srv.replyWait()
 		if err := se.srv.mailReply(); err != nil {
 			return err
 		}
@@ -87,6 +88,10 @@ func (se *session) Mail(from string, opts *smtp.MailOptions) error {
 
 func (se *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if se.srv.scripted.Load() {
+		se.srv.replyWait()
+		if se.srv.dataDrop(to) {
+			se.conn.dropOn354 = true
+		}
 		drop, err := se.srv.rcptReply(to)
 		if drop {
 			se.conn.drop()
@@ -119,6 +124,12 @@ func (se *session) Data(r io.Reader) error {
 
 	var delay time.Duration
 	if se.srv.scripted.Load() {
+		if se.srv.bodyDrop(se.to) {
+			se.srv.record(se.message(body, size))
+			se.to = nil
+			se.conn.drop()
+			return errShutdown // go-smtp writes this to the dead socket
+		}
 		var fail *smtp.SMTPError
 		fail, delay, se.close = se.srv.dataReply(se.to, se.conn.accepted+1)
 		if fail != nil {
@@ -135,7 +146,13 @@ func (se *session) Data(r io.Reader) error {
 		}
 	}
 	se.conn.accepted++
-	se.srv.record(Message{
+	se.srv.record(se.message(body, size))
+	se.to = nil // recorded: the next message gets a fresh slice
+	return nil
+}
+
+func (se *session) message(body []byte, size int64) Message {
+	return Message{
 		From:     se.from,
 		SMTPUTF8: se.utf8,
 		To:       se.to,
@@ -145,9 +162,7 @@ func (se *session) Data(r io.Reader) error {
 		Conn:     se.conn.serial,
 		TLS:      se.tls,
 		User:     se.user,
-	})
-	se.to = nil // recorded: the next message gets a fresh slice
-	return nil
+	}
 }
 
 // Reset is called after every DATA reply and on RSET, so it is the first
@@ -172,6 +187,48 @@ func (s *Server) mailReply() error {
 		return r.err
 	}
 	return nil
+}
+
+// replyWait waits the scripted delay before a reply to MAIL or RCPT.
+func (s *Server) replyWait() {
+	s.mu.Lock()
+	d := s.script.replyWait
+	s.mu.Unlock()
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-s.done:
+	}
+}
+
+// dataDrop says whether to drop the connection instead of answering DATA
+// for a message to this recipient.
+func (s *Server) dataDrop(to string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.script.dropData[strings.ToLower(to)].fire() {
+		s.stats.Dropped++
+		return true
+	}
+	return false
+}
+
+// bodyDrop says whether to drop the connection instead of answering the
+// end of a message to these recipients.
+func (s *Server) bodyDrop(to []string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, addr := range to {
+		if s.script.dropBody[strings.ToLower(addr)].fire() {
+			s.stats.Dropped++
+			return true
+		}
+	}
+	return false
 }
 
 // rcptReply says whether to drop the connection or refuse RCPT TO.
