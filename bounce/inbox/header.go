@@ -33,12 +33,6 @@ func messageKey(messageID string, raw []byte) string {
 	return "mail:raw:" + hex.EncodeToString(sum[:])
 }
 
-// recipientKey extends a message key to one recipient, since one
-// notification may report on several.
-func recipientKey(key, addr string) string {
-	return key + ":" + strings.ToLower(strings.TrimSpace(addr))
-}
-
 // msgIDs returns the ids in a Message-ID, In-Reply-To or References value,
 // without angle brackets.
 func msgIDs(v string) []string {
@@ -72,14 +66,6 @@ func firstMsgID(v string) string {
 		return ids[0]
 	}
 	return ""
-}
-
-// localPart returns what precedes the last @ of a message id or address.
-func localPart(s string) string {
-	if at := strings.LastIndexByte(s, '@'); at > 0 {
-		return s[:at]
-	}
-	return s
 }
 
 // addresses returns the bare addresses of an address-list header value,

@@ -3,20 +3,21 @@ package inbox
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 
 	"github.com/dispatchhq/dispatch/bounce"
+	"github.com/dispatchhq/dispatch/bounce/apply"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
-// Store is what the processor needs from the subscriber store.
+// Store is what the processor needs from the subscriber store: what
+// applying a bounce needs, and what a mailto: unsubscribe needs.
 // *subscribers.Store implements it.
 type Store interface {
-	FindDelivery(ctx context.Context, id int64) (*subscribers.Delivery, error)
+	apply.Store
 	FindSubscriberByID(ctx context.Context, id int64) (*subscribers.Subscriber, error)
-	RecordBounce(ctx context.Context, b subscribers.Bounce, p subscribers.BouncePolicy) (subscribers.BounceResult, error)
-	RecordUnattributed(ctx context.Context, r subscribers.UnattributedReport) (bool, error)
 	Unsubscribe(ctx context.Context, subscriberID, listID, campaignID int64, actor, reason string) error
 }
 
@@ -40,8 +41,9 @@ type Config struct {
 // Processor applies bounce-mailbox messages to the store. It is safe for
 // concurrent use.
 type Processor struct {
-	cfg Config
-	log *slog.Logger
+	cfg     Config
+	log     *slog.Logger
+	applier *apply.Applier
 }
 
 // New checks cfg and returns a Processor.
@@ -58,39 +60,28 @@ func New(cfg Config) (*Processor, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Processor{cfg: cfg, log: log}, nil
+	a, err := apply.New(apply.Config{Store: cfg.Store, Tokens: cfg.Tokens, Policy: cfg.Policy, LogPrefix: "bounce mail", Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("bounce inbox: %w", err)
+	}
+	return &Processor{cfg: cfg, log: log, applier: a}, nil
 }
 
-// Attribution says how a bounce or an unsubscribe was tied to a subscriber.
-type Attribution string
+// Attribution says how a bounce or an unsubscribe was tied to a subscriber
+// (see package bounce/apply).
+type Attribution = apply.Attribution
 
 // The ways a message is attributed, most trusted first.
 const (
-	AttrVERP      Attribution = "verp"       // delivery token in the address the notification was delivered to
-	AttrMessageID Attribution = "message-id" // delivery token in the returned Message-ID, In-Reply-To or References
-	AttrHeader    Attribution = "header"     // X-Dispatch-Delivery or Return-Path of the returned message
-	AttrAddress   Attribution = "address"    // the failed recipient's address alone
-	AttrToken     Attribution = "token"      // unsubscribe token in the mailto: address
+	AttrVERP      = apply.AttrVERP
+	AttrMessageID = apply.AttrMessageID
+	AttrHeader    = apply.AttrHeader
+	AttrAddress   = apply.AttrAddress
+	AttrToken     = apply.AttrToken
 )
 
 // Applied is one bounce or complaint recorded for one recipient.
-type Applied struct {
-	Address      string                 `json:"address"`
-	Kind         subscribers.BounceKind `json:"kind"`
-	Status       string                 `json:"status,omitempty"`
-	Reason       string                 `json:"reason,omitempty"`
-	Attribution  Attribution            `json:"attribution"`
-	SubscriberID int64                  `json:"subscriber_id,omitempty"`
-	DeliveryID   int64                  `json:"delivery_id,omitempty"`
-	CampaignID   int64                  `json:"campaign_id,omitempty"`
-	// Suppressed is the status the subscriber was moved to, if any.
-	Suppressed subscribers.Status `json:"suppressed,omitempty"`
-	Duplicate  bool               `json:"duplicate,omitempty"` // recorded before; nothing changed
-	Unknown    bool               `json:"unknown,omitempty"`   // no subscriber has that address
-	// Unattributed says why a report tied to no delivery was not applied
-	// to this address (recorded for review; nothing changed).
-	Unattributed string `json:"unattributed,omitempty"`
-}
+type Applied = apply.Applied
 
 // Unsubscription is an unsubscribe requested by mail to the mailto: address.
 type Unsubscription struct {
