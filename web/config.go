@@ -10,30 +10,23 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dispatchhq/dispatch/bounce/apply"
 	"github.com/dispatchhq/dispatch/bounce/webhook"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
-// Store is what the server needs from the database. *subscribers.Store
-// satisfies it.
+// Store is what the server needs from the database: its own reads and
+// writes, and what applying a webhook's bounces needs (apply.Store).
+// *subscribers.Store satisfies it.
 type Store interface {
+	apply.Store
+	FindCampaignByID(ctx context.Context, id int64) (*subscribers.Campaign, error)
 	FindSubscriberByID(ctx context.Context, id int64) (*subscribers.Subscriber, error)
 	FindSubscriberByEmail(ctx context.Context, email string) (*subscribers.Subscriber, error)
 	FindListByID(ctx context.Context, id int64) (*subscribers.List, error)
 	Unsubscribe(ctx context.Context, subscriberID, listID, campaignID int64, actor, reason string) error
 	Resubscribe(ctx context.Context, subscriberID, listID int64, actor string) error
-	RecordBounce(ctx context.Context, b subscribers.Bounce, p subscribers.BouncePolicy) (subscribers.BounceResult, error)
 	Ping(ctx context.Context) error
-}
-
-// DeliveryResolver attributes a provider event to the delivery that caused
-// it, from the delivery id Dispatch put on the message (X-Dispatch-Delivery
-// or a provider variable) and/or the message's Message-ID; either may be
-// empty. Any error means "not resolved": the server then falls back to the
-// event's email address, and logs the error unless it is
-// subscribers.ErrNotFound. A zero subscriberID also counts as not resolved.
-type DeliveryResolver interface {
-	ResolveDelivery(ctx context.Context, deliveryID string, messageID string) (subscriberID, campaignID, listID int64, err error)
 }
 
 // Defaults applied by New to zero Config fields.
@@ -65,9 +58,8 @@ type Config struct {
 	Store Store
 	// Webhooks verifies provider webhooks; nil disables /webhooks/ (404).
 	Webhooks *webhook.Verifier
-	// Resolver attributes webhook events to deliveries; may be nil.
-	Resolver DeliveryResolver
-	// BouncePolicy is passed to Store.RecordBounce for webhook bounces.
+	// BouncePolicy is applied to webhook bounces (package bounce/apply),
+	// which Tokens attributes to deliveries.
 	BouncePolicy subscribers.BouncePolicy
 	// SiteName is the newsletter's name, shown in every page's header and
 	// used where a list has no name.

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/dispatchhq/dispatch/bounce/apply"
 )
 
 // HTTP server timeouts. Pages are small and the database is local, so
@@ -31,6 +33,7 @@ type Server struct {
 	pageLimit *limiter // nil: no limit
 	oneClick  *limiter // one-click POSTs with a valid link
 	hookLimit *limiter
+	bounces   *apply.Applier // applies webhook bounces
 	proxies   proxies
 	xorigin   *http.CrossOriginProtection
 	handler   http.Handler
@@ -75,6 +78,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.oneClickPage, err = s.execute(pageMessage, pageData{Title: titleOneClick, Lines: textOneClick}); err != nil {
 		return nil, fmt.Errorf("render one-click page: %w", err)
+	}
+	if s.bounces, err = apply.New(apply.Config{Store: cfg.Store, Tokens: cfg.Tokens, Policy: cfg.BouncePolicy,
+		LogPrefix: "webhook", Logger: cfg.Logger}); err != nil {
+		return nil, fmt.Errorf("web config: %w", err)
 	}
 	s.handler = s.routes()
 	return s, nil

@@ -5,9 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 
+	"github.com/dispatchhq/dispatch/bounce/apply"
 	"github.com/dispatchhq/dispatch/bounce/webhook"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
@@ -50,101 +49,93 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// attribution is who and what a provider event is about, when known.
-type attribution struct {
-	subscriberID, campaignID, listID int64
-}
-
-// attribute asks the resolver which delivery the event is about. Without a
-// resolver, ids or an answer, the event is matched by its address alone.
-func (s *Server) attribute(ctx context.Context, e webhook.Event) attribution {
-	if s.cfg.Resolver == nil || (e.DeliveryID == "" && e.MessageID == "") {
-		return attribution{}
-	}
-	sub, camp, list, err := s.cfg.Resolver.ResolveDelivery(ctx, e.DeliveryID, e.MessageID)
-	if err != nil {
-		if !errors.Is(err, subscribers.ErrNotFound) {
-			s.cfg.Logger.WarnContext(ctx, "resolve delivery; matching by address instead",
-				"provider", e.Provider, "delivery", e.DeliveryID, "message_id", e.MessageID, "err", err)
-		}
-		return attribution{}
-	}
-	if sub == 0 {
-		return attribution{}
-	}
-	return attribution{subscriberID: sub, campaignID: camp, listID: list}
-}
-
 // applyEvent records one bounce or complaint, or applies one unsubscribe.
 //
-// A bounce or complaint the resolver ties to a delivery (our
+// A bounce or complaint goes the one way every bounce goes (package
+// bounce/apply): one that a verified delivery token (our
 // X-Dispatch-Delivery header or variable, or the signed Message-ID the
-// provider echoes) applies to that delivery's subscriber. One tied to none
-// carries only an address: the store applies it only if that address was
-// mailed within bounces.address_match_window and the notification names
-// few recipients, and otherwise records it as unattributed, changing no
-// one. A provider unsubscribe is the person's own request relayed by a
-// provider whose signature was checked, and can be undone by resubscribing;
-// it is applied by address.
+// provider echoes) ties to a delivery applies to that delivery's
+// subscriber; one tied to none carries only an address, and applies only
+// if that address was mailed within bounces.address_match_window and the
+// notification names few recipients; otherwise it is recorded as
+// unattributed, changing no one. A provider unsubscribe is the person's own
+// request relayed by a provider whose signature was checked, and can be
+// undone by resubscribing; it is applied by address when no delivery
+// explains it.
 func (s *Server) applyEvent(ctx context.Context, e webhook.Event) error {
-	a := s.attribute(ctx, e)
 	source := "webhook:" + e.Provider
+	origin := e.Provider
+	if e.EventID != "" {
+		origin += " event " + e.EventID
+	}
 	switch e.Kind {
 	case webhook.KindHard, webhook.KindSoft, webhook.KindComplaint:
-		b := subscribers.Bounce{
-			SubscriberID:     a.subscriberID,
-			Email:            e.Email,
-			CampaignID:       a.campaignID,
-			Kind:             bounceKind(e.Kind),
-			Status:           e.Status,
-			Reason:           e.Reason,
-			Source:           source,
-			Key:              eventKey(e),
-			ReportRecipients: e.Recipients,
-		}
-		if a.subscriberID != 0 {
-			b.DeliveryID = numericID(e.DeliveryID)
-		}
-		res, err := s.cfg.Store.RecordBounce(ctx, b, s.cfg.BouncePolicy)
-		if err != nil {
-			return fmt.Errorf("record %s bounce: %w", e.Kind, err)
-		}
-		if res.Unattributed != "" {
-			s.cfg.Logger.WarnContext(ctx, "webhook event tied to no delivery; recorded as unattributed, nothing changed",
-				"provider", e.Provider, "kind", e.Kind, "event", e.EventID, "reason", res.Unattributed, "duplicate", res.Duplicate)
-			return nil
-		}
-		s.cfg.Logger.InfoContext(ctx, "webhook bounce", "provider", e.Provider, "kind", e.Kind,
-			"subscriber", res.SubscriberID, "campaign", a.campaignID, "duplicate", res.Duplicate,
-			"unknown", res.Unknown, "suppressed", string(res.Suppressed))
-		return nil
+		_, err := s.bounces.Apply(ctx, apply.Report{
+			Source:     source,
+			Origin:     origin,
+			Key:        eventKey(e),
+			Refs:       eventRefs(e),
+			Recipients: []apply.Recipient{{Address: e.Email, Kind: bounceKind(e.Kind), Status: e.Status, Reason: e.Reason}},
+			Named:      e.Recipients,
+			Detail:     e.Reason,
+		})
+		return err
 	case webhook.KindRefused:
 		// The provider reports a refusal about us (sender, authentication,
 		// content, policy): the recipient did nothing wrong.
 		s.cfg.Logger.WarnContext(ctx, "webhook: refused for a reason about the sender; nothing recorded against the recipient",
-			"provider", e.Provider, "status", e.Status, "reason", e.Reason, "campaign", a.campaignID)
+			"provider", e.Provider, "status", e.Status, "reason", e.Reason)
 		return nil
 	case webhook.KindUnsubscribe:
-		subID := a.subscriberID
-		if subID == 0 {
-			sub, err := s.cfg.Store.FindSubscriberByEmail(ctx, e.Email)
-			if errors.Is(err, subscribers.ErrNotFound) {
-				s.cfg.Logger.InfoContext(ctx, "webhook unsubscribe for an unknown address", "provider", e.Provider)
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			subID = sub.ID
-		}
-		if err := s.cfg.Store.Unsubscribe(ctx, subID, a.listID, a.campaignID, source, reasonProviderUnsubscribe); err != nil {
-			return fmt.Errorf("unsubscribe subscriber %d: %w", subID, err)
-		}
-		s.cfg.Logger.InfoContext(ctx, "webhook unsubscribe", "provider", e.Provider,
-			"subscriber", subID, "list", a.listID, "campaign", a.campaignID)
-		return nil
+		return s.providerUnsubscribe(ctx, e, source, origin)
 	}
 	return nil
+}
+
+// providerUnsubscribe unsubscribes the delivery's subscriber from the
+// delivery's list, or, with no delivery, the address from every list.
+func (s *Server) providerUnsubscribe(ctx context.Context, e webhook.Event, source, origin string) error {
+	d, _, err := s.bounces.Attribute(ctx, eventRefs(e), origin)
+	if err != nil {
+		return err
+	}
+	var subID, campaignID, listID int64
+	if d != nil {
+		subID, campaignID = d.SubscriberID, d.CampaignID
+		c, err := s.cfg.Store.FindCampaignByID(ctx, d.CampaignID)
+		switch {
+		case err == nil:
+			listID = c.ListID
+		case !errors.Is(err, subscribers.ErrNotFound):
+			return fmt.Errorf("find campaign %d: %w", d.CampaignID, err)
+		}
+	}
+	if subID == 0 {
+		sub, err := s.cfg.Store.FindSubscriberByEmail(ctx, e.Email)
+		if errors.Is(err, subscribers.ErrNotFound) {
+			s.cfg.Logger.InfoContext(ctx, "webhook unsubscribe for an unknown address", "provider", e.Provider)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		subID = sub.ID
+	}
+	if err := s.cfg.Store.Unsubscribe(ctx, subID, listID, campaignID, source, reasonProviderUnsubscribe); err != nil {
+		return fmt.Errorf("unsubscribe subscriber %d: %w", subID, err)
+	}
+	s.cfg.Logger.InfoContext(ctx, "webhook unsubscribe", "provider", e.Provider,
+		"subscriber", subID, "list", listID, "campaign", campaignID)
+	return nil
+}
+
+// eventRefs lists where an event may carry a delivery token: the
+// X-Dispatch-Delivery header or variable, then the Message-ID.
+func eventRefs(e webhook.Event) []apply.Ref {
+	return []apply.Ref{
+		{Token: e.DeliveryID, Attr: apply.AttrHeader, Where: "x-dispatch-delivery"},
+		apply.MessageIDRef(e.MessageID, "message-id"),
+	}
 }
 
 func bounceKind(k webhook.Kind) subscribers.BounceKind {
@@ -157,11 +148,12 @@ func bounceKind(k webhook.Kind) subscribers.BounceKind {
 	return subscribers.BounceSoft
 }
 
-// eventKey makes a provider's retry of the same notification a no-op. One
-// notification may list several recipients under one event id, hence the
-// address. Without an event id, the provider's message id and the kind
-// stand in, and without that a hash of the request body and the event's
-// place in it (a retry resends the same body).
+// eventKey makes a provider's retry of the same notification a no-op; the
+// applier adds each recipient's address, since one notification may list
+// several recipients under one event id. Without an event id, the
+// provider's message id and the kind stand in, and without that a hash of
+// the request body and the event's place in it (a retry resends the same
+// body).
 func eventKey(e webhook.Event) string {
 	id := e.EventID
 	if id == "" && e.ProviderMessageID != "" {
@@ -173,15 +165,5 @@ func eventKey(e webhook.Event) string {
 	if id == "" {
 		return ""
 	}
-	return "webhook:" + e.Provider + ":" + id + ":" + strings.ToLower(strings.TrimSpace(e.Email))
-}
-
-// numericID parses a delivery id that is a plain number; anything else
-// (a token the resolver understands) gives 0.
-func numericID(s string) int64 {
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 {
-		return 0
-	}
-	return n
+	return "webhook:" + e.Provider + ":" + id
 }

@@ -27,7 +27,7 @@ var webhookNow = time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC)
 
 // withWebhooks enables Postmark (token header) and Mailgun (HMAC) on a
 // test server.
-func withWebhooks(t *testing.T, resolver web.DeliveryResolver) func(*web.Config) {
+func withWebhooks(t *testing.T) func(*web.Config) {
 	return func(c *web.Config) {
 		v, err := webhook.New(webhook.Config{
 			Postmark: webhook.PostmarkConfig{Token: postmarkToken},
@@ -38,7 +38,6 @@ func withWebhooks(t *testing.T, resolver web.DeliveryResolver) func(*web.Config)
 			t.Fatal(err)
 		}
 		c.Webhooks = v
-		c.Resolver = resolver
 	}
 }
 
@@ -101,8 +100,8 @@ func (e *env) bounceRows(subscriberID int64) int {
 }
 
 // mailed runs a campaign to list and marks its deliveries to emails sent
-// now, as a real send would.
-func (e *env) mailed(list string, emails ...string) {
+// now, as a real send would. It returns those deliveries by address.
+func (e *env) mailed(list string, emails ...string) map[string]subscribers.Delivery {
 	e.t.Helper()
 	ctx := context.Background()
 	c, err := e.store.CreateCampaign(ctx, subscribers.NewCampaign{Slug: "issue", ListID: e.listID(list), Subject: "S",
@@ -115,8 +114,10 @@ func (e *env) mailed(list string, emails ...string) {
 		e.t.Fatal(err)
 	}
 	var ops []subscribers.LedgerOp
+	sent := map[string]subscribers.Delivery{}
 	for _, d := range ds {
 		if slices.Contains(emails, d.Email) {
+			sent[d.Email] = d
 			ops = append(ops, subscribers.LedgerOp{Kind: subscribers.OpBegin, DeliveryID: d.ID, ListID: c.ListID},
 				subscribers.LedgerOp{Kind: subscribers.OpSent, DeliveryID: d.ID, SMTPCode: 250})
 		}
@@ -127,6 +128,7 @@ func (e *env) mailed(list string, emails ...string) {
 	if _, err := e.store.ApplyLedger(ctx, ops); err != nil {
 		e.t.Fatal(err)
 	}
+	return sent
 }
 
 func (e *env) unattributed() []subscribers.UnattributedReport {
@@ -142,7 +144,7 @@ func (e *env) unattributed() []subscribers.UnattributedReport {
 // mailed just now suppresses the subscriber, and the provider's retry of
 // it adds no second bounce.
 func TestWebhookPostmarkHardBounce(t *testing.T) {
-	e := newEnv(t, withWebhooks(t, nil))
+	e := newEnv(t, withWebhooks(t))
 	sub := e.addSubscriber("john@example.com", "Weekly Digest")
 	e.mailed("Weekly Digest", "john@example.com")
 	body := postmarkBounce(4323372036854775807, "HardBounce", "John@Example.com")
@@ -171,7 +173,7 @@ func TestWebhookPostmarkHardBounce(t *testing.T) {
 // unverified reaches the store.
 func TestWebhookErrors(t *testing.T) {
 	e := newEnv(t, func(c *web.Config) {
-		withWebhooks(t, nil)(c)
+		withWebhooks(t)(c)
 		c.MaxWebhookBodyBytes = 2048
 	})
 	sub := e.addSubscriber("kim@example.com", "Weekly Digest")
@@ -215,27 +217,16 @@ func TestWebhooksDisabled(t *testing.T) {
 	}
 }
 
-// ledger stands in for the send ledger the lead will implement: it knows
-// which subscriber, campaign and list each delivery id was for.
-type ledger map[string][3]int64
-
-func (l ledger) ResolveDelivery(_ context.Context, deliveryID, _ string) (int64, int64, int64, error) {
-	ids, ok := l[deliveryID]
-	if !ok {
-		return 0, 0, 0, subscribers.ErrNotFound
-	}
-	return ids[0], ids[1], ids[2], nil
-}
-
-// TestWebhookAttribution: with a resolver, a bounce is attributed to the
-// delivery's subscriber and campaign even when the provider reports another
-// spelling of the address; without an answer it falls back to the address.
+// TestWebhookAttribution: a bounce carrying a delivery token is attributed
+// to the delivery's subscriber and campaign even when the provider reports
+// another spelling of the address; with a token that does not verify it
+// falls back to the address.
 func TestWebhookAttribution(t *testing.T) {
-	l := ledger{}
-	e := newEnv(t, withWebhooks(t, l))
+	e := newEnv(t, withWebhooks(t))
 	alice := e.addSubscriber("alice@example.com", "Weekly Digest")
 	bob := e.addSubscriber("bob@example.com", "Weekly Digest")
-	l["5001"] = [3]int64{alice.ID, 46, e.listID("Weekly Digest")}
+	d := e.mailed("Weekly Digest", "alice@example.com")["alice@example.com"]
+	tok := e.tokens.Delivery(d.ID)
 
 	failed := func(id, recipient, delivery string) map[string]any {
 		return map[string]any{
@@ -246,32 +237,32 @@ func TestWebhookAttribution(t *testing.T) {
 			"user-variables":  map[string]any{"dispatch_delivery": delivery},
 		}
 	}
-	// The provider reports an alias; the ledger knows the real recipient.
-	if resp := e.postMailgun(mailgunEvent(t, "tok-a", failed("ev-a", "alice+alias@example.com", "5001"))); resp.StatusCode != http.StatusNoContent {
+	// The provider reports an alias; the delivery knows the real recipient.
+	if resp := e.postMailgun(mailgunEvent(t, "tok-a", failed("ev-a", "alice+alias@example.com", tok))); resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("attributed bounce: status %d; want 204", resp.StatusCode)
 	}
 	if got := e.subscriber(alice.ID).Status; got != subscribers.StatusBounced {
 		t.Errorf("alice status = %q; want bounced", got)
 	}
-	counts, err := e.store.CampaignBounces(context.Background(), 46)
+	counts, err := e.store.CampaignBounces(context.Background(), d.CampaignID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if counts.Hard != 1 {
-		t.Errorf("campaign 46 hard bounces = %d; want 1", counts.Hard)
+		t.Errorf("campaign %d hard bounces = %d; want 1", d.CampaignID, counts.Hard)
 	}
 	var deliveryID int64
 	if err := e.store.DB().QueryRow(`SELECT delivery_id FROM bounces WHERE subscriber_id = ?`, alice.ID).Scan(&deliveryID); err != nil {
 		t.Fatal(err)
 	}
-	if deliveryID != 5001 {
-		t.Errorf("bounce delivery_id = %d; want 5001", deliveryID)
+	if deliveryID != d.ID {
+		t.Errorf("bounce delivery_id = %d; want %d", deliveryID, d.ID)
 	}
 
 	// Unknown delivery: matched by address (bob was mailed just now), no
 	// campaign.
 	e.mailed("Weekly Digest", "bob@example.com")
-	if resp := e.postMailgun(mailgunEvent(t, "tok-b", failed("ev-b", "bob@example.com", "9999"))); resp.StatusCode != http.StatusNoContent {
+	if resp := e.postMailgun(mailgunEvent(t, "tok-b", failed("ev-b", "bob@example.com", "not-a-token"))); resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("fallback bounce: status %d; want 204", resp.StatusCode)
 	}
 	if got := e.subscriber(bob.ID).Status; got != subscribers.StatusBounced {
@@ -283,14 +274,13 @@ func TestWebhookAttribution(t *testing.T) {
 }
 
 // TestWebhookUnsubscribe: a provider's unsubscribe event unsubscribes, from
-// the delivery's list when the resolver knows it, else from every list.
+// the delivery's list when a delivery token names it, else from every list.
 func TestWebhookUnsubscribe(t *testing.T) {
-	l := ledger{}
-	e := newEnv(t, withWebhooks(t, l))
+	e := newEnv(t, withWebhooks(t))
 	alice := e.addSubscriber("alice@example.com", "Weekly Digest", "Alerts")
 	bob := e.addSubscriber("bob@example.com", "Weekly Digest", "Alerts")
 	weekly, alerts := e.listID("Weekly Digest"), e.listID("Alerts")
-	l["7001"] = [3]int64{alice.ID, 12, weekly}
+	d := e.mailed("Weekly Digest", "alice@example.com")["alice@example.com"]
 
 	unsub := func(id, recipient, delivery string) map[string]any {
 		return map[string]any{
@@ -299,7 +289,7 @@ func TestWebhookUnsubscribe(t *testing.T) {
 		}
 	}
 	for _, body := range []string{
-		mailgunEvent(t, "tok-1", unsub("ev-1", "alice@example.com", "7001")),
+		mailgunEvent(t, "tok-1", unsub("ev-1", "alice@example.com", e.tokens.Delivery(d.ID))),
 		mailgunEvent(t, "tok-2", unsub("ev-2", "bob@example.com", "")),
 		mailgunEvent(t, "tok-3", unsub("ev-3", "nobody@example.com", "")),
 	} {
@@ -311,8 +301,8 @@ func TestWebhookUnsubscribe(t *testing.T) {
 		t.Errorf("alice: Weekly %q, Alerts %q; want unsubscribed, subscribed", a, b)
 	}
 	ev := e.eventsOfType(alice.ID, subscribers.EventUnsubscribed)
-	if len(ev) != 1 || ev[0].CampaignID != 12 || ev[0].Actor != "webhook:mailgun" {
-		t.Errorf("alice's unsubscribe events = %+v; want one for campaign 12 by webhook:mailgun", ev)
+	if len(ev) != 1 || ev[0].CampaignID != d.CampaignID || ev[0].Actor != "webhook:mailgun" {
+		t.Errorf("alice's unsubscribe events = %+v; want one for campaign %d by webhook:mailgun", ev, d.CampaignID)
 	}
 	if got := e.subscriber(bob.ID).Status; got != subscribers.StatusUnsubscribed {
 		t.Errorf("bob status = %q; want unsubscribed from every list", got)
@@ -323,8 +313,7 @@ func TestWebhookUnsubscribe(t *testing.T) {
 // delivery explains, about addresses Dispatch never mailed, suppress no one
 // (even with a valid provider signature); they are kept for review, once.
 func TestWebhookEventTiedToNoDeliveryChangesNobody(t *testing.T) {
-	l := ledger{}
-	e := newEnv(t, withWebhooks(t, l))
+	e := newEnv(t, withWebhooks(t))
 	kim := e.addSubscriber("kim@example.com", "Weekly Digest")
 	lee := e.addSubscriber("lee@example.com", "Weekly Digest")
 	complaint := mailgunEvent(t, "tok-c", map[string]any{
@@ -367,7 +356,7 @@ func TestWebhookEventTiedToNoDeliveryChangesNobody(t *testing.T) {
 // message id is keyed by a hash of the request body, so the provider's
 // retry of the same request records nothing twice.
 func TestWebhookDedupWithoutEventID(t *testing.T) {
-	e := newEnv(t, withWebhooks(t, nil))
+	e := newEnv(t, withWebhooks(t))
 	sub := e.addSubscriber("soft@example.com", "Weekly Digest")
 	e.mailed("Weekly Digest", "soft@example.com")
 	body := `{"RecordType":"Bounce","Type":"SoftBounce","Email":"soft@example.com","Details":"smtp;452 4.2.2 Mailbox full","BouncedAt":"2026-03-02T13:33:54Z"}`

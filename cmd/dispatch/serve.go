@@ -9,7 +9,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/dispatchhq/dispatch/bounce/webhook"
-	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/web"
 )
 
@@ -59,7 +58,6 @@ format --log-format chooses. Stop with Ctrl-C or SIGTERM (graceful shutdown).`,
 				return err
 			}
 			wcfg.Tokens, wcfg.Store, wcfg.Webhooks = tokens, s, verifier
-			wcfg.Resolver = subscribers.DeliveryResolver{Store: s, Tokens: tokens}
 			srv, err := web.New(wcfg)
 			if err != nil {
 				return err
