@@ -7,7 +7,8 @@ import (
 )
 
 // TestDependencies keeps web away from the send side: it shares only
-// subscribers (tokens, store types) and bounce/webhook with the rest.
+// subscribers (tokens, store types), bounce/webhook and bounce/apply with
+// the rest.
 func TestDependencies(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", ".").CombinedOutput()
 	if err != nil {

@@ -2,8 +2,9 @@
 // delivery status notifications, feedback-loop complaints and mail sent to
 // the List-Unsubscribe mailto: address. It reads messages from mbox files,
 // maildirs, single files or an IMAP mailbox, classifies each one with
-// package bounce and records the result through a small consumer-side Store
-// interface that *subscribers.Store satisfies.
+// package bounce and records the result through package bounce/apply, the
+// one path that applies bounces (the webhooks use it too), and a small
+// consumer-side Store interface that *subscribers.Store satisfies.
 //
 // Attribution, most trusted first: the signed delivery token in the VERP
 // address the notification was delivered to; the token in the returned
