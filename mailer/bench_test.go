@@ -10,7 +10,8 @@ package mailer_test
 //
 //	go test ./mailer -run '^$' -bench '^BenchmarkThroughput$' -benchtime 1x -count 5 -msgs 20000 -conns 4
 //
-// Add -cpuprofile cpu.out -ceiling=false to profile Dispatch alone.
+// Add -cpuprofile cpu.out -ceiling=false to profile Dispatch alone, and
+// -chunking to send with BDAT where the server offers CHUNKING.
 //
 // A 1,000,000-recipient campaign (subscribers from subscribers.SyntheticCSV;
 // peak RSS of the send, read from VmHWM after setup):
@@ -47,6 +48,7 @@ var (
 	benchMsgs       = flag.Int("msgs", 20000, "messages per BenchmarkThroughput pass")
 	benchConns      = flag.Int("conns", 4, "SMTP connections for the throughput and campaign benchmarks")
 	benchCeiling    = flag.Bool("ceiling", true, "BenchmarkThroughput also measures the raw-client ceiling")
+	benchChunking   = flag.Bool("chunking", false, "BenchmarkThroughput: Dispatch sends with BDAT (CHUNKING)")
 	benchRecipients = flag.Int("recipients", 100000, "recipients of BenchmarkCampaign (the issue's figure is 1000000)")
 	benchRate       = flag.Float64("rate", 200, "messages per second for BenchmarkRateAccuracy")
 	benchRateMsgs   = flag.Int("rate-msgs", 300, "messages sent by BenchmarkRateAccuracy")
@@ -192,7 +194,11 @@ func BenchmarkThroughput(b *testing.B) {
 			ceilingRate, ceilingCPU = ceilingRate+r/2, ceilingCPU+cpu/2
 		}
 		c := bs.campaign(b)
-		s := bs.sender(b, srv, conns, 0)
+		r := mailer.Relay{Host: srv.Host(), Port: srv.Port()}
+		if *benchChunking {
+			r = mailer.WithChunking(r)
+		}
+		s := bs.senderTo(b, r, conns, 0)
 		srv.Reset()
 		runtime.GC()
 		cpu0 := cpuTime()

@@ -105,6 +105,14 @@ func TestEndToEndSendReportAndResumeIsANoop(t *testing.T) {
 	if rep["sent"] != float64(25) || rep["recipients"] != float64(25) {
 		t.Errorf("report = %s; want 25 of 25 sent", r.stdout)
 	}
+	// The relay's round trip, timed on EHLO, in the report and the
+	// progress output.
+	if rtt, ok := rep["relay_rtt_ms"].(float64); !ok || rtt <= 0 {
+		t.Errorf("relay_rtt_ms = %v; want the round trip in ms: %s", rep["relay_rtt_ms"], r.stdout)
+	}
+	if !strings.Contains(r.stderr, "relay round trip ") {
+		t.Errorf("progress output does not give the relay's round trip:\n%s", r.stderr)
+	}
 	if n := len(e.srv.Messages()); n != 25 {
 		t.Errorf("server got %d messages; want 25", n)
 	}

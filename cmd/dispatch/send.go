@@ -53,6 +53,11 @@ type sendReport struct {
 	// connections, over RelayOutages outages.
 	RelayDownSeconds float64 `json:"relay_down_seconds"`
 	RelayOutages     int     `json:"relay_outages"`
+	// RelayRTTMs is the round trip to the relay in milliseconds, timed on
+	// EHLO (0 when no connection was made); RelayRTTsMs has each relay's
+	// when there are several.
+	RelayRTTMs  float64            `json:"relay_rtt_ms"`
+	RelayRTTsMs map[string]float64 `json:"relay_rtts_ms,omitempty"`
 }
 
 func newSendCmd(a *app) *cobra.Command {
@@ -398,8 +403,23 @@ func newSendReport(c *subscribers.Campaign, st subscribers.CampaignStats, res *m
 	if res != nil {
 		r.SentThisRun, r.Interrupted, r.Seconds = res.Sent, res.Interrupted, res.Elapsed.Seconds()
 		r.RelayDownSeconds, r.RelayOutages = res.RelayDown.Seconds(), res.RelayOutages
+		r.RelayRTTMs = millis(res.RelayRTT)
+		if len(res.RelayRTTs) > 1 {
+			r.RelayRTTsMs = make(map[string]float64, len(res.RelayRTTs))
+			for name, d := range res.RelayRTTs {
+				r.RelayRTTsMs[name] = millis(d)
+			}
+		}
 	}
 	return r
+}
+
+// millis is d in milliseconds, to the microsecond.
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// rttText says how far the relay is, for people.
+func rttText(d time.Duration) string {
+	return fmt.Sprintf("relay round trip %.1f ms", float64(d.Microseconds())/1000)
 }
 
 func (a *app) printSendSummary(c *subscribers.Campaign, st subscribers.CampaignStats, res *mailer.RunResult) {
@@ -415,6 +435,9 @@ func (a *app) printSendSummary(c *subscribers.Campaign, st subscribers.CampaignS
 	if res != nil && res.Sent > 0 {
 		fmt.Fprintf(a.stdout, "  this run    %d sent in %s (%.1f/s)\n", res.Sent, res.Elapsed.Round(time.Millisecond),
 			float64(res.Sent)/max(res.Elapsed.Seconds(), 0.001))
+	}
+	if res != nil && res.RelayRTT > 0 {
+		fmt.Fprintf(a.stdout, "  relay       round trip %.1f ms (timed on EHLO; see sending.concurrency in the README)\n", millis(res.RelayRTT))
 	}
 	if res != nil && res.RelayOutages > 0 {
 		fmt.Fprintf(a.stdout, "  waited      %s for the SMTP relay (%s; no recipient lost an attempt to it)\n",
@@ -440,6 +463,7 @@ type sendProgress struct {
 	// advised is set once a wait has been explained in terms of the
 	// settings: a wrong smtp.tls looks like an outage to the mailer.
 	advised bool
+	rtt     bool // the relay's round trip was printed
 }
 
 func newSendProgress(a *app, total int) *sendProgress {
@@ -466,8 +490,17 @@ func (p *sendProgress) update(pr mailer.Progress) {
 	}
 	done := pr.Sent + pr.Failed + pr.Skipped
 	desc := fmt.Sprintf("sending: %.1f/s, %d failed", pr.Rate, pr.Failed)
+	if pr.RelayRTT > 0 {
+		desc += ", " + rttText(pr.RelayRTT)
+	}
 	if pr.Waiting != "" {
 		desc = pr.Waiting
+	}
+	if p.bar == nil && pr.RelayRTT > 0 && !p.rtt {
+		// Once, as soon as it is known: with the rate it says whether
+		// sending.concurrency suits the distance (see the README).
+		p.rtt = true
+		fmt.Fprintf(p.a.stderr, "send: connected; %s (timed on EHLO)\n", rttText(pr.RelayRTT))
 	}
 	if p.bar != nil {
 		p.bar.Describe(desc)
@@ -485,6 +518,9 @@ func (p *sendProgress) update(pr mailer.Progress) {
 	line := fmt.Sprintf("send: %d/%d sent, %d failed, %d retrying, %.1f msgs/s", pr.Sent, p.total, pr.Failed, pr.Retrying, pr.Rate)
 	if left := p.total - done; pr.Rate > 0 && left > 0 && pr.RelayDownSince.IsZero() {
 		line += fmt.Sprintf(", about %s left", time.Duration(float64(left)/pr.Rate*float64(time.Second)).Round(time.Second))
+	}
+	if pr.RelayRTT > 0 {
+		line += ", " + rttText(pr.RelayRTT)
 	}
 	if pr.Waiting != "" {
 		line += "; " + pr.Waiting
