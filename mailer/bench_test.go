@@ -196,7 +196,7 @@ func BenchmarkThroughput(b *testing.B) {
 		c := bs.campaign(b)
 		r := mailer.Relay{Host: srv.Host(), Port: srv.Port()}
 		if *benchChunking {
-			r = mailer.WithChunking(r)
+			r.Chunking = true
 		}
 		s := bs.senderTo(b, r, conns, 0)
 		srv.Reset()

@@ -35,9 +35,11 @@ type Relay struct {
 	RootCAs            *x509.CertPool
 	InsecureSkipVerify bool
 
-	// chunking sends each message with BDAT (RFC 3030) when the relay
-	// offers CHUNKING. Off: see the note on CHUNKING in pipeline.go.
-	chunking bool
+	// Chunking sends each message with "BDAT n LAST" (RFC 3030) in the
+	// same write as MAIL and RCPT when the relay offers CHUNKING and
+	// PIPELINING: one round trip per message instead of two. Off by
+	// default: see the note on CHUNKING in pipeline.go.
+	Chunking bool
 }
 
 func (r Relay) name() string {

@@ -27,7 +27,7 @@ type conn struct {
 // extensions are the EHLO keywords the transaction layer uses.
 type extensions struct {
 	pipelining bool // RFC 2920: MAIL, RCPT and DATA in one write
-	chunking   bool // RFC 3030: BDAT, offered and chosen (Relay.chunking)
+	chunking   bool // RFC 3030: BDAT, offered and chosen (Relay.Chunking)
 	eightBit   bool // RFC 6152: MAIL FROM gets BODY=8BITMIME, as go-mail does
 	smtpUTF8   bool // RFC 6531
 }
@@ -105,7 +105,7 @@ func (c *conn) ensure(ctx context.Context, now time.Time) error {
 	c.ext = extensions{}
 	c.ext.pipelining, _ = sc.Extension("PIPELINING")
 	c.ext.chunking, _ = sc.Extension("CHUNKING")
-	c.ext.chunking = c.ext.chunking && c.relay.cfg.chunking
+	c.ext.chunking = c.ext.chunking && c.relay.cfg.Chunking
 	c.ext.eightBit, _ = sc.Extension("8BITMIME")
 	c.ext.smtpUTF8, _ = sc.Extension("SMTPUTF8")
 	return nil

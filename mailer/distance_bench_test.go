@@ -61,7 +61,9 @@ func BenchmarkDistance(b *testing.B) {
 		r, res := dispatchPass(relay)
 		dispatch += r
 		rtt += float64(res.RelayRTT.Microseconds()) / 1000
-		r, _ = dispatchPass(mailer.WithChunking(relay))
+		withBDAT := relay
+		withBDAT.Chunking = true
+		r, _ = dispatchPass(withBDAT)
 		bdat += r
 		r, _ = rawPass(b, srv, proxy.Addr(), sample, n, conns, true)
 		pipelined += r / 2

@@ -32,10 +32,3 @@ func (l *Ledger) Close() error {
 	l.once.Do(func() { l.err = l.l.close() })
 	return l.err
 }
-
-// WithChunking makes the relay send with BDAT (RFC 3030) when offered, for
-// the benchmarks that weigh it.
-func WithChunking(r Relay) Relay {
-	r.chunking = true
-	return r
-}

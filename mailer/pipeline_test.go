@@ -39,6 +39,10 @@ type pipelineCase struct {
 	want       pipelineWant
 	// gosmtpWant replaces want for go-smtp when it differs.
 	gosmtpWant *pipelineWant
+	// bdatWant replaces want for go-smtp with Relay.Chunking, when it
+	// differs; bdatSkip: the fault needs DATA.
+	bdatWant *pipelineWant
+	bdatSkip bool
 }
 
 var pipelineCases = []pipelineCase{
@@ -74,12 +78,16 @@ var pipelineCases = []pipelineCase{
 		gosmtp:   func(s *smtptest.Server) { s.DropOnRcpt("user1@example.com", 1) },
 		scripted: func(s *smtptest.Scripted) { s.On("RCPT", 2, smtptest.Act{Drop: true}) },
 		want:     pipelineWant{status: subscribers.DeliverySent, attempts: 2, copies: 1, retried: 1, newConn: true},
+		// With BDAT the message had gone out too: no telling whether the
+		// server took it.
+		bdatWant: &pipelineWant{status: subscribers.DeliverySent, attempts: 2, copies: 1, dups: 1, retried: 1, newConn: true},
 	},
 	{
 		name:     "dropped after DATA",
 		gosmtp:   func(s *smtptest.Server) { s.DropOnData("user1@example.com", 1) },
 		scripted: func(s *smtptest.Scripted) { s.On("DATA", 2, smtptest.Act{Drop: true}) },
 		want:     pipelineWant{status: subscribers.DeliverySent, attempts: 2, copies: 1, retried: 1, newConn: true},
+		bdatSkip: true,
 	},
 	{
 		// The server kept the message and never said so: it is sent
@@ -117,21 +125,43 @@ var pipelineCases = []pipelineCase{
 // TestPipelinedTransactionsGoSMTP runs each fault against go-smtp: the
 // ledger records the outcome the lockstep transaction would, and the next
 // message goes through.
+//
+// With Relay.Chunking the message goes as BDAT with its envelope (go-smtp
+// offers CHUNKING), and the same faults give the same outcomes, but for a
+// connection lost after the envelope: the message had gone out too.
 func TestPipelinedTransactionsGoSMTP(t *testing.T) {
-	for _, tc := range pipelineCases {
-		t.Run(tc.name, func(t *testing.T) {
-			var opts []smtptest.Option
-			if tc.extensions != nil {
-				opts = append(opts, smtptest.HideExtensions("PIPELINING"))
+	for _, chunking := range []bool{false, true} {
+		for _, tc := range pipelineCases {
+			name := tc.name
+			if chunking {
+				name += "/BDAT"
 			}
-			e := newEnv(t, 3, opts...)
-			tc.gosmtp(e.srv)
-			want := tc.want
-			if tc.gosmtpWant != nil {
-				want = *tc.gosmtpWant
+			if chunking && tc.bdatSkip {
+				continue // BDAT has no DATA command to drop the connection on
 			}
-			checkPipelineCase(t, e, e.relay(1), e.srv.Messages, want)
-		})
+			t.Run(name, func(t *testing.T) {
+				var opts []smtptest.Option
+				if tc.extensions != nil {
+					opts = append(opts, smtptest.HideExtensions("PIPELINING"))
+				}
+				e := newEnv(t, 3, opts...)
+				tc.gosmtp(e.srv)
+				want := tc.want
+				if tc.gosmtpWant != nil {
+					want = *tc.gosmtpWant
+				}
+				if chunking && tc.bdatWant != nil {
+					want = *tc.bdatWant
+				}
+				r := e.relay(1)
+				r.Chunking = chunking
+				checkPipelineCase(t, e, r, e.srv.Messages, want)
+				cmds := e.srv.Stats().Commands
+				if bdat := chunking && tc.extensions == nil; (cmds["BDAT"] > 0) != bdat || (cmds["DATA"] > 0) == bdat {
+					t.Errorf("commands = %v; want BDAT = %v", cmds, bdat)
+				}
+			})
+		}
 	}
 }
 

@@ -52,6 +52,7 @@ type SMTPConfig struct {
 	MaxMessagesPerConnection int           `mapstructure:"max_messages_per_connection"`
 	TLSSkipVerify            bool          `mapstructure:"tls_skip_verify"`
 	AllowInsecureAuth        bool          `mapstructure:"allow_insecure_auth"`
+	Chunking                 bool          `mapstructure:"chunking"`
 	Relays                   []RelayConfig `mapstructure:"relays"`
 }
 

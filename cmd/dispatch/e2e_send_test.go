@@ -764,3 +764,38 @@ func TestEndToEndFailedAndRetry(t *testing.T) {
 		t.Errorf("campaign = %+v; want finished, 6 sent, 2 failed", cs[0])
 	}
 }
+
+// TestEndToEndChunking: with smtp.chunking on, a relay that offers
+// CHUNKING gets each message as BDAT with its envelope, and a refused
+// recipient is still only that recipient's failure.
+func TestEndToEndChunking(t *testing.T) {
+	e := newSendEnv(t, 12, "")
+	path := filepath.Join(e.dir, "dispatch.yaml")
+	cfg, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = []byte(strings.Replace(string(cfg), "  tls: none\n", "  tls: none\n  chunking: true\n", 1))
+	if err := os.WriteFile(path, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.FailRcpt("reader3@example.com", 550, "5.1.1", "user unknown")
+	r := dispatch(t, e.dir, "send", e.issue, "--list", "clients", "--yes", "--json")
+	if r.code != 0 {
+		t.Fatalf("send exit %d: %s", r.code, r.stderr)
+	}
+	var rep sendJSON
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("send --json: %v\n%s", err, r.stdout)
+	}
+	if rep.Sent != 11 || rep.Failed != 1 {
+		t.Errorf("report = %s; want 11 sent, 1 failed", r.stdout)
+	}
+	cmds := e.srv.Stats().Commands
+	if cmds["BDAT"] != 12 || cmds["DATA"] != 0 {
+		t.Errorf("commands = %v; want 12 BDAT and no DATA", cmds)
+	}
+	if n := len(e.srv.Messages()); n != 11 {
+		t.Errorf("server has %d messages; want 11", n)
+	}
+}

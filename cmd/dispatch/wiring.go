@@ -62,7 +62,8 @@ func (a *app) relays() []mailer.Relay {
 	c := a.cfg.SMTP
 	base := mailer.Relay{Host: c.Host, Port: c.Port, Username: c.Username, Password: c.Password, TLS: c.TLS,
 		Concurrency: a.cfg.Sending.Concurrency, MaxMessagesPerConnection: c.MaxMessagesPerConnection,
-		Timeout: c.Timeout, HELO: c.HELO, InsecureSkipVerify: c.TLSSkipVerify, AllowInsecureAuth: c.AllowInsecureAuth}
+		Timeout: c.Timeout, HELO: c.HELO, InsecureSkipVerify: c.TLSSkipVerify, AllowInsecureAuth: c.AllowInsecureAuth,
+		Chunking: c.Chunking}
 	if len(c.Relays) == 0 {
 		return []mailer.Relay{base}
 	}
