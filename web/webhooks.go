@@ -77,7 +77,7 @@ func (s *Server) applyEvent(ctx context.Context, e webhook.Event) error {
 			Refs:       eventRefs(e),
 			Recipients: []apply.Recipient{{Address: e.Email, Kind: bounceKind(e.Kind), Status: e.Status, Reason: e.Reason}},
 			Named:      e.Recipients,
-			Detail:     e.Reason,
+			Detail:     func() string { return e.Reason },
 		})
 		return err
 	case webhook.KindRefused:

@@ -32,8 +32,9 @@ type Config struct {
 
 // Applier applies reports to the store. It is safe for concurrent use.
 type Applier struct {
-	cfg Config
-	log *slog.Logger
+	cfg  Config
+	log  *slog.Logger
+	msgs map[string]string // log messages with the prefix, built once
 }
 
 // New checks cfg and returns an Applier.
@@ -51,10 +52,29 @@ func New(cfg Config) (*Applier, error) {
 	if cfg.LogPrefix == "" {
 		cfg.LogPrefix = "bounce"
 	}
-	return &Applier{cfg: cfg, log: log}, nil
+	msgs := make(map[string]string, len(logMessages))
+	for _, m := range logMessages {
+		msgs[m] = cfg.LogPrefix + ": " + m
+	}
+	return &Applier{cfg: cfg, log: log, msgs: msgs}, nil
 }
 
 // Policy is the policy the Applier applies, with defaults filled in.
 func (a *Applier) Policy() subscribers.BouncePolicy { return a.cfg.Policy.WithDefaults() }
 
-func (a *Applier) msg(s string) string { return a.cfg.LogPrefix + ": " + s }
+// The log messages of an Applier.
+const (
+	msgInvalidVERP = "invalid delivery token in VERP address"
+	msgGone        = "delivery no longer exists"
+	msgReportKept  = "unattributed report; recorded as unattributed, nothing changed"
+	msgRedacted    = "complaint names another address (redacted?); attributing to the delivery's subscriber"
+	msgForwarded   = "reported address differs from the delivery's subscriber (forwarded?); attributing to the subscriber"
+	msgAddressKept = "report tied to no delivery; recorded as unattributed, nothing changed"
+	msgRecorded    = "recorded"
+)
+
+var logMessages = []string{msgInvalidVERP, msgGone, msgReportKept, msgRedacted, msgForwarded, msgAddressKept, msgRecorded}
+
+// msg prefixes a log message; prefixing is done once, in New, because
+// applying a bounce logs on every call.
+func (a *Applier) msg(s string) string { return a.msgs[s] }

@@ -43,7 +43,7 @@ func MessageIDRef(id, where string) Ref {
 // mangled, or another sender's Message-ID, and the report falls back to
 // the recipient address. origin names the report in logs.
 func (a *Applier) Attribute(ctx context.Context, refs []Ref, origin string) (*subscribers.Delivery, Attribution, error) {
-	tried := make(map[string]bool, len(refs))
+	tried := map[string]bool{}
 	for _, r := range refs {
 		tok := lowerASCII(strings.TrimSpace(r.Token))
 		if tok == "" || tried[tok] {
@@ -55,13 +55,13 @@ func (a *Applier) Attribute(ctx context.Context, refs []Ref, origin string) (*su
 			// Message-IDs of other senders are expected here; a bad VERP
 			// tag at our own bounce address is not.
 			if r.Attr == AttrVERP {
-				a.log.WarnContext(ctx, a.msg("invalid delivery token in VERP address"), "source", origin)
+				a.log.WarnContext(ctx, a.msg(msgInvalidVERP), "source", origin)
 			}
 			continue
 		}
 		d, err := a.cfg.Store.FindDelivery(ctx, id)
 		if errors.Is(err, subscribers.ErrNotFound) {
-			a.log.InfoContext(ctx, a.msg("delivery no longer exists"), "source", origin, "delivery", id, "from", r.Where)
+			a.log.InfoContext(ctx, a.msg(msgGone), "source", origin, "delivery", id, "from", r.Where)
 			continue
 		}
 		if err != nil {

@@ -114,13 +114,16 @@ func (a *Applier) unmatchable(r Report, addrs []string, total int) string {
 func (a *Applier) unattributed(ctx context.Context, r Report, res Result, addrs []string, why string) (Result, error) {
 	first := r.Recipients[0]
 	u := subscribers.UnattributedReport{Kind: first.Kind, Source: r.Source, Key: r.Key, Reason: why,
-		Recipients: res.ReportRecipients, Addresses: addrs, Status: first.Status, Detail: r.Detail}
+		Recipients: res.ReportRecipients, Addresses: addrs, Status: first.Status}
+	if r.Detail != nil {
+		u.Detail = r.Detail()
+	}
 	dup, err := a.cfg.Store.RecordUnattributed(ctx, u)
 	if err != nil {
 		return res, fmt.Errorf("record unattributed %s report: %w", first.Kind, err)
 	}
 	res.Unattributed, res.Duplicate, res.Ignored = true, dup, why
-	a.log.WarnContext(ctx, a.msg("unattributed report; recorded as unattributed, nothing changed"), "source", r.Origin,
+	a.log.WarnContext(ctx, a.msg(msgReportKept), "source", r.Origin,
 		"kind", first.Kind, "recipients", res.ReportRecipients, "reason", why, "duplicate", dup)
 	return res, nil
 }
@@ -142,11 +145,11 @@ func (a *Applier) pick(ctx context.Context, r Report, d *subscribers.Delivery) R
 	}
 	if rc.Kind == subscribers.BounceComplaint {
 		// Feedback loops often redact the address; that is no news.
-		a.log.InfoContext(ctx, a.msg("complaint names another address (redacted?); attributing to the delivery's subscriber"),
+		a.log.InfoContext(ctx, a.msg(msgRedacted),
 			"source", r.Origin, "delivery", d.ID, "subscriber", d.SubscriberID, "reported", rc.Address)
 		return rc
 	}
-	a.log.WarnContext(ctx, a.msg("reported address differs from the delivery's subscriber (forwarded?); attributing to the subscriber"),
+	a.log.WarnContext(ctx, a.msg(msgForwarded),
 		"source", r.Origin, "delivery", d.ID, "subscriber", d.SubscriberID, "reported", rc.Address)
 	return rc
 }
@@ -162,11 +165,11 @@ func (a *Applier) record(ctx context.Context, r Report, b subscribers.Bounce, at
 	ap.SubscriberID, ap.Suppressed, ap.Duplicate, ap.Unknown = br.SubscriberID, br.Suppressed, br.Duplicate, br.Unknown
 	ap.Unattributed = br.Unattributed
 	if br.Unattributed != "" {
-		a.log.WarnContext(ctx, a.msg("report tied to no delivery; recorded as unattributed, nothing changed"),
+		a.log.WarnContext(ctx, a.msg(msgAddressKept),
 			"source", r.Origin, "kind", b.Kind, "reason", br.Unattributed, "duplicate", br.Duplicate)
 		return ap, nil
 	}
-	a.log.InfoContext(ctx, a.msg("recorded"), "source", r.Origin, "kind", b.Kind, "subscriber", br.SubscriberID,
+	a.log.InfoContext(ctx, a.msg(msgRecorded), "source", r.Origin, "kind", b.Kind, "subscriber", br.SubscriberID,
 		"campaign", b.CampaignID, "delivery", b.DeliveryID, "attribution", attr, "status", b.Status,
 		"suppressed", string(br.Suppressed), "duplicate", br.Duplicate, "unknown", br.Unknown)
 	return ap, nil

@@ -33,8 +33,8 @@ type Report struct {
 	Dropped   int
 	Truncated string
 	// Detail says where the notification came from, kept with it when it
-	// is recorded as unattributed.
-	Detail string
+	// is recorded as unattributed (the only time it is called); nil: none.
+	Detail func() string
 }
 
 // Recipient is one failed recipient of a report.

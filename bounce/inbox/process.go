@@ -152,7 +152,7 @@ func senderRefusal(res *bounce.Result) (string, bool) {
 }
 
 func reasonText(r bounce.Recipient) string {
-	s := r.Reason
+	s := string(r.Reason)
 	if r.Diagnostic != "" {
 		if s != "" {
 			s += ": "
@@ -177,6 +177,7 @@ func truncateText(s string, n int) string {
 // application path (package bounce/apply) and copies what it did into the
 // outcome.
 func (p *Processor) apply(ctx context.Context, out Outcome, res *bounce.Result, refs []apply.Ref) (Outcome, error) {
+	src := out.Source
 	r, err := p.applier.Apply(ctx, apply.Report{
 		Source:     source,
 		Origin:     out.Source,
@@ -185,7 +186,7 @@ func (p *Processor) apply(ctx context.Context, out Outcome, res *bounce.Result, 
 		Recipients: targets(res),
 		Dropped:    res.DroppedRecipients,
 		Truncated:  res.Truncated,
-		Detail:     reportDetail(out.Source, res),
+		Detail:     func() string { return reportDetail(src, res) },
 	})
 	out.Recipients, out.ReportRecipients = r.Recipients, r.ReportRecipients
 	out.Unattributed, out.Duplicate, out.Ignored = r.Unattributed, r.Duplicate, r.Ignored
