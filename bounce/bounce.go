@@ -28,7 +28,7 @@ type Recipient struct {
 	ReplyCode  string `json:"reply_code"`        // SMTP reply code, e.g. "550"; "" if unknown
 	Hard       bool   `json:"hard"`              // the address itself is dead; never mail it again
 	Blame      Blame  `json:"blame,omitempty"`   // whose problem it is: recipient, mailbox or sender
-	Reason     string `json:"reason"`            // short machine reason, e.g. "userunknown"
+	Reason     Reason `json:"reason"`            // short machine reason, e.g. "userunknown"
 	Diagnostic string `json:"diagnostic"`        // the server's text, one line, trimmed
 	Action     string `json:"action,omitempty"`  // RFC 3464 action: failed, delayed, delivered, ...
 	Command    string `json:"command,omitempty"` // SMTP command that was rejected, e.g. "RCPT"; "" if unknown

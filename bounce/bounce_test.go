@@ -25,8 +25,9 @@ type want struct {
 }
 
 type wantRecipient struct {
-	address, status, reply, reason string
-	hard                           bool
+	address, status, reply string
+	reason                 bounce.Reason
+	hard                   bool
 }
 
 // The fixtures are hand-written in the shape of each format family; their
@@ -263,7 +264,7 @@ func TestParseRejectsNonMessages(t *testing.T) {
 
 func TestHardReasons(t *testing.T) {
 	for _, tc := range []struct {
-		reason string
+		reason bounce.Reason
 		hard   bool
 	}{
 		{bounce.ReasonUserUnknown, true},
@@ -284,7 +285,7 @@ func TestHardReasons(t *testing.T) {
 
 func TestStatusForReason(t *testing.T) {
 	for _, tc := range []struct {
-		reason string
+		reason bounce.Reason
 		class  byte
 		want   string
 	}{

@@ -80,7 +80,7 @@ func loadCorpus(tb testing.TB) ([]corpusCase, error) {
 // notification carries no status; Parse derives a standard RFC 3463 code for
 // the same reason instead (bounce.StatusForReason), so the two agree when
 // they name the same reason and class.
-var sisimaiPseudo = map[string]string{
+var sisimaiPseudo = map[string]bounce.Reason{
 	"900": "undefined", "901": "onhold", "910": "filtered", "911": "userunknown", "912": "hostunknown",
 	"918": "rejected", "922": "mailboxfull", "930": "systemerror", "932": "notaccept", "934": "mesgtoobig",
 	"939": "mailererror", "944": "networkerror", "947": "expired", "971": "blocked", "973": "requireptr",

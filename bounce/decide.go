@@ -16,7 +16,7 @@ type cause struct {
 
 // retryable reasons are the ones a status code names too loosely to trust
 // over the wording: the text gets a second look when the status says one.
-var retryable = map[string]bool{
+var retryable = map[Reason]bool{
 	"": true, ReasonUndefined: true, ReasonOnHold: true, ReasonSystemError: true, ReasonSecurityError: true,
 	ReasonExpired: true, ReasonNetworkError: true, ReasonHostUnknown: true, ReasonUserUnknown: true,
 }
@@ -30,7 +30,7 @@ var retryable = map[string]bool{
 // A failure about the sender (senderBlamed) never gets a reason that blames
 // the recipient: it becomes ReasonRejected unless the rules found a more
 // precise sender-side reason (authfailure, blocked, ...).
-func decideReason(c cause) string {
+func decideReason(c cause) Reason {
 	switch c.action {
 	case "delivered", "relayed", "expanded":
 		return ReasonDelivered
@@ -48,7 +48,7 @@ func decideReason(c cause) string {
 }
 
 // reasonByRules is decideReason without the sender override.
-func reasonByRules(c cause, byStatus string) string {
+func reasonByRules(c cause, byStatus Reason) Reason {
 	if has(ruleDefinite, c.found) && !has(ruleFromFilter, c.found) {
 		return ReasonUserUnknown
 	}
@@ -82,7 +82,7 @@ func preData(cmd string) bool {
 }
 
 // probe reports whether reason r explains the failure.
-func probe(r, byStatus string, c cause) bool {
+func probe(r, byStatus Reason, c cause) bool {
 	t := c.found
 	switch r {
 	case ReasonUserUnknown:
@@ -94,7 +94,7 @@ func probe(r, byStatus string, c cause) bool {
 		}
 		if byStatus == ReasonUserUnknown {
 			// An address status with words for another cause: the words win.
-			for _, other := range [...]string{ReasonMailboxFull, ReasonHasMoved, ReasonRejected, ReasonNotAccept, ReasonBlocked} {
+			for _, other := range [...]Reason{ReasonMailboxFull, ReasonHasMoved, ReasonRejected, ReasonNotAccept, ReasonBlocked} {
 				if has(other, t) {
 					return false
 				}
@@ -152,7 +152,7 @@ func probe(r, byStatus string, c cause) bool {
 
 // fallback decides from the wording alone, then from the status code and
 // what the SMTP dialogue implies.
-func fallback(byStatus string, c cause) string {
+func fallback(byStatus Reason, c cause) Reason {
 	if retryable[byStatus] || c.diagType != "" && c.diagType != "smtp" {
 		if r := firstIncluded(fallbackOrder, c.found); r != "" {
 			return r

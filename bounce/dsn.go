@@ -222,7 +222,7 @@ func normAction(v string) string {
 
 // powerMTACategories maps PowerMTA's bounce categories, which it derives
 // from the full SMTP dialogue, to reasons.
-var powerMTACategories = map[string]string{
+var powerMTACategories = map[string]Reason{
 	"bad-mailbox":         ReasonUserUnknown,
 	"bad-domain":          ReasonHostUnknown,
 	"inactive-mailbox":    ReasonSuspend,

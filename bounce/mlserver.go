@@ -13,7 +13,7 @@ func listServerFacts(m *message, notice, noticeLower string) []fact {
 	if !strings.Contains(server, "fml") {
 		return nil
 	}
-	reason := ""
+	var reason Reason
 	switch {
 	case strings.Contains(noticeLower, "not a member") || strings.Contains(lowerASCII(m.subject), "not member") ||
 		strings.Contains(noticeLower, "members only") || strings.Contains(noticeLower, "not allowed to post"):

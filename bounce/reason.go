@@ -5,53 +5,57 @@ import (
 	"sync"
 )
 
-// Reason names, after Sisimai's vocabulary so results compare with the
-// largest public bounce corpus.
+// Reason names the cause of one failure, after Sisimai's vocabulary so
+// results compare with the largest public bounce corpus. The zero value
+// means no cause was decided.
+type Reason string
+
+// The reasons.
 const (
-	ReasonUserUnknown     = "userunknown"     // the mailbox does not exist
-	ReasonHostUnknown     = "hostunknown"     // the domain does not exist or has no mail host
-	ReasonHasMoved        = "hasmoved"        // the mailbox moved and mail is not forwarded
-	ReasonNotAccept       = "notaccept"       // the domain accepts no mail (null MX, 521/556)
-	ReasonMailboxFull     = "mailboxfull"     // over quota
-	ReasonMesgTooBig      = "mesgtoobig"      // the message is too large
-	ReasonExceedLimit     = "exceedlimit"     // the message exceeds a per-mailbox limit
-	ReasonSuspend         = "suspend"         // the mailbox is disabled or suspended
-	ReasonFiltered        = "filtered"        // refused by the recipient's filter or settings
-	ReasonRejected        = "rejected"        // the sender address was refused
-	ReasonBlocked         = "blocked"         // the sending IP or host was refused
-	ReasonSpamDetected    = "spamdetected"    // the content was judged as spam
-	ReasonVirusDetected   = "virusdetected"   // a virus was found
-	ReasonPolicyViolation = "policyviolation" // a site policy refused the message
-	ReasonAuthFailure     = "authfailure"     // SPF, DKIM or DMARC failed
-	ReasonRequirePTR      = "requireptr"      // the sending IP lacks reverse DNS
-	ReasonBadReputation   = "badreputation"   // the sending IP has a bad reputation
-	ReasonNoRelaying      = "norelaying"      // relaying denied
-	ReasonSecurityError   = "securityerror"   // other security refusal (5.7.x)
-	ReasonContentError    = "contenterror"    // malformed content (5.6.x)
-	ReasonNotCompliantRFC = "notcompliantrfc" // the message breaks an RFC
-	ReasonSyntaxError     = "syntaxerror"     // an SMTP command was malformed
-	ReasonTooManyConn     = "toomanyconn"     // too many connections or recipients
-	ReasonSpeeding        = "speeding"        // rate limited
-	ReasonSystemError     = "systemerror"     // the receiving system failed
-	ReasonSystemFull      = "systemfull"      // the receiving system ran out of space
-	ReasonNetworkError    = "networkerror"    // DNS or connection problem
-	ReasonExpired         = "expired"         // retries ran out or still retrying
-	ReasonMailerError     = "mailererror"     // a local delivery program failed
-	ReasonSuppressed      = "suppressed"      // the sending service refused to try (suppression list)
-	ReasonOnHold          = "onhold"          // failed, cause not stated
-	ReasonUndefined       = "undefined"       // nothing to go on
-	ReasonDelivered       = "delivered"       // success notification
-	ReasonFeedback        = "feedback"        // complaint
-	ReasonVacation        = "vacation"        // auto-reply
+	ReasonUserUnknown     Reason = "userunknown"     // the mailbox does not exist
+	ReasonHostUnknown     Reason = "hostunknown"     // the domain does not exist or has no mail host
+	ReasonHasMoved        Reason = "hasmoved"        // the mailbox moved and mail is not forwarded
+	ReasonNotAccept       Reason = "notaccept"       // the domain accepts no mail (null MX, 521/556)
+	ReasonMailboxFull     Reason = "mailboxfull"     // over quota
+	ReasonMesgTooBig      Reason = "mesgtoobig"      // the message is too large
+	ReasonExceedLimit     Reason = "exceedlimit"     // the message exceeds a per-mailbox limit
+	ReasonSuspend         Reason = "suspend"         // the mailbox is disabled or suspended
+	ReasonFiltered        Reason = "filtered"        // refused by the recipient's filter or settings
+	ReasonRejected        Reason = "rejected"        // the sender address was refused
+	ReasonBlocked         Reason = "blocked"         // the sending IP or host was refused
+	ReasonSpamDetected    Reason = "spamdetected"    // the content was judged as spam
+	ReasonVirusDetected   Reason = "virusdetected"   // a virus was found
+	ReasonPolicyViolation Reason = "policyviolation" // a site policy refused the message
+	ReasonAuthFailure     Reason = "authfailure"     // SPF, DKIM or DMARC failed
+	ReasonRequirePTR      Reason = "requireptr"      // the sending IP lacks reverse DNS
+	ReasonBadReputation   Reason = "badreputation"   // the sending IP has a bad reputation
+	ReasonNoRelaying      Reason = "norelaying"      // relaying denied
+	ReasonSecurityError   Reason = "securityerror"   // other security refusal (5.7.x)
+	ReasonContentError    Reason = "contenterror"    // malformed content (5.6.x)
+	ReasonNotCompliantRFC Reason = "notcompliantrfc" // the message breaks an RFC
+	ReasonSyntaxError     Reason = "syntaxerror"     // an SMTP command was malformed
+	ReasonTooManyConn     Reason = "toomanyconn"     // too many connections or recipients
+	ReasonSpeeding        Reason = "speeding"        // rate limited
+	ReasonSystemError     Reason = "systemerror"     // the receiving system failed
+	ReasonSystemFull      Reason = "systemfull"      // the receiving system ran out of space
+	ReasonNetworkError    Reason = "networkerror"    // DNS or connection problem
+	ReasonExpired         Reason = "expired"         // retries ran out or still retrying
+	ReasonMailerError     Reason = "mailererror"     // a local delivery program failed
+	ReasonSuppressed      Reason = "suppressed"      // the sending service refused to try (suppression list)
+	ReasonOnHold          Reason = "onhold"          // failed, cause not stated
+	ReasonUndefined       Reason = "undefined"       // nothing to go on
+	ReasonDelivered       Reason = "delivered"       // success notification
+	ReasonFeedback        Reason = "feedback"        // complaint
+	ReasonVacation        Reason = "vacation"        // auto-reply
 )
 
 // IsHard reports whether a reason means the address itself is dead and must
 // never be mailed again (its blame is the recipient; see reasonBlame).
-func IsHard(reason string) bool { return BlameOf(reason) == BlameRecipient }
+func IsHard(reason Reason) bool { return BlameOf(reason) == BlameRecipient }
 
 // phrases lists, per reason, lowercase fragments of the texts servers send
 // for it. A fragment with "*" matches its pieces in that order.
-var phrases = map[string][]string{
+var phrases = map[Reason][]string{
 	ReasonMailboxFull: {
 		"mailbox full", "mailbox is full", "mailbox was full", "mailbox has exceeded", "mailbox size limit",
 		"mailbox would exceed", "mailbox exceeds", "mailbox quota", "mailbox*over quota", "full mailbox",
@@ -340,7 +344,7 @@ var userUnknownFromFilter = []string{"550 : user unknown", ": : user unknown"}
 // probeOrder is the order in which reasons are tried against a failure when
 // the server said what failed in SMTP terms: specific causes first, the
 // broad "blocked" last.
-var probeOrder = []string{
+var probeOrder = []Reason{
 	ReasonMailboxFull, ReasonMesgTooBig, ReasonExceedLimit, ReasonSuspend, ReasonHasMoved, ReasonNoRelaying,
 	ReasonAuthFailure, ReasonUserUnknown, ReasonFiltered, ReasonRequirePTR, ReasonNotCompliantRFC,
 	ReasonBadReputation, ReasonContentError, ReasonRejected, ReasonHostUnknown, ReasonSpamDetected,
@@ -349,7 +353,7 @@ var probeOrder = []string{
 
 // fallbackOrder is tried when the probes found nothing or the status is too
 // vague to trust: the wording alone decides.
-var fallbackOrder = []string{
+var fallbackOrder = []Reason{
 	ReasonMailboxFull, ReasonAuthFailure, ReasonBadReputation, ReasonSpeeding, ReasonSpamDetected,
 	ReasonVirusDetected, ReasonPolicyViolation, ReasonNoRelaying, ReasonSystemError, ReasonNetworkError,
 	ReasonSuspend, ReasonContentError, ReasonSystemFull, ReasonNotAccept, ReasonExpired, ReasonSecurityError,
@@ -395,7 +399,7 @@ var phraseIdx = sync.OnceValue(func() *phraseIndex { return newPhraseIndex(index
 func indexRules() map[string][]string {
 	rules := make(map[string][]string, len(phrases)+3)
 	for r, ps := range phrases {
-		rules[r] = ps
+		rules[string(r)] = ps
 	}
 	rules[ruleDefinite] = definiteUserUnknown
 	rules[ruleFromFilter] = userUnknownFromFilter
@@ -403,11 +407,12 @@ func indexRules() map[string][]string {
 	return rules
 }
 
-// has reports whether the scanned text has one of the rule's phrases.
-func has(rule string, m matches) bool { return phraseIdx().includes(rule, m) }
+// has reports whether the scanned text has one of the rule's phrases; a
+// rule is a Reason or one of the rule names above.
+func has[R ~string](rule R, m matches) bool { return phraseIdx().includes(string(rule), m) }
 
 // firstIncluded returns the first reason in order whose phrases occur.
-func firstIncluded(order []string, m matches) string {
+func firstIncluded(order []Reason, m matches) Reason {
 	for _, r := range order {
 		if has(r, m) {
 			return r

@@ -14,7 +14,7 @@ type fact struct {
 	context  string // surrounding text: the SMTP command and the notice's own words
 	command  string
 	diagType string // the Diagnostic-Code type: "smtp", "x-postfix", ...; "" for prose
-	reason   string // set by a parser that knows better than the phrase rules
+	reason   Reason // set by a parser that knows better than the phrase rules
 	sender   string // the envelope sender, lowercase, when known (Judge)
 }
 

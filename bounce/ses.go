@@ -213,7 +213,7 @@ func sesResult(n *sesNotification, res *Result) {
 	}
 }
 
-func sesSubTypeReason(sub string) string {
+func sesSubTypeReason(sub string) Reason {
 	switch sub {
 	case "NoEmail":
 		return ReasonUserUnknown

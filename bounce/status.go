@@ -8,7 +8,7 @@ import "strings"
 // for the sender as much as for the recipient: the words decide. The choices follow the registry's descriptions, read the way
 // Sisimai reads them so results stay comparable: "mailbox disabled" (x.2.1)
 // is a filter, "delivery not authorized" (5.7.1) a security refusal.
-var statusReasons = map[string]string{
+var statusReasons = map[string]Reason{
 	"4.1.6": ReasonHasMoved, "4.1.7": ReasonRejected, "4.1.8": ReasonRejected, "4.1.9": ReasonSystemError,
 	"4.2.1": ReasonBlocked, "4.2.2": ReasonMailboxFull, "4.2.3": ReasonExceedLimit, "4.2.4": ReasonFiltered,
 	"4.3.1": ReasonSystemFull, "4.3.2": ReasonNotAccept, "4.3.3": ReasonSystemError, "4.3.5": ReasonSystemError,
@@ -38,7 +38,7 @@ var statusReasons = map[string]string{
 }
 
 // reasonFromStatus names the reason a status code stands for, or "".
-func reasonFromStatus(status string) string {
+func reasonFromStatus(status string) Reason {
 	if status == "" {
 		return ""
 	}
@@ -62,7 +62,7 @@ func reasonFromStatus(status string) string {
 // canonicalStatus is the RFC 3463 detail for each reason, used to derive a
 // status when the notification gives none. The class comes from the reply
 // code or the action.
-var canonicalStatus = map[string]string{
+var canonicalStatus = map[Reason]string{
 	ReasonUserUnknown:     "1.1",
 	ReasonHostUnknown:     "1.2",
 	ReasonHasMoved:        "1.6",
@@ -99,7 +99,7 @@ var canonicalStatus = map[string]string{
 
 // StatusForReason returns the RFC 3463 status Parse derives for a reason when
 // the notification carries none; class is '2', '4' or '5'.
-func StatusForReason(reason string, class byte) string {
+func StatusForReason(reason Reason, class byte) string {
 	d, ok := canonicalStatus[reason]
 	if !ok {
 		d = "0.0"

@@ -45,7 +45,7 @@ const (
 //     SMTP command; then the wording alone (fallbackOrder).
 //  5. The reason's blame below; hard means BlameRecipient (plus a suspended
 //     mailbox that is closed for good).
-var reasonBlame = map[string]Blame{
+var reasonBlame = map[Reason]Blame{
 	ReasonUserUnknown: BlameRecipient,
 	ReasonHostUnknown: BlameRecipient,
 	ReasonHasMoved:    BlameRecipient,
@@ -74,7 +74,7 @@ var reasonBlame = map[string]Blame{
 }
 
 // BlameOf returns the blame a reason carries (see reasonBlame).
-func BlameOf(reason string) Blame {
+func BlameOf(reason Reason) Blame {
 	if b, ok := reasonBlame[reason]; ok {
 		return b
 	}
@@ -122,7 +122,7 @@ type Reply struct {
 // Verdict is what a refusal means.
 type Verdict struct {
 	Status string // the RFC 3463 status, derived from the reason when the reply had none
-	Reason string // a Reason* constant
+	Reason Reason // a Reason* constant
 	Blame  Blame
 	Hard   bool // the address is dead: never mail it again (Blame is BlameRecipient)
 }

@@ -29,12 +29,12 @@ func (v verdict) String() string {
 // outcome is a classified SMTP attempt.
 type outcome struct {
 	verdict  verdict
-	code     int    // SMTP reply code, 0 when there was none
-	status   string // RFC 3463 enhanced code, when known
-	text     string // the server's words or the error
-	reset    bool   // the connection must be dropped and redialled
-	possible bool   // the server may have accepted the message anyway
-	reason   string // the shared classifier's reason for a 5xx (bounce.Reason*)
+	code     int           // SMTP reply code, 0 when there was none
+	status   string        // RFC 3463 enhanced code, when known
+	text     string        // the server's words or the error
+	reset    bool          // the connection must be dropped and redialled
+	possible bool          // the server may have accepted the message anyway
+	reason   bounce.Reason // the shared classifier's reason for a 5xx
 }
 
 var enhancedRE = regexp.MustCompile(`\b([245])\.(\d{1,3})\.(\d{1,3})\b`)
@@ -84,7 +84,7 @@ func classify(err error) outcome {
 // rules first), so a reply gets the verdict here that it gets when it comes
 // back in a DSN or a webhook. sender is the envelope sender: a reply that
 // names it is about us.
-func permanent(step step, code int, status, text, sender string) (verdict, string) {
+func permanent(step step, code int, status, text, sender string) (verdict, bounce.Reason) {
 	v := bounce.Judge(bounce.Reply{Code: strconv.Itoa(code), Status: status, Text: text, Command: step.command(), Sender: sender})
 	switch v.Blame {
 	case bounce.BlameRecipient:

@@ -21,7 +21,7 @@ type firstRefusals struct {
 
 // identityReasons are refusals of who we are (the envelope sender, the
 // domain's authentication): the same for every recipient, so one is enough.
-var identityReasons = map[string]bool{bounce.ReasonRejected: true, bounce.ReasonAuthFailure: true}
+var identityReasons = map[bounce.Reason]bool{bounce.ReasonRejected: true, bounce.ReasonAuthFailure: true}
 
 // sameReplyPause is how many identical first refusals of another kind
 // (policy, content, reputation) pause the run, at most pause_after.
