@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -352,23 +351,9 @@ a formula; the import removes the apostrophe again.`,
 			if err != nil {
 				return err
 			}
-			w := csv.NewWriter(a.rawStdout)
-			w.Write([]string{"email", "name", "status", "lists", "attributes", "created_at"})
-			err = s.FindSubscribers(cmd.Context(), f, func(sub *subscribers.Subscriber) error {
-				j := toSubscriberJSON(sub)
-				attrs, err := json.Marshal(j.Attributes)
-				if err != nil {
-					return err
-				}
-				row := []string{j.Email, j.Name, j.Status, strings.Join(j.Lists, ";"), string(attrs),
-					j.CreatedAt.Format(time.RFC3339)}
-				for i := range row {
-					row[i] = subscribers.CSVCell(row[i])
-				}
-				return w.Write(row)
-			})
-			w.Flush()
-			return errors.Join(err, w.Error())
+			w := subscribers.NewExportWriter(a.rawStdout)
+			err = s.FindSubscribers(cmd.Context(), f, w.Write)
+			return errors.Join(err, w.Flush())
 		},
 	}
 	cmd.Flags().StringVar(&list, "list", "", "only members of this list")
