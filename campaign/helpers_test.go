@@ -10,6 +10,7 @@ import (
 	"github.com/dispatchhq/dispatch/campaign"
 	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/mailer/smtptest"
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/templates"
 )
@@ -35,7 +36,7 @@ Hello {{ .Name }}, corrected.
 // env is a real store with a list, a real SMTP server on 127.0.0.1 and a
 // mailer sending to it.
 type env struct {
-	store  *subscribers.Store
+	store  *sqlite.Store
 	srv    *smtptest.Server
 	list   *subscribers.List
 	sender *mailer.Sender
@@ -44,7 +45,7 @@ type env struct {
 func newEnv(t *testing.T, n int) *env {
 	t.Helper()
 	ctx := context.Background()
-	store, err := subscribers.Open(ctx, filepath.Join(t.TempDir(), "d.db"))
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "d.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

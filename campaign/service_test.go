@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/dispatchhq/dispatch/campaign"
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -157,7 +158,7 @@ func TestSenderRefusalPausesTheCampaign(t *testing.T) {
 // failingFind is the real store with FindCampaignByID failing after the
 // run, which the real store cannot be made to do on demand.
 type failingFind struct {
-	*subscribers.Store
+	*sqlite.Store
 	fail bool
 }
 

@@ -11,12 +11,13 @@ import (
 	"time"
 
 	"github.com/dispatchhq/dispatch/imports"
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
-func openStore(t *testing.T) *subscribers.Store {
+func openStore(t *testing.T) *sqlite.Store {
 	t.Helper()
-	s, err := subscribers.Open(context.Background(), filepath.Join(t.TempDir(), "dispatch.db"))
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "dispatch.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

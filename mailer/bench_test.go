@@ -40,6 +40,7 @@ import (
 
 	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/mailer/smtptest"
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/templates"
 )
@@ -76,7 +77,7 @@ func benchIssueOf(stories int) string {
 // benchStore is a store with n subscribers on the list "bench" and the
 // compiled bench issue.
 type benchStore struct {
-	store  *subscribers.Store
+	store  *sqlite.Store
 	list   *subscribers.List
 	issue  *templates.Compiled
 	tokens *subscribers.Tokens
@@ -93,7 +94,7 @@ func newBenchStore(b *testing.B, n int) *benchStore {
 func newBenchStoreOf(b *testing.B, n int, issue string) *benchStore {
 	b.Helper()
 	ctx := context.Background()
-	store, err := subscribers.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	store, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
 	if err != nil {
 		b.Fatal(err)
 	}

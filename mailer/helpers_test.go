@@ -10,6 +10,7 @@ import (
 
 	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/mailer/smtptest"
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/templates"
 )
@@ -36,7 +37,7 @@ Source: [Outlet](https://outlet.example.com/story)
 // env is a real store with a list of n subscribers, a campaign for it, and
 // a real SMTP server on 127.0.0.1.
 type env struct {
-	store    *subscribers.Store
+	store    *sqlite.Store
 	srv      *smtptest.Server
 	list     *subscribers.List
 	campaign *subscribers.Campaign
@@ -47,7 +48,7 @@ type env struct {
 func newEnv(t testing.TB, n int, opts ...smtptest.Option) *env {
 	t.Helper()
 	ctx := context.Background()
-	store, err := subscribers.Open(ctx, filepath.Join(t.TempDir(), "d.db"))
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "d.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

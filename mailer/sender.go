@@ -14,7 +14,7 @@ import (
 	"github.com/dispatchhq/dispatch/templates"
 )
 
-// Store is what the mailer needs from the database; *subscribers.Store
+// Store is what the mailer needs from the database; *sqlite.Store
 // implements it.
 type Store interface {
 	NextQueued(ctx context.Context, campaignID, after int64, limit int) ([]subscribers.Delivery, error)

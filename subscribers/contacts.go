@@ -2,10 +2,8 @@ package subscribers
 
 import (
 	"bufio"
-	"encoding/base64"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -31,50 +29,6 @@ type SubscriberPage struct {
 	// Total counts every match when that is cheap (from the maintained
 	// counts), and is -1 otherwise (searches, list and status together).
 	Total int
-}
-
-func (q *SubscriberQuery) limit() int {
-	switch {
-	case q.Limit <= 0:
-		return 50
-	case q.Limit > 500:
-		return 500
-	}
-	return q.Limit
-}
-
-// A cursor is opaque to callers: the sort key of the last row shown.
-func encodeCursor(kind byte, key string) string {
-	return base64.RawURLEncoding.EncodeToString(append([]byte{kind}, key...))
-}
-
-func decodeCursor(c string, kind byte) (string, error) {
-	if c == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || len(b) == 0 || b[0] != kind {
-		return "", fmt.Errorf("%w: page cursor %q is not from this listing", ErrInvalid, c)
-	}
-	return string(b[1:]), nil
-}
-
-func decodeIDCursor(c string) (int64, error) {
-	k, err := decodeCursor(c, 'i')
-	if err != nil || k == "" {
-		return 0, err
-	}
-	id, err := strconv.ParseInt(k, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%w: page cursor %q is not from this listing", ErrInvalid, c)
-	}
-	return id, nil
-}
-
-// prefixRange returns the bounds [lo, hi) of the strings starting with p
-// under binary comparison.
-func prefixRange(p string) (string, string) {
-	return p, p + "\U0010FFFF"
 }
 
 // StatusCounts is the number of subscribers in each status.

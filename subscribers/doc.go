@@ -1,14 +1,15 @@
-// Package subscribers owns Dispatch's data: subscribers, lists, subscriptions,
-// the append-only event log, suppressions, and (later) campaigns and their
-// delivery ledger, all in one SQLite file.
+// Package subscribers is Dispatch's domain: subscribers, lists,
+// subscriptions, the events of their history, campaigns, deliveries and
+// bounces, with their typed statuses and kinds; the rules for addresses,
+// list names and secrets; and the signed tokens, VERP addresses, unsubscribe
+// URLs and Message-IDs that tie mail back to a delivery.
 //
-// It is the only package that writes SQL. Migrations are embedded, numbered
-// and forward-only, and are applied by Open. The package imports only the
-// standard library, the SQLite driver and small text-encoding helpers; it must
-// not import net/http, SMTP libraries or the template engine.
+// It imports only the standard library and golang.org/x: it knows no
+// database, network or template engine. The SQLite store that keeps these
+// types is package sqlite.
 //
 // Suppression is the rule everything else bends around: a subscriber whose
 // status is unsubscribed, bounced, complained or blocklisted, or whose address
 // was removed, is never made active again by an admin path (import, add). Only
-// the person's own re-subscription (Store.Resubscribe) may do that.
+// the person's own re-subscription (the store's Resubscribe) may do that.
 package subscribers

@@ -140,3 +140,61 @@ func (s *Subscriber) FirstName() string {
 	}
 	return f[0]
 }
+
+// AddInput describes a subscriber added by an admin.
+type AddInput struct {
+	Email      string
+	Name       string
+	Attributes map[string]any
+	Lists      []string
+	Source     string // consent source, e.g. "admin" or "import:clients.csv"
+	Actor      string // who did it, recorded in events
+	// MaxAttributesBytes caps Attributes as JSON (default
+	// DefaultMaxAttributesBytes), as the import does.
+	MaxAttributesBytes int
+}
+
+// AddResult says what AddSubscriber did.
+type AddResult struct {
+	Subscriber *Subscriber
+	Created    bool
+	Subscribed []string // lists newly joined
+	Skipped    []string // lists the person had left; left alone
+}
+
+// SubscriberFilter narrows FindSubscribers. Zero fields do not filter.
+type SubscriberFilter struct {
+	List   string
+	Status Status
+}
+
+// EventUnsuppressed records an admin restoring an address that bounces
+// suppressed by mistake (subscribers unsuppress).
+const EventUnsuppressed = "unsuppressed"
+
+// Unsuppressed is one subscriber Unsuppress restored, or would restore.
+type Unsuppressed struct {
+	SubscriberID int64  `json:"subscriber_id"`
+	Email        string `json:"email"`
+	SuppressedBy string `json:"suppressed_by"` // smtp or mail
+	Bounce       string `json:"bounce"`        // the reason recorded when it was suppressed
+}
+
+// Counts sizes up a database at a glance, so a command can say which one
+// it opened.
+type Counts struct {
+	Subscribers int // every subscriber, whatever their status
+	Active      int // subscribers who may be mailed
+	Lists       int
+}
+
+// SubscriberUpdate changes a subscriber's name and attributes. Nil fields
+// are left alone. It never changes a status: suppression has its own
+// paths, and only the person can undo one.
+type SubscriberUpdate struct {
+	Name       *string
+	Attributes map[string]any // replaces them all when not nil
+	// MaxAttributesBytes caps Attributes as JSON (default
+	// DefaultMaxAttributesBytes), as the import and AddSubscriber do.
+	MaxAttributesBytes int
+}

@@ -19,7 +19,7 @@ func TestDependencies(t *testing.T) {
 	// database/sql is checked among direct imports only: premailer pulls it
 	// in through html2text's table writer, which we never call.
 	direct := map[string]string{
-		"database/sql": "storage belongs to subscribers",
+		"database/sql": "storage belongs to sqlite",
 	}
 	for _, dep := range list("-f", `{{join .Imports " "}}`, ".") {
 		if reason, ok := direct[dep]; ok {
@@ -27,7 +27,7 @@ func TestDependencies(t *testing.T) {
 		}
 	}
 	transitive := map[string]string{
-		"github.com/mattn/go-sqlite3":  "storage belongs to subscribers",
+		"github.com/mattn/go-sqlite3":  "storage belongs to sqlite",
 		"github.com/wneessen/go-mail":  "sending belongs to mailer",
 		"github.com/spf13/viper":       "configuration is read only in cmd/dispatch",
 		"github.com/spf13/cobra":       "the CLI lives in cmd/dispatch",

@@ -17,7 +17,7 @@ import (
 
 // Store is what the server needs from the database: its own reads and
 // writes, and what applying a webhook's bounces needs (apply.Store).
-// *subscribers.Store satisfies it.
+// *sqlite.Store satisfies it.
 type Store interface {
 	apply.Store
 	FindCampaignByID(ctx context.Context, id int64) (*subscribers.Campaign, error)

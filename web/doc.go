@@ -17,7 +17,7 @@
 //     logged once, with the request, and shown as a neutral page.
 //
 // The package reaches the database through the small Store interface (which
-// *subscribers.Store satisfies) and provider webhooks through
+// *sqlite.Store satisfies) and provider webhooks through
 // bounce/webhook. It must not import mailer, templates or cmd: links are
 // shared with the mailer only through UnsubscribeURL and subscribers.Tokens.
 package web

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/web"
 )
@@ -21,7 +22,7 @@ const testSecret = "web-test-secret-0123456789"
 // env is a real store in a temporary directory behind a real HTTP server.
 type env struct {
 	t      testing.TB
-	store  *subscribers.Store
+	store  *sqlite.Store
 	tokens *subscribers.Tokens
 	srv    *web.Server
 	ts     *httptest.Server
@@ -33,7 +34,7 @@ type env struct {
 func newEnv(t testing.TB, edit func(*web.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
-	store, err := subscribers.Open(ctx, filepath.Join(t.TempDir(), "d.db"))
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "d.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

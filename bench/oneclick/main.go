@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -42,7 +43,7 @@ func run(args []string) error {
 		return fmt.Errorf("database: %w", err)
 	}
 	ctx := context.Background()
-	s, err := subscribers.Open(ctx, *db)
+	s, err := sqlite.Open(ctx, *db)
 	if err != nil {
 		return err
 	}

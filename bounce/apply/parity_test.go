@@ -19,6 +19,7 @@ import (
 
 	"github.com/dispatchhq/dispatch/bounce/inbox"
 	"github.com/dispatchhq/dispatch/bounce/webhook"
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/web"
 )
@@ -37,7 +38,7 @@ var hookNow = time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC)
 type world struct {
 	t        *testing.T
 	ctx      context.Context
-	store    *subscribers.Store
+	store    *sqlite.Store
 	tokens   *subscribers.Tokens
 	campaign int64
 	delivery map[string]int64 // by email
@@ -53,7 +54,7 @@ var (
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	w := &world{t: t, ctx: context.Background(), delivery: map[string]int64{}}
-	s, err := subscribers.Open(w.ctx, filepath.Join(t.TempDir(), "dispatch.db"))
+	s, err := sqlite.Open(w.ctx, filepath.Join(t.TempDir(), "dispatch.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

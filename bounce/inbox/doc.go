@@ -4,7 +4,7 @@
 // maildirs, single files or an IMAP mailbox, classifies each one with
 // package bounce and records the result through package bounce/apply, the
 // one path that applies bounces (the webhooks use it too), and a small
-// consumer-side Store interface that *subscribers.Store satisfies.
+// consumer-side Store interface that *sqlite.Store satisfies.
 //
 // Attribution, most trusted first: the signed delivery token in the VERP
 // address the notification was delivered to; the token in the returned

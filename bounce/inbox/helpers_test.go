@@ -13,8 +13,12 @@ import (
 	"time"
 
 	"github.com/dispatchhq/dispatch/bounce/inbox"
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
+
+// The store the command wires in must satisfy the processor's interface.
+var _ inbox.Store = (*sqlite.Store)(nil)
 
 const (
 	bounceBase = "bounces@bounces.example.com"
@@ -29,7 +33,7 @@ type env struct {
 	t        testing.TB
 	ctx      context.Context
 	path     string
-	store    *subscribers.Store
+	store    *sqlite.Store
 	tokens   *subscribers.Tokens
 	proc     *inbox.Processor
 	logs     *syncBuffer
@@ -117,7 +121,7 @@ func (e *env) markSent(emails ...string) {
 // openStore opens (again) the database file with the test clock.
 func (e *env) openStore() {
 	e.t.Helper()
-	s, err := subscribers.Open(e.ctx, e.path)
+	s, err := sqlite.Open(e.ctx, e.path)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
 	"github.com/dispatchhq/dispatch/bounce/inbox"
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -242,7 +243,7 @@ func TestPollIMAPLeavesMessagesItCouldNotApply(t *testing.T) {
 	s.append("INBOX", []byte("\x00 not a message at all\n"))
 
 	// A store that is gone: every message fails.
-	broken, err := subscribers.Open(e.ctx, e.path)
+	broken, err := sqlite.Open(e.ctx, e.path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,14 +14,12 @@ import (
 
 // Store is what the processor needs from the subscriber store: what
 // applying a bounce needs, and what a mailto: unsubscribe needs.
-// *subscribers.Store implements it.
+// *sqlite.Store implements it.
 type Store interface {
 	apply.Store
 	FindSubscriberByID(ctx context.Context, id int64) (*subscribers.Subscriber, error)
 	Unsubscribe(ctx context.Context, subscriberID, listID, campaignID int64, actor, reason string) error
 }
-
-var _ Store = (*subscribers.Store)(nil)
 
 // Config configures a Processor.
 type Config struct {

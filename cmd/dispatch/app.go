@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/sqlite"
 )
 
 // app holds what every command shares: streams, configuration and the
@@ -26,7 +26,7 @@ type app struct {
 	configPath string
 	verbose    bool
 	cfg        Config
-	store      *subscribers.Store
+	store      *sqlite.Store
 	logger     *slog.Logger
 	logFormat  string   // serve's --log-format: text (the default) or json; "" for other commands
 	cleanup    []func() // run by close, after the store is closed
@@ -55,11 +55,11 @@ func (a *app) load(cmd *cobra.Command) error {
 // createStore opens the database, creating it if there is none. Only the
 // commands that put data in (import, quickstart, lists create, subscribers
 // add and blocklist) use it.
-func (a *app) createStore(ctx context.Context) (*subscribers.Store, error) {
+func (a *app) createStore(ctx context.Context) (*sqlite.Store, error) {
 	if a.store != nil {
 		return a.store, nil
 	}
-	s, err := subscribers.Open(ctx, a.cfg.Database.Path)
+	s, err := sqlite.Open(ctx, a.cfg.Database.Path)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func (a *app) createStore(ctx context.Context) (*subscribers.Store, error) {
 // created in the wrong folder would make them report nothing, and answer
 // unsubscribes with "nothing to unsubscribe", while the real one goes
 // untouched.
-func (a *app) openStore(ctx context.Context) (*subscribers.Store, error) {
+func (a *app) openStore(ctx context.Context) (*sqlite.Store, error) {
 	if a.store != nil {
 		return a.store, nil
 	}
@@ -97,7 +97,7 @@ func (a *app) requireDatabase() error {
 
 // announceStore says which database a long-running or mailing command
 // opened, so a wrong --config shows before anything happens.
-func (a *app) announceStore(ctx context.Context, s *subscribers.Store) error {
+func (a *app) announceStore(ctx context.Context, s *sqlite.Store) error {
 	c, err := s.FindCounts(ctx)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/templates"
 )
@@ -14,7 +15,7 @@ import (
 // An attribute no recipient has, without a default, refuses the send:
 // everyone would get an empty string, almost always from a misspelt name.
 // A resumed campaign is not checked again: it started with this snapshot.
-func (a *app) checkAudience(ctx context.Context, s *subscribers.Store, issue *templates.Compiled, list *subscribers.List, recipients int) error {
+func (a *app) checkAudience(ctx context.Context, s *sqlite.Store, issue *templates.Compiled, list *subscribers.List, recipients int) error {
 	checks, err := audienceChecks(ctx, s, issue, list, recipients)
 	if err != nil {
 		return err
@@ -36,7 +37,7 @@ func (a *app) checkAudience(ctx context.Context, s *subscribers.Store, issue *te
 // adviseAudience prints the attribute checks of a send to list as
 // warnings, for a test copy: the editor learns before the real send that
 // it would be refused.
-func (a *app) adviseAudience(ctx context.Context, s *subscribers.Store, issue *templates.Compiled, list *subscribers.List) error {
+func (a *app) adviseAudience(ctx context.Context, s *sqlite.Store, issue *templates.Compiled, list *subscribers.List) error {
 	n, err := s.CountActiveMembers(ctx, list.ID)
 	if err != nil {
 		return err
@@ -53,7 +54,7 @@ func (a *app) adviseAudience(ctx context.Context, s *subscribers.Store, issue *t
 
 // audienceChecks counts the list's attributes, in one query, when the
 // issue prints any.
-func audienceChecks(ctx context.Context, s *subscribers.Store, issue *templates.Compiled, list *subscribers.List, recipients int) ([]templates.Check, error) {
+func audienceChecks(ctx context.Context, s *sqlite.Store, issue *templates.Compiled, list *subscribers.List, recipients int) ([]templates.Check, error) {
 	if len(issue.Attrs()) == 0 || recipients == 0 {
 		return nil, nil
 	}
@@ -66,7 +67,7 @@ func audienceChecks(ctx context.Context, s *subscribers.Store, issue *templates.
 
 // listAudience counts what the issue's attribute checks need to know about
 // a list, for render and preview.
-func listAudience(ctx context.Context, s *subscribers.Store, l *subscribers.List) (templates.Audience, error) {
+func listAudience(ctx context.Context, s *sqlite.Store, l *subscribers.List) (templates.Audience, error) {
 	n, err := s.CountActiveMembers(ctx, l.ID)
 	if err != nil {
 		return templates.Audience{}, err

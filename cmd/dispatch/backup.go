@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/sqlite"
 )
 
 func newBackupCmd(a *app) *cobra.Command {
@@ -45,14 +45,14 @@ and, with --keep N, deletes the oldest dated backups beyond N.`,
 			}
 			src := a.cfg.Database.Path
 			var (
-				info    subscribers.BackupInfo
+				info    sqlite.BackupInfo
 				removed []string
 				err     error
 			)
 			if toDir != "" {
-				info, removed, err = subscribers.RotatedBackup(cmd.Context(), src, toDir, keep, time.Now())
+				info, removed, err = sqlite.RotatedBackup(cmd.Context(), src, toDir, keep, time.Now())
 			} else {
-				info, err = subscribers.Backup(cmd.Context(), src, args[0])
+				info, err = sqlite.Backup(cmd.Context(), src, args[0])
 			}
 			if err != nil {
 				return err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -34,7 +35,7 @@ func newBenchCmd(a *app) *cobra.Command {
 				defer os.RemoveAll(dir)
 			}
 			path := filepath.Join(dir, "bench.db")
-			s, err := subscribers.Open(cmd.Context(), path)
+			s, err := sqlite.Open(cmd.Context(), path)
 			if err != nil {
 				return err
 			}

@@ -8,10 +8,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dispatchhq/dispatch/bounce/inbox"
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
-func (a *app) inboxProcessor(s *subscribers.Store, tokens *subscribers.Tokens) (*inbox.Processor, error) {
+func (a *app) inboxProcessor(s *sqlite.Store, tokens *subscribers.Tokens) (*inbox.Processor, error) {
 	if a.cfg.Sender.BounceAddress == "" {
 		return nil, errors.New("sender.bounce_address is not set: it is the base of the VERP addresses bounces are matched by")
 	}

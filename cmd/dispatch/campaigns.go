@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -46,7 +47,7 @@ func timePtr(t time.Time) *time.Time {
 	return &t
 }
 
-func campaignReport(ctx context.Context, s *subscribers.Store, c *subscribers.Campaign) (campaignJSON, error) {
+func campaignReport(ctx context.Context, s *sqlite.Store, c *subscribers.Campaign) (campaignJSON, error) {
 	st, err := s.FindCampaignStats(ctx, c.ID)
 	if err != nil {
 		return campaignJSON{}, err
@@ -182,7 +183,7 @@ to the campaign's links), status and sending rate.`,
 }
 
 // findCampaign takes a campaign number or an issue id.
-func findCampaign(ctx context.Context, s *subscribers.Store, ref string) (*subscribers.Campaign, error) {
+func findCampaign(ctx context.Context, s *sqlite.Store, ref string) (*subscribers.Campaign, error) {
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		return s.FindCampaignByID(ctx, id)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -33,7 +34,7 @@ var kindWords = map[subscribers.FailureKind]string{
 	subscribers.FailInvalid:   "invalid (message not built)",
 }
 
-func (a *app) showFailed(ctx context.Context, s *subscribers.Store, c *subscribers.Campaign, asJSON bool) error {
+func (a *app) showFailed(ctx context.Context, s *sqlite.Store, c *subscribers.Campaign, asJSON bool) error {
 	fs, err := s.FindFailedDeliveries(ctx, c.ID)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -45,7 +46,7 @@ func newServeEnv(t *testing.T, n int, web string) *serveEnv {
 	if n == 0 {
 		return e
 	}
-	s, err := subscribers.Open(context.Background(), filepath.Join(dir, "dispatch.db"))
+	s, err := sqlite.Open(context.Background(), filepath.Join(dir, "dispatch.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -124,7 +125,7 @@ Use "-" as FILE to read standard input.`,
 // importStore opens the database to import into. A dry run writes
 // nothing, and that includes the database file: without one, it runs
 // against an empty scratch database that is deleted when the command ends.
-func (a *app) importStore(ctx context.Context, dryRun bool) (*subscribers.Store, error) {
+func (a *app) importStore(ctx context.Context, dryRun bool) (*sqlite.Store, error) {
 	if !dryRun || exists(a.cfg.Database.Path) {
 		return a.createStore(ctx)
 	}
@@ -132,7 +133,7 @@ func (a *app) importStore(ctx context.Context, dryRun bool) (*subscribers.Store,
 	if err != nil {
 		return nil, fmt.Errorf("dry run: %w", err)
 	}
-	s, err := subscribers.Open(ctx, filepath.Join(dir, "dry-run.db"))
+	s, err := sqlite.Open(ctx, filepath.Join(dir, "dry-run.db"))
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("dry run: %w", err)

@@ -6,13 +6,14 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
 // openIfExists opens the database when there is one, and returns nil when
 // there is none: render and preview work without a database, and must not
 // create one.
-func (a *app) openIfExists(ctx context.Context) (*subscribers.Store, error) {
+func (a *app) openIfExists(ctx context.Context) (*sqlite.Store, error) {
 	if a.store != nil {
 		return a.store, nil
 	}

@@ -7,12 +7,13 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/dispatchhq/dispatch/bounce/inbox"
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
 // startBouncePoller polls the bounce mailbox from `dispatch serve` when
 // bounces.imap.host is set.
-func (a *app) startBouncePoller(ctx context.Context, g *errgroup.Group, s *subscribers.Store, tokens *subscribers.Tokens) error {
+func (a *app) startBouncePoller(ctx context.Context, g *errgroup.Group, s *sqlite.Store, tokens *subscribers.Tokens) error {
 	c := a.cfg.Bounces.IMAP
 	if c.Host == "" {
 		return nil

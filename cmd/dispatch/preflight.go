@@ -12,7 +12,7 @@ import (
 
 	"github.com/dispatchhq/dispatch/doctor"
 	"github.com/dispatchhq/dispatch/mailer"
-	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/templates"
 )
 
@@ -25,7 +25,7 @@ const dnsCheckMaxAge = 24 * time.Hour
 // are older than a day. A failure refuses the send unless force is set.
 // With every relay on this machine the DNS checks are skipped: nothing
 // leaves it.
-func (a *app) preflight(ctx context.Context, s *subscribers.Store, issue *templates.Compiled, relays []mailer.Relay, force bool) error {
+func (a *app) preflight(ctx context.Context, s *sqlite.Store, issue *templates.Compiled, relays []mailer.Relay, force bool) error {
 	dc, sender, err := a.doctorConfig(issue.From, relays)
 	if err != nil {
 		return err
@@ -67,7 +67,7 @@ func (a *app) preflight(ctx context.Context, s *subscribers.Store, issue *templa
 // cachedDNS returns the DNS checks for dc from the cache when they are
 // fresh, and runs them otherwise. Only a report without failures is
 // cached: once the admin fixes a record, the next send sees it.
-func (a *app) cachedDNS(ctx context.Context, s *subscribers.Store, dc *doctor.Config) doctor.Report {
+func (a *app) cachedDNS(ctx context.Context, s *sqlite.Store, dc *doctor.Config) doctor.Report {
 	key := dnsCacheKey(dc)
 	if s != nil {
 		if data, at, err := s.FindCheckReport(ctx, key); err == nil && time.Since(at) < dnsCheckMaxAge {
@@ -83,7 +83,7 @@ func (a *app) cachedDNS(ctx context.Context, s *subscribers.Store, dc *doctor.Co
 }
 
 // saveDNS caches a DNS report; a failure to cache only costs a lookup.
-func (a *app) saveDNS(ctx context.Context, s *subscribers.Store, dc *doctor.Config, rep doctor.Report) {
+func (a *app) saveDNS(ctx context.Context, s *sqlite.Store, dc *doctor.Config, rep doctor.Report) {
 	if s == nil || rep.Failed() {
 		return
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/dispatchhq/dispatch/examples"
 	"github.com/dispatchhq/dispatch/internal/dnstest"
 	"github.com/dispatchhq/dispatch/mailer"
-	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/templates"
 )
 
@@ -26,7 +26,7 @@ func TestPreflightDNS(t *testing.T) {
 		"example.com":       {"TXT v=spf1 ip4:192.0.2.10 -all", "MX 10 mx.example.com."},
 		"relay.example.com": {"A 192.0.2.10"},
 	}
-	store, err := subscribers.Open(ctx, filepath.Join(t.TempDir(), "d.db"))
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "d.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

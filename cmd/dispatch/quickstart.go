@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dispatchhq/dispatch/examples"
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -53,7 +54,7 @@ With smtp.host configured, it sends through that relay instead.`,
 			if keptCfg {
 				fmt.Fprintf(a.stdout, "Kept your %s from an earlier quickstart (delete it to start from the defaults).\n", cfgPath)
 			}
-			s, err := subscribers.Open(ctx, dbPath)
+			s, err := sqlite.Open(ctx, dbPath)
 			if err != nil {
 				return err
 			}

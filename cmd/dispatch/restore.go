@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/sqlite"
 )
 
 func newRestoreCmd(a *app) *cobra.Command {
@@ -29,7 +29,7 @@ section shows.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			if check {
-				info, err := subscribers.CheckBackup(ctx, args[0])
+				info, err := sqlite.CheckBackup(ctx, args[0])
 				if err != nil {
 					return err
 				}
@@ -42,7 +42,7 @@ section shows.`,
 				return nil
 			}
 			db := a.cfg.Database.Path
-			res, err := subscribers.Restore(ctx, args[0], db, time.Now())
+			res, err := sqlite.Restore(ctx, args[0], db, time.Now())
 			if err != nil {
 				return err
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/dispatchhq/dispatch/campaign"
 	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/mailer/capture"
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/templates"
 )
@@ -161,7 +162,7 @@ func (a *app) send(ctx context.Context, path string, o sendOptions) error {
 // sendSender makes the mailer for a send (through the capture server with
 // --capture) and runs the checks before sending. stop closes the capture
 // server.
-func (a *app) sendSender(ctx context.Context, s *subscribers.Store, issue *templates.Compiled, o sendOptions) (*mailer.Sender, func(), error) {
+func (a *app) sendSender(ctx context.Context, s *sqlite.Store, issue *templates.Compiled, o sendOptions) (*mailer.Sender, func(), error) {
 	stop := func() {}
 	var relays []mailer.Relay
 	if o.capture != "" && !o.dryRun {
@@ -189,7 +190,7 @@ func (a *app) sendSender(ctx context.Context, s *subscribers.Store, issue *templ
 }
 
 // checkedSender makes the mailer and runs the checks before sending.
-func (a *app) checkedSender(ctx context.Context, s *subscribers.Store, issue *templates.Compiled, relays []mailer.Relay, force bool) (*mailer.Sender, error) {
+func (a *app) checkedSender(ctx context.Context, s *sqlite.Store, issue *templates.Compiled, relays []mailer.Relay, force bool) (*mailer.Sender, error) {
 	mcfg, err := a.mailerConfig(relays)
 	if err != nil {
 		return nil, err
@@ -360,7 +361,7 @@ func (a *app) confirm(summary string) error {
 	return nil
 }
 
-func (a *app) sendTest(ctx context.Context, s *subscribers.Store, sender *mailer.Sender, issue *templates.Compiled, list *subscribers.List, to string) error {
+func (a *app) sendTest(ctx context.Context, s *sqlite.Store, sender *mailer.Sender, issue *templates.Compiled, list *subscribers.List, to string) error {
 	tm := mailer.TestMessage{Issue: issue, ListID: list.ID, ListName: list.Name, ListTitle: list.Title}
 	if sub, err := s.FindSubscriberByEmail(ctx, to); err == nil {
 		tm.SubscriberID = sub.ID

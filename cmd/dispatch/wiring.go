@@ -8,6 +8,7 @@ import (
 
 	"github.com/dispatchhq/dispatch/campaign"
 	"github.com/dispatchhq/dispatch/mailer"
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/templates"
 	"github.com/dispatchhq/dispatch/web"
@@ -138,7 +139,7 @@ func eta(n int, rate float64) string {
 }
 
 // campaignService wires the send use case to the store and a mailer.
-func (a *app) campaignService(s *subscribers.Store, sender *mailer.Sender) *campaign.Service {
+func (a *app) campaignService(s *sqlite.Store, sender *mailer.Sender) *campaign.Service {
 	return campaign.New(campaign.Config{
 		Sender: sender,
 		Logger: a.logger,

@@ -1,0 +1,51 @@
+package sqlite_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dispatchhq/dispatch/subscribers"
+)
+
+// BenchmarkLedgerPair measures one worker's commit per message: the result
+// of the previous delivery and the begin of the next, in one transaction.
+func BenchmarkLedgerPair(b *testing.B) {
+	ctx := context.Background()
+	s := mustOpen(b)
+	n := max(b.N+1, 1000)
+	var csv strings.Builder
+	csv.WriteString("email\n")
+	for i := range n {
+		fmt.Fprintf(&csv, "u%d@example.com\n", i)
+	}
+	if _, err := s.Import(ctx, "x.csv", strings.NewReader(csv.String()), subscribers.ImportConfig{List: "l"}); err != nil {
+		b.Fatal(err)
+	}
+	l, _ := s.FindListByName(ctx, "l")
+	c, err := s.CreateCampaign(ctx, subscribers.NewCampaign{Slug: "x", ListID: l.ID, Subject: "s", IssuePath: "x", Snapshot: []byte("{}")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ds, err := s.NextQueued(ctx, c.ID, 0, n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now()
+	if _, err := s.ApplyLedger(ctx, []subscribers.LedgerOp{{Kind: subscribers.OpBegin, DeliveryID: ds[0].ID, ListID: l.ID, At: now}}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ops := []subscribers.LedgerOp{
+			{Kind: subscribers.OpSent, DeliveryID: ds[i].ID, At: now, SMTPCode: 250, Relay: "r"},
+			{Kind: subscribers.OpBegin, DeliveryID: ds[i+1].ID, ListID: l.ID, At: now},
+		}
+		res, err := s.ApplyLedger(ctx, ops)
+		if err != nil || res[1] != nil {
+			b.Fatal(err, res)
+		}
+	}
+}
