@@ -276,3 +276,54 @@ func TestRelayRTTIsTimedOnEHLO(t *testing.T) {
 		t.Errorf("per relay = %v; want the one relay's %s", res.RelayRTTs, res.RelayRTT)
 	}
 }
+
+// TestBeginCommitsBeforePipelinedBytes: when the relay reads the
+// pipelined MAIL FROM, the delivery is already "sending" in the database,
+// so a crash from then on counts it as a possible duplicate, never as
+// unsent.
+func TestBeginCommitsBeforePipelinedBytes(t *testing.T) {
+	srv := smtptest.NewScripted(t, "PIPELINING", "8BITMIME")
+	hold := make(chan struct{})
+	srv.On("MAIL", 1, smtptest.Act{Reply: "250 2.1.0 OK", Hold: hold})
+	e := newEnv(t, 1)
+	r := e.relay(1)
+	r.Host, r.Port = srv.Host(), srv.Port()
+	type result struct {
+		res *mailer.RunResult
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		res, err := e.run(t, context.Background(), e.config(r))
+		done <- result{res, err}
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !hasMail(srv.Commands()) {
+		if time.Now().After(deadline) {
+			close(hold)
+			t.Fatal("the server never read a pipelined MAIL FROM")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	d := e.delivery(t, "user0@example.com")
+	close(hold)
+	if d.Status != subscribers.DeliverySending {
+		t.Errorf("delivery while the relay holds its MAIL reply = %s; want sending", d.Status)
+	}
+	got := <-done
+	if got.err != nil || got.res.Sent != 1 {
+		t.Fatalf("run = %+v, %v; want 1 sent", got.res, got.err)
+	}
+	if d := e.delivery(t, "user0@example.com"); d.Status != subscribers.DeliverySent {
+		t.Errorf("delivery after the run = %s; want sent", d.Status)
+	}
+}
+
+func hasMail(cmds []smtptest.Command) bool {
+	for _, c := range cmds {
+		if strings.HasPrefix(c.Line, "MAIL ") {
+			return c.Pipelined
+		}
+	}
+	return false
+}

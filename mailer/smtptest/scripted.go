@@ -27,6 +27,8 @@ type Scripted struct {
 	ext []string
 	ln  net.Listener
 	wg  sync.WaitGroup
+	// done is closed by Close: it ends Act.Hold waits.
+	done chan struct{}
 
 	mu       sync.Mutex
 	closed   bool
@@ -48,6 +50,10 @@ type Act struct {
 	// message whose end is dropped is kept, as a server that queued it
 	// and then crashed would have: the client cannot tell.
 	Drop bool
+	// Hold, when set, keeps the reply (or the drop) until it is closed,
+	// so a test can look at the client's state mid-transaction. Close
+	// ends the wait too.
+	Hold <-chan struct{}
 }
 
 // Command is one command line the server read.
@@ -69,7 +75,7 @@ func NewScripted(tb testing.TB, extensions ...string) *Scripted {
 	if err != nil {
 		tb.Fatalf("smtptest: listen: %v", err)
 	}
-	s := &Scripted{ext: extensions, ln: ln, conns: map[net.Conn]struct{}{},
+	s := &Scripted{ext: extensions, ln: ln, conns: map[net.Conn]struct{}{}, done: make(chan struct{}),
 		rules: map[string]map[int]Act{}, seen: map[string]int{}}
 	s.wg.Add(1)
 	go s.accept()
@@ -128,6 +134,7 @@ func (s *Scripted) Close() {
 		return
 	}
 	s.closed = true
+	close(s.done)
 	_ = s.ln.Close()
 	for c := range s.conns {
 		_ = c.Close()
@@ -322,6 +329,13 @@ func (c *scriptedConn) send(verb string, act Act, scripted bool, def string) boo
 	c.srv.mu.Unlock()
 	if delay > 0 && verb != "" && verb != "EHLO" {
 		time.Sleep(delay)
+	}
+	if scripted && act.Hold != nil {
+		select {
+		case <-act.Hold:
+		case <-c.srv.done:
+			return false
+		}
 	}
 	if scripted && act.Drop {
 		if tc, ok := c.nc.(*net.TCPConn); ok {
