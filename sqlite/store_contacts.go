@@ -1,11 +1,13 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -87,17 +89,25 @@ func (s *Store) CheckCounts(ctx context.Context) error {
 }
 
 // SearchSubscribers returns one page of subscribers matching q. Each page
-// is one indexed query whatever the page number (keyset pagination).
+// is one or two indexed range scans whatever the page number (keyset
+// pagination): no query sorts or counts its matches.
 func (s *Store) SearchSubscribers(ctx context.Context, q subscribers.SubscriberQuery) (*subscribers.SubscriberPage, error) {
-	n := pageLimit(q.Limit)
-	search := strings.TrimSpace(q.Search)
-	page := &subscribers.SubscriberPage{Total: -1}
-	var where []string
-	var args []any
 	if q.Status != "" {
 		if _, err := subscribers.ParseStatus(string(q.Status)); err != nil {
 			return nil, fmt.Errorf("%w: %v", subscribers.ErrInvalid, err)
 		}
+	}
+	if strings.TrimSpace(q.Search) != "" {
+		return s.searchSubscribers(ctx, q)
+	}
+	return s.listSubscribers(ctx, q)
+}
+
+// filters returns the list and status conditions on s.
+func queryFilters(q subscribers.SubscriberQuery) ([]string, []any) {
+	var where []string
+	var args []any
+	if q.Status != "" {
 		where = append(where, `s.status = ?`)
 		args = append(args, q.Status)
 		if q.Status != subscribers.StatusActive {
@@ -105,91 +115,237 @@ func (s *Store) SearchSubscribers(ctx context.Context, q subscribers.SubscriberQ
 			where = append(where, `s.status <> 'active'`)
 		}
 	}
-	from := `subscribers s`
+	if q.ListID != 0 {
+		where = append(where, `EXISTS (SELECT 1 FROM subscriptions x WHERE x.list_id = ? AND x.subscriber_id = s.id)`)
+		args = append(args, q.ListID)
+	}
+	return where, args
+}
+
+// listSubscribers pages through everyone (or a list, or a status), newest
+// first. A list is walked through its subscriptions, except with a
+// suppressed status: those few are walked through their own index and
+// checked for membership.
+func (s *Store) listSubscribers(ctx context.Context, q subscribers.SubscriberQuery) (*subscribers.SubscriberPage, error) {
+	n := pageLimit(q.Limit)
+	after, err := decodeIDCursor(q.After)
+	if err != nil {
+		return nil, err
+	}
 	var query string
-	if search != "" {
-		// Ordered by address, so each page is a range of the address index.
-		after, err := decodeCursor(q.After, 'e')
-		if err != nil {
-			return nil, err
-		}
-		lo, hi := prefixRange(strings.ToLower(search))
-		match := `(s.email_norm >= ? AND s.email_norm < ?)`
-		margs := []any{lo, hi}
-		if !strings.Contains(search, "@") {
-			nlo, nhi := prefixRange(search)
-			match = `(` + match + ` OR (s.name <> '' AND lower(s.name) >= lower(?) AND lower(s.name) < lower(?)))`
-			margs = append(margs, nlo, nhi)
-		}
-		where = append([]string{match}, where...)
-		args = append(margs, args...)
-		if q.ListID != 0 {
-			where = append(where, `EXISTS (SELECT 1 FROM subscriptions x WHERE x.list_id = ? AND x.subscriber_id = s.id)`)
-			args = append(args, q.ListID)
-		}
-		if after != "" {
-			where = append(where, `s.email_norm > ?`)
-			args = append(args, after)
-		}
-		query = `SELECT ` + subscriberColumns + ` FROM ` + from + ` WHERE ` + strings.Join(where, ` AND `) +
-			` ORDER BY s.email_norm LIMIT ?`
-	} else {
-		// Newest first, each page a range of the rowid, the status index
-		// or the list's subscriptions.
-		after, err := decodeIDCursor(q.After)
-		if err != nil {
-			return nil, err
-		}
-		key := `s.id`
-		if q.ListID != 0 {
-			from = `subscriptions x JOIN subscribers s ON s.id = x.subscriber_id`
-			key = `x.subscriber_id`
-			where = append([]string{`x.list_id = ?`}, where...)
-			args = append([]any{q.ListID}, args...)
+	var args []any
+	if q.ListID != 0 && (q.Status == "" || q.Status == subscribers.StatusActive) {
+		where := []string{`x.list_id = ?`}
+		args = append(args, q.ListID)
+		if q.Status != "" {
+			where = append(where, `s.status = ?`)
+			args = append(args, q.Status)
 		}
 		if after != 0 {
-			where = append(where, key+` < ?`)
+			where = append(where, `x.subscriber_id < ?`)
+			args = append(args, after)
+		}
+		query = `SELECT ` + subscriberColumns + ` FROM subscriptions x JOIN subscribers s ON s.id = x.subscriber_id
+			WHERE ` + strings.Join(where, ` AND `) + ` ORDER BY x.subscriber_id DESC LIMIT ?`
+	} else {
+		where, fargs := queryFilters(q)
+		args = fargs
+		if after != 0 {
+			where = append(where, `s.id < ?`)
 			args = append(args, after)
 		}
 		w := ``
 		if len(where) > 0 {
 			w = ` WHERE ` + strings.Join(where, ` AND `)
 		}
-		query = `SELECT ` + subscriberColumns + ` FROM ` + from + w + ` ORDER BY ` + key + ` DESC LIMIT ?`
+		query = `SELECT ` + subscriberColumns + ` FROM subscribers s` + w + ` ORDER BY s.id DESC LIMIT ?`
 	}
-	args = append(args, n+1)
+	subs, err := s.querySubscribers(ctx, query, append(args, n+1)...)
+	if err != nil {
+		return nil, err
+	}
+	page := &subscribers.SubscriberPage{Subscribers: subs}
+	if len(subs) > n {
+		page.Subscribers = subs[:n]
+		page.Next = encodeCursor('i', strconv.FormatInt(subs[n-1].ID, 10))
+	}
+	if page.Total, err = s.countMatches(ctx, q); err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+func (s *Store) querySubscribers(ctx context.Context, query string, args ...any) ([]*subscribers.Subscriber, error) {
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search subscribers: %w", err)
 	}
 	defer rows.Close()
+	var out []*subscribers.Subscriber
 	for rows.Next() {
 		sub, err := scanSubscriber(rows)
 		if err != nil {
 			return nil, fmt.Errorf("search subscribers: %w", err)
 		}
-		page.Subscribers = append(page.Subscribers, sub)
+		out = append(out, sub)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("search subscribers: %w", err)
 	}
-	if len(page.Subscribers) > n {
-		page.Subscribers = page.Subscribers[:n]
-		last := page.Subscribers[n-1]
-		if search != "" {
-			page.Next = encodeCursor('e', strings.ToLower(last.Email))
-		} else {
-			page.Next = encodeCursor('i', strconv.FormatInt(last.ID, 10))
-		}
+	return out, nil
+}
+
+// searchSubscribers finds addresses and names starting with the search
+// term. Each kind of match is a range of its own index, read in index
+// order; the two are merged by the text that matched (so "ada@…" and "Ada
+// Lovelace" sort together). The cursor is that text and the id.
+func (s *Store) searchSubscribers(ctx context.Context, q subscribers.SubscriberQuery) (*subscribers.SubscriberPage, error) {
+	n := pageLimit(q.Limit)
+	term := strings.TrimSpace(q.Search)
+	ck, cid, err := decodeKeyCursor(q.After)
+	if err != nil {
+		return nil, err
 	}
-	if search == "" {
-		total, err := s.countMatches(ctx, q)
+	type hit struct {
+		key    string
+		byName bool
+		sub    *subscribers.Subscriber
+	}
+	var hits []hit
+	// sentinels holds, for each scan that found more than a page, its
+	// last row: nothing at or past it can be shown before the next query.
+	var sentinels []hit
+	branch := func(keyExpr, extra string, byName bool, lo, hi string) error {
+		where := []string{keyExpr + ` >= ?`, keyExpr + ` < ?`}
+		args := []any{max(lo, ck), hi}
+		if extra != "" {
+			where = append(where, extra)
+		}
+		if ck != "" {
+			where = append(where, `(`+keyExpr+` > ? OR s.id > ?)`)
+			args = append(args, ck, cid)
+		}
+		fw, fargs := queryFilters(q)
+		where = append(where, fw...)
+		args = append(args, fargs...)
+		args = append(args, n+1)
+		rows, err := s.db.QueryContext(ctx, `SELECT `+keyExpr+`, `+subscriberColumns+` FROM subscribers s
+			WHERE `+strings.Join(where, ` AND `)+` ORDER BY `+keyExpr+`, s.id LIMIT ?`, args...)
 		if err != nil {
+			return fmt.Errorf("search subscribers: %w", err)
+		}
+		defer rows.Close()
+		count := 0
+		for rows.Next() {
+			h := hit{byName: byName}
+			sub, err := scanSubscriber(prefixScanner{rows, &h.key})
+			if err != nil {
+				return fmt.Errorf("search subscribers: %w", err)
+			}
+			h.sub = sub
+			count++
+			if count > n {
+				sentinels = append(sentinels, h)
+				break
+			}
+			hits = append(hits, h)
+		}
+		return rows.Err()
+	}
+	less := func(a, b hit) bool {
+		return a.key < b.key || (a.key == b.key && a.sub.ID < b.sub.ID)
+	}
+	lo, hi := prefixRange(strings.ToLower(term))
+	nlo, nhi := "", ""
+	if err := branch(`s.email_norm`, ``, false, lo, hi); err != nil {
+		return nil, err
+	}
+	if !strings.Contains(term, "@") {
+		// lower() on both sides: SQLite's, which folds ASCII only.
+		if err := s.db.QueryRowContext(ctx, `SELECT lower(?), lower(?)`, term, term+"\U0010FFFF").Scan(&nlo, &nhi); err != nil {
+			return nil, fmt.Errorf("search subscribers: %w", err)
+		}
+		if err := branch(`lower(s.name)`, `s.name <> ''`, true, nlo, nhi); err != nil {
 			return nil, err
 		}
-		page.Total = total
+	}
+	// repeat reports a subscriber found by both scans under the larger of
+	// its two texts: it is shown under the smaller one, on this page or an
+	// earlier one.
+	repeat := func(h hit) bool {
+		if nhi == "" {
+			return false
+		}
+		email, name := strings.ToLower(h.sub.Email), asciiLower(h.sub.Name)
+		if h.byName {
+			return email >= lo && email < hi && email <= name
+		}
+		return h.sub.Name != "" && name >= nlo && name < nhi && name < email
+	}
+	slices.SortFunc(hits, func(a, b hit) int {
+		if c := strings.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.sub.ID, b.sub.ID)
+	})
+	page := &subscribers.SubscriberPage{Total: -1}
+	var last *hit
+	more := len(sentinels) > 0
+	for i := range hits {
+		h := hits[i]
+		stop := len(page.Subscribers) == n
+		for _, sn := range sentinels {
+			if !less(h, sn) {
+				stop = true
+			}
+		}
+		if stop {
+			more = true
+			break
+		}
+		last = &hits[i]
+		if !repeat(h) {
+			page.Subscribers = append(page.Subscribers, h.sub)
+		}
+	}
+	if more && last != nil {
+		page.Next = encodeCursor('k', last.key+"\x00"+strconv.FormatInt(last.sub.ID, 10))
 	}
 	return page, nil
+}
+
+// asciiLower is SQLite's lower(): ASCII letters only.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// prefixScanner scans a leading key column, then the subscriber columns.
+type prefixScanner struct {
+	rows *sql.Rows
+	key  *string
+}
+
+func (p prefixScanner) Scan(dest ...any) error {
+	return p.rows.Scan(append([]any{p.key}, dest...)...)
+}
+
+func decodeKeyCursor(c string) (string, int64, error) {
+	k, err := decodeCursor(c, 'k')
+	if err != nil || k == "" {
+		return "", 0, err
+	}
+	key, idText, ok := strings.Cut(k, "\x00")
+	id, perr := strconv.ParseInt(idText, 10, 64)
+	if !ok || perr != nil {
+		return "", 0, fmt.Errorf("%w: page cursor %q is not from this listing", subscribers.ErrInvalid, c)
+	}
+	return key, id, nil
 }
 
 // countMatches counts an unsearched listing from the maintained counts

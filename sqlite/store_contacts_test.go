@@ -213,3 +213,41 @@ func TestReadAddressList(t *testing.T) {
 		t.Errorf("over the cap: %v", err)
 	}
 }
+
+// TestSearchMergesAddressAndNameMatches pages one row at a time through
+// matches of both kinds: each subscriber comes once, in the order of the
+// text that matched.
+func TestSearchMergesAddressAndNameMatches(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t)
+	for _, in := range []subscribers.AddInput{
+		{Email: "ada@example.com", Name: "Ada Lovelace"}, // matches twice
+		{Email: "bob@example.com", Name: "Adam Smith"},
+		{Email: "adele@example.com", Name: ""},
+		{Email: "zed@example.com", Name: "ADA king"},
+	} {
+		if _, err := s.AddSubscriber(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	q := subscribers.SubscriberQuery{Search: "ada", Limit: 1}
+	for range 10 {
+		p, err := s.SearchSubscribers(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sub := range p.Subscribers {
+			got = append(got, sub.Email)
+		}
+		if p.Next == "" {
+			break
+		}
+		q.After = p.Next
+	}
+	// Keys: "ada king" (zed), "ada lovelace"/"ada@example.com" (ada), "adam smith" (bob).
+	want := "zed@example.com ada@example.com bob@example.com"
+	if strings.Join(got, " ") != want {
+		t.Errorf("pages = %q; want %q", strings.Join(got, " "), want)
+	}
+}
