@@ -15,6 +15,7 @@ func TestDependencies(t *testing.T) {
 	}
 	bad := map[string]string{
 		"github.com/dispatchhq/dispatch/sqlite":       "the store is reached through the Store interface",
+		"github.com/mattn/go-sqlite3":                 "the store is reached through the Store interface",
 		"net/http":                                    "pages belong to the console",
 		"github.com/dispatchhq/dispatch/cmd/dispatch": "nothing imports cmd",
 		"github.com/spf13/viper":                      "configuration arrives as a Config struct",
