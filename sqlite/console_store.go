@@ -1,0 +1,89 @@
+package subscribers
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// Store methods the admin console uses beyond those of the CLI.
+
+// List event types, recorded with the acting user.
+const (
+	EventListCreated = "list_created"
+	EventListRenamed = "list_renamed"
+	EventListUpdated = "list_updated"
+	EventListDeleted = "list_deleted"
+)
+
+// ErrActiveSend is returned when a list cannot be deleted because a
+// campaign to it is still sending or paused.
+var ErrActiveSend = fmt.Errorf("a campaign to this list is still sending or paused: %w", ErrInvalid)
+
+// ErrHasCampaigns is returned when a list cannot be deleted because
+// finished campaigns were sent to it: their reports name the list.
+var ErrHasCampaigns = fmt.Errorf("campaigns were sent to this list and their reports need it: %w", ErrInvalid)
+
+// RecordEvent appends e to the history. Events are append-only; this is
+// for changes that are not a subscriber's status (a list created by an
+// admin, say), recorded with the acting user.
+func (s *Store) RecordEvent(ctx context.Context, e Event) error {
+	return s.insertEvent(ctx, s.db, e)
+}
+
+// CountSubscribersByStatus counts subscribers per status; every status is
+// present, with 0 where there are none.
+func (s *Store) CountSubscribersByStatus(ctx context.Context) (map[Status]int, error) {
+	out := map[Status]int{StatusActive: 0, StatusUnsubscribed: 0, StatusBounced: 0, StatusComplained: 0, StatusBlocklisted: 0}
+	rows, err := s.db.QueryContext(ctx, `SELECT status, count(*) FROM subscribers GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("count subscribers by status: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("count subscribers by status: %w", err)
+		}
+		out[Status(st)] = n
+	}
+	return out, rows.Err()
+}
+
+// DeleteList deletes the list called name and its subscriptions (the
+// subscribers stay, with their other lists and history). It refuses with
+// ErrActiveSend while a campaign to the list is sending or paused, and
+// with ErrHasCampaigns when finished campaigns refer to it. The deletion
+// is recorded as an event by actor.
+func (s *Store) DeleteList(ctx context.Context, name, actor string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		l, err := findListByName(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		var active, done int
+		if err := tx.QueryRowContext(ctx, `SELECT
+				count(*) FILTER (WHERE status IN ('sending', 'paused')),
+				count(*) FILTER (WHERE status NOT IN ('sending', 'paused'))
+			FROM campaigns WHERE list_id = ?`, l.ID).Scan(&active, &done); err != nil {
+			return fmt.Errorf("delete list %q: %w", l.Name, err)
+		}
+		switch {
+		case active > 0:
+			return fmt.Errorf("delete list %q: %w", l.Name, ErrActiveSend)
+		case done > 0:
+			return fmt.Errorf("delete list %q: %d %w", l.Name, done, ErrHasCampaigns)
+		}
+		var members int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM subscriptions WHERE list_id = ?`, l.ID).Scan(&members); err != nil {
+			return fmt.Errorf("delete list %q: %w", l.Name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM lists WHERE id = ?`, l.ID); err != nil {
+			return fmt.Errorf("delete list %q: %w", l.Name, err)
+		}
+		return s.insertEvent(ctx, tx, Event{ListID: l.ID, Type: EventListDeleted, Actor: actor,
+			Reason: fmt.Sprintf("%s (%d subscriptions)", strings.TrimSpace(l.Name), members)})
+	})
+}
