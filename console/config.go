@@ -1,0 +1,117 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/dispatchhq/dispatch/accounts"
+	"github.com/dispatchhq/dispatch/subscribers"
+)
+
+// Store is what the console needs from the database. *subscribers.Store
+// satisfies it.
+type Store interface {
+	accounts.Store
+	Ping(ctx context.Context) error
+
+	// Lists.
+	FindLists(ctx context.Context) ([]subscribers.List, error)
+	FindListByID(ctx context.Context, id int64) (*subscribers.List, error)
+	CreateList(ctx context.Context, nl subscribers.NewList) (*subscribers.List, error)
+	RenameList(ctx context.Context, oldName, newName string) (*subscribers.List, error)
+	UpdateList(ctx context.Context, name string, upd subscribers.ListUpdate) (*subscribers.List, error)
+	DeleteList(ctx context.Context, name, actor string) error
+	RecordEvent(ctx context.Context, e subscribers.Event) error
+
+	// The dashboard.
+	CountSubscribersByStatus(ctx context.Context) (map[subscribers.Status]int, error)
+	FindCampaigns(ctx context.Context) ([]subscribers.Campaign, error)
+	FindCampaignStats(ctx context.Context, id int64) (subscribers.CampaignStats, error)
+	FindCheckReport(ctx context.Context, key string) ([]byte, time.Time, error)
+}
+
+// Defaults applied by New to zero Config fields.
+const (
+	DefaultListen          = "127.0.0.1:8081"
+	DefaultShutdownTimeout = 10 * time.Second
+	DefaultMaxBodyBytes    = 1 << 20
+)
+
+// Config configures a Server.
+type Config struct {
+	// Listen is the TCP address Open listens on (admin.listen).
+	Listen string
+	// BaseURL is where admins reach the console (admin.base_url). Its
+	// path, if any, prefixes every route; https makes cookies Secure.
+	// Empty means http://Listen/.
+	BaseURL string
+	// Store is the database. Required.
+	Store Store
+	// SiteName is shown in the header.
+	SiteName string
+	// IdleTimeout and Lifetime bound sessions (see accounts.Service).
+	IdleTimeout time.Duration
+	Lifetime    time.Duration
+	// BounceMailbox is true when a bounce mailbox is polled; the dashboard
+	// then warns when the last successful poll is older than
+	// BounceMailboxStale.
+	BounceMailbox      bool
+	BounceMailboxStale time.Duration
+	// HowToAddUser is the command shown when there is no account yet.
+	HowToAddUser string
+	// Logger receives access logs and errors; nil discards them.
+	Logger *slog.Logger
+	// MaxBodyBytes limits request bodies of forms (uploads set their own).
+	MaxBodyBytes int64
+	// ShutdownTimeout bounds how long Run and Close wait for requests.
+	ShutdownTimeout time.Duration
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+func (c Config) withDefaults() (Config, error) {
+	var errs []error
+	if c.Store == nil {
+		errs = append(errs, errors.New("store is required"))
+	}
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Listen
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		errs = append(errs, fmt.Errorf("base url %q is not an http(s) URL", c.BaseURL))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, fmt.Errorf("console config: %w", err)
+	}
+	if c.SiteName = strings.TrimSpace(c.SiteName); c.SiteName == "" {
+		c.SiteName = "Dispatch"
+	}
+	if c.HowToAddUser == "" {
+		c.HowToAddUser = "dispatch users add you@example.com"
+	}
+	if c.BounceMailboxStale <= 0 {
+		c.BounceMailboxStale = time.Hour
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c, nil
+}

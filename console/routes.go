@@ -1,0 +1,56 @@
+package console
+
+import (
+	"net/http"
+)
+
+// routes builds the handler. Every route sits under the BaseURL's path.
+// The public routes are listed here and nowhere else: the login steps,
+// the stylesheet and script, and /healthz. Every other route needs a
+// logged-in user (page), and every change a CSRF token too (action).
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	p := s.prefix
+
+	// Public.
+	mux.HandleFunc("GET "+p+"/login", s.handleLoginShow)
+	mux.Handle("POST "+p+"/login", s.limitBody(s.handleLoginCheck))
+	mux.HandleFunc("GET "+p+"/login/code", s.handleCodeShow)
+	mux.Handle("POST "+p+"/login/code", s.limitBody(s.handleCodeCheck))
+	mux.HandleFunc("GET "+p+"/static/{file}", s.handleStatic)
+	mux.HandleFunc("GET "+p+"/healthz", s.handleHealth)
+
+	// Logged in.
+	s.page(mux, "GET "+p+"/{$}", s.handleDashboardShow)
+	s.action(mux, "POST "+p+"/logout", s.handleLogout)
+
+	s.page(mux, "GET "+p+"/lists", s.handleListsShow)
+	s.action(mux, "POST "+p+"/lists", s.handleListCreate)
+	s.page(mux, "GET "+p+"/lists/{id}", s.handleListShow)
+	s.action(mux, "POST "+p+"/lists/{id}/rename", s.handleListRename)
+	s.action(mux, "POST "+p+"/lists/{id}/delete", s.handleListDelete)
+
+	s.page(mux, "GET "+p+"/account", s.handleAccountShow)
+	s.action(mux, "POST "+p+"/account/password", s.handlePasswordChange)
+	s.action(mux, "POST "+p+"/account/2fa/setup", s.handleTwoFactorSetup)
+	s.action(mux, "POST "+p+"/account/2fa/enable", s.handleTwoFactorEnable)
+	s.action(mux, "POST "+p+"/account/2fa/disable", s.handleTwoFactorDisable)
+
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.message(w, r, http.StatusNotFound, "Page not found", "There is no page at this address.")
+	})
+	return s.accessLog(s.headers(s.recoverPanics(s.xorigin.Handler(mux))))
+}
+
+// page registers a page that needs a logged-in user.
+func (s *Server) page(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
+	mux.Handle(pattern, s.requireUser(h))
+}
+
+// action registers a change: it needs a logged-in user and the session's
+// CSRF token, and its body is limited to MaxBodyBytes (a handler that
+// takes uploads raises its own limit with http.MaxBytesReader before
+// reading).
+func (s *Server) action(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
+	mux.Handle(pattern, s.requireUser(s.checkCSRF(h)))
+}
