@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/mail"
 	"net/url"
 	"reflect"
@@ -10,7 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dispatchhq/dispatch/accounts"
 	"github.com/dispatchhq/dispatch/bounce/webhook"
+	"github.com/dispatchhq/dispatch/console"
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/web"
 )
@@ -28,6 +31,19 @@ type Config struct {
 	Webhooks WebhooksConfig `mapstructure:"webhooks"`
 	Import   ImportConfig   `mapstructure:"import"`
 	Doctor   DoctorConfig   `mapstructure:"doctor"`
+	Admin    AdminConfig    `mapstructure:"admin"`
+}
+
+// AdminConfig is the admin console that `dispatch serve` runs on its own
+// listener.
+type AdminConfig struct {
+	Enabled bool   `mapstructure:"enabled"`
+	Listen  string `mapstructure:"listen"`
+	// BaseURL is where admins reach the console; empty means
+	// http://LISTEN. https makes the session cookie Secure.
+	BaseURL         string        `mapstructure:"base_url"`
+	SessionIdle     time.Duration `mapstructure:"session_idle_timeout"`
+	SessionLifetime time.Duration `mapstructure:"session_lifetime"`
 }
 
 // DoctorConfig tunes `dispatch doctor` and the checks before a send.
@@ -210,6 +226,8 @@ func DefaultConfig() Config {
 			IMAP: IMAPConfig{Port: 993, TLS: "tls", Mailbox: "INBOX", Interval: 5 * time.Minute}},
 		Webhooks: WebhooksConfig{SES: SESWebhookConfig{AutoConfirm: true}},
 		Import:   importDefaults(),
+		Admin: AdminConfig{Enabled: true, Listen: console.DefaultListen, SessionIdle: accounts.DefaultIdleTimeout,
+			SessionLifetime: accounts.DefaultLifetime},
 	}
 }
 
@@ -340,6 +358,24 @@ func (c *Config) Validate() error {
 	}
 	if c.Web.RateLimitClients < 1 {
 		bad("web.rate_limit_clients", "must be at least 1")
+	}
+	if c.Admin.Enabled {
+		if _, _, err := net.SplitHostPort(c.Admin.Listen); err != nil {
+			bad("admin.listen", "%q is not host:port", c.Admin.Listen)
+		} else if c.Admin.Listen == c.Web.Listen && !strings.HasSuffix(c.Admin.Listen, ":0") {
+			bad("admin.listen", "%q is also web.listen: the console needs its own listener", c.Admin.Listen)
+		}
+		if c.Admin.BaseURL != "" {
+			if u, err := url.Parse(c.Admin.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				bad("admin.base_url", "%q is not an http(s) URL", c.Admin.BaseURL)
+			}
+		}
+		if c.Admin.SessionIdle <= 0 {
+			bad("admin.session_idle_timeout", "must be positive")
+		}
+		if c.Admin.SessionLifetime < c.Admin.SessionIdle {
+			bad("admin.session_lifetime", "must be at least admin.session_idle_timeout")
+		}
 	}
 	if c.Web.Secret != "" {
 		if err := subscribers.CheckSecret(c.Web.Secret); err != nil {

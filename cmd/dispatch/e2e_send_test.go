@@ -233,7 +233,9 @@ func cleanEnv() []string {
 			env = append(env, kv)
 		}
 	}
-	return env
+	// Every `dispatch serve` of the tests runs the console too: give it a
+	// free port so tests running in parallel do not collide on 8081.
+	return append(env, "DISPATCH_ADMIN_LISTEN=127.0.0.1:0")
 }
 
 // TestEndToEndInterruptIsClean sends SIGINT: the run stops cleanly, says how

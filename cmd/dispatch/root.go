@@ -52,6 +52,7 @@ environment variables (DISPATCH_SMTP_HOST for smtp.host), then flags.`,
 		newSecretCmd(a),
 		newBackupCmd(a),
 		newRestoreCmd(a),
+		newUsersCmd(a),
 		newVersionCmd(),
 	)
 	return root

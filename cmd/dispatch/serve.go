@@ -16,7 +16,7 @@ func newServeCmd(a *app) *cobra.Command {
 	var logFormat string
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the web server: unsubscribe pages, one-click, provider webhooks",
+		Short: "Run the web server (unsubscribe pages, one-click, provider webhooks) and the admin console",
 		Long: `Serve runs the public HTTP server on web.listen:
 
   GET  /u/TOKEN              confirm page (never changes anything)
@@ -26,6 +26,9 @@ func newServeCmd(a *app) *cobra.Command {
   GET  /healthz              monitoring
 
 Links in messages are built from web.base_url, which must reach this server.
+The admin console runs on its own listener, admin.listen (default
+127.0.0.1:8081), never on web.listen; turn it off with admin.enabled: false.
+Create its first account with ` + "`dispatch users add EMAIL`" + `.
 With bounces.imap.host set, it also polls the bounce mailbox. Every log line
 (access log, webhooks, the bounce poller) is written to stderr in the one
 format --log-format chooses. Stop with Ctrl-C or SIGTERM (graceful shutdown).`,
@@ -68,6 +71,10 @@ format --log-format chooses. Stop with Ctrl-C or SIGTERM (graceful shutdown).`,
 			fmt.Fprintf(a.stdout, "Serving on http://%s (links use %s). Ctrl-C to stop.\n", srv.Addr(), a.cfg.Web.BaseURL)
 			g, gctx := errgroup.WithContext(ctx)
 			g.Go(func() error { return srv.Run(gctx) })
+			if err := a.startConsole(gctx, g, s); err != nil {
+				_ = srv.Close(context.WithoutCancel(ctx))
+				return err
+			}
 			if err := a.startBouncePoller(gctx, g, s, tokens); err != nil {
 				return err
 			}
