@@ -87,3 +87,17 @@ func (s *Store) DeleteList(ctx context.Context, name, actor string) error {
 			Reason: fmt.Sprintf("%s (%d subscriptions)", strings.TrimSpace(l.Name), members)})
 	})
 }
+
+// RecentEvents returns the newest events first, at most limit of them:
+// the audit trail of who changed what.
+func (s *Store) RecentEvents(ctx context.Context, limit int) ([]Event, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT id, COALESCE(subscriber_id, 0), COALESCE(list_id, 0), COALESCE(campaign_id, 0),
+		       type, old_status, new_status, actor, reason, created_at
+		FROM events ORDER BY id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("find recent events: %w", err)
+	}
+	defer rows.Close()
+	return scanEvents(rows)
+}
