@@ -19,6 +19,13 @@ import (
 // fails with how to install it; DISPATCH_NO_BROWSER=1 skips instead.
 func New(t testing.TB) context.Context {
 	t.Helper()
+	return NewWithTimeout(t, 90*time.Second)
+}
+
+// NewWithTimeout is New for a flow that needs longer than 90 seconds in
+// all (many pages, each checked with axe-core).
+func NewWithTimeout(t testing.TB, timeout time.Duration) context.Context {
+	t.Helper()
 	exe := chromiumPath(t)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(exe),
@@ -34,7 +41,7 @@ func New(t testing.TB) context.Context {
 	t.Cleanup(cancelAlloc)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
 	t.Cleanup(cancelTimeout)
 	return ctx
 }
