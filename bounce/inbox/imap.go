@@ -45,6 +45,10 @@ type IMAPConfig struct {
 	// them \Seen instead.
 	Processed          string
 	InsecureSkipVerify bool // accept any server certificate (tests, self-signed setups)
+	// Polled, if set, is called after each pass of RunIMAP that read the
+	// mailbox, with the time it ended: `dispatch serve` records it so the
+	// console can warn about a mailbox no longer read.
+	Polled func(at time.Time)
 }
 
 // withDefaults fills zero fields and checks the rest.
@@ -292,6 +296,9 @@ func (p *Processor) RunIMAP(ctx context.Context, cfg IMAPConfig, fn func(Outcome
 		sum, err := p.PollIMAP(ctx, cfg, fn)
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if err == nil && cfg.Polled != nil {
+			cfg.Polled(time.Now())
 		}
 		switch {
 		case err != nil:

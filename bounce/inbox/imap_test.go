@@ -15,6 +15,7 @@ import (
 	"math/big"
 	"net"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -317,6 +318,8 @@ func TestRunIMAPPollsUntilCancelled(t *testing.T) {
 	// logged, and the loop carries on.
 	cfg.Mailbox = "Bounces"
 	cfg.Interval = 10 * time.Millisecond
+	var polled atomic.Int64
+	cfg.Polled = func(time.Time) { polled.Add(1) }
 
 	ctx, cancel := context.WithTimeout(e.ctx, 30*time.Second)
 	defer cancel()
@@ -325,6 +328,9 @@ func TestRunIMAPPollsUntilCancelled(t *testing.T) {
 	go func() { done <- e.proc.RunIMAP(ctx, cfg, func(o inbox.Outcome) { outcomes <- o }) }()
 
 	waitFor(t, ctx, func() bool { return bytes.Contains([]byte(e.logs.String()), []byte("poll failed")) })
+	if n := polled.Load(); n != 0 {
+		t.Errorf("Polled called %d times while every pass failed", n)
+	}
 	if err := s.user.Create("Bounces", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -337,6 +343,7 @@ func TestRunIMAPPollsUntilCancelled(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("RunIMAP processed nothing")
 	}
+	waitFor(t, ctx, func() bool { return polled.Load() > 0 })
 	cancel()
 	select {
 	case err := <-done:
