@@ -13,7 +13,7 @@ import (
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
-// Store is what the console needs from the database. *subscribers.Store
+// Store is what the console needs from the database. *sqlite.Store
 // satisfies it.
 type Store interface {
 	accounts.Store

@@ -18,7 +18,7 @@ import (
 
 	"github.com/dispatchhq/dispatch/accounts"
 	"github.com/dispatchhq/dispatch/console"
-	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/sqlite"
 )
 
 // Test accounts.
@@ -66,7 +66,7 @@ func (s *syncBuffer) String() string {
 // testConsole is a console over a real SQLite file, served by httptest.
 type testConsole struct {
 	t     *testing.T
-	store *subscribers.Store
+	store *sqlite.Store
 	srv   *httptest.Server
 	clock *clock
 	logs  *syncBuffer
@@ -78,7 +78,7 @@ type testConsole struct {
 func newTestConsole(t *testing.T, cfg console.Config, noUser bool) *testConsole {
 	t.Helper()
 	ctx := context.Background()
-	s, err := subscribers.Open(ctx, filepath.Join(t.TempDir(), "dispatch.db"))
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "dispatch.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

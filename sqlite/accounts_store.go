@@ -1,4 +1,4 @@
-package subscribers
+package sqlite
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dispatchhq/dispatch/accounts"
+	"github.com/dispatchhq/dispatch/subscribers"
 )
 
 // The console's accounts and sessions (accounts.Store). Account events go
@@ -30,7 +31,7 @@ func scanUser(sc interface{ Scan(...any) error }) (*accounts.User, error) {
 }
 
 func (s *Store) accountEvent(ctx context.Context, q queryer, typ, actor, reason string) error {
-	return s.insertEvent(ctx, q, Event{Type: typ, Actor: actor, Reason: reason})
+	return s.insertEvent(ctx, q, subscribers.Event{Type: typ, Actor: actor, Reason: reason})
 }
 
 // CreateUser adds an admin account.

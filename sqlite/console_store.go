@@ -1,41 +1,28 @@
-package subscribers
+package sqlite
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
 	"strings"
+
+	"github.com/dispatchhq/dispatch/subscribers"
 )
 
 // Store methods the admin console uses beyond those of the CLI.
 
-// List event types, recorded with the acting user.
-const (
-	EventListCreated = "list_created"
-	EventListRenamed = "list_renamed"
-	EventListUpdated = "list_updated"
-	EventListDeleted = "list_deleted"
-)
-
-// ErrActiveSend is returned when a list cannot be deleted because a
-// campaign to it is still sending or paused.
-var ErrActiveSend = fmt.Errorf("a campaign to this list is still sending or paused: %w", ErrInvalid)
-
-// ErrHasCampaigns is returned when a list cannot be deleted because
-// finished campaigns were sent to it: their reports name the list.
-var ErrHasCampaigns = fmt.Errorf("campaigns were sent to this list and their reports need it: %w", ErrInvalid)
-
 // RecordEvent appends e to the history. Events are append-only; this is
 // for changes that are not a subscriber's status (a list created by an
 // admin, say), recorded with the acting user.
-func (s *Store) RecordEvent(ctx context.Context, e Event) error {
+func (s *Store) RecordEvent(ctx context.Context, e subscribers.Event) error {
 	return s.insertEvent(ctx, s.db, e)
 }
 
 // CountSubscribersByStatus counts subscribers per status; every status is
 // present, with 0 where there are none.
-func (s *Store) CountSubscribersByStatus(ctx context.Context) (map[Status]int, error) {
-	out := map[Status]int{StatusActive: 0, StatusUnsubscribed: 0, StatusBounced: 0, StatusComplained: 0, StatusBlocklisted: 0}
+func (s *Store) CountSubscribersByStatus(ctx context.Context) (map[subscribers.Status]int, error) {
+	out := map[subscribers.Status]int{subscribers.StatusActive: 0, subscribers.StatusUnsubscribed: 0, subscribers.StatusBounced: 0,
+		subscribers.StatusComplained: 0, subscribers.StatusBlocklisted: 0}
 	rows, err := s.db.QueryContext(ctx, `SELECT status, count(*) FROM subscribers GROUP BY status`)
 	if err != nil {
 		return nil, fmt.Errorf("count subscribers by status: %w", err)
@@ -47,7 +34,7 @@ func (s *Store) CountSubscribersByStatus(ctx context.Context) (map[Status]int, e
 		if err := rows.Scan(&st, &n); err != nil {
 			return nil, fmt.Errorf("count subscribers by status: %w", err)
 		}
-		out[Status(st)] = n
+		out[subscribers.Status(st)] = n
 	}
 	return out, rows.Err()
 }
@@ -72,9 +59,9 @@ func (s *Store) DeleteList(ctx context.Context, name, actor string) error {
 		}
 		switch {
 		case active > 0:
-			return fmt.Errorf("delete list %q: %w", l.Name, ErrActiveSend)
+			return fmt.Errorf("delete list %q: %w", l.Name, subscribers.ErrActiveSend)
 		case done > 0:
-			return fmt.Errorf("delete list %q: %d %w", l.Name, done, ErrHasCampaigns)
+			return fmt.Errorf("delete list %q: %d %w", l.Name, done, subscribers.ErrHasCampaigns)
 		}
 		var members int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM subscriptions WHERE list_id = ?`, l.ID).Scan(&members); err != nil {
@@ -83,14 +70,14 @@ func (s *Store) DeleteList(ctx context.Context, name, actor string) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM lists WHERE id = ?`, l.ID); err != nil {
 			return fmt.Errorf("delete list %q: %w", l.Name, err)
 		}
-		return s.insertEvent(ctx, tx, Event{ListID: l.ID, Type: EventListDeleted, Actor: actor,
+		return s.insertEvent(ctx, tx, subscribers.Event{ListID: l.ID, Type: subscribers.EventListDeleted, Actor: actor,
 			Reason: fmt.Sprintf("%s (%d subscriptions)", strings.TrimSpace(l.Name), members)})
 	})
 }
 
 // RecentEvents returns the newest events first, at most limit of them:
 // the audit trail of who changed what.
-func (s *Store) RecentEvents(ctx context.Context, limit int) ([]Event, error) {
+func (s *Store) RecentEvents(ctx context.Context, limit int) ([]subscribers.Event, error) {
 	rows, err := s.db.QueryContext(ctx, `
 		SELECT id, COALESCE(subscriber_id, 0), COALESCE(list_id, 0), COALESCE(campaign_id, 0),
 		       type, old_status, new_status, actor, reason, created_at

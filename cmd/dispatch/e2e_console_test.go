@@ -16,7 +16,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/sqlite"
 )
 
 func freeAddr(t *testing.T) string {
@@ -75,7 +75,7 @@ func TestEndToEndUsersCommands(t *testing.T) {
 	}
 
 	// Every users command is in the events history, with who ran it.
-	s, err := subscribers.Open(context.Background(), filepath.Join(dir, "dispatch.db"))
+	s, err := sqlite.Open(context.Background(), filepath.Join(dir, "dispatch.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,12 +8,12 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/dispatchhq/dispatch/console"
-	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/sqlite"
 )
 
 // startConsole opens the admin console on admin.listen, unless
 // admin.enabled is false, and runs it in g.
-func (a *app) startConsole(ctx context.Context, g *errgroup.Group, s *subscribers.Store) error {
+func (a *app) startConsole(ctx context.Context, g *errgroup.Group, s *sqlite.Store) error {
 	c := a.cfg.Admin
 	if !c.Enabled {
 		return nil
