@@ -69,23 +69,21 @@ func (s *Server) applyEvent(ctx context.Context, e webhook.Event) error {
 		origin += " event " + e.EventID
 	}
 	switch e.Kind {
-	case webhook.KindHard, webhook.KindSoft, webhook.KindComplaint:
+	case webhook.KindHard, webhook.KindSoft, webhook.KindComplaint, webhook.KindRefused:
+		// KindRefused is a refusal about us (sender, authentication,
+		// content, policy): the recipient did nothing wrong, and the
+		// applier records nothing against them.
 		_, err := s.bounces.Apply(ctx, apply.Report{
-			Source:     source,
-			Origin:     origin,
-			Key:        eventKey(e),
-			Refs:       eventRefs(e),
-			Recipients: []apply.Recipient{{Address: e.Email, Kind: bounceKind(e.Kind), Status: e.Status, Reason: e.Reason}},
-			Named:      e.Recipients,
-			Detail:     func() string { return e.Reason },
+			Source: source,
+			Origin: origin,
+			Key:    eventKey(e),
+			Refs:   eventRefs(e),
+			Recipients: []apply.Recipient{{Address: e.Email, Kind: bounceKind(e.Kind), Status: e.Status, Reason: e.Reason,
+				Refused: e.Kind == webhook.KindRefused}},
+			Named:  e.Recipients,
+			Detail: func() string { return e.Reason },
 		})
 		return err
-	case webhook.KindRefused:
-		// The provider reports a refusal about us (sender, authentication,
-		// content, policy): the recipient did nothing wrong.
-		s.cfg.Logger.WarnContext(ctx, "webhook: refused for a reason about the sender; nothing recorded against the recipient",
-			"provider", e.Provider, "status", e.Status, "reason", e.Reason)
-		return nil
 	case webhook.KindUnsubscribe:
 		return s.providerUnsubscribe(ctx, e, source, origin)
 	}

@@ -71,9 +71,10 @@ const (
 	msgForwarded   = "reported address differs from the delivery's subscriber (forwarded?); attributing to the subscriber"
 	msgAddressKept = "report tied to no delivery; recorded as unattributed, nothing changed"
 	msgRecorded    = "recorded"
+	msgRefused     = "refused for a reason about the sender; nothing recorded against the recipient"
 )
 
-var logMessages = []string{msgInvalidVERP, msgGone, msgReportKept, msgRedacted, msgForwarded, msgAddressKept, msgRecorded}
+var logMessages = []string{msgInvalidVERP, msgGone, msgReportKept, msgRedacted, msgForwarded, msgAddressKept, msgRecorded, msgRefused}
 
 // msg prefixes a log message; prefixing is done once, in New, because
 // applying a bounce logs on every call.

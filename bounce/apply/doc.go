@@ -13,6 +13,10 @@
 // few recipients who were mailed recently (subscribers.BouncePolicy);
 // anything else is recorded as unattributed for review and changes no one.
 //
+// A refusal about the sender (bounce.BlameSender: our address, domain,
+// authentication, policy or content) is never charged to the recipient: a
+// report made only of such refusals records nothing and says so.
+//
 // The policy itself (a hard bounce suppresses at once, a complaint at once,
 // soft bounces once enough fall within the window, a report's key makes a
 // second reading a no-op) is applied by the store in one transaction; this

@@ -102,7 +102,7 @@ func newWorld(t *testing.T) *world {
 // mailbox and as a Mailgun webhook.
 type report struct {
 	id    string // makes the notification unique; a repeat reuses it
-	kind  string // hard, soft, complaint
+	kind  string // hard, soft, complaint, refused (about the sender)
 	email string
 	token string // the delivery token the notification carries; "" none
 }
@@ -131,7 +131,8 @@ func (w *world) mail(r report) []byte {
 	if tok != "" {
 		verp, msgID = subscribers.VERPAddress(bounceBase, tok), tok+"@example.com"
 	}
-	name := map[string]string{"hard": "postfix-hard.eml", "soft": "postfix-soft.eml", "complaint": "arf-abuse.eml"}[r.kind]
+	name := map[string]string{"hard": "postfix-hard.eml", "soft": "postfix-soft.eml", "complaint": "arf-abuse.eml",
+		"refused": "postfix-sender-rejected.eml"}[r.kind]
 	raw, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		w.t.Fatal(err)
@@ -153,6 +154,9 @@ func (w *world) mailgun(r report) string {
 		ev["delivery-status"] = map[string]any{"enhanced-code": "4.2.2", "message": "452 4.2.2 Mailbox full"}
 	case "complaint":
 		ev["event"] = "complained"
+	case "refused":
+		ev["event"], ev["severity"], ev["reason"] = "failed", "permanent", "espblock"
+		ev["delivery-status"] = map[string]any{"enhanced-code": "5.7.1", "message": "554 5.7.1 Sender address rejected: Access denied"}
 	}
 	if tok := w.tokenFor(r); tok != "" {
 		ev["user-variables"] = map[string]any{"dispatch_delivery": tok}
@@ -222,9 +226,10 @@ func (w *world) outcome() outcome {
 // Mailgun webhook (real HTTP server, real store) and through the bounce
 // mailbox processor (another real store seeded alike), and checks after
 // every step that both stores hold the same outcome, and that it is the
-// policy's: a hard bounce or a complaint suppresses, soft bounces suppress
-// at the limit, a repeat changes nothing, and a report tied to no delivery
-// applies only to an address mailed recently, else is kept for review.
+// policy's: a refusal about the sender charges no one, a hard bounce or a
+// complaint suppresses, soft bounces suppress at the limit, a repeat
+// changes nothing, and a report tied to no delivery applies only to an
+// address mailed recently, else is kept for review.
 func TestWebhookAndMailboxApplyAlike(t *testing.T) {
 	viaHook, viaMail := newWorld(t), newWorld(t)
 
@@ -250,6 +255,7 @@ func TestWebhookAndMailboxApplyAlike(t *testing.T) {
 		r    report
 		want map[string]subscribers.Status // only the subscribers that changed so far
 	}{
+		{"a refusal about the sender changes no one", report{"0", "refused", "dee@example.net", real}, nil},
 		{"hard bounce with a token suppresses", report{"1", "hard", "ada@example.net", real},
 			map[string]subscribers.Status{"ada@example.net": subscribers.StatusBounced}},
 		{"a repeat changes nothing", report{"1", "hard", "ada@example.net", real}, nil},

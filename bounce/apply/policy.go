@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/dispatchhq/dispatch/subscribers"
 )
@@ -16,6 +17,19 @@ import (
 // every record carries the report's key.
 func (a *Applier) Apply(ctx context.Context, r Report) (Result, error) {
 	var res Result
+	if diag, ok := senderRefusal(r.Recipients); ok {
+		// A later hop refused our envelope sender, domain or message: the
+		// recipient did nothing wrong, and the admin has something to fix.
+		res.SenderRefused = diag
+		res.Ignored = "refused for a reason about the sender, not the recipient"
+		a.log.WarnContext(ctx, a.msg(msgRefused), "source", r.Origin, "diagnostic", diag)
+		return res, nil
+	}
+	// A refusal about the sender among others is never that recipient's
+	// bounce.
+	if refused := func(rc Recipient) bool { return rc.Refused }; slices.ContainsFunc(r.Recipients, refused) {
+		r.Recipients = slices.DeleteFunc(slices.Clone(r.Recipients), refused)
+	}
 	if len(r.Recipients) == 0 {
 		res.Unattributed = true
 		res.Ignored = "no failed recipient"
@@ -56,6 +70,20 @@ func (a *Applier) Apply(ctx context.Context, r Report) (Result, error) {
 		}
 	}
 	return summarize(res), nil
+}
+
+// senderRefusal reports a report whose every recipient was refused for a
+// reason about the sender, with the first one's diagnostic.
+func senderRefusal(rs []Recipient) (string, bool) {
+	for _, rc := range rs {
+		if !rc.Refused {
+			return "", false
+		}
+	}
+	if len(rs) == 0 {
+		return "", false
+	}
+	return rs[0].Reason, true
 }
 
 // summarize sets the report-wide flags from the recipients recorded.

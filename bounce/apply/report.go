@@ -43,6 +43,10 @@ type Recipient struct {
 	Kind    subscribers.BounceKind
 	Status  string // RFC 3463, e.g. 5.1.1
 	Reason  string // the diagnostic text kept with the bounce
+	// Refused: the failure was about the sender (address, domain,
+	// authentication, policy, content; bounce.BlameSender), not the
+	// recipient, who is never charged with it.
+	Refused bool
 }
 
 // Applied is one bounce or complaint recorded for one recipient.
@@ -76,7 +80,10 @@ type Result struct {
 	// Duplicate: every recipient (or the whole unattributed report) was
 	// recorded before; nothing changed.
 	Duplicate bool
-	Ignored   string
+	// SenderRefused holds the diagnostic of a report whose every recipient
+	// was Refused: nothing was recorded, and the admin has something to fix.
+	SenderRefused string
+	Ignored       string
 }
 
 // recipientKey extends a report key to one recipient, since one

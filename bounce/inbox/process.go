@@ -82,15 +82,6 @@ func (p *Processor) Process(ctx context.Context, raw []byte, src string) (Outcom
 		}
 		return out, nil
 	}
-	if diag, ok := senderRefusal(res); ok {
-		// A later hop refused our envelope sender, domain or message: the
-		// recipient did nothing wrong, and the admin has something to fix.
-		out.SenderRefused = diag
-		out.Ignored = "refused for a reason about the sender, not the recipient"
-		p.log.WarnContext(ctx, "bounce mail: refused for a reason about the sender; nothing recorded against the recipient",
-			"source", src, "diagnostic", diag)
-		return out, nil
-	}
 	return p.fail(p.apply(ctx, out, res, deliveryRefs(tags, res, h, p.cfg.BounceAddress)))
 }
 
@@ -112,43 +103,21 @@ func targets(res *bounce.Result) []apply.Recipient {
 			continue
 		}
 		// A bounce may also list recipients that are only delayed; those
-		// are still being retried and are not bounces. A refusal about the
-		// sender is never the recipient's bounce.
-		if r.Action == "delayed" || r.Blame == bounce.BlameSender {
+		// are still being retried and are not bounces.
+		if r.Action == "delayed" {
 			continue
 		}
 		kind := subscribers.BounceSoft
 		if r.Hard {
 			kind = subscribers.BounceHard
 		}
-		ts = append(ts, apply.Recipient{Address: r.Address, Kind: kind, Status: r.Status, Reason: reasonText(r)})
+		ts = append(ts, apply.Recipient{Address: r.Address, Kind: kind, Status: r.Status, Reason: reasonText(r),
+			Refused: r.Blame == bounce.BlameSender})
 	}
 	if len(ts) == 0 && res.Type == bounce.TypeComplaint {
 		ts = append(ts, apply.Recipient{Kind: subscribers.BounceComplaint, Reason: "complaint: " + res.FeedbackType})
 	}
 	return ts
-}
-
-// senderRefusal reports a bounce whose every failed recipient was refused
-// for a reason about the sender, with the first one's diagnostic.
-func senderRefusal(res *bounce.Result) (string, bool) {
-	if res.Type != bounce.TypeBounce {
-		return "", false
-	}
-	diag, failed := "", 0
-	for _, r := range res.Recipients {
-		if r.Action == "delayed" {
-			continue
-		}
-		if r.Blame != bounce.BlameSender {
-			return "", false
-		}
-		if failed == 0 {
-			diag = reasonText(r)
-		}
-		failed++
-	}
-	return diag, failed > 0
 }
 
 func reasonText(r bounce.Recipient) string {
@@ -190,6 +159,7 @@ func (p *Processor) apply(ctx context.Context, out Outcome, res *bounce.Result, 
 	})
 	out.Recipients, out.ReportRecipients = r.Recipients, r.ReportRecipients
 	out.Unattributed, out.Duplicate, out.Ignored = r.Unattributed, r.Duplicate, r.Ignored
+	out.SenderRefused = r.SenderRefused
 	return out, err
 }
 
