@@ -5,6 +5,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"strings"
 
 	"github.com/dispatchhq/dispatch/accounts"
 )
@@ -90,5 +91,6 @@ func totpImage(secret, email, site string) ([]byte, error) {
 	return k.QRPNG, nil
 }
 
-// totpIssuer names the account in the authenticator app.
-func totpIssuer(site string) string { return "Dispatch " + site }
+// totpIssuer names the account in the authenticator app. A colon would
+// split the otpauth label (Key URI Format), so it becomes a space.
+func totpIssuer(site string) string { return "Dispatch " + strings.ReplaceAll(site, ":", " ") }
