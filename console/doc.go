@@ -56,8 +56,10 @@
 //
 // Route: register it in routes.go with s.page(mux, "GET "+p+"/widgets",
 // h) for a page or s.action(mux, "POST "+p+"/widgets", h) for a change
-// (CSRF-checked, body limited to MaxBodyBytes; an upload handler raises
-// its own limit with http.MaxBytesReader). Both require a logged-in user.
+// (CSRF-checked, body limited to MaxBodyBytes). A file upload uses
+// s.upload(mux, "POST "+p+"/widgets/upload", maxBytes, h) with an
+// UploadHandler, which streams the multipart body: the form's first field
+// must be the CSRF token. All three require a logged-in user.
 // Add a navItems entry in render.go to show it in the navigation.
 //
 // Tests: httptest against a real SQLite file with newTestConsole and a
