@@ -40,8 +40,8 @@ type pipelineCase struct {
 	// gosmtpWant replaces want for go-smtp when it differs.
 	gosmtpWant *pipelineWant
 	// bdatWant replaces want for go-smtp with Relay.Chunking, when it
-	// differs; bdatSkip: the fault needs DATA.
-	bdatWant *pipelineWant
+	// differs: any of them; bdatSkip: the fault needs DATA.
+	bdatWant []pipelineWant
 	bdatSkip bool
 }
 
@@ -78,9 +78,15 @@ var pipelineCases = []pipelineCase{
 		gosmtp:   func(s *smtptest.Server) { s.DropOnRcpt("user1@example.com", 1) },
 		scripted: func(s *smtptest.Scripted) { s.On("RCPT", 2, smtptest.Act{Drop: true}) },
 		want:     pipelineWant{status: subscribers.DeliverySent, attempts: 2, copies: 1, retried: 1, newConn: true},
-		// With BDAT the message had gone out too: no telling whether the
-		// server took it.
-		bdatWant: &pipelineWant{status: subscribers.DeliverySent, attempts: 2, copies: 1, dups: 1, retried: 1, newConn: true},
+		// With BDAT the message goes out with the envelope. If the write
+		// was complete, no telling whether the server took it: a possible
+		// duplicate. If the drop cut the write short (the server resets
+		// while the client is still writing, which timing decides), the
+		// server cannot have the message: requeued, no attempt spent.
+		bdatWant: []pipelineWant{
+			{status: subscribers.DeliverySent, attempts: 2, copies: 1, dups: 1, retried: 1, newConn: true},
+			{status: subscribers.DeliverySent, attempts: 1, copies: 1, newConn: true},
+		},
 	},
 	{
 		name:     "dropped after DATA",
@@ -146,16 +152,16 @@ func TestPipelinedTransactionsGoSMTP(t *testing.T) {
 				}
 				e := newEnv(t, 3, opts...)
 				tc.gosmtp(e.srv)
-				want := tc.want
+				wants := []pipelineWant{tc.want}
 				if tc.gosmtpWant != nil {
-					want = *tc.gosmtpWant
+					wants = []pipelineWant{*tc.gosmtpWant}
 				}
 				if chunking && tc.bdatWant != nil {
-					want = *tc.bdatWant
+					wants = tc.bdatWant
 				}
 				r := e.relay(1)
 				r.Chunking = chunking
-				checkPipelineCase(t, e, r, e.srv.Messages, want)
+				checkPipelineCase(t, e, r, e.srv.Messages, wants...)
 				cmds := e.srv.Stats().Commands
 				if bdat := chunking && tc.extensions == nil; (cmds["BDAT"] > 0) != bdat || (cmds["DATA"] > 0) == bdat {
 					t.Errorf("commands = %v; want BDAT = %v", cmds, bdat)
@@ -197,39 +203,27 @@ func TestPipelinedTransactionsScripted(t *testing.T) {
 	}
 }
 
-func checkPipelineCase(t *testing.T, e *env, r mailer.Relay, messages func() []smtptest.Message, want pipelineWant) {
+// checkPipelineCase runs the campaign and checks that the ledger and the
+// server show one of the outcomes wanted, and that the other two
+// messages arrived intact.
+func checkPipelineCase(t *testing.T, e *env, r mailer.Relay, messages func() []smtptest.Message, wants ...pipelineWant) {
 	t.Helper()
 	res, err := e.run(t, context.Background(), e.config(r))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Sent != 2+min(want.copies, 1) || res.Failed != want.failed || res.Retried != want.retried || res.Ambiguous != want.dups {
-		t.Errorf("run = %+v; want %d sent, %d failed, %d retried, %d ambiguous", res, 2+min(want.copies, 1), want.failed, want.retried, want.dups)
-	}
 	d := e.delivery(t, "user1@example.com")
-	if d.Status != want.status || d.Attempts != want.attempts {
-		t.Errorf("user1's delivery = %s after %d attempts (%q); want %s after %d", d.Status, d.Attempts, d.LastError, want.status, want.attempts)
-	}
 	sub, err := e.store.FindSubscriberByEmail(context.Background(), "user1@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bounced := sub.Status == subscribers.StatusBounced; bounced != want.bounced {
-		t.Errorf("user1 is %s; want bounced = %v", sub.Status, want.bounced)
-	}
 	st := e.stats(t)
-	if st.PossibleDuplicates != want.dups || !st.Done() {
-		t.Errorf("campaign = %+v; want %d possible duplicates, done", st, want.dups)
-	}
 	byTo := map[string][]smtptest.Message{}
 	for _, m := range messages() {
 		if len(m.To) != 1 {
 			t.Fatalf("message to %v; want one recipient each", m.To)
 		}
 		byTo[m.To[0]] = append(byTo[m.To[0]], m)
-	}
-	if n := len(byTo["user1@example.com"]); n != want.copies {
-		t.Errorf("server holds %d messages to user1; want %d", n, want.copies)
 	}
 	for _, who := range []string{"user0", "user2"} {
 		got := byTo[who+"@example.com"]
@@ -240,11 +234,18 @@ func checkPipelineCase(t *testing.T, e *env, r mailer.Relay, messages func() []s
 			t.Errorf("message to %s from %q does not greet %q:\n%s", who, got[0].From, name, got[0].Data)
 		}
 	}
-	first, next := byTo["user0@example.com"][0], byTo["user2@example.com"][0]
-	if newConn := next.Conn != first.Conn; newConn != want.newConn {
-		t.Errorf("the message after the fault went on connection %d, the one before on %d; want a new connection = %v",
-			next.Conn, first.Conn, want.newConn)
+	got := pipelineWant{status: d.Status, attempts: d.Attempts, bounced: sub.Status == subscribers.StatusBounced,
+		dups: st.PossibleDuplicates, copies: len(byTo["user1@example.com"]), failed: res.Failed, retried: res.Retried,
+		newConn: byTo["user2@example.com"][0].Conn != byTo["user0@example.com"][0].Conn}
+	if res.Ambiguous != st.PossibleDuplicates || res.Sent != 2+min(got.copies, 1) || !st.Done() {
+		t.Errorf("run = %+v, campaign = %+v; want the ambiguous ones counted as possible duplicates, done", res, st)
 	}
+	for _, want := range wants {
+		if got == want {
+			return
+		}
+	}
+	t.Errorf("outcome = %+v (user1's delivery %s, %q);\nwant one of %+v", got, d.Status, d.LastError, wants)
 }
 
 // TestRelayRTTIsTimedOnEHLO: the run reports the round trip to the relay,
