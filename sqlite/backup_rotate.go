@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -31,10 +33,48 @@ func RotatedBackup(ctx context.Context, src, dir string, keep int, now time.Time
 	if keep <= 0 {
 		return info, nil, nil
 	}
-	entries, err := os.ReadDir(dir)
+	dated, err := datedBackups(src, dir)
 	if err != nil {
 		return info, nil, fmt.Errorf("rotate backups in %s: %w", dir, err)
 	}
+	var removed []string
+	for len(dated) > keep {
+		p := filepath.Join(dir, dated[0])
+		if err := os.Remove(p); err != nil {
+			return info, removed, fmt.Errorf("rotate backups: %w", err)
+		}
+		removed = append(removed, p)
+		dated = dated[1:]
+	}
+	return info, removed, nil
+}
+
+// NewestRotatedBackup returns the time in the name of the newest dated
+// backup of src in dir, or the zero time when there is none (or no dir):
+// a scheduler restarted in between resumes from it.
+func NewestRotatedBackup(src, dir string) (time.Time, error) {
+	dated, err := datedBackups(src, dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return time.Time{}, nil
+		}
+		return time.Time{}, fmt.Errorf("list backups in %s: %w", dir, err)
+	}
+	if len(dated) == 0 {
+		return time.Time{}, nil
+	}
+	prefix, ext := rotatePrefix(src)
+	return time.Parse(rotateStamp, strings.TrimSuffix(strings.TrimPrefix(dated[len(dated)-1], prefix), ext))
+}
+
+// datedBackups lists the names of src's dated backups in dir, oldest
+// first.
+func datedBackups(src, dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	prefix, ext := rotatePrefix(src)
 	var dated []string
 	for _, e := range entries {
 		name := e.Name()
@@ -48,16 +88,7 @@ func RotatedBackup(ctx context.Context, src, dir string, keep int, now time.Time
 		dated = append(dated, name)
 	}
 	sort.Strings(dated)
-	var removed []string
-	for len(dated) > keep {
-		p := filepath.Join(dir, dated[0])
-		if err := os.Remove(p); err != nil {
-			return info, removed, fmt.Errorf("rotate backups: %w", err)
-		}
-		removed = append(removed, p)
-		dated = dated[1:]
-	}
-	return info, removed, nil
+	return dated, nil
 }
 
 // rotatePrefix splits dispatch.db into "dispatch-" and ".db".

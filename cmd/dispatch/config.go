@@ -32,6 +32,15 @@ type Config struct {
 	Import   ImportConfig   `mapstructure:"import"`
 	Doctor   DoctorConfig   `mapstructure:"doctor"`
 	Admin    AdminConfig    `mapstructure:"admin"`
+	Backup   BackupConfig   `mapstructure:"backup"`
+}
+
+// BackupConfig is the schedule on which `dispatch serve` takes rotating
+// backups; an empty Dir takes none.
+type BackupConfig struct {
+	Dir      string        `mapstructure:"dir"`
+	Interval time.Duration `mapstructure:"interval"`
+	Keep     int           `mapstructure:"keep"`
 }
 
 // AdminConfig is the admin console that `dispatch serve` runs on its own
@@ -228,6 +237,7 @@ func DefaultConfig() Config {
 		Import:   importDefaults(),
 		Admin: AdminConfig{Enabled: true, Listen: console.DefaultListen, SessionIdle: accounts.DefaultIdleTimeout,
 			SessionLifetime: accounts.DefaultLifetime},
+		Backup: BackupConfig{Interval: 24 * time.Hour, Keep: 7},
 	}
 }
 
@@ -381,6 +391,12 @@ func (c *Config) Validate() error {
 		if err := subscribers.CheckSecret(c.Web.Secret); err != nil {
 			bad("web.secret", "%v; make a good one with `openssl rand -base64 32` or `%s secret`", err, selfCommand())
 		}
+	}
+	if c.Backup.Interval < time.Second {
+		bad("backup.interval", "must be at least 1s, like 6h or 24h")
+	}
+	if c.Backup.Keep < 0 {
+		bad("backup.keep", "must be 0 (keep every backup) or more, not %d", c.Backup.Keep)
 	}
 	return errors.Join(errs...)
 }

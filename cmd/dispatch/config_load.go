@@ -76,7 +76,8 @@ func loadConfig(path string, flags *pflag.FlagSet, binds map[string]string) (Con
 	}
 	if src.file != "" {
 		dir := filepath.Dir(src.file)
-		for key, p := range map[string]*string{"database.path": &cfg.Database.Path, "dkim.private_key_file": &cfg.DKIM.PrivateKeyFile} {
+		for key, p := range map[string]*string{"database.path": &cfg.Database.Path, "dkim.private_key_file": &cfg.DKIM.PrivateKeyFile,
+			"backup.dir": &cfg.Backup.Dir} {
 			if k := src.of(key).kind; (k == fromFile || k == fromDefault) && *p != "" && !filepath.IsAbs(*p) {
 				*p = filepath.Join(dir, *p)
 			}

@@ -29,7 +29,8 @@ Links in messages are built from web.base_url, which must reach this server.
 The admin console runs on its own listener, admin.listen (default
 127.0.0.1:8081), never on web.listen; turn it off with admin.enabled: false.
 Create its first account with ` + "`dispatch users add EMAIL`" + `.
-With bounces.imap.host set, it also polls the bounce mailbox. Every log line
+With bounces.imap.host set, it also polls the bounce mailbox; with backup.dir
+set, it takes a rotating backup every backup.interval (dispatch backup --to). Every log line
 (access log, webhooks, the bounce poller) is written to stderr in the one
 format --log-format chooses. Stop with Ctrl-C or SIGTERM (graceful shutdown).`,
 		Example: `  dispatch serve
@@ -78,6 +79,7 @@ format --log-format chooses. Stop with Ctrl-C or SIGTERM (graceful shutdown).`,
 			if err := a.startBouncePoller(gctx, g, s, tokens); err != nil {
 				return err
 			}
+			a.startScheduledBackups(gctx, g, s.Path())
 			err = g.Wait()
 			if errors.Is(err, context.Canceled) {
 				return nil
