@@ -24,7 +24,10 @@ temporary name, checked (integrity check, schema version, row counts), and
 only then renamed to FILE, with mode 0600.
 
 With --to DIR it writes a dated file (dispatch-20261202T013000Z.db) into DIR
-and, with --keep N, deletes the oldest dated backups beyond N.`,
+and, with --keep N, deletes the oldest dated backups beyond N.
+
+backup export-suppressions [FILE] writes every suppression to carry across a
+restore (see its --help).`,
 		Example: `  dispatch backup /backups/dispatch.db
   dispatch backup --to /backups --keep 14 --json`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -71,6 +74,7 @@ and, with --keep N, deletes the oldest dated backups beyond N.`,
 			return nil
 		},
 	}
+	cmd.AddCommand(newExportSuppressionsCmd(a))
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	cmd.Flags().StringVar(&toDir, "to", "", "write a dated backup into this folder")
 	cmd.Flags().IntVar(&keep, "keep", 0, "with --to: keep this many dated backups, deleting older ones (0 keeps all)")

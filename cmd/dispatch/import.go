@@ -20,9 +20,9 @@ import (
 func newImportCmd(a *app) *cobra.Command {
 	var cfg subscribers.ImportConfig
 	var asJSON bool
-	var delim, mapping string
+	var delim, mapping, suppressions string
 	cmd := &cobra.Command{
-		Use:   "import FILE --list NAME",
+		Use:   "import FILE --list NAME | import --suppressions FILE",
 		Short: "Import contacts from a CSV file into a list",
 		Long: `Import reads a CSV exported from anywhere: Mailchimp, listmonk, Outlook,
 Google Contacts, Excel (UTF-8 with or without BOM, Windows-1252, UTF-16
@@ -45,13 +45,30 @@ bounced, complained, were blocklisted or removed are never re-added: they
 are counted as suppressed.
 
 The import runs in batches; an interrupted import can simply be run again.
-Use "-" as FILE to read standard input.`,
+Use "-" as FILE to read standard input.
+
+import --suppressions FILE re-applies a file written by
+dispatch backup export-suppressions (CSV or JSON), for instance after
+restoring an older backup: it suppresses, ends list subscriptions and erases
+again, and never reactivates anyone. Running it twice changes nothing.`,
 		Example: `  dispatch import clients.csv --list clients
   dispatch import export.csv --list clients --dry-run
   dispatch import contacts.txt --list clients --encoding windows-1252 --update --json
-  dispatch import crm.csv --list clients --map 'email=E-mail,name=Full Name,attr:company=Organisation'`,
-		Args: exactArgs(1),
+  dispatch import crm.csv --list clients --map 'email=E-mail,name=Full Name,attr:company=Organisation'
+  dispatch import --suppressions /backups/suppressions.csv`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if suppressions != "" {
+				return exactArgs(0)(cmd, args)
+			}
+			return exactArgs(1)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if suppressions != "" {
+				if cfg.List != "" || cfg.DryRun || cfg.Update || mapping != "" {
+					return usageError{errors.New("--suppressions takes no --list, --dry-run, --update or --map: it applies the file's own lists")}
+				}
+				return a.importSuppressions(cmd.Context(), suppressions, asJSON)
+			}
 			if cfg.List == "" {
 				return usageError{errors.New("--list is required: name the list to import into")}
 			}
@@ -119,6 +136,7 @@ Use "-" as FILE to read standard input.`,
 	cmd.Flags().StringVar(&delim, "delimiter", "", `field delimiter (default: detected among , ; tab |); "\t" for tab`)
 	cmd.Flags().StringVar(&mapping, "map", "", `column mapping: "email=E-mail,name=Full Name,first=Given,last=Family,status=State,attr:company=Organisation,ignore=Notes"`)
 	cmd.Flags().IntVar(&cfg.BatchSize, "batch", 10000, "rows per transaction")
+	cmd.Flags().StringVar(&suppressions, "suppressions", "", "apply a suppression export (dispatch backup export-suppressions) instead of importing contacts")
 	return cmd
 }
 

@@ -21,8 +21,9 @@ restore FILE verifies the backup the same way, refuses while another dispatch
 process (serve, send, ...) has the database open, keeps the current database
 as DB.before-restore-TIME, and puts the backup in its place. When the current
 database has events newer than the backup (unsubscribes among them would be
-lost), it says so: carry the suppressions across as the README's Backups
-section shows.`,
+lost), it says so and how to carry them across: export them from the file
+kept aside (dispatch --db ASIDE backup export-suppressions FILE), then
+dispatch import --suppressions FILE.`,
 		Example: `  dispatch restore --check /backups/dispatch-20261202T013000Z.db
   dispatch restore /backups/dispatch-20261202T013000Z.db`,
 		Args: exactArgs(1),
@@ -63,8 +64,11 @@ section shows.`,
 			if res.LaterEvents {
 				fmt.Fprintf(a.stderr, "warning: the replaced database has events up to %s, newer than the backup's newest (%s): "+
 					"unsubscribes, bounces and complaints made since are not in the restored database.\n"+
-					"Carry them across from %s before sending (README, \"Backups\").\n",
-					res.CurrentNewestEvent.Format(time.RFC3339), formatNewest(res.Backup.NewestEvent), absPath(res.Aside))
+					"Carry them across before sending (README, \"Backups\"):\n"+
+					"  %s --db %s backup export-suppressions suppressions.csv\n"+
+					"  %s import --suppressions suppressions.csv\n",
+					res.CurrentNewestEvent.Format(time.RFC3339), formatNewest(res.Backup.NewestEvent),
+					selfCommand(), absPath(res.Aside), selfCommand())
 			}
 			return nil
 		},
