@@ -118,7 +118,7 @@ func (s *Store) Close() error {
 		s.unsub.close()
 	}
 	// Folding the WAL back keeps the single-file promise after a clean exit.
-	_, _ = s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+	s.checkpointNoWait()
 	err := s.db.Close()
 	closeLock(s.lock)
 	s.lock = nil
