@@ -9,7 +9,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/sqlite"
 )
 
 // startScheduledBackups takes rotating backups from `dispatch serve` when
@@ -28,7 +28,7 @@ func (a *app) startScheduledBackups(ctx context.Context, g *errgroup.Group, dbPa
 	// after the newest one already in the folder.
 	// A folder that cannot be read is reported by the first backup, at once.
 	var first time.Duration
-	if last, err := subscribers.NewestRotatedBackup(dbPath, c.Dir); err == nil && !last.IsZero() {
+	if last, err := sqlite.NewestRotatedBackup(dbPath, c.Dir); err == nil && !last.IsZero() {
 		first = max(0, time.Until(last.Add(c.Interval)))
 	}
 	fmt.Fprintf(a.stdout, "Backing up %s to %s every %s, %s (next in %s).\n",
@@ -51,7 +51,7 @@ func runBackupSchedule(ctx context.Context, log *slog.Logger, dbPath string, c B
 			return
 		case <-timer.C:
 		}
-		info, removed, err := subscribers.RotatedBackup(ctx, dbPath, c.Dir, c.Keep, time.Now())
+		info, removed, err := sqlite.RotatedBackup(ctx, dbPath, c.Dir, c.Keep, time.Now())
 		switch {
 		case ctx.Err() != nil:
 			return

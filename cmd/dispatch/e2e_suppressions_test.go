@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -17,7 +18,7 @@ import (
 func afterBackup(t *testing.T, dbPath string) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := subscribers.Open(ctx, dbPath)
+	s, err := sqlite.Open(ctx, dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -127,7 +128,7 @@ func (a *app) importSuppressions(ctx context.Context, name string, asJSON bool) 
 	if asJSON {
 		return printJSON(a.stdout, struct {
 			Entries int `json:"entries"`
-			subscribers.SuppressionsApplied
+			sqlite.SuppressionsApplied
 		}{len(entries), res})
 	}
 	fmt.Fprintf(a.stdout, "Applied %d suppressions from %s (nobody is ever reactivated):\n", len(entries), name)

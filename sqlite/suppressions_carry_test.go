@@ -1,10 +1,11 @@
-package subscribers_test
+package sqlite_test
 
 import (
 	"context"
 	"testing"
 	"time"
 
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -59,7 +60,7 @@ func TestApplySuppressionsNeverLowers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again != (subscribers.SuppressionsApplied{Unchanged: len(own)}) {
+	if again != (sqlite.SuppressionsApplied{Unchanged: len(own)}) {
 		t.Errorf("a database's own export changed it: %+v", again)
 	}
 }

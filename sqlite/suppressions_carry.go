@@ -1,10 +1,12 @@
-package subscribers
+package sqlite
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/dispatchhq/dispatch/subscribers"
 )
 
 // ExportSuppressions lists every suppression the database holds: each
@@ -12,8 +14,8 @@ import (
 // event that set it), each unsubscribe from a single list, and each erased
 // person's hash. They come from the subscriber rows and their events: the
 // suppressions table itself holds only the erased.
-func (s *Store) ExportSuppressions(ctx context.Context) ([]Suppression, error) {
-	var out []Suppression
+func (s *Store) ExportSuppressions(ctx context.Context) ([]subscribers.Suppression, error) {
+	var out []subscribers.Suppression
 	// One read transaction: the three parts are of the same moment.
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -50,7 +52,7 @@ func (s *Store) ExportSuppressions(ctx context.Context) ([]Suppression, error) {
 			return nil, fmt.Errorf("export %s: %w", part.what, err)
 		}
 		for rows.Next() {
-			var e Suppression
+			var e subscribers.Suppression
 			var at, second string
 			if err := rows.Scan(&e.Email, &second, &e.Status, &e.Reason, &e.Actor, &at, &e.Erased); err != nil {
 				rows.Close()
@@ -60,7 +62,7 @@ func (s *Store) ExportSuppressions(ctx context.Context) ([]Suppression, error) {
 				e.EmailHash = second
 			} else {
 				e.List = second
-				e.EmailHash = suppressionHash(NormalizeEmail(e.Email))
+				e.EmailHash = suppressionHash(subscribers.NormalizeEmail(e.Email))
 			}
 			e.At = parseTime(at)
 			out = append(out, e)
@@ -99,7 +101,7 @@ const suppressionBatch = 500
 // only ever suppresses: no status is lowered, no subscription restarted,
 // and a stronger status here stays. Running it twice changes nothing the
 // second time.
-func (s *Store) ApplySuppressions(ctx context.Context, entries []Suppression, actor string) (SuppressionsApplied, error) {
+func (s *Store) ApplySuppressions(ctx context.Context, entries []subscribers.Suppression, actor string) (SuppressionsApplied, error) {
 	var res SuppressionsApplied
 	erase := map[string]bool{} // hashes of erased people
 	for start := 0; start < len(entries); start += suppressionBatch {
@@ -107,7 +109,7 @@ func (s *Store) ApplySuppressions(ctx context.Context, entries []Suppression, ac
 		if err := s.inTx(ctx, func(tx *sql.Tx) error {
 			for i, e := range batch {
 				if err := s.applySuppression(ctx, tx, e, actor, &res, erase); err != nil {
-					return fmt.Errorf("entry %d (%s): %w", start+i+1, e.label(), err)
+					return fmt.Errorf("entry %d (%s): %w", start+i+1, suppressionLabel(e), err)
 				}
 			}
 			return nil
@@ -124,7 +126,7 @@ func (s *Store) ApplySuppressions(ctx context.Context, entries []Suppression, ac
 		return res, err
 	}
 	for _, norm := range norms {
-		if err := s.RemoveSubscriber(ctx, norm, actor); err != nil && !errors.Is(err, ErrNotFound) {
+		if err := s.RemoveSubscriber(ctx, norm, actor); err != nil && !errors.Is(err, subscribers.ErrNotFound) {
 			return res, fmt.Errorf("apply suppressions: erase again: %w", err)
 		}
 		res.ErasedAgain++
@@ -132,7 +134,7 @@ func (s *Store) ApplySuppressions(ctx context.Context, entries []Suppression, ac
 	return res, nil
 }
 
-func (e Suppression) label() string {
+func suppressionLabel(e subscribers.Suppression) string {
 	switch {
 	case e.Erased:
 		return "erased " + e.EmailHash[:12] + "…"
@@ -142,7 +144,7 @@ func (e Suppression) label() string {
 	return e.Email
 }
 
-func (s *Store) applySuppression(ctx context.Context, tx *sql.Tx, e Suppression, actor string, res *SuppressionsApplied, erase map[string]bool) error {
+func (s *Store) applySuppression(ctx context.Context, tx *sql.Tx, e subscribers.Suppression, actor string, res *SuppressionsApplied, erase map[string]bool) error {
 	reason := fmt.Sprintf("carried over: %s on %s", e.Status, e.At.UTC().Format("2006-01-02 15:04:05Z"))
 	if e.Reason != "" {
 		reason += ": " + e.Reason
@@ -162,9 +164,9 @@ func (s *Store) applySuppression(ctx context.Context, tx *sql.Tx, e Suppression,
 		erase[e.EmailHash] = true
 		return nil
 	}
-	norm := NormalizeEmail(e.Email)
+	norm := subscribers.NormalizeEmail(e.Email)
 	sub, err := findSubscriber(ctx, tx, norm)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, subscribers.ErrNotFound) {
 		removed, err := isRemoved(ctx, tx, norm)
 		if err != nil {
 			return err
@@ -175,7 +177,7 @@ func (s *Store) applySuppression(ctx context.Context, tx *sql.Tx, e Suppression,
 		}
 		st := e.Status
 		if e.List != "" {
-			st = StatusActive // only that list; the address is not suppressed
+			st = subscribers.StatusActive // only that list; the address is not suppressed
 		}
 		if sub, err = s.createSubscriber(ctx, tx, e.Email, "", nil, st, actor); err != nil {
 			return err
@@ -196,21 +198,21 @@ func (s *Store) applySuppression(ctx context.Context, tx *sql.Tx, e Suppression,
 		res.Unchanged++
 		return nil
 	}
-	typ := EventStatus
+	typ := subscribers.EventStatus
 	switch e.Status {
-	case StatusBounced:
-		typ = EventBounced
-	case StatusComplained:
-		typ = EventComplained
+	case subscribers.StatusBounced:
+		typ = subscribers.EventBounced
+	case subscribers.StatusComplained:
+		typ = subscribers.EventComplained
 	}
 	res.Suppressed++
-	return s.setStatus(ctx, tx, sub, e.Status, Event{Type: typ, Actor: actor, Reason: reason})
+	return s.setStatus(ctx, tx, sub, e.Status, subscribers.Event{Type: typ, Actor: actor, Reason: reason})
 }
 
 // endSubscription records that subID left e.List: an existing subscription
 // ends; a missing one (or a missing list) is created already ended, so a
 // later import into that list keeps the person out.
-func (s *Store) endSubscription(ctx context.Context, tx *sql.Tx, subID int64, e Suppression, actor, reason string, res *SuppressionsApplied, created bool) error {
+func (s *Store) endSubscription(ctx context.Context, tx *sql.Tx, subID int64, e subscribers.Suppression, actor, reason string, res *SuppressionsApplied, created bool) error {
 	l, _, err := s.ensureList(ctx, tx, e.List)
 	if err != nil {
 		return fmt.Errorf("list %q: %w", e.List, err)
@@ -232,7 +234,7 @@ func (s *Store) endSubscription(ctx context.Context, tx *sql.Tx, subID int64, e 
 	if !created {
 		res.ListUnsubscribed++
 	}
-	return s.insertEvent(ctx, tx, Event{SubscriberID: subID, ListID: l.ID, Type: EventUnsubscribed, Actor: actor, Reason: reason})
+	return s.insertEvent(ctx, tx, subscribers.Event{SubscriberID: subID, ListID: l.ID, Type: subscribers.EventUnsubscribed, Actor: actor, Reason: reason})
 }
 
 // subscribersWithHash returns the normalised addresses of subscribers

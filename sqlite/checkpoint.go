@@ -1,4 +1,4 @@
-package subscribers
+package sqlite
 
 import "context"
 
