@@ -29,7 +29,7 @@ type Store interface {
 	RecordEvent(ctx context.Context, e subscribers.Event) error
 
 	// The dashboard.
-	CountSubscribersByStatus(ctx context.Context) (map[subscribers.Status]int, error)
+	FindStatusCounts(ctx context.Context) (subscribers.StatusCounts, error)
 	FindCampaigns(ctx context.Context) ([]subscribers.Campaign, error)
 	FindCampaignStats(ctx context.Context, id int64) (subscribers.CampaignStats, error)
 	FindCheckReport(ctx context.Context, key string) ([]byte, time.Time, error)

@@ -54,7 +54,7 @@ var statusLabels = []statusCount{
 func (s *Server) handleDashboardShow(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	var d dashboardData
-	counts, err := s.cfg.Store.CountSubscribersByStatus(ctx)
+	counts, err := s.cfg.Store.FindStatusCounts(ctx)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -18,27 +18,6 @@ func (s *Store) RecordEvent(ctx context.Context, e subscribers.Event) error {
 	return s.insertEvent(ctx, s.db, e)
 }
 
-// CountSubscribersByStatus counts subscribers per status; every status is
-// present, with 0 where there are none.
-func (s *Store) CountSubscribersByStatus(ctx context.Context) (map[subscribers.Status]int, error) {
-	out := map[subscribers.Status]int{subscribers.StatusActive: 0, subscribers.StatusUnsubscribed: 0, subscribers.StatusBounced: 0,
-		subscribers.StatusComplained: 0, subscribers.StatusBlocklisted: 0}
-	rows, err := s.db.QueryContext(ctx, `SELECT status, count(*) FROM subscribers GROUP BY status`)
-	if err != nil {
-		return nil, fmt.Errorf("count subscribers by status: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var st string
-		var n int
-		if err := rows.Scan(&st, &n); err != nil {
-			return nil, fmt.Errorf("count subscribers by status: %w", err)
-		}
-		out[subscribers.Status(st)] = n
-	}
-	return out, rows.Err()
-}
-
 // DeleteList deletes the list called name and its subscriptions (the
 // subscribers stay, with their other lists and history). It refuses with
 // ErrActiveSend while a campaign to the list is sending or paused, and

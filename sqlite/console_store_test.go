@@ -9,27 +9,6 @@ import (
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
-func TestCountSubscribersByStatus(t *testing.T) {
-	s := mustOpen(t)
-	ctx := context.Background()
-	got, err := s.CountSubscribersByStatus(ctx)
-	if err != nil || len(got) != 5 || got[subscribers.StatusActive] != 0 {
-		t.Fatalf("empty database: %v, %v; want every status at 0", got, err)
-	}
-	for _, e := range []string{"a@example.com", "b@example.com", "c@example.com"} {
-		if _, err := s.AddSubscriber(ctx, subscribers.AddInput{Email: e, Lists: []string{"clients"}, Source: "admin", Actor: "test"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := s.Blocklist(ctx, "b@example.com", "test", ""); err != nil {
-		t.Fatal(err)
-	}
-	got, err = s.CountSubscribersByStatus(ctx)
-	if err != nil || got[subscribers.StatusActive] != 2 || got[subscribers.StatusBlocklisted] != 1 || got[subscribers.StatusBounced] != 0 {
-		t.Errorf("counts = %v, %v", got, err)
-	}
-}
-
 // TestDeleteList: the list and its subscriptions go, the subscribers and
 // their history stay; never with a campaign sending, paused or sent.
 func TestDeleteList(t *testing.T) {
