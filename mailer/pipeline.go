@@ -17,13 +17,14 @@ import (
 // add.
 //
 // CHUNKING (RFC 3030): "BDAT n LAST" with the message rides in the same
-// write as MAIL and RCPT, one round trip per message instead of two (about
-// 1.8 times the rate through a 10 ms link, docs/benchmarks.md). It is
+// write as MAIL and RCPT, one round trip per message instead of two
+// (1.6-1.7 times the rate through a 10 ms link, docs/benchmarks.md). It is
 // opt-in (Relay.Chunking, smtp.chunking) because it gives up two things:
-// a connection lost before any reply can no longer be told from a message
-// the server took, so it costs the recipient an attempt and counts as a
-// possible duplicate, where with DATA it is the relay's fault and free;
-// and a refused recipient has been sent the whole message for nothing.
+// a connection lost after that write and before any reply can no longer
+// be told from a message the server took, so it costs the recipient an
+// attempt and counts as a possible duplicate, where with DATA it is the
+// relay's fault and free; and a refused recipient has been sent the whole
+// message for nothing.
 
 // sendPipelined runs one mail transaction with PIPELINING (RFC 2920):
 // MAIL FROM, RCPT TO and DATA go out in one write and their replies are
