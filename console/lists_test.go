@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -168,5 +169,57 @@ func TestDashboard(t *testing.T) {
 	tc.clock.Advance(29 * time.Minute)
 	if main := mainText(b.get("/").body); !strings.Contains(main, "The bounce mailbox was last read successfully 58m0s ago") {
 		t.Errorf("no stale-mailbox error after 58 minutes:\n%s", main)
+	}
+}
+
+// TestDashboardCampaignCounts: a finished campaign's counts are reused
+// for a minute, then read again; a paused one's are always live.
+func TestDashboardCampaignCounts(t *testing.T) {
+	tc := newTestConsole(t, console.Config{}, false)
+	clients, c := seed(t, tc)
+	b := tc.browser()
+	b.login(adminEmail, adminPassword)
+	unsubscribed := func() string {
+		t.Helper()
+		main := mainText(b.get("/").body)
+		i := strings.Index(main, "March briefing")
+		if i < 0 {
+			t.Fatalf("no campaign row:\n%s", main)
+		}
+		row := main[i : strings.Index(main[i:], "</tr>")+i]
+		cells := regexp.MustCompile(`<td class="num">([0-9,]+)</td>`).FindAllStringSubmatch(row, -1)
+		if len(cells) != 4 {
+			t.Fatalf("campaign row cells: %q", cells)
+		}
+		return cells[3][1] // sent, failed, bounced, unsubscribed
+	}
+	unsubscribe := func(email string) {
+		t.Helper()
+		sub, err := tc.store.FindSubscriberByEmail(t.Context(), email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tc.store.Unsubscribe(t.Context(), sub.ID, clients.ID, c.ID, "test", "link"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := unsubscribed(); got != "0" {
+		t.Fatalf("unsubscribed = %s; want 0", got)
+	}
+	unsubscribe("person03@example.com")
+	if got := unsubscribed(); got != "1" {
+		t.Errorf("paused campaign after an unsubscribe: %s; want 1 (live)", got)
+	}
+	if err := tc.store.EndCampaignRun(t.Context(), c.ID, 0, subscribers.CampaignFinished, ""); err != nil {
+		t.Fatal(err)
+	}
+	unsubscribed()
+	unsubscribe("person04@example.com")
+	if got := unsubscribed(); got != "1" {
+		t.Errorf("finished campaign within a minute: %s; want the cached 1", got)
+	}
+	tc.clock.Advance(61 * time.Second)
+	if got := unsubscribed(); got != "2" {
+		t.Errorf("finished campaign after a minute: %s; want 2", got)
 	}
 }

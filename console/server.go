@@ -34,6 +34,7 @@ type Server struct {
 	accounts *accounts.Service
 	views    *views
 	throttle *throttle
+	stats    statsCache
 	xorigin  *http.CrossOriginProtection
 	handler  http.Handler
 
