@@ -96,10 +96,10 @@ func (s *Store) RecordBounce(ctx context.Context, b subscribers.Bounce, p subscr
 			// Soft bounces before an admin restored the address (unsuppress)
 			// were judged already.
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM bounces
-				WHERE subscriber_id = ? AND kind = 'soft' AND created_at >= ?
+				WHERE subscriber_id = ? AND kind = ? AND created_at >= ?
 				  AND created_at > COALESCE((SELECT max(created_at) FROM events
 				                             WHERE subscriber_id = ? AND type = ?), '')`,
-				sub.ID, formatTime(now.Add(-p.SoftWindow)), sub.ID, subscribers.EventUnsuppressed).Scan(&n); err != nil {
+				sub.ID, subscribers.BounceSoft, formatTime(now.Add(-p.SoftWindow)), sub.ID, subscribers.EventUnsuppressed).Scan(&n); err != nil {
 				return fmt.Errorf("count soft bounces: %w", err)
 			}
 			if n >= p.SoftLimit {
@@ -127,10 +127,11 @@ func (s *Store) RecordBounce(ctx context.Context, b subscribers.Bounce, p subscr
 func (s *Store) CampaignBounces(ctx context.Context, campaignID int64) (subscribers.BounceCounts, error) {
 	var c subscribers.BounceCounts
 	err := s.db.QueryRowContext(ctx, `SELECT
-			COUNT(*) FILTER (WHERE kind = 'hard'),
-			COUNT(*) FILTER (WHERE kind = 'soft'),
-			COUNT(*) FILTER (WHERE kind = 'complaint')
-		FROM bounces WHERE campaign_id = ?`, campaignID).Scan(&c.Hard, &c.Soft, &c.Complaints)
+			COUNT(*) FILTER (WHERE kind = ?),
+			COUNT(*) FILTER (WHERE kind = ?),
+			COUNT(*) FILTER (WHERE kind = ?)
+		FROM bounces WHERE campaign_id = ?`,
+		subscribers.BounceHard, subscribers.BounceSoft, subscribers.BounceComplaint, campaignID).Scan(&c.Hard, &c.Soft, &c.Complaints)
 	if err != nil {
 		return c, fmt.Errorf("count bounces: %w", err)
 	}
