@@ -12,10 +12,10 @@ import (
 // ledger and the bounces table hold; older rows classify the same way.
 const failureKind = `CASE
 	WHEN EXISTS (SELECT 1 FROM bounces b WHERE b.campaign_id = d.campaign_id AND b.delivery_id = d.id
-		AND b.kind IN ('hard', 'soft')) THEN 'bounce'
-	WHEN d.last_error LIKE '` + subscribers.GaveUpPrefix + `%' OR d.smtp_code BETWEEN 400 AND 499 THEN 'temporary'
-	WHEN d.smtp_code >= 500 THEN 'refused'
-	ELSE 'invalid' END`
+		AND b.kind IN ('` + string(subscribers.BounceHard) + `', '` + string(subscribers.BounceSoft) + `')) THEN '` + string(subscribers.FailBounce) + `'
+	WHEN d.last_error LIKE '` + subscribers.GaveUpPrefix + `%' OR d.smtp_code BETWEEN 400 AND 499 THEN '` + string(subscribers.FailTemporary) + `'
+	WHEN d.smtp_code >= 500 THEN '` + string(subscribers.FailRefused) + `'
+	ELSE '` + string(subscribers.FailInvalid) + `' END`
 
 // FindFailedDeliveries returns a campaign's failed deliveries in the order
 // they were created.
@@ -71,7 +71,7 @@ func (s *Store) RetryFailed(ctx context.Context, campaignID int64) (subscribers.
 		}
 		now := formatTime(s.now())
 		r, err := tx.ExecContext(ctx, `UPDATE deliveries AS d SET status = 'queued', attempts = 0, next_attempt_at = NULL, updated_at = ?
-			WHERE +d.campaign_id = ? AND d.status = 'failed' AND `+failureKind+` = 'temporary'`, now, campaignID)
+			WHERE +d.campaign_id = ? AND d.status = 'failed' AND `+failureKind+` = '`+string(subscribers.FailTemporary)+`'`, now, campaignID)
 		if err != nil {
 			return err
 		}
