@@ -84,6 +84,14 @@ func vacuumInto(ctx context.Context, db *sql.DB, dst string) (BackupInfo, error)
 	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, tmpName); err != nil {
 		return BackupInfo{}, fmt.Errorf("copy: %w", err)
 	}
+	// While the copy's read transaction was open, no checkpoint could pass
+	// it, so the WAL grew by everything written meanwhile. Left alone, the
+	// first commit after the copy would fold all of it back (and fsync)
+	// inside its own call: a send's ledger write or a one-click unsubscribe
+	// stalled for hundreds of milliseconds. Done here, it runs beside the
+	// writers: a PASSIVE checkpoint takes no lock they wait for, and theirs
+	// skip while this one runs.
+	_, _ = db.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
 	info, err := CheckBackup(ctx, tmpName)
 	if err != nil {
 		return BackupInfo{}, err

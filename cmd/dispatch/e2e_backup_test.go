@@ -22,7 +22,7 @@ type backupJSON struct {
 	}
 }
 
-func parseBackup(t *testing.T, r result) backupJSON {
+func parseBackup(t testing.TB, r result) backupJSON {
 	t.Helper()
 	var b backupJSON
 	if r.code != 0 {

@@ -384,7 +384,7 @@ func status(t *testing.T, dir, email string) string {
 	return s.Status
 }
 
-func waitHTTP(t *testing.T, u string) {
+func waitHTTP(t testing.TB, u string) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {

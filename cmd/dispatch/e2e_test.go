@@ -38,19 +38,19 @@ type result struct {
 }
 
 // dispatch runs the binary in dir with a clean DISPATCH_* environment.
-func dispatch(t *testing.T, dir string, args ...string) result {
+func dispatch(t testing.TB, dir string, args ...string) result {
 	t.Helper()
 	return dispatchEnv(t, dir, nil, args...)
 }
 
 // dispatchEnv is dispatch with env (KEY=VALUE) added to the environment.
-func dispatchEnv(t *testing.T, dir string, env []string, args ...string) result {
+func dispatchEnv(t testing.TB, dir string, env []string, args ...string) result {
 	t.Helper()
 	return runCmd(t, exec.Command(dispatchBin, args...), dir, env)
 }
 
 // runCmd runs cmd in dir with a clean DISPATCH_* environment plus env.
-func runCmd(t *testing.T, cmd *exec.Cmd, dir string, env []string) result {
+func runCmd(t testing.TB, cmd *exec.Cmd, dir string, env []string) result {
 	t.Helper()
 	args := cmd.Args
 	cmd.Dir = dir

@@ -1,0 +1,313 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dispatchhq/dispatch/mailer/smtptest"
+	"github.com/dispatchhq/dispatch/subscribers"
+)
+
+var (
+	benchBackupSubs  = flag.Int("backup-subscribers", 1000000, "BenchmarkBackupDuringSend: subscribers in the database")
+	benchBackupLists = flag.Int("backup-lists", 4, "BenchmarkBackupDuringSend: lists every subscriber is on (1 created + 1 subscribed event per list each)")
+	benchBackupSend  = flag.Int("backup-send", 20000, "BenchmarkBackupDuringSend: recipients of the campaign")
+	benchBackupDB    = flag.String("backup-db", "", "BenchmarkBackupDuringSend: reuse (or, when missing, build and keep) the database here")
+)
+
+const benchSecret = "backup-bench-secret-7d41c9a2e85f3b60"
+
+// BenchmarkBackupDuringSend is issue 17's speed check, with real parts: a
+// database of -backup-subscribers subscribers on -backup-lists lists
+// (about 5M events at the defaults), `dispatch serve` answering one-click
+// POSTs, and `dispatch send` of -backup-send messages to an SMTP server on
+// 127.0.0.1. It sends once alone and once while `dispatch backup` runs, and
+// reports both send rates, the backup's time and size, and one-click
+// latencies during the backup. Run it alone, on a quiet machine:
+//
+//	go test ./cmd/dispatch -run '^$' -bench BackupDuringSend -benchtime 1x -timeout 60m -backup-db /tmp/bench-1m.db
+func BenchmarkBackupDuringSend(b *testing.B) {
+	dir := b.TempDir()
+	srv := smtptest.NewServer(b, smtptest.DiscardBodies())
+	addr := freeAddr(b)
+	cfg := fmt.Sprintf(`smtp:
+  host: 127.0.0.1
+  port: %d
+  tls: none
+sending:
+  rate: 0
+  concurrency: 4
+sender:
+  from: "Briefing <briefing@example.com>"
+  bounce_address: bounces@example.com
+  postal_address: "1 Test Street, Testville"
+web:
+  base_url: http://%s
+  listen: %s
+  secret: %s
+  one_click_rate_limit: 0
+  rate_limit: 0
+`, srv.Port(), addr, addr, benchSecret)
+	if err := os.WriteFile(filepath.Join(dir, "dispatch.yaml"), []byte(cfg), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	db := filepath.Join(dir, "dispatch.db")
+	benchDatabase(b, dir, db)
+
+	start := time.Now()
+	serve := exec.Command(dispatchBin, "serve")
+	serve.Dir, serve.Env = dir, cleanEnv()
+	if err := serve.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { serve.Process.Signal(os.Interrupt); serve.Wait() }()
+	waitHTTP(b, "http://"+addr+"/healthz")
+	b.Logf("serve up in %s", time.Since(start).Round(time.Millisecond))
+
+	tokens, err := subscribers.NewTokens(benchSecret)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// One-click from list 1 ("all0") for subscribers not in the campaign.
+	next := *benchBackupSend + 1
+	link := func() string {
+		next++
+		return subscribers.UnsubscribeURL("http://"+addr, tokens.Unsubscribe(subscribers.UnsubscribeRef{SubscriberID: int64(next), ListID: 1}))
+	}
+
+	b.ResetTimer()
+	for range b.N {
+		alone := benchSend(b, dir, srv, "alone", link, nil)
+		var bk backupJSON
+		var bkStart, bkEnd time.Time
+		during := benchSend(b, dir, srv, "during", link, func() {
+			bkStart = time.Now()
+			bk = parseBackup(b, dispatch(b, dir, "backup", filepath.Join(dir, "backup.db"), "--json"))
+			bkEnd = time.Now()
+			os.Remove(filepath.Join(dir, "backup.db"))
+		})
+		inBackup := during.latencies(bkStart, bkEnd)
+		drop := 100 * (1 - during.rate/alone.rate)
+		b.ReportMetric(alone.rate, "msg/s-alone")
+		b.ReportMetric(during.rate, "msg/s-during-backup")
+		b.ReportMetric(drop, "%-drop")
+		b.ReportMetric(bk.Seconds, "s-backup")
+		b.ReportMetric(float64(bk.Bytes)/1e6, "MB-backup")
+		b.ReportMetric(ms(quantile(inBackup, 0.99)), "ms-p99-oneclick-in-backup")
+		b.ReportMetric(ms(quantile(inBackup, 1)), "ms-max-oneclick-in-backup")
+		b.Logf("send alone: %d in %.2fs = %.0f msg/s, one-click p50 %.1f ms p99 %.1f ms max %.1f ms (%d POSTs); largest gap between two accepted messages %.0f ms",
+			alone.sent, alone.seconds, alone.rate, ms(quantile(alone.lat, 0.5)), ms(quantile(alone.lat, 0.99)), ms(quantile(alone.lat, 1)), len(alone.lat), ms(alone.gap))
+		b.Logf("send during backup: %d in %.2fs = %.0f msg/s (%.1f%% drop); largest gap between two accepted messages %.0f ms",
+			during.sent, during.seconds, during.rate, drop, ms(during.gap))
+		b.Logf("backup: %.2fs wall in the command, %.2fs end to end, %.0f MB, %d subscribers, %d events; overlapped the send for %.2fs",
+			bk.Seconds, bkEnd.Sub(bkStart).Seconds(), float64(bk.Bytes)/1e6, bk.Counts.Subscribers, bk.Counts.Events,
+			overlap(bkStart, bkEnd, during.start, during.end).Seconds())
+		b.Logf("one-click during the backup: %d POSTs, p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+			len(inBackup), ms(quantile(inBackup, 0.5)), ms(quantile(inBackup, 0.99)), ms(quantile(inBackup, 1)))
+		if la, err := os.ReadFile("/proc/loadavg"); err == nil {
+			b.Logf("load average: %s", strings.TrimSpace(string(la)))
+		}
+	}
+}
+
+// benchDatabase puts the benchmark's database at db: a copy of
+// -backup-db when it exists, else built (and kept at -backup-db if set).
+func benchDatabase(b *testing.B, dir, db string) {
+	b.Helper()
+	if *benchBackupDB != "" {
+		if _, err := os.Stat(*benchBackupDB); err == nil {
+			copyFile(b, *benchBackupDB, db)
+			return
+		}
+	}
+	start := time.Now()
+	csvPath := filepath.Join(dir, "all.csv")
+	f, err := os.Create(csvPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	io.Copy(f, subscribers.SyntheticCSV(*benchBackupSubs))
+	f.Close()
+	for i := range *benchBackupLists {
+		if r := dispatch(b, dir, "import", csvPath, "--list", fmt.Sprintf("all%d", i)); r.code != 0 {
+			b.Fatalf("import: %s", r.stderr)
+		}
+	}
+	// The campaign's list: the first -backup-send subscribers.
+	in, _ := os.Open(csvPath)
+	sc := bufio.NewScanner(in)
+	var head strings.Builder
+	for i := 0; i <= *benchBackupSend && sc.Scan(); i++ {
+		head.WriteString(sc.Text() + "\n")
+	}
+	in.Close()
+	os.WriteFile(csvPath, []byte(head.String()), 0o600)
+	if r := dispatch(b, dir, "import", csvPath, "--list", "campaign"); r.code != 0 {
+		b.Fatalf("import: %s", r.stderr)
+	}
+	os.Remove(csvPath)
+	b.Logf("built the database in %s", time.Since(start).Round(time.Second))
+	if *benchBackupDB != "" {
+		copyFile(b, db, *benchBackupDB)
+	}
+}
+
+func copyFile(tb testing.TB, from, to string) {
+	tb.Helper()
+	in, err := os.Open(from)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		tb.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+type sendRun struct {
+	sent       int
+	seconds    float64
+	rate       float64
+	start, end time.Time
+	lat        []time.Duration
+	at         []time.Time // when each POST of lat was sent
+	gap        time.Duration
+}
+
+// latencies returns the one-click latencies of POSTs sent between from and to.
+func (r sendRun) latencies(from, to time.Time) []time.Duration {
+	var out []time.Duration
+	for i, t := range r.at {
+		if !t.Before(from) && t.Before(to) {
+			out = append(out, r.lat[i])
+		}
+	}
+	return out
+}
+
+// benchSend sends a fresh issue to the campaign list while one-click POSTs
+// arrive every 20 ms, and runs during (if any) once a tenth is sent.
+func benchSend(b *testing.B, dir string, srv *smtptest.Server, name string, link func() string, during func()) sendRun {
+	b.Helper()
+	issue, _ := os.ReadFile(filepath.Join("..", "..", "examples", "issue.md"))
+	id := fmt.Sprintf("backup-bench-%s-%d", name, time.Now().UnixNano())
+	body := strings.Replace(string(issue), "id: security-chatter-2024-12-04", "id: "+id, 1)
+	path := filepath.Join(dir, id+".md")
+	os.WriteFile(path, []byte(body), 0o600)
+	srv.Reset()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var mu sync.Mutex
+	run := sendRun{}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		client := &http.Client{Timeout: 10 * time.Second}
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			u := link()
+			t0 := time.Now()
+			resp, err := client.Post(u, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+			d := time.Since(t0)
+			if err != nil {
+				b.Errorf("one-click: %v", err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				b.Errorf("one-click %s: %d", u, resp.StatusCode)
+				return
+			}
+			mu.Lock()
+			run.lat, run.at = append(run.lat, d), append(run.at, t0)
+			mu.Unlock()
+		}
+	}()
+
+	cmd := exec.Command(dispatchBin, "send", path, "--list", "campaign", "--yes", "--json")
+	cmd.Dir, cmd.Env = dir, cleanEnv()
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	run.start = time.Now()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	if during != nil {
+		wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		srv.WaitMessages(wctx, *benchBackupSend/10)
+		wcancel()
+		during()
+	}
+	err := cmd.Wait()
+	run.end = time.Now()
+	cancel()
+	wg.Wait()
+	if err != nil {
+		b.Fatalf("send: %v\n%s", err, errb.String())
+	}
+	var res struct {
+		Sent    int
+		Seconds float64
+	}
+	if err := json.Unmarshal([]byte(out.String()), &res); err != nil {
+		b.Fatalf("send --json: %v\n%s", err, out.String())
+	}
+	run.sent, run.seconds = res.Sent, res.Seconds
+	run.rate = float64(res.Sent) / res.Seconds
+	msgs := srv.Messages()
+	for i := 1; i < len(msgs); i++ {
+		run.gap = max(run.gap, msgs[i].Received.Sub(msgs[i-1].Received))
+	}
+	return run
+}
+
+func quantile(d []time.Duration, q float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	i := int(q * float64(len(s)-1))
+	return s[i]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func overlap(a0, a1, b0, b1 time.Time) time.Duration {
+	start, end := a0, a1
+	if b0.After(start) {
+		start = b0
+	}
+	if b1.Before(end) {
+		end = b1
+	}
+	return max(0, end.Sub(start))
+}
