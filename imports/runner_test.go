@@ -25,7 +25,7 @@ func openStore(t *testing.T) *sqlite.Store {
 	return s
 }
 
-func writeFile(t *testing.T, r io.Reader) string {
+func writeFile(t testing.TB, r io.Reader) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "upload.csv")
 	f, err := os.Create(p)
