@@ -28,6 +28,17 @@ type Store interface {
 	DeleteList(ctx context.Context, name, actor string) error
 	RecordEvent(ctx context.Context, e subscribers.Event) error
 
+	// Subscribers (the same domain methods as the CLI's subscribers commands).
+	SearchSubscribers(ctx context.Context, q subscribers.SubscriberQuery) (*subscribers.SubscriberPage, error)
+	FindSubscriberByID(ctx context.Context, id int64) (*subscribers.Subscriber, error)
+	FindSubscribers(ctx context.Context, f subscribers.SubscriberFilter, fn func(*subscribers.Subscriber) error) error
+	Events(ctx context.Context, subscriberID int64) ([]subscribers.Event, error)
+	AddSubscriber(ctx context.Context, in subscribers.AddInput) (*subscribers.AddResult, error)
+	UpdateSubscriber(ctx context.Context, id int64, upd subscribers.SubscriberUpdate, actor string) (*subscribers.Subscriber, error)
+	Unsubscribe(ctx context.Context, subscriberID, listID, campaignID int64, actor, reason string) error
+	Blocklist(ctx context.Context, email, actor, reason string) (*subscribers.Subscriber, error)
+	RemoveSubscriber(ctx context.Context, email, actor string) error
+
 	// The dashboard.
 	FindStatusCounts(ctx context.Context) (subscribers.StatusCounts, error)
 	FindCampaigns(ctx context.Context) ([]subscribers.Campaign, error)

@@ -30,6 +30,8 @@ var viewNames = []string{
 	"dashboard.html",
 	"lists.html",
 	"list.html",
+	"subscribers.html",
+	"subscriber.html",
 	"account.html",
 	"account_2fa.html",
 }
@@ -45,6 +47,7 @@ type navItem struct {
 var navItems = []navItem{
 	{Key: "dashboard", Label: "Dashboard", Path: "/"},
 	{Key: "lists", Label: "Lists", Path: "/lists"},
+	{Key: "subscribers", Label: "Subscribers", Path: "/subscribers"},
 }
 
 type views struct {

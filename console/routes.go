@@ -30,6 +30,16 @@ func (s *Server) routes() http.Handler {
 	s.action(mux, "POST "+p+"/lists/{id}/rename", s.handleListRename)
 	s.action(mux, "POST "+p+"/lists/{id}/delete", s.handleListDelete)
 
+	s.page(mux, "GET "+p+"/subscribers", s.handleSubscribersShow)
+	s.page(mux, "GET "+p+"/subscribers/export.csv", s.handleSubscribersExport)
+	s.action(mux, "POST "+p+"/subscribers", s.handleSubscriberAdd)
+	s.page(mux, "GET "+p+"/subscribers/{id}", s.handleSubscriberShow)
+	s.action(mux, "POST "+p+"/subscribers/{id}/edit", s.handleSubscriberEdit)
+	s.action(mux, "POST "+p+"/subscribers/{id}/lists", s.handleSubscriberJoin)
+	s.action(mux, "POST "+p+"/subscribers/{id}/lists/{list}/remove", s.handleSubscriberLeave)
+	s.action(mux, "POST "+p+"/subscribers/{id}/blocklist", s.handleSubscriberBlocklist)
+	s.action(mux, "POST "+p+"/subscribers/{id}/remove", s.handleSubscriberRemove)
+
 	s.page(mux, "GET "+p+"/account", s.handleAccountShow)
 	s.action(mux, "POST "+p+"/account/password", s.handlePasswordChange)
 	s.action(mux, "POST "+p+"/account/2fa/setup", s.handleTwoFactorSetup)
