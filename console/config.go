@@ -38,6 +38,8 @@ type Store interface {
 	Unsubscribe(ctx context.Context, subscriberID, listID, campaignID int64, actor, reason string) error
 	Blocklist(ctx context.Context, email, actor, reason string) (*subscribers.Subscriber, error)
 	RemoveSubscriber(ctx context.Context, email, actor string) error
+	FindSuppressed(ctx context.Context, q subscribers.SuppressedQuery) (*subscribers.SuppressedPage, error)
+	BlocklistAll(ctx context.Context, emails []string, actor, reason string) (*subscribers.BlocklistResult, error)
 
 	// The dashboard.
 	FindStatusCounts(ctx context.Context) (subscribers.StatusCounts, error)

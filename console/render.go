@@ -32,6 +32,7 @@ var viewNames = []string{
 	"list.html",
 	"subscribers.html",
 	"subscriber.html",
+	"suppressions.html",
 	"account.html",
 	"account_2fa.html",
 }
@@ -48,6 +49,7 @@ var navItems = []navItem{
 	{Key: "dashboard", Label: "Dashboard", Path: "/"},
 	{Key: "lists", Label: "Lists", Path: "/lists"},
 	{Key: "subscribers", Label: "Subscribers", Path: "/subscribers"},
+	{Key: "suppressions", Label: "Suppressions", Path: "/suppressions"},
 }
 
 type views struct {

@@ -40,6 +40,9 @@ func (s *Server) routes() http.Handler {
 	s.action(mux, "POST "+p+"/subscribers/{id}/blocklist", s.handleSubscriberBlocklist)
 	s.action(mux, "POST "+p+"/subscribers/{id}/remove", s.handleSubscriberRemove)
 
+	s.page(mux, "GET "+p+"/suppressions", s.handleSuppressionsShow)
+	s.action(mux, "POST "+p+"/suppressions", s.handleSuppressionsBlocklist)
+
 	s.page(mux, "GET "+p+"/account", s.handleAccountShow)
 	s.action(mux, "POST "+p+"/account/password", s.handlePasswordChange)
 	s.action(mux, "POST "+p+"/account/2fa/setup", s.handleTwoFactorSetup)

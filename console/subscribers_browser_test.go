@@ -93,6 +93,10 @@ func TestSubscribersInChromium(t *testing.T) {
 	if err != nil || sub.Status != subscribers.StatusBlocklisted {
 		t.Fatalf("after blocklisting: %+v, %v", sub, err)
 	}
+	visit(t, ctx, base, "/suppressions", "suppressions", "#addresses")
+	if got := text(t, ctx, "tbody"); !strings.Contains(got, "trap@spam.example") || !strings.Contains(got, "spam trap") {
+		t.Errorf("suppressions page = %q; want the blocklisted address and the reason", got)
+	}
 	events, _ := tc.store.Events(t.Context(), sub.ID)
 	if last := events[len(events)-1]; last.Actor != "console:"+adminEmail || last.Reason != "spam trap" {
 		t.Errorf("last event = %+v; want the admin and the reason", last)
