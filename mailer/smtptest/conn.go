@@ -5,6 +5,8 @@ import (
 	"net"
 	"strconv"
 	"sync"
+
+	"github.com/dispatchhq/dispatch/internal/smtpserve"
 )
 
 // verbs are the SMTP commands whose use Stats.Commands reports.
@@ -19,27 +21,6 @@ const (
 	verbDATA = 4
 	verbTLS  = 11
 )
-
-// listener numbers and tracks every accepted connection so the server can
-// report connection counts, tie messages to connections and close them all.
-type listener struct {
-	net.Listener
-	srv *Server
-}
-
-func (l *listener) Accept() (net.Conn, error) {
-	for {
-		c, err := l.Listener.Accept()
-		if err != nil {
-			return nil, err
-		}
-		if l.srv.unavailable.Load() {
-			l.srv.turnAway(c)
-			continue
-		}
-		return l.srv.track(c), nil
-	}
-}
 
 // conn wraps the raw TCP connection, below any TLS layer. It counts the
 // client's commands by watching the plain-text byte stream, because go-smtp
@@ -141,17 +122,12 @@ func (c *conn) serverReplied(p []byte) {
 // Close is called by go-smtp when the session ends and by Server.Close.
 func (c *conn) Close() error {
 	err := c.Conn.Close()
-	c.closeOnce.Do(func() { c.srv.untrack(c) })
+	c.closeOnce.Do(c.srv.untrack)
 	return err
 }
 
 // drop closes the socket with a TCP reset, as a crashed server would.
-func (c *conn) drop() {
-	if tc, ok := c.Conn.(*net.TCPConn); ok {
-		_ = tc.SetLinger(0)
-	}
-	_ = c.Conn.Close()
-}
+func (c *conn) drop() { smtpserve.Reset(c.Conn) }
 
 func (c *conn) scanClient(p []byte) {
 	for len(p) > 0 && c.scan {

@@ -13,6 +13,7 @@
 // [RawClient] is a bare SMTP client with no MIME or rendering work, used to
 // measure the ceiling a sender could reach on a machine.
 //
-// The package builds on github.com/emersion/go-smtp and the standard library
-// only. Production code must not import it: it imports package testing.
+// The package builds on github.com/emersion/go-smtp, the standard library
+// and internal/smtpserve, the server lifecycle it shares with the capture
+// server. Production code must not import it: it imports package testing.
 package smtptest

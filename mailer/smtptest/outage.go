@@ -3,7 +3,6 @@ package smtptest
 import (
 	"fmt"
 	"net"
-	"strconv"
 	"time"
 )
 
@@ -13,37 +12,13 @@ import (
 // read but not yet answered is kept, as a real server may have queued it:
 // the client cannot tell, which is what makes it a possible duplicate.
 // Up brings the server back.
-func (s *Server) Down() {
-	s.mu.Lock()
-	if s.closed || s.down {
-		s.mu.Unlock()
-		return
-	}
-	s.down = true
-	_ = s.ln.Close()
-	open := make([]*conn, 0, len(s.conns))
-	for c := range s.conns {
-		open = append(open, c)
-	}
-	s.mu.Unlock()
-	for _, c := range open {
-		c.drop()
-	}
-}
+func (s *Server) Down() { s.life.Down() }
 
 // Up listens again on the same port after Down.
 func (s *Server) Up() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed || !s.down {
-		return nil
+	if err := s.life.Up(); err != nil {
+		return fmt.Errorf("smtptest: %w", err)
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(s.Host(), strconv.Itoa(s.port)))
-	if err != nil {
-		return fmt.Errorf("smtptest: listen again on port %d: %w", s.port, err)
-	}
-	s.down = false
-	s.serve(ln)
 	return nil
 }
 

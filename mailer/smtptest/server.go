@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"strconv"
 	"sync"
@@ -15,6 +13,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/dispatchhq/dispatch/internal/smtpserve"
 )
 
 // Message is one message the server accepted.
@@ -49,26 +49,19 @@ type Stats struct {
 // concurrent use, including while clients are sending.
 type Server struct {
 	cfg     Config
-	smtp    *smtp.Server
-	ln      net.Listener // the TCP listener, under any TLS layer
+	life    *smtpserve.Server // listening, Down and Up, Close
 	port    int
 	tlsConf *tls.Config
 	roots   *x509.CertPool
 
-	done      chan struct{}     // closed by Close, ends SetDelay waits
-	lns       chan net.Listener // to serve: the first, then one per Up
-	serveDone chan struct{}
-	closeOnce sync.Once
-	closeErr  error
+	done chan struct{} // closed by Close, ends SetDelay waits
 
 	cmds        [len(verbs)]atomic.Int64
 	scripted    atomic.Bool // any script was set: take the slow path
 	unavailable atomic.Bool // greet new connections with 421 and close them
 
 	mu      sync.Mutex
-	closed  bool
-	down    bool // Down was called and Up not since
-	conns   map[*conn]struct{}
+	live    int // connections open now
 	serial  int
 	msgs    []Message
 	arrived chan struct{} // closed on the next message when someone waits
@@ -99,11 +92,8 @@ func NewServer(tb testing.TB, opts ...Option) *Server {
 // when Start returns; the caller must Close it.
 func Start(cfg Config) (*Server, error) {
 	s := &Server{
-		cfg:       cfg,
-		done:      make(chan struct{}),
-		lns:       make(chan net.Listener, 1),
-		serveDone: make(chan struct{}),
-		conns:     make(map[*conn]struct{}),
+		cfg:  cfg,
+		done: make(chan struct{}),
 	}
 	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
 	srv.Domain = "smtptest.localhost"
@@ -116,7 +106,8 @@ func Start(cfg Config) (*Server, error) {
 	}
 	srv.AllowInsecureAuth = !cfg.AuthRequiresTLS
 	srv.EnableSMTPUTF8 = true // so tests see whether a client asks for it
-	srv.ErrorLog = errorLog{cfg.Logger}
+	srv.ErrorLog = smtpserve.ErrorLog(cfg.Logger, "smtptest: ")
+	life := smtpserve.Config{Accept: s.accept}
 	if cfg.TLS != TLSNone {
 		cert, leaf, err := selfSigned()
 		if err != nil {
@@ -127,64 +118,28 @@ func Start(cfg Config) (*Server, error) {
 		s.roots.AddCert(leaf)
 		srv.TLSConfig = s.tlsConf
 	}
-	s.smtp = srv
+	if cfg.TLS == TLSImplicit {
+		life.Wrap = func(l net.Listener) net.Listener { return tls.NewListener(l, s.tlsConf) }
+	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, addr, err := smtpserve.Listen("127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
-	s.port = ln.Addr().(*net.TCPAddr).Port
-	s.serve(ln)
-	go func() {
-		defer close(s.serveDone)
-		// Serve returns when Down or Close closes its listener; Up hands
-		// over the next one, Close closes the channel.
-		for l := range s.lns {
-			_ = srv.Serve(l)
-		}
-	}()
+	s.port = addr.Port
+	s.life = smtpserve.Serve(srv, ln, life)
 	return s, nil
-}
-
-// serve hands a new TCP listener to the serving goroutine. The caller holds
-// s.mu, or is Start.
-func (s *Server) serve(ln net.Listener) {
-	s.ln = ln
-	var l net.Listener = &listener{Listener: ln, srv: s}
-	if s.cfg.TLS == TLSImplicit {
-		l = tls.NewListener(l, s.tlsConf)
-	}
-	s.lns <- l
 }
 
 // Close stops the server: it closes the listener and every connection and
 // waits for the connection goroutines to finish. Close is idempotent.
 func (s *Server) Close() error {
-	s.closeOnce.Do(func() {
-		s.mu.Lock()
-		s.closed = true
-		open := make([]*conn, 0, len(s.conns))
-		for c := range s.conns {
-			open = append(open, c)
-		}
-		_ = s.ln.Close()
-		close(s.lns)
-		s.mu.Unlock()
-
-		<-s.serveDone // no more Accept, so go-smtp's WaitGroup only shrinks
-		for _, c := range open {
-			_ = c.Conn.Close()
-		}
-		close(s.done) // only now end SetDelay waits: no reply can get out
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		// Shutdown re-closes the listener (an ignorable error) and waits for
-		// the connection goroutines, whose sockets are closed by now.
-		if err := s.smtp.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
-			s.closeErr = fmt.Errorf("close: connections still busy: %w", err)
-		}
-	})
-	return s.closeErr
+	// Only once the sockets are closed may SetDelay waits end: no reply can
+	// get out.
+	if err := s.life.Close(func() { close(s.done) }); err != nil {
+		return fmt.Errorf("close: %w", err)
+	}
+	return nil
 }
 
 // Addr returns "127.0.0.1:port".
@@ -241,7 +196,7 @@ func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.msgs = nil
-	s.stats = Stats{Open: len(s.conns), MaxConcurrent: len(s.conns)}
+	s.stats = Stats{Open: s.live, MaxConcurrent: s.live}
 	s.script = script{}
 	s.scripted.Store(false)
 	for i := range s.cmds {
@@ -263,27 +218,32 @@ func (s *Server) Stats() Stats {
 	return st
 }
 
+// accept serves a connection smtpserve accepted, or turns it away while the
+// server is unavailable.
+func (s *Server) accept(nc net.Conn) net.Conn {
+	if s.unavailable.Load() {
+		s.turnAway(nc)
+		return nil
+	}
+	return s.track(nc)
+}
+
 func (s *Server) track(nc net.Conn) *conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.serial++
-	c := &conn{Conn: nc, srv: s, serial: s.serial, scan: s.cfg.TLS != TLSImplicit}
-	if s.closed {
-		_ = nc.Close() // accepted while closing: go-smtp will see it closed
-		return c
-	}
-	s.conns[c] = struct{}{}
+	s.live++
 	s.stats.Connections++
-	s.stats.Open = len(s.conns)
+	s.stats.Open = s.live
 	s.stats.MaxConcurrent = max(s.stats.MaxConcurrent, s.stats.Open)
-	return c
+	return &conn{Conn: nc, srv: s, serial: s.serial, scan: s.cfg.TLS != TLSImplicit}
 }
 
-func (s *Server) untrack(c *conn) {
+func (s *Server) untrack() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.conns, c)
-	s.stats.Open = len(s.conns)
+	s.live--
+	s.stats.Open = s.live
 }
 
 // record stores an accepted message and wakes WaitMessages.
@@ -302,19 +262,4 @@ func (s *Server) count(f func(*Stats)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f(&s.stats)
-}
-
-// errorLog adapts go-smtp's logger to slog; nil discards.
-type errorLog struct{ l *slog.Logger }
-
-func (e errorLog) Printf(format string, v ...any) {
-	if e.l != nil {
-		e.l.Warn("smtptest: " + fmt.Sprintf(format, v...))
-	}
-}
-
-func (e errorLog) Println(v ...any) {
-	if e.l != nil {
-		e.l.Warn("smtptest: " + fmt.Sprint(v...))
-	}
 }
