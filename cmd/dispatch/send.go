@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dispatchhq/dispatch/campaign"
+	"github.com/dispatchhq/dispatch/internal/capture"
 	"github.com/dispatchhq/dispatch/mailer"
-	"github.com/dispatchhq/dispatch/mailer/capture"
 	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/templates"

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dispatchhq/dispatch/mailer/capture"
+	"github.com/dispatchhq/dispatch/internal/capture"
 	mail "github.com/wneessen/go-mail"
 )
 
