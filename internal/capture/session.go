@@ -8,11 +8,9 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
-var errStore = &smtp.SMTPError{
-	Code:         451,
-	EnhancedCode: smtp.EnhancedCode{4, 3, 0},
-	Message:      "Cannot store message",
-}
+// errStore answers a message that could not be written: the client keeps
+// it and tries again.
+var errStore = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Cannot store message"}
 
 // session collects one envelope at a time; it accepts every sender and
 // every recipient.
