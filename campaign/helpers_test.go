@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dispatchhq/dispatch/campaign"
+	"github.com/dispatchhq/dispatch/internal/tlsmode"
 	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/mailer/smtptest"
 	"github.com/dispatchhq/dispatch/sqlite"
@@ -69,7 +70,7 @@ func newEnv(t *testing.T, n int) *env {
 		t.Fatal(err)
 	}
 	sender, err := mailer.New(mailer.Config{
-		Relays:        []mailer.Relay{{Host: srv.Host(), Port: srv.Port(), TLS: "none", Concurrency: 2, Timeout: 5 * time.Second}},
+		Relays:        []mailer.Relay{{Host: srv.Host(), Port: srv.Port(), TLS: tlsmode.None, Concurrency: 2, Timeout: 5 * time.Second}},
 		From:          "Briefing <briefing@example.com>",
 		BounceAddress: "bounces@example.com",
 		BaseURL:       "https://news.example.com",

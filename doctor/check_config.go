@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/dispatchhq/dispatch/internal/tlsmode"
 )
 
 // CheckConfig runs the checks that need no network: they are cheap
@@ -78,9 +80,9 @@ func checkRelayTLS(r *Report, rl Relay) {
 	name := "relay tls " + rl.Name
 	loop := IsLoopback(rl.Host)
 	switch {
-	case rl.TLS == "none" && loop:
+	case rl.TLS == tlsmode.None && loop:
 		r.add(GroupConfig, name, Warn, fmt.Sprintf("%s is on this machine and is reached without TLS", rl.Name), "")
-	case rl.TLS == "none":
+	case rl.TLS == tlsmode.None:
 		r.add(GroupConfig, name, Fail, fmt.Sprintf("%s is reached without TLS: credentials and mail cross the network in clear", rl.Name),
 			"set smtp.tls: starttls (port 587) or tls (port 465)")
 	case rl.SkipVerify:

@@ -6,11 +6,12 @@ import (
 	"testing"
 
 	"github.com/dispatchhq/dispatch/doctor"
+	"github.com/dispatchhq/dispatch/internal/tlsmode"
 )
 
 func TestCheckConfig(t *testing.T) {
-	remote := []doctor.Relay{{Name: "relay", Host: "smtp.example.com", Port: 587, TLS: "starttls"}}
-	local := []doctor.Relay{{Name: "capture", Host: "127.0.0.1", Port: 2525, TLS: "none"}}
+	remote := []doctor.Relay{{Name: "relay", Host: "smtp.example.com", Port: 587, TLS: tlsmode.StartTLS}}
+	local := []doctor.Relay{{Name: "capture", Host: "127.0.0.1", Port: 2525, TLS: tlsmode.None}}
 	good := doctor.Config{BaseURL: "https://news.example.com", PostalAddress: "1 Main St", Relays: remote}
 	tests := []struct {
 		name   string
@@ -32,7 +33,7 @@ func TestCheckConfig(t *testing.T) {
 			c.BaseURL, c.Relays = "http://127.0.0.1:8080", local
 		}, check: "base url", want: doctor.Warn},
 		{name: "RelayTLSOn", check: "relay tls relay", want: doctor.OK},
-		{name: "RelayWithoutTLS", change: func(c *doctor.Config) { c.Relays[0].TLS = "none" },
+		{name: "RelayWithoutTLS", change: func(c *doctor.Config) { c.Relays[0].TLS = tlsmode.None },
 			check: "relay tls relay", want: doctor.Fail, msg: "without TLS"},
 		{name: "LocalRelayWithoutTLSIsWarning", change: func(c *doctor.Config) { c.Relays = local },
 			check: "relay tls capture", want: doctor.Warn},

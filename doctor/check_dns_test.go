@@ -10,6 +10,7 @@ import (
 
 	"github.com/dispatchhq/dispatch/doctor"
 	"github.com/dispatchhq/dispatch/internal/dnstest"
+	"github.com/dispatchhq/dispatch/internal/tlsmode"
 )
 
 var ed25519Key = func() ed25519.PrivateKey {
@@ -36,7 +37,7 @@ func goodSetup(t *testing.T) (*doctor.Config, dnstest.Zone) {
 	c := &doctor.Config{
 		From:          "Briefing <briefing@example.com>",
 		BounceAddress: "bounces@bounces.example.com",
-		Relays:        []doctor.Relay{{Name: "relay", Host: "relay.example.com", Port: 587, TLS: "starttls"}},
+		Relays:        []doctor.Relay{{Name: "relay", Host: "relay.example.com", Port: 587, TLS: tlsmode.StartTLS}},
 		DKIM:          d,
 	}
 	return c, z

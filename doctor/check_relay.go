@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/dispatchhq/dispatch/internal/tlsmode"
 )
 
 // CheckRelays connects to each relay (EHLO, STARTTLS or TLS, AUTH) and
@@ -56,7 +58,7 @@ func relayHint(rl Relay, err error) string {
 	switch {
 	case strings.Contains(msg, "first record does not look like a tls handshake"):
 		return fmt.Sprintf("port %d does not speak implicit TLS: use smtp.tls: starttls (usually port 587)", rl.Port)
-	case rl.Port == 465 && rl.TLS != "tls":
+	case rl.Port == 465 && rl.TLS != tlsmode.Implicit:
 		return "port 465 expects smtp.tls: tls"
 	case strings.Contains(msg, "certificate"):
 		return "the relay's certificate is not trusted for " + rl.Host + ": check smtp.host, or the relay's certificate"

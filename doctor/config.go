@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/dispatchhq/dispatch/internal/tlsmode"
 )
 
 // Config is what the checks look at. The command fills it from the
@@ -45,7 +47,7 @@ type Relay struct {
 	Name       string
 	Host       string
 	Port       int
-	TLS        string // none, starttls or tls
+	TLS        tlsmode.Mode
 	SkipVerify bool
 	Auth       bool // credentials are configured
 }

@@ -38,6 +38,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dispatchhq/dispatch/internal/tlsmode"
 	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/mailer/smtptest"
 	"github.com/dispatchhq/dispatch/sqlite"
@@ -143,7 +144,7 @@ func (bs *benchStore) sender(b *testing.B, srv *smtptest.Server, conns int, rate
 // settings).
 func (bs *benchStore) senderTo(b *testing.B, r mailer.Relay, conns int, rate float64) *mailer.Sender {
 	b.Helper()
-	r.TLS, r.Concurrency, r.Timeout = "none", conns, 30*time.Second
+	r.TLS, r.Concurrency, r.Timeout = tlsmode.None, conns, 30*time.Second
 	s, err := mailer.New(mailer.Config{
 		Relays: []mailer.Relay{r},
 		Rate:   rate, From: "The Weekly Dispatch <news@example.com>", ReplyTo: "editor@example.com",

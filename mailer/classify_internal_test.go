@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dispatchhq/dispatch/internal/tlsmode"
 	"github.com/dispatchhq/dispatch/mailer/smtptest"
 )
 
@@ -217,7 +218,7 @@ func TestClassifyErrorsWithoutAReply(t *testing.T) {
 }
 
 func testConn(s *smtptest.Server, timeout time.Duration) *conn {
-	r := Relay{Host: s.Host(), Port: s.Port(), TLS: "none", Timeout: timeout}
+	r := Relay{Host: s.Host(), Port: s.Port(), TLS: tlsmode.None, Timeout: timeout}
 	return &conn{relay: &relayState{cfg: r, name: r.name()}, idle: time.Minute}
 }
 
@@ -281,7 +282,7 @@ func startScripted(t *testing.T, reply map[string]string) *scripted {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	s := &scripted{relay: Relay{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, TLS: "none", Timeout: 5 * time.Second},
+	s := &scripted{relay: Relay{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, TLS: tlsmode.None, Timeout: 5 * time.Second},
 		verbs: make(chan string, 32)}
 	go func() {
 		defer close(s.verbs)

@@ -1,9 +1,12 @@
 package mailer
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"strings"
+
+	"github.com/dispatchhq/dispatch/internal/tlsmode"
 )
 
 // cleartextAuth reports whether a relay would be sent the AUTH password
@@ -11,8 +14,8 @@ import (
 // not this machine. Loopback stays allowed (a local Postfix or a capture
 // server); everything else needs AllowInsecureAuth. Host names are not
 // resolved: only "localhost" and *.localhost count as loopback by name.
-func cleartextAuth(host, tlsMode string, auth bool) bool {
-	return auth && tlsMode == "none" && !IsLoopbackHost(host)
+func cleartextAuth(host string, mode tlsmode.Mode, auth bool) bool {
+	return auth && mode == tlsmode.None && !IsLoopbackHost(host)
 }
 
 // IsLoopbackHost reports whether host names this machine: a loopback IP
@@ -34,14 +37,17 @@ func IsLoopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// CheckCleartextAuth says, with the fix, when the relay would be refused
-// for sending its AUTH password in clear text.
+// ErrCleartextAuth refuses a relay that would be sent the AUTH password
+// unencrypted across a network (see Relay.AllowInsecureAuth).
+var ErrCleartextAuth = errors.New("mailer: refusing to send the AUTH password in clear text")
+
+// CheckCleartextAuth returns an error wrapping ErrCleartextAuth when the
+// relay would be refused for sending its AUTH password in clear text.
 func (r Relay) CheckCleartextAuth() error { return checkCleartextAuth(r) }
 
 func checkCleartextAuth(r Relay) error {
 	if r.AllowInsecureAuth || !cleartextAuth(r.Host, r.TLS, r.Username != "") {
 		return nil
 	}
-	return fmt.Errorf("relay %s: refusing to send the AUTH password in clear text to %s: set smtp.tls to starttls or tls, "+
-		"or, only on a network you trust, set smtp.allow_insecure_auth: true", r.name(), r.Host)
+	return fmt.Errorf("%w to %s (relay %s)", ErrCleartextAuth, r.Host, r.name())
 }

@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"time"
 
+	"github.com/dispatchhq/dispatch/internal/tlsmode"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -18,8 +19,8 @@ type Relay struct {
 	Port     int
 	Username string
 	Password string
-	// TLS is "none", "starttls" or "tls" (implicit TLS).
-	TLS string
+	// TLS is how the connection is encrypted; Unset means STARTTLS.
+	TLS tlsmode.Mode
 	// Rate caps this relay in messages per second (0 = only the global rate).
 	Rate float64
 	// Concurrency is the number of connections to this relay.
@@ -125,35 +126,40 @@ func (c *Config) withDefaults() Config {
 		if r.Timeout <= 0 {
 			r.Timeout = 30 * time.Second
 		}
-		if r.TLS == "" {
-			r.TLS = "starttls"
-		}
+		r.TLS = r.TLS.Or(tlsmode.StartTLS)
 		relays[i] = r
 	}
 	cfg.Relays = relays
 	return cfg
 }
 
+// Errors of New for a Config that cannot send. The command names the
+// settings that fix them.
+var (
+	ErrNoRelay   = errors.New("mailer: no SMTP relay configured")
+	ErrNoFrom    = errors.New("mailer: no From address")
+	ErrNoTokens  = errors.New("mailer: no signing key for unsubscribe links")
+	ErrNoBaseURL = errors.New("mailer: no base URL for unsubscribe links")
+)
+
 func (c *Config) validate() error {
 	var errs []error
 	if len(c.Relays) == 0 {
-		errs = append(errs, errors.New("no SMTP relay configured (set smtp.host)"))
+		errs = append(errs, ErrNoRelay)
 	}
 	for _, r := range c.Relays {
 		if r.Host == "" {
 			errs = append(errs, fmt.Errorf("relay %s: host is empty", r.name()))
 		}
-		switch r.TLS {
-		case "none", "starttls", "tls":
-		default:
-			errs = append(errs, fmt.Errorf("relay %s: tls %q is not none, starttls or tls", r.name(), r.TLS))
+		if !r.TLS.Known() {
+			errs = append(errs, fmt.Errorf("relay %s: %v is not a TLS mode", r.name(), r.TLS))
 		}
 		if err := checkCleartextAuth(r); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if c.From == "" {
-		errs = append(errs, errors.New("no From address (set sender.from or from: in the issue)"))
+		errs = append(errs, ErrNoFrom)
 	} else if _, err := mail.ParseAddress(c.From); err != nil {
 		errs = append(errs, fmt.Errorf("from %q: %w", c.From, err))
 	}
@@ -167,10 +173,10 @@ func (c *Config) validate() error {
 		}
 	}
 	if c.Tokens == nil {
-		errs = append(errs, errors.New("no signing key for unsubscribe links (set web.secret)"))
+		errs = append(errs, ErrNoTokens)
 	}
 	if c.BaseURL == "" {
-		errs = append(errs, errors.New("no base URL for unsubscribe links (set web.base_url)"))
+		errs = append(errs, ErrNoBaseURL)
 	}
 	return errors.Join(errs...)
 }

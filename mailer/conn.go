@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/dispatchhq/dispatch/internal/tlsmode"
 	gomail "github.com/wneessen/go-mail"
 	"github.com/wneessen/go-mail/smtp"
 )
@@ -46,11 +47,11 @@ func newClient(r Relay, ehlo *ehloTimer) (*gomail.Client, error) {
 	tlsCfg := &tls.Config{ServerName: r.Host, MinVersion: tls.VersionTLS12, RootCAs: r.RootCAs,
 		InsecureSkipVerify: r.InsecureSkipVerify} //nolint:gosec // opt-in for private relays
 	switch r.TLS {
-	case "none":
+	case tlsmode.None:
 		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
-	case "starttls":
+	case tlsmode.StartTLS:
 		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory), gomail.WithTLSConfig(tlsCfg))
-	case "tls":
+	case tlsmode.Implicit:
 		opts = append(opts, gomail.WithSSL(), gomail.WithTLSConfig(tlsCfg))
 	}
 	if r.HELO != "" {
@@ -58,7 +59,7 @@ func newClient(r Relay, ehlo *ehloTimer) (*gomail.Client, error) {
 	}
 	if r.Username != "" {
 		auth := gomail.SMTPAuthAutoDiscover
-		if r.TLS == "none" {
+		if r.TLS == tlsmode.None {
 			// Without TLS, go-mail only offers challenge mechanisms; a
 			// plain-text relay on a private network is the admin's choice.
 			auth = gomail.SMTPAuthPlainNoEnc

@@ -2,10 +2,12 @@ package mailer_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/dispatchhq/dispatch/internal/tlsmode"
 	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/mailer/smtptest"
 )
@@ -63,10 +65,10 @@ func TestRefusalThenNextMessageOnSameConnection(t *testing.T) {
 // TestTLSAndAuth sends over STARTTLS and implicit TLS with AUTH: go-mail
 // sets the session up, and the messages go over the encrypted connection.
 func TestTLSAndAuth(t *testing.T) {
-	for _, mode := range []string{"starttls", "tls"} {
-		t.Run(mode, func(t *testing.T) {
+	for _, mode := range []tlsmode.Mode{tlsmode.StartTLS, tlsmode.Implicit} {
+		t.Run(mode.String(), func(t *testing.T) {
 			opt := smtptest.StartTLS()
-			if mode == "tls" {
+			if mode == tlsmode.Implicit {
 				opt = smtptest.ImplicitTLS()
 			}
 			e := newEnv(t, 3, opt, smtptest.RequireAuth("dispatch", "s3cret"), smtptest.AuthRequiresTLS())
@@ -97,8 +99,8 @@ func TestCleartextAuthRefusedBeforeConnecting(t *testing.T) {
 	r := e.relay(1)
 	r.Host, r.Username, r.Password = "0.0.0.0", "dispatch", "s3cret"
 	_, err := mailer.New(e.config(r), e.store)
-	if err == nil || !strings.Contains(err.Error(), "smtp.allow_insecure_auth") {
-		t.Fatalf("New with cleartext AUTH to 0.0.0.0: %v; want a refusal naming smtp.allow_insecure_auth", err)
+	if !errors.Is(err, mailer.ErrCleartextAuth) || !strings.Contains(err.Error(), "to 0.0.0.0") {
+		t.Fatalf("New with cleartext AUTH to 0.0.0.0: %v; want ErrCleartextAuth naming the host", err)
 	}
 	if c := e.srv.Stats().Connections; c != 0 {
 		t.Fatalf("%d connections before the refusal; want none", c)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dispatchhq/dispatch/internal/tlsmode"
 	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/mailer/smtptest"
 	"github.com/dispatchhq/dispatch/sqlite"
@@ -82,7 +83,7 @@ func newEnv(t testing.TB, n int, opts ...smtptest.Option) *env {
 }
 
 func (e *env) relay(concurrency int) mailer.Relay {
-	return mailer.Relay{Host: e.srv.Host(), Port: e.srv.Port(), TLS: "none", Concurrency: concurrency, Timeout: 5 * time.Second}
+	return mailer.Relay{Host: e.srv.Host(), Port: e.srv.Port(), TLS: tlsmode.None, Concurrency: concurrency, Timeout: 5 * time.Second}
 }
 
 func (e *env) config(relays ...mailer.Relay) mailer.Config {

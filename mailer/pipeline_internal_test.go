@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dispatchhq/dispatch/internal/tlsmode"
 	"github.com/dispatchhq/dispatch/mailer/smtptest"
 )
 
@@ -71,7 +72,7 @@ func TestPipelineRFC2920Examples(t *testing.T) {
 				for verb, reply := range tc.replies {
 					srv.On(verb, 1, smtptest.Act{Reply: reply})
 				}
-				r := Relay{Host: srv.Host(), Port: srv.Port(), TLS: "none", Timeout: 5 * time.Second, Chunking: chunking}
+				r := Relay{Host: srv.Host(), Port: srv.Port(), TLS: tlsmode.None, Timeout: 5 * time.Second, Chunking: chunking}
 				cn := &conn{relay: &relayState{cfg: r, name: r.name()}, idle: time.Minute}
 				defer cn.close()
 				if err := cn.ensure(context.Background(), time.Now()); err != nil {

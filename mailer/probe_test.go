@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dispatchhq/dispatch/internal/tlsmode"
 	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/mailer/smtptest"
 	"github.com/dispatchhq/dispatch/templates"
@@ -16,17 +17,17 @@ func TestProbe(t *testing.T) {
 	tests := []struct {
 		name    string
 		opts    []smtptest.Option
-		tls     string
+		tls     tlsmode.Mode
 		auth    bool
 		wantTLS bool
 		wantErr string
 	}{
-		{name: "Plain", tls: "none"},
+		{name: "Plain", tls: tlsmode.None},
 		{name: "STARTTLSWithAuth", opts: []smtptest.Option{smtptest.StartTLS(), smtptest.RequireAuth("dispatch", "s3cret")},
-			tls: "starttls", auth: true, wantTLS: true},
-		{name: "ImplicitTLS", opts: []smtptest.Option{smtptest.ImplicitTLS()}, tls: "tls", wantTLS: true},
+			tls: tlsmode.StartTLS, auth: true, wantTLS: true},
+		{name: "ImplicitTLS", opts: []smtptest.Option{smtptest.ImplicitTLS()}, tls: tlsmode.Implicit, wantTLS: true},
 		{name: "WrongPassword", opts: []smtptest.Option{smtptest.StartTLS(), smtptest.RequireAuth("dispatch", "other")},
-			tls: "starttls", auth: true, wantErr: "auth"},
+			tls: tlsmode.StartTLS, auth: true, wantErr: "auth"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -106,14 +106,21 @@ type RunResult struct {
 	RelayRTTs map[string]time.Duration
 }
 
+// ErrUnreachable is wrapped by the error of a run in which no connection to
+// any relay could be made: no message went out, and no recipient lost an
+// attempt, so the same run can simply be started again.
+var ErrUnreachable = errors.New("mailer: no connection to any SMTP relay")
+
 // errUnreachable stops a run in which no connection to any relay could be
-// made: no message went out, and no recipient lost an attempt.
+// made.
 type errUnreachable struct{ relay, reason string }
 
 func (e errUnreachable) Error() string {
-	return fmt.Sprintf("cannot connect to the SMTP relay %s: %s; no connection could be made in this run, so no message went out "+
-		"and no recipient lost an attempt (check smtp.host, smtp.port, smtp.tls and the credentials, then run the same command again)", e.relay, e.reason)
+	return fmt.Sprintf("mailer: cannot connect to the SMTP relay %s: %s; no connection could be made in this run, so no message went out "+
+		"and no recipient lost an attempt", e.relay, e.reason)
 }
+
+func (e errUnreachable) Is(target error) bool { return target == ErrUnreachable }
 
 // errPaused is the cancellation cause of a paused run.
 type errPaused struct{ reason string }

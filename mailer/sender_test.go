@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dispatchhq/dispatch/internal/tlsmode"
 	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
@@ -334,7 +335,7 @@ func TestRelayFailover(t *testing.T) {
 	}
 	dead := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	bad := mailer.Relay{Name: "dead", Host: "127.0.0.1", Port: dead, TLS: "none", Concurrency: 2, Timeout: time.Second}
+	bad := mailer.Relay{Name: "dead", Host: "127.0.0.1", Port: dead, TLS: tlsmode.None, Concurrency: 2, Timeout: time.Second}
 	good := e.relay(2)
 	good.Name = "good"
 	cfg := e.config(bad, good)
@@ -398,7 +399,7 @@ func TestUnreachableRelayStopsAtOnce(t *testing.T) {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	cfg := e.config(mailer.Relay{Name: "nowhere", Host: "127.0.0.1", Port: port, TLS: "none", Concurrency: 3, Timeout: time.Second})
+	cfg := e.config(mailer.Relay{Name: "nowhere", Host: "127.0.0.1", Port: port, TLS: tlsmode.None, Concurrency: 3, Timeout: time.Second})
 	cfg.RetryBackoff = time.Minute
 	start := time.Now()
 	res, err := e.run(t, context.Background(), cfg)

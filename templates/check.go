@@ -20,6 +20,10 @@ type Check struct {
 	File     string `json:"file,omitempty"`
 	Line     int    `json:"line,omitempty"`
 	Message  string `json:"message"`
+	// Setting names the Config field a finding about the configuration
+	// (File "config") is about, e.g. "PostalAddress", so the caller can
+	// say which of its own settings to change.
+	Setting string `json:"setting,omitempty"`
 }
 
 // String formats the check as "file:line: severity: message".
@@ -60,6 +64,11 @@ type checks []Check
 
 func (cs *checks) errorf(file string, line int, format string, args ...any) {
 	*cs = append(*cs, Check{Severity: SeverityError, File: file, Line: line, Message: fmt.Sprintf(format, args...)})
+}
+
+// configError records an error about Config field setting.
+func (cs *checks) configError(setting, msg string) {
+	*cs = append(*cs, Check{Severity: SeverityError, File: "config", Message: msg, Setting: setting})
 }
 
 func (cs *checks) warnf(file string, line int, format string, args ...any) {

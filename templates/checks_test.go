@@ -93,7 +93,7 @@ func TestCompileChecks(t *testing.T) {
 			issue:    front + "body\n",
 			cfg:      func(c *templates.Config) { c.PostalAddress = " " },
 			wantFile: "config",
-			wantMsg:  []string{"sender.postal_address is empty"},
+			wantMsg:  []string{"no postal address"},
 		},
 		{
 			name:     "layout syntax error",
@@ -282,9 +282,12 @@ func TestCheckErrorListsAll(t *testing.T) {
 	cfg.PostalAddress = ""
 	_, err := compileFiles(t, issue, "", cfg)
 	checks := checksOf(t, err)
-	for _, want := range []string{".Nmae", ".Emial", "postal_address"} {
+	for _, want := range []string{".Nmae", ".Emial", "postal address"} {
 		if _, ok := findCheck(checks, want); !ok {
 			t.Errorf("checks = %v; want one about %s", checks, want)
 		}
+	}
+	if c, _ := findCheck(checks, "postal address"); c.Setting != "PostalAddress" || c.File != "config" {
+		t.Errorf("postal address check = %+v; want File config, Setting PostalAddress", c)
 	}
 }

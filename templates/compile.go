@@ -37,7 +37,7 @@ func Compile(is *Issue, cfg Config) (*Compiled, error) {
 		file = "issue"
 	}
 	if strings.TrimSpace(cfg.PostalAddress) == "" {
-		cs.errorf("config", 0, "sender.postal_address is empty: every issue must show the sender's postal address")
+		cs.configError("PostalAddress", "no postal address: every issue must show the sender's postal address")
 	}
 	listName := strings.TrimSpace(cfg.ListName)
 	if listName == "" {

@@ -13,13 +13,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/dispatchhq/dispatch/bounce"
-)
-
-// IMAP transport security modes.
-const (
-	TLSImplicit = "tls"      // TLS from the first byte (port 993)
-	TLSStartTLS = "starttls" // plain connection upgraded with STARTTLS (port 143)
-	TLSNone     = "none"     // no encryption: only for a server on the same host
+	"github.com/dispatchhq/dispatch/internal/tlsmode"
 )
 
 // IMAPConfig says which mailbox to poll and what to do with what was read.
@@ -37,8 +31,8 @@ type IMAPConfig struct {
 	Port     int // default 993 for tls, 143 otherwise
 	Username string
 	Password string
-	TLS      string // tls (default), starttls or none
-	Mailbox  string // default INBOX
+	TLS      tlsmode.Mode // default implicit TLS; None only for a server on the same host
+	Mailbox  string       // default INBOX
 	// Interval is the time between RunIMAP passes (default 5 minutes).
 	Interval time.Duration
 	// Processed is the mailbox processed messages are moved to; "" flags
@@ -59,16 +53,13 @@ func (c IMAPConfig) withDefaults() (IMAPConfig, error) {
 	if c.Username == "" {
 		return c, errors.New("imap: username is required")
 	}
-	switch c.TLS {
-	case "":
-		c.TLS = TLSImplicit
-	case TLSImplicit, TLSStartTLS, TLSNone:
-	default:
-		return c, fmt.Errorf("imap: tls %q: want tls, starttls or none", c.TLS)
+	if !c.TLS.Known() {
+		return c, fmt.Errorf("imap: %v is not a TLS mode", c.TLS)
 	}
+	c.TLS = c.TLS.Or(tlsmode.Implicit)
 	if c.Port == 0 {
 		c.Port = 143
-		if c.TLS == TLSImplicit {
+		if c.TLS == tlsmode.Implicit {
 			c.Port = 993
 		}
 	}
@@ -258,7 +249,7 @@ func dialIMAP(ctx context.Context, cfg IMAPConfig) (*imapclient.Client, func() b
 	opts := &imapclient.Options{TLSConfig: tlsCfg}
 	var c *imapclient.Client
 	switch cfg.TLS {
-	case TLSImplicit:
+	case tlsmode.Implicit:
 		tc := tls.Client(conn, tlsCfg)
 		hctx, cancel := context.WithTimeout(ctx, imapTimeout)
 		err := tc.HandshakeContext(hctx)
@@ -267,7 +258,7 @@ func dialIMAP(ctx context.Context, cfg IMAPConfig) (*imapclient.Client, func() b
 			return fail(fmt.Errorf("imap tls handshake with %s: %w", addr, err))
 		}
 		c = imapclient.New(tc, opts)
-	case TLSStartTLS:
+	case tlsmode.StartTLS:
 		c, err = imapclient.NewStartTLS(conn, opts)
 		if err != nil {
 			return fail(fmt.Errorf("imap starttls with %s: %w", addr, err))

@@ -24,6 +24,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
 	"github.com/dispatchhq/dispatch/bounce/inbox"
+	"github.com/dispatchhq/dispatch/internal/tlsmode"
 	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
@@ -42,7 +43,7 @@ type imapServer struct {
 
 // startIMAP starts a server for the security mode; rev2 adds IMAP4rev2
 // (MOVE, UIDPLUS) to IMAP4rev1.
-func startIMAP(t *testing.T, mode string, rev2 bool) *imapServer {
+func startIMAP(t *testing.T, mode tlsmode.Mode, rev2 bool) *imapServer {
 	t.Helper()
 	mem := imapmemserver.New()
 	user := imapmemserver.NewUser(imapUser, imapPass)
@@ -60,10 +61,10 @@ func startIMAP(t *testing.T, mode string, rev2 bool) *imapServer {
 			return mem.NewSession(), nil, nil
 		},
 		Caps:         caps,
-		InsecureAuth: mode == inbox.TLSNone,
+		InsecureAuth: mode == tlsmode.None,
 		Logger:       log.New(io.Discard, "", 0),
 	}
-	if mode == inbox.TLSStartTLS {
+	if mode == tlsmode.StartTLS {
 		opts.TLSConfig = tlsCfg
 	}
 	srv := imapserver.New(opts)
@@ -71,7 +72,7 @@ func startIMAP(t *testing.T, mode string, rev2 bool) *imapServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if mode == inbox.TLSImplicit {
+	if mode == tlsmode.Implicit {
 		ln = tls.NewListener(ln, tlsCfg)
 	}
 	done := make(chan struct{})
@@ -164,8 +165,8 @@ func (e *env) checkMixApplied() {
 }
 
 func TestPollIMAPFlagsProcessedMessagesSeen(t *testing.T) {
-	for _, mode := range []string{inbox.TLSNone, inbox.TLSStartTLS, inbox.TLSImplicit} {
-		t.Run(mode, func(t *testing.T) {
+	for _, mode := range []tlsmode.Mode{tlsmode.None, tlsmode.StartTLS, tlsmode.Implicit} {
+		t.Run(mode.String(), func(t *testing.T) {
 			e := newEnv(t)
 			s := startIMAP(t, mode, true)
 			appendMix(e, s, "INBOX")
@@ -210,7 +211,7 @@ func TestPollIMAPMovesProcessedMessages(t *testing.T) {
 	for _, rev2 := range []bool{false, true} {
 		t.Run("rev2="+strconv.FormatBool(rev2), func(t *testing.T) {
 			e := newEnv(t)
-			s := startIMAP(t, inbox.TLSNone, rev2)
+			s := startIMAP(t, tlsmode.None, rev2)
 			appendMix(e, s, "INBOX")
 			cfg := s.cfg
 			cfg.Processed = "Processed"
@@ -239,7 +240,7 @@ func TestPollIMAPMovesProcessedMessages(t *testing.T) {
 
 func TestPollIMAPLeavesMessagesItCouldNotApply(t *testing.T) {
 	e := newEnv(t)
-	s := startIMAP(t, inbox.TLSNone, true)
+	s := startIMAP(t, tlsmode.None, true)
 	appendMix(e, s, "INBOX")
 	s.append("INBOX", []byte("\x00 not a message at all\n"))
 
@@ -275,15 +276,15 @@ func TestPollIMAPLeavesMessagesItCouldNotApply(t *testing.T) {
 
 func TestPollIMAPErrors(t *testing.T) {
 	e := newEnv(t)
-	s := startIMAP(t, inbox.TLSNone, true)
+	s := startIMAP(t, tlsmode.None, true)
 	tests := []struct {
 		name string
 		edit func(c *inbox.IMAPConfig)
 	}{
 		{"wrong password", func(c *inbox.IMAPConfig) { c.Password = "nope" }},
 		{"no such mailbox", func(c *inbox.IMAPConfig) { c.Mailbox = "Missing" }},
-		{"tls against a plain server", func(c *inbox.IMAPConfig) { c.TLS = inbox.TLSImplicit }},
-		{"unknown tls mode", func(c *inbox.IMAPConfig) { c.TLS = "ssl" }},
+		{"tls against a plain server", func(c *inbox.IMAPConfig) { c.TLS = tlsmode.Implicit }},
+		{"unknown tls mode", func(c *inbox.IMAPConfig) { c.TLS = tlsmode.Mode(9) }},
 		{"no host", func(c *inbox.IMAPConfig) { c.Host = "" }},
 		{"processed is the polled mailbox", func(c *inbox.IMAPConfig) { c.Processed = "INBOX" }},
 	}
@@ -302,7 +303,7 @@ func TestPollIMAPErrors(t *testing.T) {
 
 func TestPollIMAPWithCertificateVerification(t *testing.T) {
 	e := newEnv(t)
-	s := startIMAP(t, inbox.TLSImplicit, true)
+	s := startIMAP(t, tlsmode.Implicit, true)
 	cfg := s.cfg
 	cfg.InsecureSkipVerify = false
 	if _, err := e.proc.PollIMAP(e.ctx, cfg, nil); err == nil {
@@ -312,7 +313,7 @@ func TestPollIMAPWithCertificateVerification(t *testing.T) {
 
 func TestRunIMAPPollsUntilCancelled(t *testing.T) {
 	e := newEnv(t)
-	s := startIMAP(t, inbox.TLSNone, true)
+	s := startIMAP(t, tlsmode.None, true)
 	cfg := s.cfg
 	// The mailbox does not exist yet: the first passes fail and are
 	// logged, and the loop carries on.

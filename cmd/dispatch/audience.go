@@ -22,7 +22,7 @@ func (a *app) checkAudience(ctx context.Context, s *sqlite.Store, issue *templat
 	}
 	refused := 0
 	for _, c := range checks {
-		fmt.Fprintln(a.stderr, c.String())
+		fmt.Fprintln(a.stderr, checkLine(c))
 		if c.Severity == templates.SeverityError {
 			refused++
 		}
@@ -47,7 +47,7 @@ func (a *app) adviseAudience(ctx context.Context, s *sqlite.Store, issue *templa
 		return err
 	}
 	for _, c := range templates.Advisory(checks) {
-		fmt.Fprintln(a.stderr, c.String())
+		fmt.Fprintln(a.stderr, checkLine(c))
 	}
 	return nil
 }

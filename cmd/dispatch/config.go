@@ -7,13 +7,13 @@ import (
 	"net/mail"
 	"net/url"
 	"reflect"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/dispatchhq/dispatch/accounts"
 	"github.com/dispatchhq/dispatch/bounce/webhook"
 	"github.com/dispatchhq/dispatch/console"
+	"github.com/dispatchhq/dispatch/internal/tlsmode"
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/web"
 )
@@ -71,7 +71,7 @@ type SMTPConfig struct {
 	Port                     int           `mapstructure:"port"`
 	Username                 string        `mapstructure:"username"`
 	Password                 string        `mapstructure:"password"`
-	TLS                      string        `mapstructure:"tls"`
+	TLS                      tlsmode.Mode  `mapstructure:"tls"`
 	Timeout                  time.Duration `mapstructure:"timeout"`
 	HELO                     string        `mapstructure:"helo"`
 	MaxMessagesPerConnection int           `mapstructure:"max_messages_per_connection"`
@@ -84,15 +84,15 @@ type SMTPConfig struct {
 // RelayConfig is one entry of smtp.relays; empty fields take the value of
 // the smtp section.
 type RelayConfig struct {
-	Name                     string  `mapstructure:"name"`
-	Host                     string  `mapstructure:"host"`
-	Port                     int     `mapstructure:"port"`
-	Username                 string  `mapstructure:"username"`
-	Password                 string  `mapstructure:"password"`
-	TLS                      string  `mapstructure:"tls"`
-	Rate                     float64 `mapstructure:"rate"`
-	Concurrency              int     `mapstructure:"concurrency"`
-	MaxMessagesPerConnection int     `mapstructure:"max_messages_per_connection"`
+	Name                     string       `mapstructure:"name"`
+	Host                     string       `mapstructure:"host"`
+	Port                     int          `mapstructure:"port"`
+	Username                 string       `mapstructure:"username"`
+	Password                 string       `mapstructure:"password"`
+	TLS                      tlsmode.Mode `mapstructure:"tls"`
+	Rate                     float64      `mapstructure:"rate"`
+	Concurrency              int          `mapstructure:"concurrency"`
+	MaxMessagesPerConnection int          `mapstructure:"max_messages_per_connection"`
 }
 
 type SendingConfig struct {
@@ -176,7 +176,7 @@ type IMAPConfig struct {
 	Port          int           `mapstructure:"port"`
 	Username      string        `mapstructure:"username"`
 	Password      string        `mapstructure:"password"`
-	TLS           string        `mapstructure:"tls"`
+	TLS           tlsmode.Mode  `mapstructure:"tls"`
 	Mailbox       string        `mapstructure:"mailbox"`
 	Interval      time.Duration `mapstructure:"interval"`
 	TLSSkipVerify bool          `mapstructure:"tls_skip_verify"`
@@ -222,7 +222,7 @@ type ImportConfig struct {
 func DefaultConfig() Config {
 	return Config{
 		Database: DatabaseConfig{Path: "dispatch.db"},
-		SMTP: SMTPConfig{Port: 587, TLS: "starttls", Timeout: 30 * time.Second,
+		SMTP: SMTPConfig{Port: 587, TLS: tlsmode.StartTLS, Timeout: 30 * time.Second,
 			MaxMessagesPerConnection: 100},
 		Sending: SendingConfig{Rate: 10, Concurrency: 4, RetryBackoff: 30 * time.Second, MaxAttempts: 5, PauseAfter: 10,
 			RelayDownPause: 10 * time.Minute},
@@ -232,7 +232,7 @@ func DefaultConfig() Config {
 			OneClickRateLimit: web.DefaultOneClickRatePerSecond, OneClickRateBurst: web.DefaultOneClickRateBurst,
 			RateLimitClients: web.DefaultMaxClients},
 		Bounces: BouncesConfig{SoftLimit: 3, SoftWindow: 30 * 24 * time.Hour, AddressMatchWindow: 14 * 24 * time.Hour,
-			IMAP: IMAPConfig{Port: 993, TLS: "tls", Mailbox: "INBOX", Interval: 5 * time.Minute}},
+			IMAP: IMAPConfig{Port: 993, TLS: tlsmode.Implicit, Mailbox: "INBOX", Interval: 5 * time.Minute}},
 		Webhooks: WebhooksConfig{SES: SESWebhookConfig{AutoConfirm: true}},
 		Import:   importDefaults(),
 		Admin: AdminConfig{Enabled: true, Listen: console.DefaultListen, SessionIdle: accounts.DefaultIdleTimeout,
@@ -244,8 +244,8 @@ func DefaultConfig() Config {
 // Validate checks values that would otherwise fail late, naming the key.
 // defaultIMAPPort is the IMAP port for a TLS mode: 993 for implicit TLS
 // (IMAPS), 143 for plain IMAP, with or without STARTTLS (RFC 9051).
-func defaultIMAPPort(tls string) int {
-	if tls == "tls" {
+func defaultIMAPPort(mode tlsmode.Mode) int {
+	if mode == tlsmode.Implicit {
 		return 993
 	}
 	return 143
@@ -258,9 +258,6 @@ func (c *Config) Validate() error {
 	}
 	if c.Database.Path == "" {
 		bad("database.path", "must not be empty")
-	}
-	if !slices.Contains([]string{"none", "starttls", "tls"}, c.SMTP.TLS) {
-		bad("smtp.tls", "%q is not one of none, starttls, tls", c.SMTP.TLS)
 	}
 	if c.SMTP.Port < 0 || c.SMTP.Port > 65535 {
 		bad("smtp.port", "%d is not a port number", c.SMTP.Port)
@@ -299,9 +296,6 @@ func (c *Config) Validate() error {
 		if r.Host == "" {
 			bad(key+".host", "must be set")
 		}
-		if r.TLS != "" && !slices.Contains([]string{"none", "starttls", "tls"}, r.TLS) {
-			bad(key+".tls", "%q is not one of none, starttls, tls", r.TLS)
-		}
 		if r.Rate < 0 || r.Concurrency < 0 {
 			bad(key, "rate and concurrency must not be negative")
 		}
@@ -332,9 +326,6 @@ func (c *Config) Validate() error {
 		bad("bounces.address_match_window", "must be a positive duration like 336h (14 days)")
 	}
 	if c.Bounces.IMAP.Host != "" {
-		if !slices.Contains([]string{"none", "starttls", "tls"}, c.Bounces.IMAP.TLS) {
-			bad("bounces.imap.tls", "%q is not one of none, starttls, tls", c.Bounces.IMAP.TLS)
-		}
 		if c.Bounces.IMAP.Interval < time.Second {
 			bad("bounces.imap.interval", "must be at least 1s")
 		}

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/dispatchhq/dispatch/internal/tlsmode"
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -71,7 +72,7 @@ func loadConfig(path string, flags *pflag.FlagSet, binds map[string]string) (Con
 	}
 	var cfg Config
 	if err := v.UnmarshalExact(&cfg, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(trustProxyHook,
-		mapstructure.StringToTimeDurationHookFunc(), mapstructure.StringToSliceHookFunc(",")))); err != nil {
+		mapstructure.TextUnmarshallerHookFunc(), mapstructure.StringToTimeDurationHookFunc(), mapstructure.StringToSliceHookFunc(",")))); err != nil {
 		return Config{}, nil, src.blameDecode(err, v)
 	}
 	if src.file != "" {
@@ -206,6 +207,10 @@ func (s sources) blameDecode(err error, v *viper.Viper) error {
 		}
 		key := de.Name()
 		why := de.Unwrap()
+		var tlsErr *tlsmode.ParseError
+		if errors.As(why, &tlsErr) {
+			why = fmt.Errorf("%q is not one of none, starttls, tls", tlsErr.Value)
+		}
 		if !strings.Contains(key, "[") && v.IsSet(key) {
 			if t := reflect.TypeOf(lookupKey(reflect.ValueOf(Config{}), key)); t != nil && kindName(t) != t.String() {
 				why = fmt.Errorf("%q is not a valid %s", fmt.Sprint(v.Get(key)), kindName(t))

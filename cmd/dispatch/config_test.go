@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/dispatchhq/dispatch/internal/tlsmode"
 	"github.com/dispatchhq/dispatch/mailer"
 	"go.yaml.in/yaml/v3"
 )
@@ -326,18 +327,18 @@ func TestRelayAdvice(t *testing.T) {
 	)
 	tests := []struct {
 		port int
-		tls  string
+		tls  tlsmode.Mode
 		msg  string
 		want string
 	}{
-		{587, "tls", notTLS, "port 587 expects `smtp.tls: starttls`"},
-		{25, "tls", notTLS, "port 25 expects `smtp.tls: starttls`"},
-		{465, "starttls", timeout, "port 465 expects `smtp.tls: tls`"},
-		{465, "none", timeout, "port 465 expects `smtp.tls: tls`"},
-		{465, "starttls", noStart, "port 465 expects `smtp.tls: tls`"},
-		{2525, "starttls", timeout, "set `smtp.tls: tls`"},
-		{587, "tls", timeout, ""}, // not a TLS-mode mistake
-		{587, "starttls", "550 5.1.1 no such user", ""},
+		{587, tlsmode.Implicit, notTLS, "port 587 expects `smtp.tls: starttls`"},
+		{25, tlsmode.Implicit, notTLS, "port 25 expects `smtp.tls: starttls`"},
+		{465, tlsmode.StartTLS, timeout, "port 465 expects `smtp.tls: tls`"},
+		{465, tlsmode.None, timeout, "port 465 expects `smtp.tls: tls`"},
+		{465, tlsmode.StartTLS, noStart, "port 465 expects `smtp.tls: tls`"},
+		{2525, tlsmode.StartTLS, timeout, "set `smtp.tls: tls`"},
+		{587, tlsmode.Implicit, timeout, ""}, // not a TLS-mode mistake
+		{587, tlsmode.StartTLS, "550 5.1.1 no such user", ""},
 	}
 	for _, tc := range tests {
 		relays := []mailer.Relay{{Host: "smtp.example.com", Port: tc.port, TLS: tc.tls}}

@@ -56,7 +56,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch {
 	case errors.As(err, &ee):
 		if ee.err != nil {
-			fmt.Fprintln(errOut, "dispatch:", ee.err)
+			fmt.Fprintln(errOut, "dispatch:", advise(ee.err))
 		}
 		return ee.code
 	case errors.Is(err, context.Canceled):
@@ -66,6 +66,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(errOut, "dispatch: %v\nRun 'dispatch --help' for usage.\n", err)
 		return 2
 	}
-	fmt.Fprintln(errOut, "dispatch:", err)
+	fmt.Fprintln(errOut, "dispatch:", advise(err))
 	return 1
 }

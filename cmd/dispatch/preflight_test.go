@@ -11,6 +11,7 @@ import (
 
 	"github.com/dispatchhq/dispatch/examples"
 	"github.com/dispatchhq/dispatch/internal/dnstest"
+	"github.com/dispatchhq/dispatch/internal/tlsmode"
 	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/templates"
@@ -37,7 +38,7 @@ func TestPreflightDNS(t *testing.T) {
 	a.cfg.Web.Secret = "Zq8vN3kL1pX7rT5wY2mB9cD4fG6hJ0sQ"
 	a.cfg.Sender = SenderConfig{From: "Briefing <briefing@example.com>", PostalAddress: "1 Main St"}
 	a.cfg.Doctor.Resolver = dnstest.Start(t, zone)
-	relays := []mailer.Relay{{Name: "relay", Host: "relay.example.com", Port: 587, TLS: "starttls"}}
+	relays := []mailer.Relay{{Name: "relay", Host: "relay.example.com", Port: 587, TLS: tlsmode.StartTLS}}
 	is, err := templates.ParseIssue("issue.md", examples.IssueMD)
 	if err != nil {
 		t.Fatal(err)

@@ -63,7 +63,7 @@ file (or its layout) changes. Stop with Ctrl-C.`,
 				}
 			}
 			for _, c := range p.Checks() {
-				fmt.Fprintln(a.stderr, c.String())
+				fmt.Fprintln(a.stderr, checkLine(c))
 			}
 			errc := make(chan error, 1)
 			go func() { errc <- srv.Serve(ln) }()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/dispatchhq/dispatch/internal/tlsmode"
 	"github.com/dispatchhq/dispatch/mailer"
 )
 
@@ -50,7 +51,7 @@ func relayAdvice(msg string, relays []mailer.Relay) string {
 		return fmt.Sprintf("the relay %s does not offer STARTTLS on port %d: use the provider's submission port "+
 			"(587 with `%s.tls: starttls`, or 465 with `%s.tls: tls`); only a relay on a trusted network may use `%s.tls: none`",
 			addr, r.Port, key, key, key)
-	case r.TLS != "tls" && (strings.Contains(msg, "i/o timeout") || strings.Contains(msg, "deadline exceeded") ||
+	case r.TLS != tlsmode.Implicit && (strings.Contains(msg, "i/o timeout") || strings.Contains(msg, "deadline exceeded") ||
 		strings.Contains(msg, "EOF")) && strings.Contains(msg, "connect"):
 		// An implicit-TLS port waits for the client's handshake while a
 		// plain client waits for the greeting: both time out.

@@ -93,7 +93,7 @@ has is a warning that send would refuse.`,
 				fmt.Fprintln(a.stderr, note)
 			}
 			for _, w := range warnings {
-				fmt.Fprintln(a.stderr, w.String())
+				fmt.Fprintln(a.stderr, checkLine(w))
 			}
 			fmt.Fprintf(a.stderr, "%s: subject %q, HTML %.1f KB, text %.1f KB; %s\n", args[0], out.Subject,
 				float64(len(out.HTML))/1024, float64(len(out.Text))/1024, plural(len(warnings), "warning", "warnings"))

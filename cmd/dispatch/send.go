@@ -14,6 +14,7 @@ import (
 
 	"github.com/dispatchhq/dispatch/campaign"
 	"github.com/dispatchhq/dispatch/internal/capture"
+	"github.com/dispatchhq/dispatch/internal/tlsmode"
 	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
@@ -175,11 +176,11 @@ func (a *app) sendSender(ctx context.Context, s *sqlite.Store, issue *templates.
 			Name:        "capture",
 			Host:        srv.Host(),
 			Port:        srv.Port(),
-			TLS:         "none",
+			TLS:         tlsmode.None,
 			Concurrency: a.cfg.Sending.Concurrency,
 		}}
 	} else if o.capture != "" {
-		relays = []mailer.Relay{{Name: "capture", Host: "127.0.0.1", Port: 25, TLS: "none", Concurrency: 1}}
+		relays = []mailer.Relay{{Name: "capture", Host: "127.0.0.1", Port: 25, TLS: tlsmode.None, Concurrency: 1}}
 	}
 	sender, err := a.checkedSender(ctx, s, issue, relays, o.force)
 	if err != nil {
@@ -293,7 +294,7 @@ func (a *app) compileIssue(path, listName string) (*templates.Compiled, error) {
 		return nil, a.checkFailure(err)
 	}
 	for _, w := range c.Warnings {
-		fmt.Fprintln(a.stderr, w.String())
+		fmt.Fprintln(a.stderr, checkLine(w))
 	}
 	return c, nil
 }
@@ -307,7 +308,7 @@ func (a *app) checkFailure(err error) error {
 	}
 	errorsN := 0
 	for _, c := range ce.Checks {
-		fmt.Fprintln(a.stderr, c.String())
+		fmt.Fprintln(a.stderr, checkLine(c))
 		if c.Severity == templates.SeverityError {
 			errorsN++
 		}

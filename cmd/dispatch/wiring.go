@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dispatchhq/dispatch/campaign"
+	"github.com/dispatchhq/dispatch/internal/tlsmode"
 	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
@@ -78,7 +79,7 @@ func (a *app) relays() []mailer.Relay {
 		if r.Username != "" {
 			m.Username, m.Password = r.Username, r.Password
 		}
-		if r.TLS != "" {
+		if r.TLS != tlsmode.Unset {
 			m.TLS = r.TLS
 		}
 		if r.Concurrency != 0 {
