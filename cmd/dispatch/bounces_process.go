@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -21,8 +20,7 @@ func (a *app) inboxProcessor(s *sqlite.Store, tokens *subscribers.Tokens) (*inbo
 }
 
 func newBouncesProcessCmd(a *app) *cobra.Command {
-	var mbox, maildir string
-	var asJSON, verbose bool
+	var o processOptions
 	cmd := &cobra.Command{
 		Use:   "process (--mbox FILE | --maildir DIR | FILE...)",
 		Short: "Apply bounces, complaints and mailto unsubscribes from mail",
@@ -47,83 +45,13 @@ dispatch serve polls an IMAP mailbox the same way when bounces.imap.host is set.
   dispatch bounces process --maildir ~/Maildir/bounces --json
   dispatch bounces process returned/*.eml`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			n := 0
-			for _, set := range []bool{mbox != "", maildir != "", len(args) > 0} {
-				if set {
-					n++
-				}
-			}
-			if n != 1 {
-				return usageError{errors.New("give exactly one of --mbox FILE, --maildir DIR, or one or more files")}
-			}
-			ctx := cmd.Context()
-			s, err := a.openStore(ctx)
-			if err != nil {
-				return err
-			}
-			tokens, err := a.tokens()
-			if err != nil {
-				return err
-			}
-			p, err := a.inboxProcessor(s, tokens)
-			if err != nil {
-				return err
-			}
-			var outcomes []inbox.Outcome
-			report := func(o inbox.Outcome) {
-				if asJSON {
-					outcomes = append(outcomes, o)
-					return
-				}
-				if verbose || o.Error != "" {
-					fmt.Fprintln(a.stdout, describeOutcome(o))
-				}
-			}
-			var sum inbox.Summary
-			switch {
-			case mbox != "":
-				f, ferr := os.Open(mbox)
-				if ferr != nil {
-					return ferr
-				}
-				defer f.Close()
-				sum, err = p.ProcessMbox(ctx, f, report)
-			case maildir != "":
-				sum, err = p.ProcessMaildir(ctx, maildir, report)
-			default:
-				sum, err = p.ProcessFiles(ctx, args, report)
-			}
-			if asJSON {
-				if outcomes == nil {
-					outcomes = []inbox.Outcome{}
-				}
-				if perr := printJSON(a.stdout, struct {
-					inbox.Summary
-					Outcomes []inbox.Outcome `json:"outcomes"`
-				}{sum, outcomes}); perr != nil {
-					return perr
-				}
-			} else {
-				fmt.Fprintf(a.stdout, "%d messages: %d bounces, %d complaints, %d unsubscribes, %d auto-replies, %d delays, %d refused for reasons about the sender, %d ignored, %d already processed, %d unattributed, %d errors\n",
-					sum.Messages, sum.Bounces, sum.Complaints, sum.Unsubscribes, sum.AutoReplies, sum.Delays, sum.SenderRefusals, sum.Ignored,
-					sum.Duplicates, sum.Unattributed, sum.Errors)
-				if sum.Unattributed > 0 {
-					fmt.Fprintln(a.stdout, "Unattributed reports changed no one; review them with: dispatch bounces unattributed")
-				}
-			}
-			if err != nil {
-				return err
-			}
-			if sum.Errors > 0 {
-				return &exitError{code: 1, err: fmt.Errorf("%d messages could not be processed", sum.Errors)}
-			}
-			return nil
+			return a.processBounces(cmd.Context(), o, args)
 		},
 	}
-	cmd.Flags().StringVar(&mbox, "mbox", "", "an mbox file")
-	cmd.Flags().StringVar(&maildir, "maildir", "", "a Maildir folder (new/ and cur/)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary and every message's outcome as JSON")
-	cmd.Flags().BoolVar(&verbose, "list", false, "print one line per message")
+	cmd.Flags().StringVar(&o.mbox, "mbox", "", "an mbox file")
+	cmd.Flags().StringVar(&o.maildir, "maildir", "", "a Maildir folder (new/ and cur/)")
+	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print the summary and every message's outcome as JSON")
+	cmd.Flags().BoolVar(&o.verbose, "list", false, "print one line per message")
 	return cmd
 }
 

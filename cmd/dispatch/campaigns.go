@@ -76,40 +76,7 @@ to the campaign's links), status and sending rate.`,
   dispatch campaigns show 3 --json`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			cs, err := s.FindCampaigns(cmd.Context())
-			if err != nil {
-				return err
-			}
-			out := make([]campaignJSON, 0, len(cs))
-			for i := range cs {
-				j, err := campaignReport(cmd.Context(), s, &cs[i])
-				if err != nil {
-					return err
-				}
-				out = append(out, j)
-			}
-			if asJSON {
-				return printJSON(a.stdout, out)
-			}
-			if len(out) == 0 {
-				fmt.Fprintln(a.stdout, "No campaigns yet. Send one with: dispatch send ISSUE.md --list NAME")
-				return nil
-			}
-			tw := newTable(a.stdout)
-			fmt.Fprintln(tw, "ID\tISSUE\tLIST\tSTATUS\tRECIPIENTS\tSENT\tDEFERRED\tFAILED\tBOUNCED\tUNSUBSCRIBED\tRATE/S\tSTARTED")
-			for _, j := range out {
-				started := "-"
-				if j.StartedAt != nil {
-					started = j.StartedAt.Local().Format("2006-01-02 15:04")
-				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t%s\n", j.ID, termSafe(j.Slug), termSafe(j.List), j.Status,
-					j.Recipients, j.Sent, j.Deferred, j.Failed, j.Bounced, j.Unsubscribed, j.Rate, started)
-			}
-			return tw.Flush()
+			return a.listCampaigns(cmd.Context(), asJSON)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -122,58 +89,7 @@ to the campaign's links), status and sending rate.`,
   dispatch campaigns show 3 --failed`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			c, err := findCampaign(cmd.Context(), s, args[0])
-			if err != nil {
-				return err
-			}
-			if showFailed {
-				return a.showFailed(cmd.Context(), s, c, showJSON)
-			}
-			j, err := campaignReport(cmd.Context(), s, c)
-			if err != nil {
-				return err
-			}
-			if showJSON {
-				return printJSON(a.stdout, j)
-			}
-			tw := newTable(a.stdout)
-			row := func(k string, v any) { fmt.Fprintf(tw, "%s\t%s\n", k, termSafe(fmt.Sprint(v))) }
-			row("Campaign", j.ID)
-			row("Issue", j.Slug+" ("+j.IssuePath+")")
-			row("Subject", j.Subject)
-			row("List", j.List)
-			row("Status", j.Status)
-			if j.PauseReason != "" {
-				row("Paused because", j.PauseReason)
-			}
-			row("Recipients", j.Recipients)
-			row("Sent", j.Sent)
-			row("Deferred", j.Deferred)
-			if j.Failed > 0 {
-				row("Failed", fmt.Sprintf("%d (who and why: dispatch campaigns show %d --failed)", j.Failed, j.ID))
-			} else {
-				row("Failed", j.Failed)
-			}
-			row("Skipped", j.Skipped)
-			row("Still queued", j.Queued)
-			row("Bounced", fmt.Sprintf("%d (%d hard, %d soft, %d complaints)", j.Bounced, j.HardBounces, j.SoftBounces, j.Complaints))
-			row("Unsubscribed since", j.Unsubscribed)
-			if j.PossibleDuplicates > 0 {
-				row("Possible duplicates", j.PossibleDuplicates)
-			}
-			row("Rate", fmt.Sprintf("%.1f messages/s", j.Rate))
-			row("Created", j.CreatedAt.Local().Format(time.DateTime))
-			if j.StartedAt != nil {
-				row("Started", j.StartedAt.Local().Format(time.DateTime))
-			}
-			if j.FinishedAt != nil {
-				row("Finished", j.FinishedAt.Local().Format(time.DateTime))
-			}
-			return tw.Flush()
+			return a.showCampaign(cmd.Context(), args[0], showFailed, showJSON)
 		},
 	}
 	show.Flags().BoolVar(&showJSON, "json", false, "print JSON")

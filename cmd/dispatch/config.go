@@ -241,7 +241,6 @@ func DefaultConfig() Config {
 	}
 }
 
-// Validate checks values that would otherwise fail late, naming the key.
 // defaultIMAPPort is the IMAP port for a TLS mode: 993 for implicit TLS
 // (IMAPS), 143 for plain IMAP, with or without STARTTLS (RFC 9051).
 func defaultIMAPPort(mode tlsmode.Mode) int {
@@ -251,145 +250,186 @@ func defaultIMAPPort(mode tlsmode.Mode) int {
 	return 143
 }
 
+// Validate checks values that would otherwise fail late, naming the key.
 func (c *Config) Validate() error {
-	var errs []error
-	bad := func(key, format string, args ...any) {
-		errs = append(errs, &fieldError{key: key, msg: fmt.Sprintf(format, args...)})
-	}
+	var p problems
+	c.validateSMTP(&p)
+	c.validateSending(&p)
+	c.validateSender(&p)
+	c.validateWeb(&p)
+	c.validateBounces(&p)
+	c.validateAdmin(&p)
+	c.validateBackup(&p)
+	return errors.Join(p...)
+}
+
+// problems collects invalid configuration values.
+type problems []error
+
+func (p *problems) bad(key, format string, args ...any) {
+	*p = append(*p, &fieldError{key: key, msg: fmt.Sprintf(format, args...)})
+}
+
+// validateSMTP checks the smtp section and the database path.
+func (c *Config) validateSMTP(p *problems) {
 	if c.Database.Path == "" {
-		bad("database.path", "must not be empty")
+		p.bad("database.path", "must not be empty")
 	}
 	if c.SMTP.Port < 0 || c.SMTP.Port > 65535 {
-		bad("smtp.port", "%d is not a port number", c.SMTP.Port)
+		p.bad("smtp.port", "%d is not a port number", c.SMTP.Port)
 	}
 	if c.SMTP.Timeout < 0 {
-		bad("smtp.timeout", "must not be negative")
+		p.bad("smtp.timeout", "must not be negative")
 	}
 	if c.SMTP.MaxMessagesPerConnection < 0 {
-		bad("smtp.max_messages_per_connection", "must not be negative")
+		p.bad("smtp.max_messages_per_connection", "must not be negative")
 	}
+	for i, r := range c.SMTP.Relays {
+		key := fmt.Sprintf("smtp.relays[%d]", i)
+		if r.Host == "" {
+			p.bad(key+".host", "must be set")
+		}
+		if r.Rate < 0 || r.Concurrency < 0 {
+			p.bad(key, "rate and concurrency must not be negative")
+		}
+	}
+}
+
+// validateSending checks the sending section.
+func (c *Config) validateSending(p *problems) {
 	if c.Sending.Rate < 0 {
-		bad("sending.rate", "must be 0 (unlimited) or more messages per second")
+		p.bad("sending.rate", "must be 0 (unlimited) or more messages per second")
 	}
 	if c.Sending.Concurrency < 1 || c.Sending.Concurrency > 100 {
-		bad("sending.concurrency", "%d is not between 1 and 100 connections", c.Sending.Concurrency)
+		p.bad("sending.concurrency", "%d is not between 1 and 100 connections", c.Sending.Concurrency)
 	}
+	if c.Sending.HourlyLimit < 0 || c.Sending.DailyLimit < 0 {
+		p.bad("sending.hourly_limit", "limits must be 0 (none) or more")
+	}
+	if c.Sending.RetryBackoff <= 0 {
+		p.bad("sending.retry_backoff", "must be a positive duration like 30s")
+	}
+	if c.Sending.MaxAttempts < 1 {
+		p.bad("sending.max_attempts", "must be at least 1")
+	}
+	if c.Sending.PauseAfter < 1 {
+		p.bad("sending.pause_after", "must be at least 1")
+	}
+	if c.Sending.RelayDownPause <= 0 {
+		p.bad("sending.relay_down_pause", "must be a positive duration like 10m")
+	}
+}
+
+// validateSender checks the sender and dkim sections.
+func (c *Config) validateSender(p *problems) {
 	for key, val := range map[string]string{"sender.from": c.Sender.From, "sender.reply_to": c.Sender.ReplyTo} {
 		if val != "" {
 			if _, err := mail.ParseAddress(val); err != nil {
-				bad(key, "%q is not an address: %v", val, err)
+				p.bad(key, "%q is not an address: %v", val, err)
 			}
 		}
 	}
 	if c.Sender.BounceAddress != "" {
 		if a, err := mail.ParseAddress(c.Sender.BounceAddress); err != nil || a.Name != "" {
-			bad("sender.bounce_address", "%q must be a bare address like bounces@example.com", c.Sender.BounceAddress)
+			p.bad("sender.bounce_address", "%q must be a bare address like bounces@example.com", c.Sender.BounceAddress)
 		}
-	}
-	if c.Web.BaseURL != "" {
-		if u, err := url.Parse(c.Web.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			bad("web.base_url", "%q is not an http(s) URL", c.Web.BaseURL)
-		}
-	}
-	for i, r := range c.SMTP.Relays {
-		key := fmt.Sprintf("smtp.relays[%d]", i)
-		if r.Host == "" {
-			bad(key+".host", "must be set")
-		}
-		if r.Rate < 0 || r.Concurrency < 0 {
-			bad(key, "rate and concurrency must not be negative")
-		}
-	}
-	if c.Sending.HourlyLimit < 0 || c.Sending.DailyLimit < 0 {
-		bad("sending.hourly_limit", "limits must be 0 (none) or more")
-	}
-	if c.Sending.RetryBackoff <= 0 {
-		bad("sending.retry_backoff", "must be a positive duration like 30s")
-	}
-	if c.Sending.MaxAttempts < 1 {
-		bad("sending.max_attempts", "must be at least 1")
-	}
-	if c.Sending.PauseAfter < 1 {
-		bad("sending.pause_after", "must be at least 1")
-	}
-	if c.Sending.RelayDownPause <= 0 {
-		bad("sending.relay_down_pause", "must be a positive duration like 10m")
 	}
 	if (c.DKIM.Domain != "" || c.DKIM.Selector != "" || c.DKIM.PrivateKeyFile != "") &&
 		(c.DKIM.Domain == "" || c.DKIM.Selector == "" || c.DKIM.PrivateKeyFile == "") {
-		bad("dkim", "domain, selector and private_key_file must be set together")
+		p.bad("dkim", "domain, selector and private_key_file must be set together")
 	}
+}
+
+// validateWeb checks the web section.
+func (c *Config) validateWeb(p *problems) {
+	if c.Web.BaseURL != "" {
+		if u, err := url.Parse(c.Web.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			p.bad("web.base_url", "%q is not an http(s) URL", c.Web.BaseURL)
+		}
+	}
+	if len(c.Web.TrustProxy) == 1 && strings.EqualFold(strings.TrimSpace(c.Web.TrustProxy[0]), "true") {
+		p.bad("web.trust_proxy", "true is no longer accepted: list the addresses of the reverse proxies in front of dispatch serve, "+
+			"e.g. trust_proxy: [127.0.0.1] or [10.0.0.0/8] (false or [] trusts none)")
+	} else if _, err := web.ParseTrustedProxies(c.Web.TrustProxy); err != nil {
+		p.bad("web.trust_proxy", "%v", err)
+	}
+	if c.Web.RateLimit < 0 || c.Web.OneClickRateLimit < 0 {
+		p.bad("web.rate_limit", "rate_limit and one_click_rate_limit must be 0 (no limit) or more requests per second")
+	}
+	if c.Web.RateBurst < 1 || c.Web.OneClickRateBurst < 1 {
+		p.bad("web.rate_burst", "rate_burst and one_click_rate_burst must be at least 1")
+	}
+	if c.Web.RateLimitClients < 1 {
+		p.bad("web.rate_limit_clients", "must be at least 1")
+	}
+	if c.Web.Secret != "" {
+		if err := subscribers.CheckSecret(c.Web.Secret); err != nil {
+			p.bad("web.secret", "%v; make a good one with `openssl rand -base64 32` or `%s secret`", err, selfCommand())
+		}
+	}
+}
+
+// validateBounces checks the bounces, webhooks and import sections.
+func (c *Config) validateBounces(p *problems) {
 	if c.Bounces.SoftLimit < 1 || c.Bounces.SoftWindow <= 0 {
-		bad("bounces.soft_limit", "soft_limit must be at least 1 and soft_window positive")
+		p.bad("bounces.soft_limit", "soft_limit must be at least 1 and soft_window positive")
 	}
 	if c.Bounces.AddressMatchWindow <= 0 {
-		bad("bounces.address_match_window", "must be a positive duration like 336h (14 days)")
+		p.bad("bounces.address_match_window", "must be a positive duration like 336h (14 days)")
 	}
 	if c.Bounces.IMAP.Host != "" {
 		if c.Bounces.IMAP.Interval < time.Second {
-			bad("bounces.imap.interval", "must be at least 1s")
+			p.bad("bounces.imap.interval", "must be at least 1s")
 		}
 	}
 	if c.Webhooks.SES.Enabled && len(c.Webhooks.SES.TopicARNs) == 0 {
-		bad("webhooks.ses.topic_arns", "is required when webhooks.ses.enabled is true: list the SNS topic ARNs "+
+		p.bad("webhooks.ses.topic_arns", "is required when webhooks.ses.enabled is true: list the SNS topic ARNs "+
 			"SES publishes to (arn:aws:sns:REGION:ACCOUNT:NAME); without it any AWS account could post bounces")
 	}
 	for i, arn := range c.Webhooks.SES.TopicARNs {
 		if err := webhook.CheckTopicARN(arn); err != nil {
-			bad(fmt.Sprintf("webhooks.ses.topic_arns[%d]", i), "%v", err)
+			p.bad(fmt.Sprintf("webhooks.ses.topic_arns[%d]", i), "%v", err)
 		}
 	}
 	for key, n := range map[string]int{"import.max_field_bytes": c.Import.MaxFieldBytes, "import.max_row_bytes": c.Import.MaxRowBytes,
 		"import.max_columns": c.Import.MaxColumns, "import.max_attributes_bytes": c.Import.MaxAttributesBytes} {
 		if n < 1 {
-			bad(key, "must be at least 1")
+			p.bad(key, "must be at least 1")
 		}
 	}
-	if len(c.Web.TrustProxy) == 1 && strings.EqualFold(strings.TrimSpace(c.Web.TrustProxy[0]), "true") {
-		bad("web.trust_proxy", "true is no longer accepted: list the addresses of the reverse proxies in front of dispatch serve, "+
-			"e.g. trust_proxy: [127.0.0.1] or [10.0.0.0/8] (false or [] trusts none)")
-	} else if _, err := web.ParseTrustedProxies(c.Web.TrustProxy); err != nil {
-		bad("web.trust_proxy", "%v", err)
+}
+
+// validateAdmin checks the admin section.
+func (c *Config) validateAdmin(p *problems) {
+	if !c.Admin.Enabled {
+		return
 	}
-	if c.Web.RateLimit < 0 || c.Web.OneClickRateLimit < 0 {
-		bad("web.rate_limit", "rate_limit and one_click_rate_limit must be 0 (no limit) or more requests per second")
+	if _, _, err := net.SplitHostPort(c.Admin.Listen); err != nil {
+		p.bad("admin.listen", "%q is not host:port", c.Admin.Listen)
+	} else if c.Admin.Listen == c.Web.Listen && !strings.HasSuffix(c.Admin.Listen, ":0") {
+		p.bad("admin.listen", "%q is also web.listen: the console needs its own listener", c.Admin.Listen)
 	}
-	if c.Web.RateBurst < 1 || c.Web.OneClickRateBurst < 1 {
-		bad("web.rate_burst", "rate_burst and one_click_rate_burst must be at least 1")
-	}
-	if c.Web.RateLimitClients < 1 {
-		bad("web.rate_limit_clients", "must be at least 1")
-	}
-	if c.Admin.Enabled {
-		if _, _, err := net.SplitHostPort(c.Admin.Listen); err != nil {
-			bad("admin.listen", "%q is not host:port", c.Admin.Listen)
-		} else if c.Admin.Listen == c.Web.Listen && !strings.HasSuffix(c.Admin.Listen, ":0") {
-			bad("admin.listen", "%q is also web.listen: the console needs its own listener", c.Admin.Listen)
-		}
-		if c.Admin.BaseURL != "" {
-			if u, err := url.Parse(c.Admin.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				bad("admin.base_url", "%q is not an http(s) URL", c.Admin.BaseURL)
-			}
-		}
-		if c.Admin.SessionIdle <= 0 {
-			bad("admin.session_idle_timeout", "must be positive")
-		}
-		if c.Admin.SessionLifetime < c.Admin.SessionIdle {
-			bad("admin.session_lifetime", "must be at least admin.session_idle_timeout")
+	if c.Admin.BaseURL != "" {
+		if u, err := url.Parse(c.Admin.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			p.bad("admin.base_url", "%q is not an http(s) URL", c.Admin.BaseURL)
 		}
 	}
-	if c.Web.Secret != "" {
-		if err := subscribers.CheckSecret(c.Web.Secret); err != nil {
-			bad("web.secret", "%v; make a good one with `openssl rand -base64 32` or `%s secret`", err, selfCommand())
-		}
+	if c.Admin.SessionIdle <= 0 {
+		p.bad("admin.session_idle_timeout", "must be positive")
 	}
+	if c.Admin.SessionLifetime < c.Admin.SessionIdle {
+		p.bad("admin.session_lifetime", "must be at least admin.session_idle_timeout")
+	}
+}
+
+// validateBackup checks the backup section.
+func (c *Config) validateBackup(p *problems) {
 	if c.Backup.Interval < time.Second {
-		bad("backup.interval", "must be at least 1s, like 6h or 24h")
+		p.bad("backup.interval", "must be at least 1s, like 6h or 24h")
 	}
 	if c.Backup.Keep < 0 {
-		bad("backup.keep", "must be 0 (keep every backup) or more, not %d", c.Backup.Keep)
+		p.bad("backup.keep", "must be 0 (keep every backup) or more, not %d", c.Backup.Keep)
 	}
-	return errors.Join(errs...)
 }
 
 func importDefaults() ImportConfig {

@@ -73,7 +73,13 @@ func loadConfig(path string, flags *pflag.FlagSet, binds map[string]string) (Con
 	var cfg Config
 	if err := v.UnmarshalExact(&cfg, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(trustProxyHook,
 		mapstructure.TextUnmarshallerHookFunc(), mapstructure.StringToTimeDurationHookFunc(), mapstructure.StringToSliceHookFunc(",")))); err != nil {
-		return Config{}, nil, src.blameDecode(err, v)
+		// The values that did decode are still checked, so one run names
+		// every problem, as it did when the TLS modes were checked late.
+		errs := []error{src.blameDecode(err, v)}
+		if verr := withoutKeys(cfg.Validate(), decodeKeys(err)); verr != nil {
+			errs = append(errs, src.blame(verr))
+		}
+		return Config{}, nil, errors.Join(errs...)
 	}
 	if src.file != "" {
 		dir := filepath.Dir(src.file)
@@ -217,6 +223,35 @@ func (s sources) blameDecode(err error, v *viper.Viper) error {
 			}
 		}
 		out = append(out, fmt.Errorf("%s: %s: %w", s.of(key), key, why))
+	}
+	return errors.Join(out...)
+}
+
+// decodeKeys lists the keys whose values did not decode.
+func decodeKeys(err error) map[string]bool {
+	keys := map[string]bool{}
+	for _, e := range flatten(err) {
+		var de *mapstructure.DecodeError
+		if errors.As(e, &de) {
+			keys[de.Name()] = true
+		}
+	}
+	return keys
+}
+
+// withoutKeys drops from a Validate error the problems of keys, whose
+// zero values would only repeat a decode error.
+func withoutKeys(err error, keys map[string]bool) error {
+	if err == nil {
+		return nil
+	}
+	var out []error
+	for _, e := range flatten(err) {
+		var fe *fieldError
+		if errors.As(e, &fe) && keys[fe.key] {
+			continue
+		}
+		out = append(out, e)
 	}
 	return errors.Join(out...)
 }

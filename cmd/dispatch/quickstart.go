@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,10 +8,6 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
-
-	"github.com/dispatchhq/dispatch/examples"
-	"github.com/dispatchhq/dispatch/sqlite"
-	"github.com/dispatchhq/dispatch/subscribers"
 )
 
 func newQuickstartCmd(a *app) *cobra.Command {
@@ -36,79 +31,8 @@ With smtp.host configured, it sends through that relay instead.`,
   dispatch quickstart --dir /tmp/dispatch-demo`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return err
-			}
-			dbPath := filepath.Join(dir, "dispatch.db")
-			outbox := filepath.Join(dir, "outbox")
-			cfgPath := filepath.Join(dir, "dispatch.yaml")
-			issuePath := filepath.Join(dir, "issue.md")
-			keptCfg, keptIssue := exists(cfgPath), exists(issuePath)
-			if err := a.quickstartConfig(cmd, cfgPath, dbPath, keptCfg); err != nil {
-				return err
-			}
-			if err := resetQuickstart(dbPath, outbox); err != nil {
-				return err
-			}
-			if keptCfg {
-				fmt.Fprintf(a.stdout, "Kept your %s from an earlier quickstart (delete it to start from the defaults).\n", cfgPath)
-			}
-			s, err := sqlite.Open(ctx, dbPath)
-			if err != nil {
-				return err
-			}
-			a.store = s
-			fmt.Fprintf(a.stdout, "1. Created a fresh database: %s\n", dbPath)
-
-			res, err := s.Import(ctx, "examples/contacts.csv", bytes.NewReader(examples.ContactsCSV),
-				subscribers.ImportConfig{List: "clients", Source: "import:examples/contacts.csv"})
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "2. Imported the example contacts into list %q: %d added, %d invalid, %d duplicates.\n",
-				res.List, res.Added, res.InvalidCount, res.Duplicates)
-
-			if keptIssue {
-				fmt.Fprintf(a.stdout, "3. Kept your issue: %s (delete it to get the example back)\n", issuePath)
-			} else {
-				if err := os.WriteFile(issuePath, examples.IssueMD, 0o644); err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "3. Wrote the example issue: %s\n", issuePath)
-			}
-
-			opts := sendOptions{list: "clients", yes: true}
-			target := "a real relay, " + a.cfg.SMTP.Host
-			if a.cfg.SMTP.Host == "" && len(a.cfg.SMTP.Relays) == 0 {
-				opts.capture = outbox
-				target = "the built-in capture server"
-			}
-			fmt.Fprintf(a.stdout, "4. Sending it to the list through %s:\n", target)
-			if err := a.send(ctx, issuePath, opts); err != nil {
-				return err
-			}
-			fmt.Fprintln(a.stdout)
-			if opts.capture != "" {
-				n, _ := filepath.Glob(filepath.Join(outbox, "*.eml"))
-				fmt.Fprintf(a.stdout, "5. Done. The %d messages are in %s/ (open any .eml in a mail client).\n", len(n), outbox)
-			} else {
-				fmt.Fprintln(a.stdout, "5. Done.")
-			}
-			self, c, is := selfCommand(), shellQuote(cfgPath), shellQuote(issuePath)
-			fmt.Fprintf(a.stdout, `
-Next, with the settings quickstart wrote (edit %[2]s and %[3]s freely:
-running quickstart again keeps them):
-  # the campaign and its counts
-  %[1]s --config %[2]s campaigns
-  # the subscribers of the list
-  %[1]s --config %[2]s subscribers list --list clients
-  # the issue in a browser, reloading as you edit it
-  %[1]s --config %[2]s preview %[3]s
-  # the unsubscribe pages the links in the messages point at
-  %[1]s --config %[2]s serve
-`, self, c, is)
-			return nil
+			q := newQuickstart(a, dir)
+			return q.run(cmd)
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", "dispatch-quickstart", "folder for the database, the issue, the configuration and the captured mail")

@@ -1,18 +1,16 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dispatchhq/dispatch/subscribers"
-	"github.com/dispatchhq/dispatch/templates"
 )
 
 func newRenderCmd(a *app) *cobra.Command {
-	var htmlOut, textOut, as, list string
+	var o renderOptions
 	cmd := &cobra.Command{
 		Use:   "render ISSUE.md",
 		Short: "Render an issue as a subscriber would get it, and check it",
@@ -32,78 +30,13 @@ has is a warning that send would refuse.`,
   dispatch render examples/issue.md --as ada@example.com --html -`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			listName := list
-			if listName == "" {
-				listName = "clients"
-			}
-			l, err := a.previewList(cmd.Context(), listName)
-			if err != nil {
-				return err
-			}
-			if l != nil {
-				listName = l.DisplayName()
-			}
-			is, err := templates.LoadIssue(args[0])
-			if err != nil {
-				return a.checkFailure(err)
-			}
-			c, err := templates.Compile(is, a.templateConfig(listName))
-			if err != nil {
-				return a.checkFailure(err)
-			}
-			r := templates.SampleRecipient()
-			var subID int64
-			if as != "" {
-				r.Email = as
-				if s, err := a.openStore(cmd.Context()); err == nil {
-					if sub, err := s.FindSubscriberByEmail(cmd.Context(), as); err == nil {
-						r = templates.Recipient{Email: sub.Email, Name: sub.Name, Attributes: sub.Attributes}
-						subID = sub.ID
-					} else if !errors.Is(err, subscribers.ErrNotFound) {
-						return err
-					} else {
-						fmt.Fprintf(a.stderr, "note: %s is not a subscriber; rendering with sample data\n", as)
-					}
-				} else {
-					fmt.Fprintf(a.stderr, "note: %v; rendering with sample data\n", err)
-				}
-			}
-			r.UnsubscribeURL = a.previewUnsubscribeURL(subID)
-			out, err := c.Render(r)
-			if err != nil {
-				return err
-			}
-			if htmlOut == "" && textOut == "" {
-				htmlOut = "-"
-			}
-			if err := writeOut(a, htmlOut, out.HTML); err != nil {
-				return err
-			}
-			if err := writeOut(a, textOut, out.Text); err != nil {
-				return err
-			}
-			warnings := c.Warnings
-			if l != nil {
-				aud, err := listAudience(cmd.Context(), a.store, l)
-				if err != nil {
-					return err
-				}
-				warnings = append(warnings, templates.Advisory(c.CheckAttrs(aud))...)
-			} else if note := attrNote(c); note != "" {
-				fmt.Fprintln(a.stderr, note)
-			}
-			for _, w := range warnings {
-				fmt.Fprintln(a.stderr, checkLine(w))
-			}
-			fmt.Fprintf(a.stderr, "%s: subject %q, HTML %.1f KB, text %.1f KB; %s\n", args[0], out.Subject,
-				float64(len(out.HTML))/1024, float64(len(out.Text))/1024, plural(len(warnings), "warning", "warnings"))
-			return nil
+			return a.render(cmd.Context(), args[0], o)
 		},
 	}
-	cmd.Flags().StringVar(&htmlOut, "html", "", `write the HTML part here ("-" for stdout)`)
-	cmd.Flags().StringVar(&textOut, "text", "", `write the text part here ("-" for stdout)`)
-	cmd.Flags().StringVar(&as, "as", "", "render as this subscriber (looked up in the database)")
-	cmd.Flags().StringVar(&list, "list", "", "the list the issue is for; the footer shows its title (default clients)")
+	cmd.Flags().StringVar(&o.htmlOut, "html", "", `write the HTML part here ("-" for stdout)`)
+	cmd.Flags().StringVar(&o.textOut, "text", "", `write the text part here ("-" for stdout)`)
+	cmd.Flags().StringVar(&o.as, "as", "", "render as this subscriber (looked up in the database)")
+	cmd.Flags().StringVar(&o.list, "list", "", "the list the issue is for; the footer shows its title (default clients)")
 	return cmd
 }
 
