@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/dispatchhq/dispatch/internal/loopback"
 	"github.com/dispatchhq/dispatch/internal/tlsmode"
 )
 
@@ -62,7 +63,7 @@ func checkBaseURL(r *Report, raw string, local bool) {
 // publicHost reports whether host could be reached from the internet: not
 // loopback, not RFC 1918 or other private ranges, not a local-only name.
 func publicHost(host string) bool {
-	if IsLoopback(host) {
+	if loopback.IsHost(host) {
 		return false
 	}
 	if ip := net.ParseIP(host); ip != nil {
@@ -78,7 +79,7 @@ func publicHost(host string) bool {
 
 func checkRelayTLS(r *Report, rl Relay) {
 	name := "relay tls " + rl.Name
-	loop := IsLoopback(rl.Host)
+	loop := loopback.IsHost(rl.Host)
 	switch {
 	case rl.TLS == tlsmode.None && loop:
 		r.add(GroupConfig, name, Warn, fmt.Sprintf("%s is on this machine and is reached without TLS", rl.Name), "")

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/dispatchhq/dispatch/internal/tlsmode"
+	"github.com/dispatchhq/dispatch/internal/loopback"
 )
 
 // CheckRelays connects to each relay (EHLO, STARTTLS or TLS, AUTH) and
@@ -19,11 +19,11 @@ func CheckRelays(ctx context.Context, c *Config) Report {
 		info, err := c.Probe(ctx, i)
 		name := "relay " + rl.Name
 		if err != nil {
-			r.add(GroupRelay, name, Fail, err.Error(), relayHint(rl, err))
+			r.add(GroupRelay, name, Fail, err.Error(), c.relayHint(i, err))
 			continue
 		}
 		switch {
-		case !info.TLS && !IsLoopback(rl.Host):
+		case !info.TLS && !loopback.IsHost(rl.Host):
 			r.add(GroupRelay, name+" tls", Fail, "the session is not encrypted", "set smtp.tls: starttls or tls")
 		case !info.TLS:
 			r.add(GroupRelay, name+" tls", Warn, "the session is not encrypted (relay on this machine)", "")
@@ -50,22 +50,4 @@ func CheckRelays(ctx context.Context, c *Config) Report {
 		}
 	}
 	return r
-}
-
-// relayHint turns the usual connection mistakes into the setting to fix.
-func relayHint(rl Relay, err error) string {
-	msg := strings.ToLower(err.Error())
-	switch {
-	case strings.Contains(msg, "first record does not look like a tls handshake"):
-		return fmt.Sprintf("port %d does not speak implicit TLS: use smtp.tls: starttls (usually port 587)", rl.Port)
-	case rl.Port == 465 && rl.TLS != tlsmode.Implicit:
-		return "port 465 expects smtp.tls: tls"
-	case strings.Contains(msg, "certificate"):
-		return "the relay's certificate is not trusted for " + rl.Host + ": check smtp.host, or the relay's certificate"
-	case strings.Contains(msg, "auth") || strings.Contains(msg, "535"):
-		return "check smtp.username and smtp.password"
-	case strings.Contains(msg, "refused") || strings.Contains(msg, "timeout") || strings.Contains(msg, "no such host"):
-		return fmt.Sprintf("check smtp.host and smtp.port (%s:%d), and that this machine may connect to it", rl.Host, rl.Port)
-	}
-	return ""
 }

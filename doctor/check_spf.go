@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"blitiri.com.ar/go/spf"
+	"github.com/dispatchhq/dispatch/internal/loopback"
 )
 
 // spfLookupLimit is RFC 7208 section 4.6.4's limit on DNS-querying terms;
@@ -75,7 +76,7 @@ func relayIPs(ctx context.Context, c *Config, res resolverAPI) (ips []net.IP, lo
 	local = c.Local()
 	seen := map[string]bool{}
 	for _, rl := range c.Relays {
-		if IsLoopback(rl.Host) {
+		if loopback.IsHost(rl.Host) {
 			continue
 		}
 		if ip := net.ParseIP(rl.Host); ip != nil {

@@ -3,10 +3,10 @@ package doctor
 import (
 	"context"
 	"crypto"
-	"net"
 	"net/http"
 	"time"
 
+	"github.com/dispatchhq/dispatch/internal/loopback"
 	"github.com/dispatchhq/dispatch/internal/tlsmode"
 )
 
@@ -37,9 +37,21 @@ type Config struct {
 	// Probe connects to relay i without sending mail. Nil skips the relay
 	// checks.
 	Probe func(ctx context.Context, i int) (RelayInfo, error)
+	// RelayHint says which setting fixes the error of a failed Probe of
+	// relay i, in the caller's terms; nil or "" gives no hint.
+	RelayHint func(i int, err error) string
 	// HTTPClient makes the one-click requests; nil uses a client with a
 	// 10-second timeout.
 	HTTPClient *http.Client
+}
+
+// relayHint is the setting to fix after relay i failed with err, if the
+// caller knows one.
+func (c *Config) relayHint(i int, err error) string {
+	if c.RelayHint == nil {
+		return ""
+	}
+	return c.RelayHint(i, err)
 }
 
 // Relay describes one configured SMTP relay.
@@ -78,18 +90,9 @@ func (c *Config) Local() bool {
 		return false
 	}
 	for _, r := range c.Relays {
-		if !IsLoopback(r.Host) {
+		if !loopback.IsHost(r.Host) {
 			return false
 		}
 	}
 	return true
-}
-
-// IsLoopback reports whether host names this machine.
-func IsLoopback(host string) bool {
-	if host == "localhost" || hasSuffixFold(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

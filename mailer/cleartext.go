@@ -3,9 +3,8 @@ package mailer
 import (
 	"errors"
 	"fmt"
-	"net"
-	"strings"
 
+	"github.com/dispatchhq/dispatch/internal/loopback"
 	"github.com/dispatchhq/dispatch/internal/tlsmode"
 )
 
@@ -15,26 +14,7 @@ import (
 // server); everything else needs AllowInsecureAuth. Host names are not
 // resolved: only "localhost" and *.localhost count as loopback by name.
 func cleartextAuth(host string, mode tlsmode.Mode, auth bool) bool {
-	return auth && mode == tlsmode.None && !IsLoopbackHost(host)
-}
-
-// IsLoopbackHost reports whether host names this machine: a loopback IP
-// (with or without brackets or an IPv6 zone), localhost or *.localhost, or
-// a unix: socket. Names are not resolved.
-func IsLoopbackHost(host string) bool {
-	h := strings.ToLower(strings.TrimSuffix(host, "."))
-	if strings.HasPrefix(h, "unix:") {
-		return true // a socket on this machine
-	}
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return true
-	}
-	h = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
-	if i := strings.IndexByte(h, '%'); i >= 0 {
-		h = h[:i] // fe80::1%eth0: the zone says which link, not which host
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
+	return auth && mode == tlsmode.None && !loopback.IsHost(host)
 }
 
 // ErrCleartextAuth refuses a relay that would be sent the AUTH password

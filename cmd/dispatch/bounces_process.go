@@ -76,5 +76,5 @@ func describeOutcome(o inbox.Outcome) string {
 			line += " (unattributed: " + r.Unattributed + ")"
 		}
 	}
-	return safeLine(line)
+	return termSafeLines(line)
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -59,7 +58,7 @@ subscriber yourself (dispatch subscribers ...).`,
 			fmt.Fprintln(tw, "ID\tRECEIVED\tSOURCE\tKIND\tRECIPIENTS\tADDRESSES\tREASON")
 			for _, r := range rs {
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.CreatedAt.Local().Format("2006-01-02 15:04"),
-					safeCell(r.Source), r.Kind, r.Recipients, safeCell(sampleAddresses(r.Addresses, r.Recipients)), safeCell(r.Reason))
+					termSafe(r.Source), r.Kind, r.Recipients, termSafe(sampleAddresses(r.Addresses, r.Recipients)), termSafe(r.Reason))
 			}
 			return tw.Flush()
 		},
@@ -81,27 +80,4 @@ func sampleAddresses(addrs []string, total int) string {
 		return "-"
 	}
 	return s
-}
-
-// safeLine is safeCell for multi-line text: line breaks stay.
-func safeLine(s string) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = safeCell(l)
-	}
-	return strings.Join(lines, "\n")
-}
-
-// safeCell escapes control characters: reports are written by strangers,
-// and an escape sequence must not reach the admin's terminal.
-func safeCell(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\t' || r == '\n' || r == '\r' {
-			return ' '
-		}
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return '?'
-		}
-		return r
-	}, s)
 }

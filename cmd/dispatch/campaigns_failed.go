@@ -66,8 +66,8 @@ func (a *app) showFailed(ctx context.Context, s *sqlite.Store, c *subscribers.Ca
 		if f.SMTPCode != 0 {
 			code = fmt.Sprint(f.SMTPCode)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", safeCell(email), kindWords[f.Kind], f.Attempts, code,
-			f.FailedAt.Local().Format(time.DateTime), safeCell(shorten(f.Error, 120)))
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", termSafe(email), kindWords[f.Kind], f.Attempts, code,
+			f.FailedAt.Local().Format(time.DateTime), termSafe(shorten(f.Error, 120)))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -339,6 +339,8 @@ func TestRelayAdvice(t *testing.T) {
 		{2525, tlsmode.StartTLS, timeout, "set `smtp.tls: tls`"},
 		{587, tlsmode.Implicit, timeout, ""}, // not a TLS-mode mistake
 		{587, tlsmode.StartTLS, "550 5.1.1 no such user", ""},
+		{587, tlsmode.StartTLS, "connect to smtp.example.com:%d: dial tcp: lookup smtp.example.com: no such host", "check smtp.host"},
+		{587, tlsmode.StartTLS, "connect to smtp.example.com:%d: 535 5.7.8 Authentication credentials invalid", "check smtp.username and smtp.password"},
 	}
 	for _, tc := range tests {
 		relays := []mailer.Relay{{Host: "smtp.example.com", Port: tc.port, TLS: tc.tls}}

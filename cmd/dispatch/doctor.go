@@ -140,8 +140,14 @@ func (a *app) doctorConfig(issueFrom string, relays []mailer.Relay) (*doctor.Con
 		if name == "" {
 			name = fmt.Sprintf("%s:%d", r.Host, r.Port)
 		}
-		dc.Relays = append(dc.Relays, doctor.Relay{Name: name, Host: r.Host, Port: r.Port, TLS: r.TLS,
-			SkipVerify: r.InsecureSkipVerify, Auth: r.Username != ""})
+		dc.Relays = append(dc.Relays, doctor.Relay{
+			Name:       name,
+			Host:       r.Host,
+			Port:       r.Port,
+			TLS:        r.TLS,
+			SkipVerify: r.InsecureSkipVerify,
+			Auth:       r.Username != "",
+		})
 	}
 	if tokens == nil {
 		return dc, nil, nil
@@ -168,7 +174,16 @@ func (a *app) doctorConfig(issueFrom string, relays []mailer.Relay) (*doctor.Con
 	}
 	dc.Probe = func(ctx context.Context, i int) (doctor.RelayInfo, error) {
 		p, err := sender.Probe(ctx, i)
-		return doctor.RelayInfo{TLS: p.TLS, TLSVersion: p.TLSVersion, Verified: p.Verified, Extensions: p.Extensions, RTT: p.RTT}, err
+		return doctor.RelayInfo{
+			TLS:        p.TLS,
+			TLSVersion: p.TLSVersion,
+			Verified:   p.Verified,
+			Extensions: p.Extensions,
+			RTT:        p.RTT,
+		}, err
+	}
+	dc.RelayHint = func(i int, err error) string {
+		return relayFix(relays[i], relayKey(relays, i), err.Error())
 	}
 	return dc, sender, nil
 }

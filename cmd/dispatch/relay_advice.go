@@ -35,6 +35,12 @@ func relayAdvice(msg string, relays []mailer.Relay) string {
 	if r.Host == "" {
 		return ""
 	}
+	return relayFix(r, key, msg)
+}
+
+// relayFix explains msg, an error from talking to relay r whose settings
+// are under key.
+func relayFix(r mailer.Relay, key, msg string) string {
 	addr := fmt.Sprintf("%s:%d", r.Host, r.Port)
 	switch {
 	case strings.Contains(msg, "first record does not look like a TLS handshake"):
@@ -69,6 +75,10 @@ func relayAdvice(msg string, relays []mailer.Relay) string {
 	case strings.Contains(msg, "connection refused"):
 		return fmt.Sprintf("nothing accepts connections at %s: check %s.host and %s.port "+
 			"(587 for submission with starttls, 465 with tls, 25 between servers)", addr, key, key)
+	case strings.Contains(msg, "no such host"):
+		return fmt.Sprintf("the name %s does not resolve: check %s.host", r.Host, key)
+	case strings.Contains(msg, "535 ") || strings.Contains(strings.ToLower(msg), "authentication failed"):
+		return fmt.Sprintf("the relay %s refused the login: check %s.username and %s.password", addr, key, key)
 	}
 	return ""
 }
@@ -77,16 +87,20 @@ func relayAdvice(msg string, relays []mailer.Relay) string {
 // its settings come from.
 func blamedRelay(msg string, relays []mailer.Relay) (mailer.Relay, string) {
 	for i, r := range relays {
-		key := "smtp"
-		if len(relays) > 1 || r.Name != "" {
-			key = fmt.Sprintf("smtp.relays[%d]", i)
-		}
 		if (r.Name != "" && strings.Contains(msg, r.Name)) || strings.Contains(msg, fmt.Sprintf("%s:%d", r.Host, r.Port)) {
-			return r, key
+			return r, relayKey(relays, i)
 		}
 	}
 	if len(relays) == 1 {
 		return relays[0], "smtp"
 	}
 	return mailer.Relay{}, ""
+}
+
+// relayKey is the configuration key relay i's settings come from.
+func relayKey(relays []mailer.Relay, i int) string {
+	if len(relays) > 1 || relays[i].Name != "" {
+		return fmt.Sprintf("smtp.relays[%d]", i)
+	}
+	return "smtp"
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dispatchhq/dispatch/campaign"
 	"github.com/dispatchhq/dispatch/internal/capture"
+	"github.com/dispatchhq/dispatch/internal/loopback"
 	"github.com/dispatchhq/dispatch/internal/tlsmode"
 	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/sqlite"
@@ -545,7 +546,7 @@ func (p *sendProgress) done() {
 func checkPublicLinks(relays []mailer.Relay, baseURL string) error {
 	remote := false
 	for _, r := range relays {
-		if !mailer.IsLoopbackHost(r.Host) {
+		if !loopback.IsHost(r.Host) {
 			remote = true
 		}
 	}
@@ -553,7 +554,7 @@ func checkPublicLinks(relays []mailer.Relay, baseURL string) error {
 		return nil
 	}
 	u, err := url.Parse(baseURL)
-	if err != nil || u.Scheme != "https" || mailer.IsLoopbackHost(u.Hostname()) {
+	if err != nil || u.Scheme != "https" || loopback.IsHost(u.Hostname()) {
 		return fmt.Errorf("refusing to send: web.base_url is %q, but unsubscribe links in real mail must point at the public https address of `dispatch serve` (set web.base_url)", baseURL)
 	}
 	return nil

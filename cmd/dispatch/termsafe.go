@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -149,6 +150,15 @@ func escapeTerm(dst, src []byte) []byte {
 		i += size
 	}
 	return append(dst, src[start:]...)
+}
+
+// termSafeLines is termSafe for multi-line text: line breaks stay.
+func termSafeLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = termSafe(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // termSafeAll applies termSafe to each value, for joined lists of names.

@@ -50,3 +50,10 @@ func TestTermWriter(t *testing.T) {
 		t.Errorf("JSON through the writer still holds raw controls: %q", out.Bytes())
 	}
 }
+
+func TestTermSafeLinesKeepsLineBreaks(t *testing.T) {
+	got := termSafeLines("550 5.1.1 user unknown\n\x1b[2Jforged\tcell")
+	if want := "550 5.1.1 user unknown\n\\x1b[2Jforged\\tcell"; got != want {
+		t.Errorf("termSafeLines = %q, want %q", got, want)
+	}
+}
