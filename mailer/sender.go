@@ -177,23 +177,21 @@ func (s *Sender) Run(ctx context.Context, c Campaign, progress func(Progress)) (
 	if err != nil {
 		return nil, err
 	}
-	if s.caps != nil {
-		now := s.cfg.Now()
-		hour, err := s.store.SentSince(ctx, now.Add(-time.Hour))
-		if err != nil {
-			return nil, err
-		}
-		day, err := s.store.SentSince(ctx, now.Add(-24*time.Hour))
-		if err != nil {
-			return nil, err
-		}
-		s.caps.seed(now, hour, day)
+	if err := s.seedCaps(ctx); err != nil {
+		return nil, err
 	}
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	h.list = h.listID(c.ListName, c.ListTitle, c.ListID)
-	st := &runState{c: c, headers: h, ledger: newLedger(s.store), started: time.Now(), cancel: cancel,
-		finished: make(chan struct{}, 1), feedDone: make(chan struct{})}
+	st := &runState{
+		c:        c,
+		headers:  h,
+		ledger:   newLedger(s.store),
+		started:  time.Now(),
+		cancel:   cancel,
+		finished: make(chan struct{}, 1),
+		feedDone: make(chan struct{}),
+	}
 	if _, n, err := s.store.NextRetry(ctx, c.ID); err == nil {
 		st.retrying.Store(int64(n)) // deferred by an earlier run
 	}
@@ -217,13 +215,49 @@ func (s *Sender) Run(ctx context.Context, c Campaign, progress func(Progress)) (
 			wg.Go(func() { s.worker(runCtx, st, r, jobs) })
 		}
 	}
+	stopProgress := s.reportProgress(st, progress)
+
+	wg.Wait()
+	ferr := <-feedErr
+	lerr := st.ledger.close()
+	stopProgress()
+
+	res := s.result(st)
+	if lerr != nil {
+		return res, fmt.Errorf("ledger: %w", lerr)
+	}
+	return res, runOutcome(ctx, runCtx, res, ferr)
+}
+
+// seedCaps fills the hourly and daily quotas from the ledger, so a new run
+// counts what earlier runs sent.
+func (s *Sender) seedCaps(ctx context.Context) error {
+	if s.caps == nil {
+		return nil
+	}
+	now := s.cfg.Now()
+	hour, err := s.store.SentSince(ctx, now.Add(-time.Hour))
+	if err != nil {
+		return err
+	}
+	day, err := s.store.SentSince(ctx, now.Add(-24*time.Hour))
+	if err != nil {
+		return err
+	}
+	s.caps.seed(now, hour, day)
+	return nil
+}
+
+// reportProgress calls progress (if not nil) four times a second until the
+// returned stop is called, and once more then, with the final counts.
+func (s *Sender) reportProgress(st *runState, progress func(Progress)) (stop func()) {
+	if progress == nil {
+		return func() {}
+	}
 	stopProgress := make(chan struct{})
 	progressDone := make(chan struct{})
 	go func() {
 		defer close(progressDone)
-		if progress == nil {
-			return
-		}
 		t := time.NewTicker(250 * time.Millisecond)
 		defer t.Stop()
 		for {
@@ -235,20 +269,25 @@ func (s *Sender) Run(ctx context.Context, c Campaign, progress func(Progress)) (
 			}
 		}
 	}()
-
-	wg.Wait()
-	ferr := <-feedErr
-	lerr := st.ledger.close()
-	close(stopProgress)
-	<-progressDone
-	if progress != nil {
+	return func() {
+		close(stopProgress)
+		<-progressDone
 		st.setWaiting("")
 		progress(s.snapshot(st))
 	}
+}
 
-	res := &RunResult{Sent: int(st.sent.Load()), Retried: int(st.retried.Load()), Failed: int(st.failed.Load()),
-		Bounced: int(st.bounced.Load()), Skipped: int(st.skipped.Load()), Ambiguous: int(st.ambiguous.Load()),
-		Elapsed: time.Since(st.started)}
+// result counts what a finished run did.
+func (s *Sender) result(st *runState) *RunResult {
+	res := &RunResult{
+		Sent:      int(st.sent.Load()),
+		Retried:   int(st.retried.Load()),
+		Failed:    int(st.failed.Load()),
+		Bounced:   int(st.bounced.Load()),
+		Skipped:   int(st.skipped.Load()),
+		Ambiguous: int(st.ambiguous.Load()),
+		Elapsed:   time.Since(st.started),
+	}
 	res.RelayRTT, res.RelayRTTs = s.relayRTTs()
 	st.mu.Lock()
 	res.RelayDown, res.RelayOutages = st.relayDown, st.outages
@@ -256,25 +295,29 @@ func (s *Sender) Run(ctx context.Context, c Campaign, progress func(Progress)) (
 		res.RelayDown += s.cfg.Now().Sub(st.allDownSince)
 	}
 	st.mu.Unlock()
-	if lerr != nil {
-		return res, fmt.Errorf("ledger: %w", lerr)
-	}
+	return res
+}
+
+// runOutcome is Run's error once the run has stopped: nil for a finished
+// or paused run (res says which), the cause of an interrupted or failed
+// one, or the feeder's error.
+func runOutcome(ctx, runCtx context.Context, res *RunResult, ferr error) error {
 	cause := context.Cause(runCtx)
 	var p errPaused
 	switch {
 	case errors.As(cause, &p):
 		res.Paused, res.PauseReason = true, p.reason
-		return res, nil
+		return nil
 	case ctx.Err() != nil:
 		res.Interrupted = true
-		return res, ctx.Err()
+		return ctx.Err()
 	case cause != nil && !errors.Is(cause, context.Canceled):
-		return res, cause
+		return cause
 	}
 	if ferr != nil && !errors.Is(ferr, context.Canceled) {
-		return res, ferr
+		return ferr
 	}
-	return res, nil
+	return nil
 }
 
 func (s *Sender) snapshot(st *runState) Progress {
@@ -440,19 +483,11 @@ func (s *Sender) worker(ctx context.Context, st *runState, rs *relayState, jobs 
 func (s *Sender) deliver(ctx context.Context, st *runState, rs *relayState, cn *conn, out *templates.Rendered,
 	msg *message, d subscribers.Delivery) {
 	log := deliveryLog{base: s.cfg.Logger, delivery: d.ID, campaign: st.c.ID}
-	unsubToken := s.cfg.Tokens.Unsubscribe(subscribers.UnsubscribeRef{
-		SubscriberID: d.SubscriberID, ListID: st.c.ListID, CampaignID: st.c.ID})
-	unsub := subscribers.UnsubscribeURL(s.cfg.BaseURL, unsubToken)
-	built := false
-	if d.Email != "" {
-		err := st.c.Issue.RenderTo(out, templates.Recipient{Email: d.Email, Name: d.Name, Attributes: d.Attributes,
-			UnsubscribeURL: unsub})
-		if err == nil {
-			env := envelope{deliveryID: d.ID, campaignID: st.c.ID, listID: st.c.ListID,
-				subscriberID: d.SubscriberID, email: d.Email, name: d.Name}
-			err = s.build(msg, st.headers, env, out, unsubToken, unsub)
-		}
-		if err != nil {
+	// A removed subscriber (no address) has no message: begin will skip
+	// it, or it fails below.
+	built := d.Email != ""
+	if built {
+		if err := s.buildFor(st, out, msg, d); err != nil {
 			// Checks ran at compile time; this is a bad address or data.
 			log.Warn("cannot build message", "err", err)
 			if s.fail(st, d, rs, 0, "build message: "+err.Error()) {
@@ -460,30 +495,11 @@ func (s *Sender) deliver(ctx context.Context, st *runState, rs *relayState, cn *
 			}
 			return
 		}
-		built = true
-	}
-
-	// Pace and connect before marking the delivery in flight, so that time
-	// spent waiting for the rate limit or the relay is not time at risk. A
-	// removed subscriber (no address) needs neither: begin will skip it.
-	if built {
-		if err := s.waitTurn(ctx, st, rs); err != nil {
-			return // cancelled; the delivery is still queued
-		}
-		now := s.cfg.Now()
-		if err := cn.ensure(ctx, now); err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			s.connected(st, rs, now, err)
-			// Never begun: it goes back untouched, for whichever relay
-			// answers first.
-			s.recordSync(st, subscribers.LedgerOp{Kind: subscribers.OpPostpone, DeliveryID: d.ID, Attempts: d.Attempts,
-				At: now, Error: "not attempted yet: " + err.Error(), Relay: rs.name})
+		// Pace and connect before marking the delivery in flight, so that
+		// time spent waiting for the rate limit or the relay is not time
+		// at risk.
+		if !s.ready(ctx, st, rs, cn, d) {
 			return
-		}
-		if cn.sent == 0 {
-			s.connected(st, rs, now, nil)
 		}
 	}
 	now := s.cfg.Now()
@@ -524,6 +540,64 @@ func (s *Sender) deliver(ctx context.Context, st *runState, rs *relayState, cn *
 		return
 	}
 	s.settle(st, rs, d, o, log)
+}
+
+// buildFor renders the issue for d's subscriber into out and builds the
+// message in msg.
+func (s *Sender) buildFor(st *runState, out *templates.Rendered, msg *message, d subscribers.Delivery) error {
+	unsubToken := s.cfg.Tokens.Unsubscribe(subscribers.UnsubscribeRef{
+		SubscriberID: d.SubscriberID,
+		ListID:       st.c.ListID,
+		CampaignID:   st.c.ID,
+	})
+	unsub := subscribers.UnsubscribeURL(s.cfg.BaseURL, unsubToken)
+	err := st.c.Issue.RenderTo(out, templates.Recipient{
+		Email:          d.Email,
+		Name:           d.Name,
+		Attributes:     d.Attributes,
+		UnsubscribeURL: unsub,
+	})
+	if err != nil {
+		return err
+	}
+	env := envelope{
+		deliveryID:   d.ID,
+		campaignID:   st.c.ID,
+		listID:       st.c.ListID,
+		subscriberID: d.SubscriberID,
+		email:        d.Email,
+		name:         d.Name,
+	}
+	return s.build(msg, st.headers, env, out, unsubToken, unsub)
+}
+
+// ready waits for the rate limits and connects; false when the run was
+// cancelled or the relay could not be reached, in which case d goes back
+// untouched, for whichever relay answers first.
+func (s *Sender) ready(ctx context.Context, st *runState, rs *relayState, cn *conn, d subscribers.Delivery) bool {
+	if err := s.waitTurn(ctx, st, rs); err != nil {
+		return false // cancelled; the delivery is still queued
+	}
+	now := s.cfg.Now()
+	if err := cn.ensure(ctx, now); err != nil {
+		if ctx.Err() != nil {
+			return false
+		}
+		s.connected(st, rs, now, err)
+		s.recordSync(st, subscribers.LedgerOp{
+			Kind:       subscribers.OpPostpone,
+			DeliveryID: d.ID,
+			Attempts:   d.Attempts,
+			At:         now,
+			Error:      "not attempted yet: " + err.Error(),
+			Relay:      rs.name,
+		})
+		return false
+	}
+	if cn.sent == 0 {
+		s.connected(st, rs, now, nil)
+	}
+	return true
 }
 
 // waitTurn waits for the shared rate, the relay's rate and the quotas.
@@ -587,56 +661,81 @@ func (s *Sender) settle(st *runState, rs *relayState, d subscribers.Delivery, o 
 			op.PossibleDuplicate = true
 			log.Warn("connection lost after the message was transmitted; it may arrive twice", "relay", rs.name, "err", o.text)
 		}
-		fallthrough
+		s.settleTemporary(st, op, attempts, o, log)
 	case vTemporary:
-		if attempts >= s.cfg.MaxAttempts {
-			log.Warn("giving up after repeated temporary failures", "attempts", attempts, "err", o.text)
-			op.Kind = subscribers.OpFailed
-			op.Error = fmt.Sprintf("%s%d attempts: %s", subscribers.GaveUpPrefix, attempts, o.text)
-			s.recordSync(st, op)
-			st.failed.Add(1)
-			return
-		}
-		op.Kind = subscribers.OpDeferred
-		op.NextAttempt = now.Add(s.backoff(attempts))
-		s.recordSync(st, op)
-		st.retried.Add(1)
-		st.retrying.Add(1)
-		return
+		s.settleTemporary(st, op, attempts, o, log)
 	case vHardBounce, vSoftBounce:
 		st.refusals.Store(0)
 		op.Kind = subscribers.OpFailed
 		s.recordSync(st, op)
-		kind := subscribers.BounceHard
-		if o.verdict == vSoftBounce {
-			kind = subscribers.BounceSoft
-		}
-		if _, err := s.store.RecordBounce(context.Background(), subscribers.Bounce{SubscriberID: d.SubscriberID,
-			CampaignID: st.c.ID, DeliveryID: d.ID, Kind: kind, Status: o.status, Reason: o.text, Source: "smtp",
-			Key: fmt.Sprintf("smtp:%d:%d", d.ID, attempts)}, s.cfg.BouncePolicy); err != nil {
-			st.cancel(fmt.Errorf("record bounce: %w", err))
-		}
+		s.recordBounce(st, d, o, attempts)
 		st.failed.Add(1)
 		st.bounced.Add(1)
-		return
 	case vRefused:
 		op.Kind = subscribers.OpFailed
 		s.recordSync(st, op)
 		st.failed.Add(1)
-		n := st.refusals.Add(1)
 		log.Warn("message refused for a reason about the sender or content", "code", o.code, "err", o.text)
-		if st.first.refused(o, st.sent.Load(), s.cfg.PauseAfter) {
-			what := "the first message of this run was refused"
-			if n > 1 {
-				what = fmt.Sprintf("the first %d messages of this run were all refused with the same reply", n)
-			}
-			st.cancel(errPaused{reason: what + " for a reason about the sender, not the recipients: " + o.text +
-				". Nothing was held against the recipients; fix the cause (the relay's sender restrictions and login, SPF, DKIM, DMARC), then run the same command to resume"})
-			return
+		s.maybePause(st, o)
+	}
+}
+
+// settleTemporary defers a delivery after a temporary failure, or fails it
+// once MaxAttempts attempts were made.
+func (s *Sender) settleTemporary(st *runState, op subscribers.LedgerOp, attempts int, o outcome, log deliveryLog) {
+	if attempts >= s.cfg.MaxAttempts {
+		log.Warn("giving up after repeated temporary failures", "attempts", attempts, "err", o.text)
+		op.Kind = subscribers.OpFailed
+		op.Error = fmt.Sprintf("%s%d attempts: %s", subscribers.GaveUpPrefix, attempts, o.text)
+		s.recordSync(st, op)
+		st.failed.Add(1)
+		return
+	}
+	op.Kind = subscribers.OpDeferred
+	op.NextAttempt = op.At.Add(s.backoff(attempts))
+	s.recordSync(st, op)
+	st.retried.Add(1)
+	st.retrying.Add(1)
+}
+
+// recordBounce records a refusal about the recipient as a bounce, which
+// applies the bounce policy.
+func (s *Sender) recordBounce(st *runState, d subscribers.Delivery, o outcome, attempts int) {
+	kind := subscribers.BounceHard
+	if o.verdict == vSoftBounce {
+		kind = subscribers.BounceSoft
+	}
+	b := subscribers.Bounce{
+		SubscriberID: d.SubscriberID,
+		CampaignID:   st.c.ID,
+		DeliveryID:   d.ID,
+		Kind:         kind,
+		Status:       o.status,
+		Reason:       o.text,
+		Source:       "smtp",
+		Key:          fmt.Sprintf("smtp:%d:%d", d.ID, attempts),
+	}
+	if _, err := s.store.RecordBounce(context.Background(), b, s.cfg.BouncePolicy); err != nil {
+		st.cancel(fmt.Errorf("record bounce: %w", err))
+	}
+}
+
+// maybePause pauses the run after a refusal about the sender or content:
+// at once when the run's first refusals are the same reply, else after
+// PauseAfter in a row.
+func (s *Sender) maybePause(st *runState, o outcome) {
+	n := st.refusals.Add(1)
+	if st.first.refused(o, st.sent.Load(), s.cfg.PauseAfter) {
+		what := "the first message of this run was refused"
+		if n > 1 {
+			what = fmt.Sprintf("the first %d messages of this run were all refused with the same reply", n)
 		}
-		if n >= int64(s.cfg.PauseAfter) {
-			st.cancel(errPaused{reason: fmt.Sprintf("%d messages in a row were refused for reasons about the sender or the content, not the recipients; last reply: %s. Fix the cause (authentication, reputation, content, size), then run the same command to resume", n, o.text)})
-		}
+		st.cancel(errPaused{reason: what + " for a reason about the sender, not the recipients: " + o.text +
+			". Nothing was held against the recipients; fix the cause (the relay's sender restrictions and login, SPF, DKIM, DMARC), then run the same command to resume"})
+		return
+	}
+	if n >= int64(s.cfg.PauseAfter) {
+		st.cancel(errPaused{reason: fmt.Sprintf("%d messages in a row were refused for reasons about the sender or the content, not the recipients; last reply: %s. Fix the cause (authentication, reputation, content, size), then run the same command to resume", n, o.text)})
 	}
 }
 
