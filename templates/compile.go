@@ -36,17 +36,7 @@ func Compile(is *Issue, cfg Config) (*Compiled, error) {
 	if file == "" {
 		file = "issue"
 	}
-	if strings.TrimSpace(cfg.PostalAddress) == "" {
-		cs.configError("PostalAddress", "no postal address: every issue must show the sender's postal address")
-	}
-	listName := strings.TrimSpace(cfg.ListName)
-	if listName == "" {
-		listName = "this newsletter"
-		cs.warnf("config", 0, "no list name: the footer will say \"you subscribed to %s\"", listName)
-	}
-	if strings.TrimSpace(is.Subject) == "" {
-		cs.errorf(file, max(is.SubjectLine, 1), "the issue has no subject")
-	}
+	listName := checkRequired(&cs, is, cfg, file)
 	from, fromName := fromHeader(&cs, is, cfg)
 
 	layoutFile, layoutSrc, err := layoutSource(is, cfg)
@@ -79,20 +69,9 @@ func Compile(is *Issue, cfg Config) (*Compiled, error) {
 	if title == "" {
 		title = subject
 	}
-	page, ok := lay.execute(&cs, layoutData{
-		Content:       template.HTML(b.html),
-		Subject:       subject,
-		Preheader:     preheader,
-		Title:         title,
-		Date:          formatDate(is.Date),
-		Time:          is.Date,
-		PostalAddress: cfg.PostalAddress,
-		PostalLines:   postalLines(cfg.PostalAddress),
-		ListName:      listName,
-		FromName:      fromName,
-		WebVersion:    cfg.WebVersion,
-		ID:            is.ID,
-	})
+	data := pageData(is, cfg, b.html, title, listName, fromName)
+	data.Subject, data.Preheader = subject, preheader
+	page, ok := lay.execute(&cs, data)
 	if !ok {
 		return nil, cs.err()
 	}
@@ -102,16 +81,7 @@ func Compile(is *Issue, cfg Config) (*Compiled, error) {
 	}
 	checkUnsubscribeLink(&cs, layoutFile, inlined, append(lay.unsub, bodyUnsubscribeSentinels(slots)...))
 
-	seen := make([]int, len(slots.slots))
-	htmlSrc := slots.restore(neutralize(inlined), seen)
-	for i, s := range slots.slots {
-		if s.origin == originBody && seen[i] == 0 {
-			cs.errorf(file, s.line, "placeholder %s disappeared from the HTML; actions between table tags or inside HTML comments are dropped", s.action)
-		}
-		if s.origin == originRaw && seen[i] != 1 {
-			cs.errorf(layoutFile, 0, "conditional comment %s appears %d times after inlining, want once; call mso/msoIf/notMso inside an element (body, div, td), not between table tags", s.action, seen[i])
-		}
-	}
+	htmlSrc := restoreHTML(&cs, slots, inlined, file, layoutFile)
 	textSrc := slots.restore(neutralize(textPart(b.text, title, is.Date, listName, cfg, slots)), nil)
 	if cs.failed() {
 		return nil, cs.err()
@@ -131,17 +101,76 @@ func Compile(is *Issue, cfg Config) (*Compiled, error) {
 		return nil, cs.err()
 	}
 	locateAttrs(c.attrs, append(sources, sourceTree{layoutFile, parseSource(layoutFile, string(layoutSrc))}))
+	if err := c.checkSample(&cs, file); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// pageData is what the layout shows around the body's HTML.
+func pageData(is *Issue, cfg Config, html, title, listName, fromName string) layoutData {
+	return layoutData{
+		Content:       template.HTML(html),
+		Title:         title,
+		Date:          formatDate(is.Date),
+		Time:          is.Date,
+		PostalAddress: cfg.PostalAddress,
+		PostalLines:   postalLines(cfg.PostalAddress),
+		ListName:      listName,
+		FromName:      fromName,
+		WebVersion:    cfg.WebVersion,
+		ID:            is.ID,
+	}
+}
+
+// checkRequired checks what every issue needs: a postal address, a list
+// name (else a warning and a stand-in) and a subject. It returns the list
+// name the footer uses.
+func checkRequired(cs *checks, is *Issue, cfg Config, file string) string {
+	if strings.TrimSpace(cfg.PostalAddress) == "" {
+		cs.configError("PostalAddress", "no postal address: every issue must show the sender's postal address")
+	}
+	listName := strings.TrimSpace(cfg.ListName)
+	if listName == "" {
+		listName = "this newsletter"
+		cs.warnf("config", 0, "no list name: the footer will say \"you subscribed to %s\"", listName)
+	}
+	if strings.TrimSpace(is.Subject) == "" {
+		cs.errorf(file, max(is.SubjectLine, 1), "the issue has no subject")
+	}
+	return listName
+}
+
+// restoreHTML puts the placeholders back into the inlined HTML, reporting
+// any that inlining dropped or copied.
+func restoreHTML(cs *checks, slots *slotTable, inlined, file, layoutFile string) string {
+	seen := make([]int, len(slots.slots))
+	htmlSrc := slots.restore(neutralize(inlined), seen)
+	for i, s := range slots.slots {
+		if s.origin == originBody && seen[i] == 0 {
+			cs.errorf(file, s.line, "placeholder %s disappeared from the HTML; actions between table tags or inside HTML comments are dropped", s.action)
+		}
+		if s.origin == originRaw && seen[i] != 1 {
+			cs.errorf(layoutFile, 0, "conditional comment %s appears %d times after inlining, want once; call mso/msoIf/notMso inside an element (body, div, td), not between table tags", s.action, seen[i])
+		}
+	}
+	return htmlSrc
+}
+
+// checkSample renders the sample recipient, checks the size of the result
+// and keeps the warnings; an error returned is the CheckError.
+func (c *Compiled) checkSample(cs *checks, file string) error {
 	sample, err := c.Render(SampleRecipient())
 	if err != nil {
 		cs.errorf(file, 0, "render the sample recipient: %v", err)
-		return nil, cs.err()
+		return cs.err()
 	}
-	checkSize(&cs, file, len(sample.HTML))
+	checkSize(cs, file, len(sample.HTML))
 	if err := cs.err(); err != nil {
-		return nil, err
+		return err
 	}
 	c.Warnings = cs.warnings()
-	return c, nil
+	return nil
 }
 
 // fromHeader picks the From header (the issue's, else Config.From) and the
