@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-	"unicode/utf8"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -18,9 +17,8 @@ import (
 )
 
 func newImportCmd(a *app) *cobra.Command {
-	var cfg subscribers.ImportConfig
-	var asJSON bool
-	var delim, mapping, suppressions string
+	var o importOptions
+	cfg := &o.cfg
 	cmd := &cobra.Command{
 		Use:   "import FILE --list NAME | import --suppressions FILE",
 		Short: "Import contacts from a CSV file into a list",
@@ -57,86 +55,30 @@ again, and never reactivates anyone. Running it twice changes nothing.`,
   dispatch import crm.csv --list clients --map 'email=E-mail,name=Full Name,attr:company=Organisation'
   dispatch import --suppressions /backups/suppressions.csv`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if suppressions != "" {
+			if o.suppressions != "" {
 				return exactArgs(0)(cmd, args)
 			}
 			return exactArgs(1)(cmd, args)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if suppressions != "" {
-				if cfg.List != "" || cfg.DryRun || cfg.Update || mapping != "" {
+			if o.suppressions != "" {
+				if cfg.List != "" || cfg.DryRun || cfg.Update || o.mapping != "" {
 					return usageError{errors.New("--suppressions takes no --list, --dry-run, --update or --map: it applies the file's own lists")}
 				}
-				return a.importSuppressions(cmd.Context(), suppressions, asJSON)
+				return a.importSuppressions(cmd.Context(), o.suppressions, o.asJSON)
 			}
-			if cfg.List == "" {
-				return usageError{errors.New("--list is required: name the list to import into")}
-			}
-			if delim != "" {
-				r, size := utf8.DecodeRuneInString(unescapeDelim(delim))
-				if size != len(unescapeDelim(delim)) {
-					return usageError{fmt.Errorf("--delimiter %q: want a single character", delim)}
-				}
-				cfg.Delimiter = r
-			}
-			if mapping != "" {
-				mp, err := subscribers.ParseMapping(mapping)
-				if err != nil {
-					return usageError{fmt.Errorf("--map: %w", err)}
-				}
-				cfg.Mapping = mp
-			}
-			name := args[0]
-			var in io.Reader
-			if name == "-" {
-				in, name = a.stdin, "stdin"
-			} else {
-				f, err := os.Open(name)
-				if err != nil {
-					return &exitError{code: 1, err: fmt.Errorf("import: %w", err)}
-				}
-				defer f.Close()
-				if st, err := f.Stat(); err == nil {
-					cfg.Size = st.Size()
-				}
-				in = f
-			}
-			cfg.Source = "import:" + filepath.Base(name)
-			cfg.Limits = a.cfg.Import.limits()
-			s, err := a.importStore(cmd.Context(), cfg.DryRun)
-			if err != nil {
-				return err
-			}
-			progress := newImportProgress(a, cfg.Size)
-			cfg.Progress = progress.update
-			res, err := s.Import(cmd.Context(), name, in, cfg)
-			progress.done()
-			if res == nil {
-				return err
-			}
-			if asJSON {
-				if perr := printJSON(a.stdout, res); perr != nil {
-					return perr
-				}
-			} else {
-				printImportSummary(a.stdout, name, res)
-			}
-			if errors.Is(err, context.Canceled) {
-				fmt.Fprintf(a.stderr, "Import interrupted after %d rows. Run the same command again to finish: rows already imported are not duplicated.\n", res.Rows)
-				return &exitError{code: 130}
-			}
-			return err
+			return a.importFile(cmd.Context(), args[0], o)
 		},
 	}
 	cmd.Flags().StringVar(&cfg.List, "list", "", "list to import into (created if missing)")
 	cmd.Flags().BoolVar(&cfg.DryRun, "dry-run", false, "report what would happen without writing anything")
 	cmd.Flags().BoolVar(&cfg.Update, "update", false, "update the name and attributes of existing subscribers")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print the result as JSON")
 	cmd.Flags().StringVar(&cfg.Encoding, "encoding", "auto", "file encoding: auto, utf-8, windows-1252, iso-8859-15, utf-16le, ...")
-	cmd.Flags().StringVar(&delim, "delimiter", "", `field delimiter (default: detected among , ; tab |); "\t" for tab`)
-	cmd.Flags().StringVar(&mapping, "map", "", `column mapping: "email=E-mail,name=Full Name,first=Given,last=Family,status=State,attr:company=Organisation,ignore=Notes"`)
+	cmd.Flags().StringVar(&o.delim, "delimiter", "", `field delimiter (default: detected among , ; tab |); "\t" for tab`)
+	cmd.Flags().StringVar(&o.mapping, "map", "", `column mapping: "email=E-mail,name=Full Name,first=Given,last=Family,status=State,attr:company=Organisation,ignore=Notes"`)
 	cmd.Flags().IntVar(&cfg.BatchSize, "batch", 10000, "rows per transaction")
-	cmd.Flags().StringVar(&suppressions, "suppressions", "", "apply a suppression export (dispatch backup export-suppressions) instead of importing contacts")
+	cmd.Flags().StringVar(&o.suppressions, "suppressions", "", "apply a suppression export (dispatch backup export-suppressions) instead of importing contacts")
 	return cmd
 }
 
