@@ -15,6 +15,16 @@ import (
 // refuses what people make up.
 const MinSecretBits = 100
 
+// MinSecretLen is the shortest signing secret NewTokens and CheckSecret
+// accept: the one length rule.
+const MinSecretLen = 16
+
+// ErrShortSecret is returned by NewTokens for a secret shorter than
+// MinSecretLen.
+var ErrShortSecret = fmt.Errorf("subscribers: signing secret shorter than %d characters", MinSecretLen)
+
+func secretTooShort(secret string) bool { return len(secret) < MinSecretLen }
+
 // placeholderSecrets are secrets published in our own documents or commonly left
 // in place by whoever copies a sample configuration, compared after
 // dropping case and everything but letters and digits.
@@ -39,6 +49,9 @@ func CheckSecret(secret string) error {
 		if norm == p || (len(p) >= 8 && strings.Contains(norm, p) && len(norm) < len(p)+16) {
 			return errors.New("is a placeholder from an example, known to everyone")
 		}
+	}
+	if secretTooShort(secret) {
+		return fmt.Errorf("is shorter than %d characters", MinSecretLen)
 	}
 	if bits := secretBits(secret); bits < MinSecretBits {
 		return fmt.Errorf("is too predictable (about %d bits of randomness; at least %d needed)", bits, MinSecretBits)

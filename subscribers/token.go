@@ -24,10 +24,11 @@ type Tokens struct {
 	secret []byte
 }
 
-// NewTokens returns a signer for secret, which must not be empty.
+// NewTokens returns a signer for secret, which must be at least
+// MinSecretLen characters long.
 func NewTokens(secret string) (*Tokens, error) {
-	if len(secret) < 16 {
-		return nil, errors.New("signing secret must be at least 16 characters (set web.secret)")
+	if secretTooShort(secret) {
+		return nil, ErrShortSecret
 	}
 	return &Tokens{secret: []byte(secret)}, nil
 }

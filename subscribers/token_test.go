@@ -120,3 +120,18 @@ func TestEqualFoldASCII(t *testing.T) {
 		}
 	}
 }
+
+// TestNewTokensAndCheckSecretShareTheLengthRule: one rule, MinSecretLen,
+// for the signer and the configuration check.
+func TestNewTokensAndCheckSecretShareTheLengthRule(t *testing.T) {
+	short := strings.Repeat("k", subscribers.MinSecretLen-1)
+	if _, err := subscribers.NewTokens(short); !errors.Is(err, subscribers.ErrShortSecret) {
+		t.Errorf("NewTokens(%d characters) = %v, want ErrShortSecret", len(short), err)
+	}
+	if err := subscribers.CheckSecret(short); err == nil || !strings.Contains(err.Error(), "shorter than") {
+		t.Errorf("CheckSecret(%d characters) = %v, want a refusal for its length", len(short), err)
+	}
+	if _, err := subscribers.NewTokens(short + "k"); err != nil {
+		t.Errorf("NewTokens(%d characters) = %v", subscribers.MinSecretLen, err)
+	}
+}

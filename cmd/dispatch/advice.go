@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/dispatchhq/dispatch/mailer"
+	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/templates"
 )
 
@@ -20,6 +21,7 @@ var settingAdvice = []struct {
 	{mailer.ErrNoTokens, "set web.secret"},
 	{mailer.ErrNoBaseURL, "set web.base_url"},
 	{mailer.ErrCleartextAuth, "set smtp.tls to starttls or tls, or, only on a network you trust, set smtp.allow_insecure_auth: true"},
+	{subscribers.ErrShortSecret, "set web.secret"},
 	{mailer.ErrUnreachable, "check smtp.host, smtp.port, smtp.tls and the credentials, then run the same command again"},
 }
 
