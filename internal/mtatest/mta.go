@@ -5,7 +5,9 @@ import (
 	"net"
 	"net/textproto"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -34,7 +36,7 @@ const (
 type Config struct {
 	Mailboxes []string // local parts that exist, e.g. "alice"
 	// DelayWarning is when a delay DSN goes out for Slow; QueueLifetime is
-	// when Slow expires with a failure DSN.
+	// when Slow expires with a failure DSN, unless Expire comes first.
 	DelayWarning  time.Duration
 	QueueLifetime time.Duration
 }
@@ -57,6 +59,7 @@ type MTA struct {
 	postfix    *daemon
 	dovecot    *daemon
 	rcptAccess string
+	postfixCfg string // Postfix's config directory, for postsuper and postqueue
 }
 
 // Start writes the configuration under t.TempDir and starts Dovecot, then
@@ -146,6 +149,22 @@ func (m *MTA) Lift(t testing.TB) {
 			t.Fatalf("mtatest: %s still refused (%d, %v) 20s after the reload:\n%s", Later, code, err, m.PostfixLog())
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// Expire makes Postfix give up on every queued message now, as if its
+// QueueLifetime had passed: Slow's expiry DSN goes out at a moment the test
+// chooses instead of one that races the test's own steps.
+func (m *MTA) Expire(t testing.TB) {
+	t.Helper()
+	for _, args := range [][]string{
+		{"/usr/sbin/postsuper", "-c", m.postfixCfg, "-e", "ALL"},
+		// Deliver deferred mail now, not after its backoff.
+		{"/usr/sbin/postqueue", "-c", m.postfixCfg, "-f"},
+	} {
+		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("mtatest: %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
 	}
 }
 

@@ -52,6 +52,7 @@ func (m *MTA) startPostfix(t testing.TB, cfg Config, cert, key string, authPort 
 	}
 	writeFile(t, filepath.Join(conf, "vmailbox"), vmailbox.String(), 0o644)
 	writeFile(t, filepath.Join(conf, "transport"), fmt.Sprintf("%s gone:\n%s full:\n%s slow:\n", Gone, Full, Slow), 0o644)
+	m.postfixCfg = conf
 	m.rcptAccess = filepath.Join(conf, "rcpt_access")
 	writeFile(t, m.rcptAccess, Later+" 450 4.2.0 mailbox busy, try again later\n", 0o644)
 	writeFile(t, filepath.Join(conf, "senders"), `/^bounces(\+.*)?@example\.test$/ `+Login+"\n/^briefing@example\\.test$/ "+Login+"\n", 0o644)
