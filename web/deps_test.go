@@ -7,8 +7,8 @@ import (
 )
 
 // TestDependencies keeps web away from the send side: it shares only
-// subscribers (tokens, store types), bounce/webhook and bounce/apply with
-// the rest.
+// subscribers (the domain: tokens, types), bounce/webhook and bounce/apply
+// with the rest.
 func TestDependencies(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", ".").CombinedOutput()
 	if err != nil {
@@ -18,6 +18,8 @@ func TestDependencies(t *testing.T) {
 		"github.com/dispatchhq/dispatch/mailer":       "the mailer and the web server share only tokens",
 		"github.com/dispatchhq/dispatch/templates":    "pages have their own small templates",
 		"github.com/dispatchhq/dispatch/cmd/dispatch": "nothing imports cmd",
+		"github.com/dispatchhq/dispatch/sqlite":       "the store arrives as the Store interface",
+		"github.com/mattn/go-sqlite3":                 "the store arrives as the Store interface",
 		"github.com/spf13/viper":                      "configuration arrives as a Config struct",
 		"github.com/wneessen/go-mail":                 "no SMTP here",
 	}
