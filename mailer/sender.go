@@ -14,15 +14,12 @@ import (
 	"github.com/dispatchhq/dispatch/templates"
 )
 
-// Store is what the mailer needs from the database; *sqlite.Store
+// Store is what the mailer needs from the database: the delivery ledger,
+// and recording the bounces that SMTP replies report. *sqlite.Store
 // implements it.
 type Store interface {
-	NextQueued(ctx context.Context, campaignID, after int64, limit int) ([]subscribers.Delivery, error)
-	DueDeferred(ctx context.Context, campaignID int64, now time.Time, limit int) ([]subscribers.Delivery, error)
-	NextRetry(ctx context.Context, campaignID int64) (time.Time, int, error)
-	ApplyLedger(ctx context.Context, ops []subscribers.LedgerOp) ([]error, error)
+	subscribers.DeliveryLedger
 	RecordBounce(ctx context.Context, b subscribers.Bounce, p subscribers.BouncePolicy) (subscribers.BounceResult, error)
-	SentSince(ctx context.Context, t time.Time) (int, error)
 }
 
 // Sender sends campaigns. Create one per run with New; Run blocks.
