@@ -12,6 +12,7 @@ import (
 	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/mailer/smtptest"
 	"github.com/dispatchhq/dispatch/sqlite"
+	"github.com/dispatchhq/dispatch/sqlite/sqlitetest"
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/templates"
 )
@@ -123,8 +124,13 @@ func (e *env) delivery(t testing.TB, email string) subscribers.Delivery {
 		t.Fatal(err)
 	}
 	var id int64
-	if err := e.store.DB().QueryRow(`SELECT id FROM deliveries WHERE campaign_id = ? AND subscriber_id = ?`, e.campaign.ID, sub.ID).Scan(&id); err != nil {
-		t.Fatal(err)
+	for _, d := range sqlitetest.Deliveries(t, e.store, e.campaign.ID) {
+		if d.SubscriberID == sub.ID {
+			id = d.ID
+		}
+	}
+	if id == 0 {
+		t.Fatalf("no delivery of campaign %d to %s", e.campaign.ID, email)
 	}
 	d, err := e.store.FindDelivery(context.Background(), id)
 	if err != nil {

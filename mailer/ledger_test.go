@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dispatchhq/dispatch/mailer"
+	"github.com/dispatchhq/dispatch/sqlite/sqlitetest"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -354,9 +355,13 @@ func TestDeliveryIsSendingBeforeItIsOnTheWire(t *testing.T) {
 		}
 		onWire := e.srv.Stats().Commands["DATA"]
 		var sending, sent int
-		if err := e.store.DB().QueryRow(`SELECT count(*) FILTER (WHERE status = 'sending'), count(*) FILTER (WHERE status = 'sent')
-			FROM deliveries WHERE campaign_id = ?`, e.campaign.ID).Scan(&sending, &sent); err != nil {
-			t.Fatal(err)
+		for _, d := range sqlitetest.Deliveries(t, e.store, e.campaign.ID) {
+			switch d.Status {
+			case subscribers.DeliverySending:
+				sending++
+			case subscribers.DeliverySent:
+				sent++
+			}
 		}
 		polls++
 		maxSending = max(maxSending, sending)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dispatchhq/dispatch/mailer"
+	"github.com/dispatchhq/dispatch/sqlite/sqlitetest"
 )
 
 // runWithProgress runs the campaign and keeps every progress snapshot.
@@ -96,7 +97,9 @@ func TestRelayOutageCostsNoAttempts(t *testing.T) {
 		t.Error("no progress snapshot said the run was waiting for the relay")
 	}
 	var maxAttempts int
-	e.store.DB().QueryRow(`SELECT max(attempts) FROM deliveries WHERE campaign_id = ?`, e.campaign.ID).Scan(&maxAttempts)
+	for _, d := range sqlitetest.Deliveries(t, e.store, e.campaign.ID) {
+		maxAttempts = max(maxAttempts, d.Attempts)
+	}
 	if maxAttempts > cfg.MaxAttempts {
 		t.Errorf("a delivery was tried %d times; want at most %d", maxAttempts, cfg.MaxAttempts)
 	}
@@ -175,7 +178,9 @@ func TestUnreachableFromTheStartKeepsAttempts(t *testing.T) {
 		t.Fatalf("run = %+v, %v; want the relay named and nothing sent", res, err)
 	}
 	var attempts int
-	e.store.DB().QueryRow(`SELECT sum(attempts) FROM deliveries WHERE campaign_id = ?`, e.campaign.ID).Scan(&attempts)
+	for _, d := range sqlitetest.Deliveries(t, e.store, e.campaign.ID) {
+		attempts += d.Attempts
+	}
 	if attempts != 0 {
 		t.Errorf("%d attempts used against an unreachable relay; want 0", attempts)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/dispatchhq/dispatch/internal/tlsmode"
 	"github.com/dispatchhq/dispatch/mailer"
+	"github.com/dispatchhq/dispatch/sqlite/sqlitetest"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -308,10 +309,11 @@ func TestCrashRecoveryCountsInFlight(t *testing.T) {
 	e := newEnv(t, 10)
 	ctx := context.Background()
 	// Two deliveries were on the wire when the process died.
-	if _, err := e.store.DB().Exec(`UPDATE deliveries SET status = 'sending', attempts = 1 WHERE id IN
-		(SELECT id FROM deliveries WHERE campaign_id = ? ORDER BY id LIMIT 2)`, e.campaign.ID); err != nil {
-		t.Fatal(err)
+	queued, err := e.store.NextQueued(ctx, e.campaign.ID, 0, 2)
+	if err != nil || len(queued) != 2 {
+		t.Fatalf("NextQueued = %d, %v; want 2", len(queued), err)
 	}
+	sqlitetest.Begin(t, e.store, e.list.ID, queued...)
 	n, err := e.store.StartCampaignRun(ctx, e.campaign.ID)
 	if err != nil || n != 2 {
 		t.Fatalf("recovered %d, %v; want 2", n, err)
@@ -347,7 +349,11 @@ func TestRelayFailover(t *testing.T) {
 		t.Fatalf("run = %+v; want all 30 sent through the good relay", res)
 	}
 	var viaDead int
-	e.store.DB().QueryRow(`SELECT count(*) FROM deliveries WHERE relay = 'dead' AND status = 'sent'`).Scan(&viaDead)
+	for _, d := range sqlitetest.Deliveries(t, e.store, e.campaign.ID) {
+		if d.Relay == "dead" && d.Status == subscribers.DeliverySent {
+			viaDead++
+		}
+	}
 	if viaDead != 0 {
 		t.Errorf("%d deliveries recorded as sent through the dead relay", viaDead)
 	}

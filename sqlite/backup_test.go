@@ -112,7 +112,7 @@ func TestBackupIsCheckedPrivateAndRestoresIdentically(t *testing.T) {
 func must1stEmail(t *testing.T, s *sqlite.Store) string {
 	t.Helper()
 	var e string
-	if err := s.DB().QueryRow(`SELECT email FROM subscribers WHERE status = 'active' ORDER BY id LIMIT 1`).Scan(&e); err != nil {
+	if err := sqlite.DB(s).QueryRow(`SELECT email FROM subscribers WHERE status = 'active' ORDER BY id LIMIT 1`).Scan(&e); err != nil {
 		t.Fatal(err)
 	}
 	return e

@@ -97,7 +97,7 @@ func openContactsDB(b *testing.B) *sqlite.Store {
 			b.Fatal(err)
 		}
 	}
-	db := s.DB()
+	db := sqlite.DB(s)
 	steps := []string{
 		// A tenth of everyone is on a second list too.
 		`INSERT INTO subscriptions (list_id, subscriber_id, source, consented_at, updated_at)

@@ -139,9 +139,6 @@ func closeLock(f *os.File) {
 // Path returns the database file path.
 func (s *Store) Path() string { return s.path }
 
-// DB exposes the handle for tests and benchmarks in this module.
-func (s *Store) DB() *sql.DB { return s.db }
-
 func (s *Store) now() time.Time { return s.Now().UTC() }
 
 func (s *Store) migrate(ctx context.Context) error {

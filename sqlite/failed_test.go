@@ -33,7 +33,7 @@ func failedCampaign(t *testing.T) (*sqlite.Store, *subscribers.Campaign, map[str
 	for _, n := range names {
 		sub := mustFind(t, s, n+"@example.com")
 		var id int64
-		s.DB().QueryRow(`SELECT id FROM deliveries WHERE campaign_id = ? AND subscriber_id = ?`, c.ID, sub.ID).Scan(&id)
+		sqlite.DB(s).QueryRow(`SELECT id FROM deliveries WHERE campaign_id = ? AND subscriber_id = ?`, c.ID, sub.ID).Scan(&id)
 		ids[n] = id
 	}
 	results := map[string]subscribers.LedgerOp{

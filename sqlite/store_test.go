@@ -22,14 +22,14 @@ func TestOpenIsRepeatableAndSetsPragmas(t *testing.T) {
 		}
 		var mode string
 		var fk, timeout int
-		s.DB().QueryRow(`PRAGMA journal_mode`).Scan(&mode)
-		s.DB().QueryRow(`PRAGMA foreign_keys`).Scan(&fk)
-		s.DB().QueryRow(`PRAGMA busy_timeout`).Scan(&timeout)
+		sqlite.DB(s).QueryRow(`PRAGMA journal_mode`).Scan(&mode)
+		sqlite.DB(s).QueryRow(`PRAGMA foreign_keys`).Scan(&fk)
+		sqlite.DB(s).QueryRow(`PRAGMA busy_timeout`).Scan(&timeout)
 		if mode != "wal" || fk != 1 || timeout < 1000 {
 			t.Errorf("journal_mode=%s foreign_keys=%d busy_timeout=%d; want wal, 1, >=1000", mode, fk, timeout)
 		}
 		var n int
-		s.DB().QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n)
+		sqlite.DB(s).QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n)
 		if n == 0 {
 			t.Error("no migrations recorded")
 		}
@@ -44,7 +44,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.DB().Exec(`INSERT INTO schema_migrations (name, applied_at) VALUES ('9999_future.sql', 'x')`)
+	sqlite.DB(s).Exec(`INSERT INTO schema_migrations (name, applied_at) VALUES ('9999_future.sql', 'x')`)
 	s.Close()
 	if _, err := sqlite.Open(ctx, path); err == nil {
 		t.Fatal("opened a database with an unknown migration")
@@ -121,10 +121,10 @@ func TestEventsRecordEveryStatusChange(t *testing.T) {
 	if sub := mustFind(t, s, "e@example.com"); sub.Status != subscribers.StatusComplained {
 		t.Errorf("status = %s; want complained", sub.Status)
 	}
-	if _, err := s.DB().Exec(`DELETE FROM events`); err == nil {
+	if _, err := sqlite.DB(s).Exec(`DELETE FROM events`); err == nil {
 		t.Error("events could be deleted")
 	}
-	if _, err := s.DB().Exec(`UPDATE events SET type = 'x'`); err == nil {
+	if _, err := sqlite.DB(s).Exec(`UPDATE events SET type = 'x'`); err == nil {
 		t.Error("events could be rewritten")
 	}
 }
@@ -141,16 +141,16 @@ func TestRemoveKeepsOnlySuppression(t *testing.T) {
 		t.Fatal(err)
 	}
 	var n int
-	s.DB().QueryRow(`SELECT count(*) FROM subscribers`).Scan(&n)
+	sqlite.DB(s).QueryRow(`SELECT count(*) FROM subscribers`).Scan(&n)
 	if n != 0 {
 		t.Errorf("%d subscriber rows remain", n)
 	}
-	s.DB().QueryRow(`SELECT count(*) FROM subscriptions`).Scan(&n)
+	sqlite.DB(s).QueryRow(`SELECT count(*) FROM subscriptions`).Scan(&n)
 	if n != 0 {
 		t.Errorf("%d subscriptions remain", n)
 	}
 	var leaks int
-	s.DB().QueryRow(`SELECT count(*) FROM events WHERE reason LIKE '%gone%' OR actor LIKE '%gone%'`).Scan(&leaks)
+	sqlite.DB(s).QueryRow(`SELECT count(*) FROM events WHERE reason LIKE '%gone%' OR actor LIKE '%gone%'`).Scan(&leaks)
 	if leaks != 0 {
 		t.Errorf("%d events still mention the address", leaks)
 	}
@@ -287,7 +287,7 @@ func TestUnsubscribeGroupCommit(t *testing.T) {
 		t.Errorf("Unsubscribe(missing) = %v; want ErrNotFound", errs[n])
 	}
 	var count int
-	if err := s.DB().QueryRowContext(ctx, `SELECT count(*) FROM subscriptions WHERE list_id = ? AND status = 'unsubscribed'`, l.ID).Scan(&count); err != nil {
+	if err := sqlite.DB(s).QueryRowContext(ctx, `SELECT count(*) FROM subscriptions WHERE list_id = ? AND status = 'unsubscribed'`, l.ID).Scan(&count); err != nil {
 		t.Fatal(err)
 	}
 	if count != n {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -36,7 +37,7 @@ func BenchmarkAddressOnlyBounce(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := s.DB().ExecContext(ctx, `UPDATE deliveries SET status = 'sent', sent_at = ? WHERE campaign_id = ?`,
+		if _, err := sqlite.DB(s).ExecContext(ctx, `UPDATE deliveries SET status = 'sent', sent_at = ? WHERE campaign_id = ?`,
 			at.Format("2006-01-02T15:04:05.000000Z"), c.ID); err != nil {
 			b.Fatal(err)
 		}

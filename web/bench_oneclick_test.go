@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dispatchhq/dispatch/sqlite/sqlitetest"
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/web"
 )
@@ -77,11 +78,7 @@ func BenchmarkOneClickConcurrent(b *testing.B) {
 	if n := failed.Load(); n > 0 {
 		b.Fatalf("%d of %d POSTs failed", n, len(urls))
 	}
-	var applied int
-	if err := e.store.DB().QueryRowContext(ctx,
-		`SELECT count(*) FROM subscriptions WHERE list_id = ? AND status = 'unsubscribed'`, list).Scan(&applied); err != nil {
-		b.Fatal(err)
-	}
+	applied := sqlitetest.CountSubscriptions(b, e.store, list, subscribers.Unsubscribed)
 	if applied != len(urls) {
 		b.Fatalf("%d of %d answered POSTs are in the database", applied, len(urls))
 	}

@@ -1,13 +1,13 @@
 package web_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/dispatchhq/dispatch/sqlite/sqlitetest"
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/web"
 )
@@ -55,11 +55,7 @@ func TestConcurrentOneClickAllApplied(t *testing.T) {
 			t.Errorf("POST %d (reader%03d): status %d; want 200", j, j%n, c)
 		}
 	}
-	var count int
-	if err := e.store.DB().QueryRowContext(context.Background(),
-		`SELECT count(*) FROM subscriptions WHERE list_id = ? AND status = 'unsubscribed'`, listID).Scan(&count); err != nil {
-		t.Fatal(err)
-	}
+	count := sqlitetest.CountSubscriptions(t, e.store, listID, subscribers.Unsubscribed)
 	if count != n {
 		t.Errorf("%d subscriptions unsubscribed; want all %d", count, n)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dispatchhq/dispatch/bounce/webhook"
+	"github.com/dispatchhq/dispatch/sqlite/sqlitetest"
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/web"
 )
@@ -92,11 +93,7 @@ func (e *env) postMailgun(body string) *http.Response {
 
 func (e *env) bounceRows(subscriberID int64) int {
 	e.t.Helper()
-	var n int
-	if err := e.store.DB().QueryRow(`SELECT count(*) FROM bounces WHERE subscriber_id = ?`, subscriberID).Scan(&n); err != nil {
-		e.t.Fatal(err)
-	}
-	return n
+	return len(sqlitetest.Bounces(e.t, e.store, subscriberID))
 }
 
 // mailed runs a campaign to list and marks its deliveries to emails sent
@@ -160,10 +157,8 @@ func TestWebhookPostmarkHardBounce(t *testing.T) {
 	if n := e.bounceRows(sub.ID); n != 1 {
 		t.Errorf("%d bounce rows after a repeated webhook; want 1", n)
 	}
-	var source, key string
-	if err := e.store.DB().QueryRow(`SELECT source, source_key FROM bounces WHERE subscriber_id = ?`, sub.ID).Scan(&source, &key); err != nil {
-		t.Fatal(err)
-	}
+	b := sqlitetest.Bounces(t, e.store, sub.ID)[0]
+	source, key := b.Source, b.Key
 	if source != "webhook:postmark" || key != "webhook:postmark:4323372036854775807:john@example.com" {
 		t.Errorf("bounce source, key = %q, %q; want webhook:postmark and a provider+event+email key", source, key)
 	}
@@ -251,10 +246,11 @@ func TestWebhookAttribution(t *testing.T) {
 	if counts.Hard != 1 {
 		t.Errorf("campaign %d hard bounces = %d; want 1", d.CampaignID, counts.Hard)
 	}
-	var deliveryID int64
-	if err := e.store.DB().QueryRow(`SELECT delivery_id FROM bounces WHERE subscriber_id = ?`, alice.ID).Scan(&deliveryID); err != nil {
-		t.Fatal(err)
+	bs := sqlitetest.Bounces(t, e.store, alice.ID)
+	if len(bs) != 1 {
+		t.Fatalf("%d bounces of alice; want 1", len(bs))
 	}
+	deliveryID := bs[0].DeliveryID
 	if deliveryID != d.ID {
 		t.Errorf("bounce delivery_id = %d; want %d", deliveryID, d.ID)
 	}
@@ -368,10 +364,7 @@ func TestWebhookDedupWithoutEventID(t *testing.T) {
 	if n := e.bounceRows(sub.ID); n != 1 {
 		t.Errorf("%d bounce rows after three identical posts; want 1", n)
 	}
-	var key string
-	if err := e.store.DB().QueryRow(`SELECT source_key FROM bounces WHERE subscriber_id = ?`, sub.ID).Scan(&key); err != nil {
-		t.Fatal(err)
-	}
+	key := sqlitetest.Bounces(t, e.store, sub.ID)[0].Key
 	if !strings.HasPrefix(key, "webhook:postmark:body:") {
 		t.Errorf("key = %q; want a body-hash key", key)
 	}

@@ -64,14 +64,18 @@ func run(args []string) error {
 			return err
 		})
 	case "count":
-		var n int
-		err := s.DB().QueryRowContext(ctx,
-			`SELECT count(*) FROM subscriptions WHERE list_id = ? AND status = 'unsubscribed'`, l.ID).Scan(&n)
+		// FindLists counts each list's subscriptions by status.
+		lists, err := s.FindLists(ctx)
 		if err != nil {
 			return fmt.Errorf("count unsubscribed: %w", err)
 		}
-		fmt.Println(n)
-		return nil
+		for _, fl := range lists {
+			if fl.ID == l.ID {
+				fmt.Println(fl.Unsubscribed)
+				return nil
+			}
+		}
+		return fmt.Errorf("count unsubscribed: list %q: %w", l.Name, subscribers.ErrNotFound)
 	}
 	return fmt.Errorf("unknown command %q: want paths or count", args[0])
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dispatchhq/dispatch/bounce/inbox"
 	"github.com/dispatchhq/dispatch/sqlite"
+	"github.com/dispatchhq/dispatch/sqlite/sqlitetest"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -222,30 +223,16 @@ type bounceRow struct {
 
 func (e *env) bounces(email string) []bounceRow {
 	e.t.Helper()
-	rows, err := e.store.DB().QueryContext(e.ctx, `SELECT kind, COALESCE(campaign_id, 0), COALESCE(delivery_id, 0), source
-		FROM bounces WHERE subscriber_id = ? ORDER BY id`, e.subscriber(email).ID)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer rows.Close()
 	var out []bounceRow
-	for rows.Next() {
-		var r bounceRow
-		if err := rows.Scan(&r.Kind, &r.CampaignID, &r.DeliveryID, &r.Source); err != nil {
-			e.t.Fatal(err)
-		}
-		out = append(out, r)
+	for _, b := range sqlitetest.Bounces(e.t, e.store, e.subscriber(email).ID) {
+		out = append(out, bounceRow{Kind: string(b.Kind), CampaignID: b.CampaignID, DeliveryID: b.DeliveryID, Source: b.Source})
 	}
 	return out
 }
 
 func (e *env) countBounces() int {
 	e.t.Helper()
-	var n int
-	if err := e.store.DB().QueryRowContext(e.ctx, `SELECT count(*) FROM bounces`).Scan(&n); err != nil {
-		e.t.Fatal(err)
-	}
-	return n
+	return len(sqlitetest.Bounces(e.t, e.store, 0))
 }
 
 // subscription returns email's subscription status on a list.

@@ -2,13 +2,14 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dispatchhq/dispatch/sqlite/sqlitetest"
 )
 
 type backupJSON struct {
@@ -34,53 +35,6 @@ func parseBackup(t testing.TB, r result) backupJSON {
 	return b
 }
 
-// ledgerProblems lists what makes a backup's send ledger inconsistent.
-func ledgerProblems(t *testing.T, path string) []string {
-	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&immutable=1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var out []string
-	for what, q := range map[string]string{
-		"sent deliveries without sent_at":      `SELECT count(*) FROM deliveries WHERE status = 'sent' AND sent_at IS NULL`,
-		"deliveries of a missing subscriber":   `SELECT count(*) FROM deliveries WHERE subscriber_id NOT IN (SELECT id FROM subscribers)`,
-		"deliveries of a missing campaign":     `SELECT count(*) FROM deliveries WHERE campaign_id NOT IN (SELECT id FROM campaigns)`,
-		"events of a missing subscriber":       `SELECT count(*) FROM events WHERE subscriber_id IS NOT NULL AND subscriber_id NOT IN (SELECT id FROM subscribers)`,
-		"events of a missing campaign":         `SELECT count(*) FROM events WHERE campaign_id IS NOT NULL AND campaign_id NOT IN (SELECT id FROM campaigns)`,
-		"campaigns whose recipients disagree":  `SELECT count(*) FROM campaigns c WHERE recipients != (SELECT count(*) FROM deliveries d WHERE d.campaign_id = c.id)`,
-		"rows breaking a foreign key":          `SELECT count(*) FROM pragma_foreign_key_check`,
-		"subscriber rows duplicated by e-mail": `SELECT count(*) - count(DISTINCT email_norm) FROM subscribers`,
-	} {
-		var n int
-		if err := db.QueryRow(q).Scan(&n); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		if n != 0 {
-			out = append(out, what)
-		}
-	}
-	return out
-}
-
-func countSent(t *testing.T, path string) int {
-	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&immutable=1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM deliveries WHERE status = 'sent'`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
-// TestEndToEndBackupWhileSendingAndRestore backs up while a real send runs
-// against a slow SMTP server, checks the copy's ledger, then restores it
-// once the send is over.
 func TestEndToEndBackupWhileSendingAndRestore(t *testing.T) {
 	const n = 300
 	e := newSendEnv(t, n, "")
@@ -101,12 +55,12 @@ func TestEndToEndBackupWhileSendingAndRestore(t *testing.T) {
 	if st, err := os.Stat(bak); err != nil || st.Mode().Perm() != 0o600 || st.Size() != b.Bytes {
 		t.Errorf("backup file: %v %v; want mode 0600 and %d bytes", st, err, b.Bytes)
 	}
-	if p := ledgerProblems(t, bak); len(p) != 0 {
+	if p := sqlitetest.Invariants(t, bak); len(p) != 0 {
 		t.Errorf("backup ledger inconsistent: %v", p)
 	}
 	// A snapshot taken during the send: some sent, not all, and never more
 	// than the server had accepted by the time the backup finished.
-	if sent := countSent(t, bak); sent == 0 || sent >= n || sent > onServer {
+	if sent := sqlitetest.CountSent(t, bak); sent == 0 || sent >= n || sent > onServer {
 		t.Errorf("backup has %d sent (server had %d of %d): not a mid-send snapshot", sent, onServer, n)
 	}
 	r := wait()
@@ -131,44 +85,16 @@ func TestEndToEndBackupWhileSendingAndRestore(t *testing.T) {
 		t.Errorf("restore of an older backup did not warn about later events:\n%s", r.stderr)
 	}
 	aside, _ := filepath.Glob(filepath.Join(e.dir, "dispatch.db.before-restore-*"))
-	if len(aside) != 1 || countSent(t, aside[0]) != n {
+	if len(aside) != 1 || sqlitetest.CountSent(t, aside[0]) != n {
 		t.Errorf("the replaced database is not kept aside whole: %v", aside)
 	}
 	again := parseBackup(t, dispatch(t, e.dir, "backup", filepath.Join(t.TempDir(), "after.db"), "--json"))
 	if again.Counts != b.Counts || again.Schema != b.Schema {
 		t.Errorf("restored database counts %+v; want the backup's %+v", again.Counts, b.Counts)
 	}
-	if got, want := sampleLedger(t, filepath.Join(e.dir, "dispatch.db")), sampleLedger(t, bak); got != want {
+	if got, want := sqlitetest.Fingerprint(t, filepath.Join(e.dir, "dispatch.db")), sqlitetest.Fingerprint(t, bak); got != want {
 		t.Errorf("restored rows differ from the backup:\n%s\nwant\n%s", got, want)
 	}
-}
-
-// sampleLedger is every tenth delivery and event, as text.
-func sampleLedger(t *testing.T, path string) string {
-	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var b strings.Builder
-	for _, q := range []string{
-		`SELECT id || '|' || subscriber_id || '|' || status || '|' || coalesce(sent_at, '') FROM deliveries WHERE id % 10 = 0 ORDER BY id`,
-		`SELECT id || '|' || type || '|' || created_at FROM events WHERE id % 10 = 0 ORDER BY id`,
-		`SELECT id || '|' || email || '|' || status FROM subscribers WHERE id % 10 = 0 ORDER BY id`,
-	} {
-		rows, err := db.Query(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var s string
-			rows.Scan(&s)
-			b.WriteString(s + "\n")
-		}
-		rows.Close()
-	}
-	return b.String()
 }
 
 func TestEndToEndRestoreRefusedWhileServeRuns(t *testing.T) {

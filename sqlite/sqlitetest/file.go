@@ -1,0 +1,91 @@
+package sqlitetest
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/dispatchhq/dispatch/subscribers"
+)
+
+// invariants are what every database Dispatch writes must satisfy, each
+// as a query counting the rows that break it.
+var invariants = map[string]string{
+	"sent deliveries without sent_at":      `SELECT count(*) FROM deliveries WHERE status = 'sent' AND sent_at IS NULL`,
+	"deliveries of a missing subscriber":   `SELECT count(*) FROM deliveries WHERE subscriber_id NOT IN (SELECT id FROM subscribers)`,
+	"deliveries of a missing campaign":     `SELECT count(*) FROM deliveries WHERE campaign_id NOT IN (SELECT id FROM campaigns)`,
+	"events of a missing subscriber":       `SELECT count(*) FROM events WHERE subscriber_id IS NOT NULL AND subscriber_id NOT IN (SELECT id FROM subscribers)`,
+	"events of a missing campaign":         `SELECT count(*) FROM events WHERE campaign_id IS NOT NULL AND campaign_id NOT IN (SELECT id FROM campaigns)`,
+	"campaigns whose recipients disagree":  `SELECT count(*) FROM campaigns c WHERE recipients != (SELECT count(*) FROM deliveries d WHERE d.campaign_id = c.id)`,
+	"rows breaking a foreign key":          `SELECT count(*) FROM pragma_foreign_key_check`,
+	"subscriber rows duplicated by e-mail": `SELECT count(*) - count(DISTINCT email_norm) FROM subscribers`,
+}
+
+// Invariants checks a database file that no process has open (a backup,
+// or a database after its process exited) and returns, sorted, the
+// invariants it breaks.
+func Invariants(tb testing.TB, path string) []string {
+	tb.Helper()
+	db := conn(tb, path, immutable)
+	defer db.Close()
+	var out []string
+	for what, q := range invariants {
+		var n int
+		if err := db.QueryRowContext(context.Background(), q).Scan(&n); err != nil {
+			tb.Fatalf("%s: %v", what, err)
+		}
+		if n != 0 {
+			out = append(out, what)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// CountSent counts the sent deliveries in a database file no process has
+// open.
+func CountSent(tb testing.TB, path string) int {
+	tb.Helper()
+	db := conn(tb, path, immutable)
+	defer db.Close()
+	var n int
+	if err := db.QueryRowContext(context.Background(),
+		`SELECT count(*) FROM deliveries WHERE status = ?`, subscribers.DeliverySent).Scan(&n); err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+// Fingerprint summarises a database file no process has open: every tenth
+// delivery, event and subscriber with their states and times. Two files
+// with the same fingerprint hold the same history as far as a test of
+// backup and restore can tell.
+func Fingerprint(tb testing.TB, path string) string {
+	tb.Helper()
+	db := conn(tb, path, readOnly)
+	defer db.Close()
+	var b strings.Builder
+	for _, q := range []string{
+		`SELECT id || '|' || subscriber_id || '|' || status || '|' || coalesce(sent_at, '') FROM deliveries WHERE id % 10 = 0 ORDER BY id`,
+		`SELECT id || '|' || type || '|' || created_at FROM events WHERE id % 10 = 0 ORDER BY id`,
+		`SELECT id || '|' || email || '|' || status FROM subscribers WHERE id % 10 = 0 ORDER BY id`,
+	} {
+		rows, err := db.QueryContext(context.Background(), q)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				tb.Fatal(err)
+			}
+			b.WriteString(s + "\n")
+		}
+		if err := rows.Err(); err != nil {
+			tb.Fatal(err)
+		}
+		rows.Close()
+	}
+	return b.String()
+}
