@@ -30,7 +30,7 @@ type importRow struct {
 // tracked in a temporary table, not in a Go map. An interrupted import
 // (ctx cancelled) returns the counts so far with Interrupted set and
 // ctx.Err(); running it again is safe.
-func (s *Store) Import(ctx context.Context, name string, r io.Reader, cfg subscribers.ImportConfig) (*subscribers.ImportResult, error) {
+func (s *Store) Import(ctx context.Context, name string, r io.Reader, cfg subscribers.ImportConfig) (_ *subscribers.ImportResult, err error) {
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = 10000
 	}
@@ -68,37 +68,15 @@ func (s *Store) Import(ctx context.Context, name string, r io.Reader, cfg subscr
 	res := &subscribers.ImportResult{Invalid: []subscribers.InvalidRow{}, Encoding: src.encoding, Delimiter: string(src.delimiter),
 		Columns: cols.describe(), DryRun: cfg.DryRun}
 
-	// One connection for the whole import: the de-duplication table is
-	// connection-local (TEMP) and lives only as long as the import.
-	conn, err := s.db.Conn(ctx)
+	conn, release, err := s.importConn(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("import: %w", err)
+		return nil, err
 	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS import_seen (email TEXT PRIMARY KEY) WITHOUT ROWID`); err != nil {
-		return nil, fmt.Errorf("import: %w", err)
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.import_seen`)
-	// A large import touches the address index all over; a bigger page cache
-	// for this one connection avoids re-reading index pages per batch.
-	if _, err := conn.ExecContext(ctx, `PRAGMA cache_size = -32768`); err != nil {
-		return nil, fmt.Errorf("import: %w", err)
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`)
-	// Checkpoint less often while importing: each checkpoint copies pages
-	// back into the database file and syncs it.
-	if _, err := conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 16384`); err != nil {
-		return nil, fmt.Errorf("import: %w", err)
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA wal_autocheckpoint = 1000`)
-	// Subscriptions and events are derived inside each batch from rows the
-	// same transaction just inserted, so the foreign-key probes (two per
-	// row) cannot fail; skipping them on this connection is a large share
-	// of the import's cost.
-	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
-		return nil, fmt.Errorf("import: %w", err)
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`)
+	defer func() {
+		if rerr := release(); rerr != nil && err == nil {
+			err = rerr
+		}
+	}()
 
 	var listID int64
 	if l, err := findListByName(ctx, conn, cfg.List); err == nil {
