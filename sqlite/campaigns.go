@@ -115,29 +115,32 @@ func (s *Store) FindCampaignStats(ctx context.Context, id int64) (subscribers.Ca
 		return st, fmt.Errorf("campaign stats: %w", err)
 	}
 	for rows.Next() {
-		var status string
+		var status subscribers.DeliveryStatus
 		var n int
 		if err := rows.Scan(&status, &n); err != nil {
 			rows.Close()
 			return st, err
 		}
 		switch status {
-		case "queued":
+		case subscribers.DeliveryQueued:
 			st.Queued = n
-		case "sending":
+		case subscribers.DeliverySending:
 			st.Sending = n
-		case "sent":
+		case subscribers.DeliverySent:
 			st.Sent = n
-		case "deferred":
+		case subscribers.DeliveryDeferred:
 			st.Deferred = n
-		case "failed":
+		case subscribers.DeliveryFailed:
 			st.Failed = n
-		case "skipped":
+		case subscribers.DeliverySkipped:
 			st.Skipped = n
 		}
 		st.Recipients += n
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return st, fmt.Errorf("campaign stats: %w", err)
+	}
 	b, err := s.CampaignBounces(ctx, id)
 	if err != nil {
 		return st, err

@@ -168,6 +168,9 @@ func (s *Store) migrate(ctx context.Context) error {
 		applied[n] = true
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read schema_migrations: %w", err)
+	}
 
 	if err := s.backupBeforeMigrating(ctx, names, applied); err != nil {
 		return err

@@ -270,6 +270,9 @@ func (w *batchWriter) removed(ctx context.Context, q *sql.Tx, batch []importRow)
 	rows.Next()
 	err = rows.Scan(&has)
 	rows.Close()
+	if err == nil {
+		err = rows.Err()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("import: check suppressions: %w", err)
 	}
@@ -300,6 +303,9 @@ func (w *batchWriter) removed(ctx context.Context, q *sql.Tx, batch []importRow)
 			out[byHash[h]] = true
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("import: check suppressions: %w", err)
+		}
 	}
 	return out, nil
 }
@@ -331,6 +337,9 @@ func (w *batchWriter) subscriptions(ctx context.Context, q *sql.Tx, existing map
 			out[id] = st
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("import: look up subscriptions: %w", err)
+		}
 	}
 	return out, nil
 }
