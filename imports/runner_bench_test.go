@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/dispatchhq/dispatch/internal/synthetic"
+
 	"github.com/dispatchhq/dispatch/imports"
 	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
@@ -20,7 +22,7 @@ var benchRows = flag.Int("rows", 100000, "rows for the import benchmarks")
 //	go test ./imports -run '^$' -bench ImportPaths -benchtime 1x -rows 1000000
 func BenchmarkImportPaths(b *testing.B) {
 	n := *benchRows
-	path := writeFile(b, subscribers.SyntheticCSV(n))
+	path := writeFile(b, synthetic.CSV(n))
 	ctx := context.Background()
 	open := func(b *testing.B) *sqlite.Store {
 		s, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))

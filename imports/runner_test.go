@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dispatchhq/dispatch/internal/synthetic"
+
 	"github.com/dispatchhq/dispatch/imports"
 	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
@@ -130,7 +132,7 @@ func TestRunnerCloseInterrupts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := writeFile(t, subscribers.SyntheticCSV(300000))
+	path := writeFile(t, synthetic.CSV(300000))
 	id, err := r.Start(ctx, imports.Request{Actor: "a", FileName: "big.csv", Path: path,
 		Import: subscribers.ImportConfig{List: "big", BatchSize: 1000}})
 	if err != nil {

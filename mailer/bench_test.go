@@ -13,7 +13,7 @@ package mailer_test
 // Add -cpuprofile cpu.out -ceiling=false to profile Dispatch alone, and
 // -chunking to send with BDAT where the server offers CHUNKING.
 //
-// A 1,000,000-recipient campaign (subscribers from subscribers.SyntheticCSV;
+// A 1,000,000-recipient campaign (subscribers from synthetic.CSV;
 // peak RSS of the send, read from VmHWM after setup):
 //
 //	go test ./mailer -run '^$' -bench '^BenchmarkCampaign$' -benchtime 1x -recipients 1000000 -timeout 60m
@@ -38,6 +38,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dispatchhq/dispatch/internal/synthetic"
 	"github.com/dispatchhq/dispatch/internal/tlsmode"
 	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/mailer/smtptest"
@@ -100,7 +101,7 @@ func newBenchStoreOf(b *testing.B, n int, issue string) *benchStore {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { store.Close() })
-	res, err := store.Import(ctx, "synthetic.csv", subscribers.SyntheticCSV(n), subscribers.ImportConfig{List: "bench"})
+	res, err := store.Import(ctx, "synthetic.csv", synthetic.CSV(n), subscribers.ImportConfig{List: "bench"})
 	if err != nil || res.Added != n {
 		b.Fatalf("import: %+v, %v", res, err)
 	}

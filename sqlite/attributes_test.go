@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/dispatchhq/dispatch/internal/synthetic"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/dispatchhq/dispatch/sqlite"
@@ -63,7 +65,7 @@ func BenchmarkCountAttributes(b *testing.B) {
 	}
 	defer s.Close()
 	ctx := context.Background()
-	if _, err := s.Import(ctx, "synthetic.csv", subscribers.SyntheticCSV(benchRows), subscribers.ImportConfig{List: "bench"}); err != nil {
+	if _, err := s.Import(ctx, "synthetic.csv", synthetic.CSV(benchRows), subscribers.ImportConfig{List: "bench"}); err != nil {
 		b.Fatal(err)
 	}
 	l, err := s.FindListByName(ctx, "bench")

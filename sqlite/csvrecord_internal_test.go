@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dispatchhq/dispatch/internal/synthetic"
+
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -117,7 +119,7 @@ func TestRecordReaderLimits(t *testing.T) {
 // import benchmark's rows (parsing only; the import parses on its own
 // goroutine, so this bounds its share).
 func BenchmarkCSVRead(b *testing.B) {
-	data, err := io.ReadAll(subscribers.SyntheticCSV(100_000))
+	data, err := io.ReadAll(synthetic.CSV(100_000))
 	if err != nil {
 		b.Fatal(err)
 	}

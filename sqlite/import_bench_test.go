@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dispatchhq/dispatch/internal/synthetic"
+
 	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
@@ -25,7 +27,7 @@ func BenchmarkImport(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		res, err := s.Import(context.Background(), "synthetic.csv", subscribers.SyntheticCSV(n), subscribers.ImportConfig{List: "bench"})
+		res, err := s.Import(context.Background(), "synthetic.csv", synthetic.CSV(n), subscribers.ImportConfig{List: "bench"})
 		if err != nil {
 			b.Fatal(err)
 		}

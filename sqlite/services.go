@@ -8,7 +8,6 @@ var (
 	_ subscribers.ListService       = (*Store)(nil)
 	_ subscribers.CampaignService   = (*Store)(nil)
 	_ subscribers.DeliveryLedger    = (*Store)(nil)
-	_ subscribers.DeliveryFinder    = (*Store)(nil)
 	_ subscribers.ImportService     = (*Store)(nil)
 	_ subscribers.BounceService     = (*Store)(nil)
 )

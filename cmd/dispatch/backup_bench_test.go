@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dispatchhq/dispatch/internal/synthetic"
+
 	"github.com/dispatchhq/dispatch/mailer/smtptest"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
@@ -139,7 +141,7 @@ func benchDatabase(b *testing.B, dir, db string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	io.Copy(f, subscribers.SyntheticCSV(*benchBackupSubs))
+	io.Copy(f, synthetic.CSV(*benchBackupSubs))
 	f.Close()
 	for i := range *benchBackupLists {
 		if r := dispatch(b, dir, "import", csvPath, "--list", fmt.Sprintf("all%d", i)); r.code != 0 {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dispatchhq/dispatch/internal/synthetic"
+
 	"github.com/spf13/cobra"
 
 	"github.com/dispatchhq/dispatch/sqlite"
@@ -40,7 +42,7 @@ func newBenchCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer s.Close()
-			res, err := s.Import(cmd.Context(), "generated.csv", subscribers.SyntheticCSV(rows), subscribers.ImportConfig{List: "bench"})
+			res, err := s.Import(cmd.Context(), "generated.csv", synthetic.CSV(rows), subscribers.ImportConfig{List: "bench"})
 			if err != nil {
 				return err
 			}

@@ -1,14 +1,16 @@
-package subscribers
+// Package synthetic generates contact files for benchmarks and the
+// `dispatch bench` command: realistic rows, produced on the fly.
+package synthetic
 
 import (
 	"io"
 	"strconv"
 )
 
-// SyntheticCSV returns a reader of n generated contact rows (with a header:
+// CSV returns a reader of n generated contact rows (with a header:
 // email, first name, last name, company, city), produced on the fly so that
 // benchmarks of very large imports do not hold the file in memory.
-func SyntheticCSV(n int) io.Reader {
+func CSV(n int) io.Reader {
 	return &syntheticCSV{n: n, buf: []byte("email,first name,last name,company,city\n")}
 }
 
