@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dispatchhq/dispatch/sqlite/sqlitetest"
 )
 
 // lockedBuffer collects a child's output while the test reads it.
@@ -53,38 +54,6 @@ func litestreamBinary(t *testing.T) string {
 	t.Fatalf("litestream is not installed: run .ci/test, or from the repository root\n"+
 		"  GOBIN=$PWD/.cache/bin go install %s\n(or set DISPATCH_LITESTREAM to the binary)", litestreamModule)
 	return ""
-}
-
-// ledgerRows is every delivery and event of the database at path, one
-// line each, in id order.
-func ledgerRows(t *testing.T, path string) (deliveries, events []string) {
-	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	read := func(q string) []string {
-		rows, err := db.Query(q)
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, s)
-		}
-		return out
-	}
-	deliveries = read(`SELECT id || '|' || campaign_id || '|' || subscriber_id || '|' || status || '|' ||
-		coalesce(sent_at, '') || '|' || attempts FROM deliveries ORDER BY id`)
-	events = read(`SELECT id || '|' || coalesce(subscriber_id, '') || '|' || coalesce(campaign_id, '') || '|' ||
-		type || '|' || new_status || '|' || actor || '|' || created_at FROM events ORDER BY id`)
-	return deliveries, events
 }
 
 func litestreamRestore(t *testing.T, bin, replica, out string) {
@@ -172,7 +141,7 @@ func TestLitestreamReplicatesASend(t *testing.T) {
 	final := filepath.Join(t.TempDir(), "final.db")
 	litestreamRestore(t, bin, replica, final)
 
-	origD, origE := ledgerRows(t, db)
+	origD, origE := sqlitetest.LedgerRows(t, db)
 	if len(origD) != n {
 		t.Fatalf("original has %d deliveries, want %d", len(origD), n)
 	}
@@ -180,12 +149,12 @@ func TestLitestreamReplicatesASend(t *testing.T) {
 		if r := dispatch(t, e.dir, "restore", "--check", c); r.code != 0 {
 			t.Errorf("restore --check of the litestream copy %s: %s", filepath.Base(c), r.stderr)
 		}
-		if p := ledgerProblems(t, c); len(p) != 0 {
+		if p := sqlitetest.Invariants(t, c); len(p) != 0 {
 			t.Errorf("%s: ledger inconsistent: %v", filepath.Base(c), p)
 		}
 	}
 
-	midD, midE := ledgerRows(t, mid)
+	midD, midE := sqlitetest.LedgerRows(t, mid)
 	if len(midE) == 0 || len(midE) > len(origE) {
 		t.Fatalf("mid-send copy has %d events, original %d", len(midE), len(origE))
 	}
@@ -207,7 +176,7 @@ func TestLitestreamReplicatesASend(t *testing.T) {
 		t.Errorf("mid-send copy has %d of %d sent: not taken during the send", sentMid, n)
 	}
 
-	finD, finE := ledgerRows(t, final)
+	finD, finE := sqlitetest.LedgerRows(t, final)
 	if strings.Join(finD, "\n") != strings.Join(origD, "\n") {
 		t.Errorf("final copy deliveries differ from the original (%d rows vs %d)", len(finD), len(origD))
 	}

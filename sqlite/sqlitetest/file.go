@@ -89,3 +89,36 @@ func Fingerprint(tb testing.TB, path string) string {
 	}
 	return b.String()
 }
+
+// LedgerRows is every delivery and event of a database file no process has
+// open, one line each, in id order: enough to tell whether two copies (a
+// replica and its source) hold the same ledger.
+func LedgerRows(tb testing.TB, path string) (deliveries, events []string) {
+	tb.Helper()
+	db := conn(tb, path, readOnly)
+	defer db.Close()
+	read := func(q string) []string {
+		rows, err := db.QueryContext(context.Background(), q)
+		if err != nil {
+			tb.Fatalf("%s: %v", path, err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				tb.Fatal(err)
+			}
+			out = append(out, s)
+		}
+		if err := rows.Err(); err != nil {
+			tb.Fatalf("%s: %v", path, err)
+		}
+		return out
+	}
+	deliveries = read(`SELECT id || '|' || campaign_id || '|' || subscriber_id || '|' || status || '|' ||
+		coalesce(sent_at, '') || '|' || attempts FROM deliveries ORDER BY id`)
+	events = read(`SELECT id || '|' || coalesce(subscriber_id, '') || '|' || coalesce(campaign_id, '') || '|' ||
+		type || '|' || new_status || '|' || actor || '|' || created_at FROM events ORDER BY id`)
+	return deliveries, events
+}

@@ -108,4 +108,8 @@ func TestFileChecks(t *testing.T) {
 	if got := sqlitetest.Fingerprint(t, cp); got != fp {
 		t.Errorf("fingerprint of a copy differs:\n%s\nwant\n%s", got, fp)
 	}
+	ds, evs := sqlitetest.LedgerRows(t, path)
+	if len(ds) != 12 || len(evs) == 0 {
+		t.Errorf("LedgerRows = %d deliveries, %d events; want 12 and some", len(ds), len(evs))
+	}
 }
