@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/templates"
@@ -42,9 +43,42 @@ type Plan struct {
 	// campaign, the list's active members now.
 	Owed int
 	// Finished reports that the campaign has nothing left to send; Stats
-	// are then its counts.
-	Finished bool
-	Stats    subscribers.CampaignStats
+	// are then its counts. Cancelled says it was cancelled.
+	Finished  bool
+	Cancelled bool
+	Stats     subscribers.CampaignStats
+}
+
+// ScheduledError is returned for a draft whose campaign is scheduled and
+// has not started.
+type ScheduledError struct {
+	CampaignID int64
+	At         time.Time
+	Zone       string
+}
+
+func (e *ScheduledError) Error() string {
+	return fmt.Sprintf("campaign %d is scheduled for %s", e.CampaignID, FormatAt(e.At, e.Zone))
+}
+
+// HeldError is returned for a draft whose campaign was paused by an
+// operator or a guardrail: only an explicit resume sends it again.
+type HeldError struct {
+	CampaignID int64
+	Hold       subscribers.CampaignHold
+	Reason     string
+}
+
+func (e *HeldError) Error() string {
+	return fmt.Sprintf("campaign %d is paused: %s", e.CampaignID, e.Reason)
+}
+
+// FormatAt shows a scheduled time in the zone it was given in.
+func FormatAt(at time.Time, zone string) string {
+	if loc, err := time.LoadLocation(zone); err == nil && zone != "" {
+		return at.In(loc).Format("2006-01-02 15:04 MST") + " (" + zone + ")"
+	}
+	return at.Local().Format("2006-01-02 15:04 MST")
 }
 
 // Prepare finds the campaign a draft resumes (unless it asks for a new
@@ -71,6 +105,9 @@ func (s *Service) Prepare(ctx context.Context, d Draft) (*Plan, error) {
 		p.Owed = n
 		return p, nil
 	}
+	if err := s.checkResumable(ctx, p); err != nil {
+		return nil, err
+	}
 	restored, digest, err := restore(p.Campaign)
 	if err != nil {
 		return nil, err
@@ -83,6 +120,34 @@ func (s *Service) Prepare(ctx context.Context, d Draft) (*Plan, error) {
 	}
 	p.Stats, p.Owed, p.Finished = st, owed(st), st.Done()
 	return p, nil
+}
+
+// checkResumable refuses a campaign that is scheduled, held for an
+// explicit resume, or running in another process, and notes a cancelled
+// one.
+func (s *Service) checkResumable(ctx context.Context, p *Plan) error {
+	id := p.Campaign.ID
+	ctl, err := s.store.FindCampaignControl(ctx, id)
+	if err != nil {
+		return err
+	}
+	switch {
+	case !ctl.CancelledAt.IsZero():
+		p.Cancelled = true
+		return nil
+	case ctl.Hold == subscribers.HoldSchedule:
+		return &ScheduledError{CampaignID: id, At: ctl.ScheduledAt, Zone: ctl.ScheduleZone}
+	case ctl.Hold != subscribers.HoldNone:
+		return &HeldError{CampaignID: id, Hold: ctl.Hold, Reason: p.Campaign.PauseReason}
+	}
+	l, err := s.liveLease(ctx, subscribers.CampaignLease(id))
+	if err != nil {
+		return err
+	}
+	if l != nil {
+		return &RunningError{CampaignID: id, Lease: *l}
+	}
+	return nil
 }
 
 // restore compiles the snapshot a campaign was created with, and returns

@@ -61,6 +61,16 @@ type Campaign struct {
 	ListName  string // the list's name: the List-Id identifier
 	ListTitle string // what recipients see: the List-Id phrase; "" means ListName
 	Issue     *templates.Compiled
+	// Guard, when set, is asked after each settled delivery whether the
+	// campaign must pause, with this run's counts so far; a reason pauses
+	// the run. It is called from several workers at once.
+	Guard func(Tally) string
+}
+
+// Tally counts what a run has settled so far.
+type Tally struct {
+	Sent, Failed int
+	HardBounces  int // failed deliveries whose recipient address is dead
 }
 
 // Progress is a snapshot of a running send.
@@ -90,8 +100,11 @@ type RunResult struct {
 	// Each is counted in the campaign's possible duplicates.
 	Ambiguous   int
 	Interrupted bool   // the context was cancelled (Ctrl-C)
-	Paused      bool   // too many refusals about the sender or content, or the relays stayed down
+	Paused      bool   // too many refusals about the sender or content, the relays stayed down, or the guard asked
 	PauseReason string //
+	// NotAuthenticated reports a pause because a provider refused the
+	// message as not authenticated (the reason names the DNS record).
+	NotAuthenticated bool
 	// RelayDown is the time this run waited because no relay accepted a
 	// connection, over RelayOutages separate outages.
 	RelayDown    time.Duration
@@ -119,8 +132,12 @@ func (e errUnreachable) Error() string {
 
 func (e errUnreachable) Is(target error) bool { return target == ErrUnreachable }
 
-// errPaused is the cancellation cause of a paused run.
-type errPaused struct{ reason string }
+// errPaused is the cancellation cause of a paused run. auth marks a
+// refusal of the message as not authenticated.
+type errPaused struct {
+	reason string
+	auth   bool
+}
 
 func (e errPaused) Error() string { return "paused: " + e.reason }
 
@@ -138,6 +155,7 @@ type runState struct {
 	finished chan struct{} // a job finished (non-blocking notify)
 
 	sent, retried, failed, bounced, skipped, ambiguous atomic.Int64
+	hard                                               atomic.Int64 // hard bounces, for the campaign's guard
 	retrying                                           atomic.Int64 // deliveries deferred, waiting for their retry
 	refusals                                           atomic.Int64 // consecutive sender/content refusals
 	first                                              firstRefusals
@@ -303,7 +321,7 @@ func runOutcome(ctx, runCtx context.Context, res *RunResult, ferr error) error {
 	var p errPaused
 	switch {
 	case errors.As(cause, &p):
-		res.Paused, res.PauseReason = true, p.reason
+		res.Paused, res.PauseReason, res.NotAuthenticated = true, p.reason, p.auth
 		return nil
 	case ctx.Err() != nil:
 		res.Interrupted = true
@@ -627,8 +645,21 @@ func (l deliveryLog) Warn(msg string, args ...any) {
 	l.base.Warn(msg, append([]any{"delivery", l.delivery, "campaign", l.campaign}, args...)...)
 }
 
-// settle records the outcome of one attempt.
+// settle records the outcome of one attempt, then asks the campaign's
+// guard whether to go on.
 func (s *Sender) settle(st *runState, rs *relayState, d subscribers.Delivery, o outcome, log deliveryLog) {
+	s.settleOutcome(st, rs, d, o, log)
+	if st.c.Guard == nil {
+		return
+	}
+	t := Tally{Sent: int(st.sent.Load()), Failed: int(st.failed.Load()), HardBounces: int(st.hard.Load())}
+	if reason := st.c.Guard(t); reason != "" {
+		st.cancel(errPaused{reason: reason})
+	}
+}
+
+// settleOutcome records the outcome of one attempt.
+func (s *Sender) settleOutcome(st *runState, rs *relayState, d subscribers.Delivery, o outcome, log deliveryLog) {
 	now := s.cfg.Now()
 	attempts := d.Attempts + 1
 	op := subscribers.LedgerOp{DeliveryID: d.ID, At: now, SMTPCode: o.code, Error: o.text, Relay: rs.name}
@@ -640,7 +671,7 @@ func (s *Sender) settle(st *runState, rs *relayState, d subscribers.Delivery, o 
 		st.retried.Add(1)
 		st.retrying.Add(1)
 		log.Warn("refused as not authenticated", "code", o.code, "err", o.text)
-		st.cancel(errPaused{reason: o.text + ": " + doctorHint})
+		st.cancel(errPaused{reason: o.text + ": " + s.authRecords(st.headers).hint(o.status), auth: true})
 		return
 	}
 	switch o.verdict {
@@ -701,6 +732,8 @@ func (s *Sender) recordBounce(st *runState, d subscribers.Delivery, o outcome, a
 	kind := subscribers.BounceHard
 	if o.verdict == vSoftBounce {
 		kind = subscribers.BounceSoft
+	} else {
+		st.hard.Add(1)
 	}
 	b := subscribers.Bounce{
 		SubscriberID: d.SubscriberID,

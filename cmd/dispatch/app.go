@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -28,8 +29,9 @@ type app struct {
 	cfg        Config
 	store      *sqlite.Store
 	logger     *slog.Logger
-	logFormat  string   // serve's --log-format: text (the default) or json; "" for other commands
-	cleanup    []func() // run by close, after the store is closed
+	logFormat  string    // serve's --log-format: text (the default) or json; "" for other commands
+	cleanup    []func()  // run by close, after the store is closed
+	started    time.Time // when this process started: its leases say so
 }
 
 // flagBinds maps configuration keys to the global flags that override them.

@@ -38,6 +38,9 @@ type campaignJSON struct {
 	StartedAt          *time.Time `json:"started_at"`
 	FinishedAt         *time.Time `json:"finished_at"`
 	IssuePath          string     `json:"issue_path"`
+	ScheduledAt        *time.Time `json:"scheduled_at,omitempty"`
+	ScheduleZone       string     `json:"schedule_zone,omitempty"`
+	CancelledAt        *time.Time `json:"cancelled_at,omitempty"`
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -47,7 +50,19 @@ func timePtr(t time.Time) *time.Time {
 	return &t
 }
 
-func campaignReport(ctx context.Context, s *sqlite.Store, c *subscribers.Campaign) (campaignJSON, error) {
+// campaignStatus is the status shown: the stored one, or scheduled or
+// cancelled, which are kept beside it.
+func campaignStatus(c *subscribers.Campaign, ctl subscribers.CampaignControl) string {
+	switch {
+	case !ctl.CancelledAt.IsZero():
+		return "cancelled"
+	case ctl.Hold == subscribers.HoldSchedule:
+		return "scheduled"
+	}
+	return string(c.Status)
+}
+
+func campaignReport(ctx context.Context, s *sqlite.Store, c *subscribers.Campaign, ctl subscribers.CampaignControl) (campaignJSON, error) {
 	st, err := s.FindCampaignStats(ctx, c.ID)
 	if err != nil {
 		return campaignJSON{}, err
@@ -58,6 +73,8 @@ func campaignReport(ctx context.Context, s *sqlite.Store, c *subscribers.Campaig
 		Complaints: st.Complaints, Unsubscribed: st.Unsubscribed, Skipped: st.Skipped, Queued: st.Queued + st.Sending,
 		PossibleDuplicates: st.PossibleDuplicates, CreatedAt: c.CreatedAt, StartedAt: timePtr(c.StartedAt),
 		FinishedAt: timePtr(c.FinishedAt), IssuePath: c.IssuePath}
+	j.Status = campaignStatus(c, ctl)
+	j.ScheduledAt, j.ScheduleZone, j.CancelledAt = timePtr(ctl.ScheduledAt), ctl.ScheduleZone, timePtr(ctl.CancelledAt)
 	if c.SendSeconds > 0 {
 		j.Rate = float64(int(float64(st.Sent)/c.SendSeconds*10)) / 10
 	}
@@ -81,6 +98,12 @@ to the campaign's links), status and sending rate.`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 
+	cmd.AddCommand(newCampaignsShowCmd(a), newCampaignsRetryCmd(a), newCampaignsPauseCmd(a), newCampaignsResumeCmd(a),
+		newCampaignsCancelCmd(a), newCampaignsWatchCmd(a))
+	return cmd
+}
+
+func newCampaignsShowCmd(a *app) *cobra.Command {
 	var showJSON, showFailed bool
 	show := &cobra.Command{
 		Use:   "show ID",
@@ -94,8 +117,7 @@ to the campaign's links), status and sending rate.`,
 	}
 	show.Flags().BoolVar(&showJSON, "json", false, "print JSON")
 	show.Flags().BoolVar(&showFailed, "failed", false, "list the recipients whose message failed, and why")
-	cmd.AddCommand(show, newCampaignsRetryCmd(a))
-	return cmd
+	return show
 }
 
 // findCampaign takes a campaign number or an issue id.

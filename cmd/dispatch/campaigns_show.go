@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/dispatchhq/dispatch/campaign"
 )
 
 // showCampaign prints one campaign, found by number or issue id, or with
@@ -20,7 +22,11 @@ func (a *app) showCampaign(ctx context.Context, ref string, failed, asJSON bool)
 	if failed {
 		return a.showFailed(ctx, s, c, asJSON)
 	}
-	j, err := campaignReport(ctx, s, c)
+	ctl, err := s.FindCampaignControl(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	j, err := campaignReport(ctx, s, c, ctl)
 	if err != nil {
 		return err
 	}
@@ -34,6 +40,9 @@ func (a *app) showCampaign(ctx context.Context, ref string, failed, asJSON bool)
 	row("Subject", j.Subject)
 	row("List", j.List)
 	row("Status", j.Status)
+	if j.ScheduledAt != nil {
+		row("Scheduled for", campaign.FormatAt(*j.ScheduledAt, j.ScheduleZone))
+	}
 	if j.PauseReason != "" {
 		row("Paused because", j.PauseReason)
 	}

@@ -106,6 +106,10 @@ type SendingConfig struct {
 	// RelayDownPause pauses a campaign when no relay accepts a connection
 	// for this long; until then the run waits for the relay.
 	RelayDownPause time.Duration `mapstructure:"relay_down_pause"`
+	// MaxBounceRate and MaxComplaintRate, in percent of a run's
+	// deliveries (after 200 of them), pause a campaign; 0 turns one off.
+	MaxBounceRate    float64 `mapstructure:"max_bounce_rate"`
+	MaxComplaintRate float64 `mapstructure:"max_complaint_rate"`
 }
 
 type SenderConfig struct {
@@ -225,7 +229,7 @@ func DefaultConfig() Config {
 		SMTP: SMTPConfig{Port: 587, TLS: tlsmode.StartTLS, Timeout: 30 * time.Second,
 			MaxMessagesPerConnection: 100},
 		Sending: SendingConfig{Rate: 10, Concurrency: 4, RetryBackoff: 30 * time.Second, MaxAttempts: 5, PauseAfter: 10,
-			RelayDownPause: 10 * time.Minute},
+			RelayDownPause: 10 * time.Minute, MaxBounceRate: 5, MaxComplaintRate: 0.3},
 		Sender: SenderConfig{},
 		Web: WebConfig{BaseURL: "http://127.0.0.1:8080", Listen: "127.0.0.1:8080", SiteName: "Dispatch",
 			RateLimit: web.DefaultRatePerSecond, RateBurst: web.DefaultRateBurst,
@@ -314,6 +318,12 @@ func (c *Config) validateSending(p *problems) {
 	}
 	if c.Sending.PauseAfter < 1 {
 		p.bad("sending.pause_after", "must be at least 1")
+	}
+	if r := c.Sending.MaxBounceRate; r < 0 || r > 100 {
+		p.bad("sending.max_bounce_rate", "must be a percentage from 0 (off) to 100, like 5")
+	}
+	if r := c.Sending.MaxComplaintRate; r < 0 || r > 100 {
+		p.bad("sending.max_complaint_rate", "must be a percentage from 0 (off) to 100, like 0.3")
 	}
 	if c.Sending.RelayDownPause <= 0 {
 		p.bad("sending.relay_down_pause", "must be a positive duration like 10m")

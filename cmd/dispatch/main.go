@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -41,7 +42,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	out, errOut := newTermWriter(stdout), newTermWriter(stderr)
 	defer out.Flush()
 	defer errOut.Flush()
-	a := &app{stdin: stdin, stdout: out, stderr: errOut, rawStdout: stdout, rawStderr: stderr}
+	a := &app{
+		stdin:     stdin,
+		stdout:    out,
+		stderr:    errOut,
+		rawStdout: stdout,
+		rawStderr: stderr,
+		started:   time.Now(),
+	}
 	defer a.close()
 	root := newRootCmd(a)
 	root.SetArgs(args)

@@ -31,6 +31,8 @@ type sendOptions struct {
 	asJSON      bool
 	capture     string
 	force       bool
+	at          string // schedule instead of sending
+	tz          string
 }
 
 // sendReport is the --json output of send; the first seven keys are the
@@ -82,11 +84,18 @@ until they succeed or fail for good; the command keeps running until then.`,
 		Example: `  dispatch send examples/issue.md --list clients --dry-run
   dispatch send examples/issue.md --list clients --to me@example.com
   dispatch send examples/issue.md --list clients --yes --json
-  dispatch send examples/issue.md --list clients --capture outbox/`,
+  dispatch send examples/issue.md --list clients --capture outbox/
+  dispatch send examples/issue.md --list clients --at "2026-12-08 09:00" --tz Europe/Paris`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.list == "" {
 				return usageError{errors.New("--list is required: name the list to send to")}
+			}
+			if o.at != "" && (o.to != "" || o.capture != "") {
+				return usageError{errors.New("--at schedules the campaign for `dispatch serve`, which sends through smtp.*: it cannot go with --to or --capture")}
+			}
+			if o.at == "" && o.tz != "" {
+				return usageError{errors.New("--tz is the zone of --at: give --at too")}
 			}
 			return a.withRelayAdvice(a.send(cmd.Context(), args[0], o))
 		},
@@ -100,10 +109,20 @@ until they succeed or fail for good; the command keeps running until then.`,
 	f.BoolVar(&o.asJSON, "json", false, "print the final report as JSON")
 	f.BoolVar(&o.force, "force", false, "send even when the checks before sending fail (see dispatch doctor)")
 	f.StringVar(&o.capture, "capture", "", "deliver to a local capture server writing .eml files into this folder instead of smtp.*")
+	f.StringVar(&o.at, "at", "", `schedule the campaign instead of sending now, e.g. "2026-12-08 09:00"; `+"`dispatch serve`"+` sends it then`)
+	f.StringVar(&o.tz, "tz", "", "time zone of --at, an Area/City name such as Europe/Paris (default: this machine's)")
 	return cmd
 }
 
 func (a *app) send(ctx context.Context, path string, o sendOptions) error {
+	var at time.Time
+	if o.at != "" {
+		t, err := parseAt(o.at, o.tz, time.Now())
+		if err != nil {
+			return err
+		}
+		at = t
+	}
 	s, err := a.openStore(ctx)
 	if err != nil {
 		return err
@@ -127,15 +146,15 @@ func (a *app) send(ctx context.Context, path string, o sendOptions) error {
 	if o.to != "" {
 		return a.sendTest(ctx, s, sender, issue, list, o.to)
 	}
-	svc := a.campaignService(s, sender)
+	svc := a.campaignService(s, sender, "send")
 	plan, err := svc.Prepare(ctx, campaign.Draft{Issue: issue, Path: path, List: list, New: o.newCampaign})
 	if errors.Is(err, campaign.ErrNoRecipients) {
 		return fmt.Errorf("list %q has no active subscribers: nothing to send", list.Name)
 	}
 	if err != nil {
-		return err
+		return campaignAdvice(err)
 	}
-	if plan.Finished {
+	if plan.Finished && o.at == "" {
 		return a.alreadyFinished(ctx, svc, plan, o)
 	}
 	if plan.Changed {
@@ -148,6 +167,9 @@ func (a *app) send(ctx context.Context, path string, o sendOptions) error {
 		}
 	}
 	summary := a.sendSummary(plan.Issue, list, sender, plan.Owed, plan.Campaign, o)
+	if o.at != "" {
+		summary += "\n  starts at   " + campaign.FormatAt(at, o.tz)
+	}
 	if o.dryRun {
 		fmt.Fprintln(a.stdout, summary)
 		fmt.Fprintln(a.stdout, "Dry run: nothing was sent and no campaign was created.")
@@ -157,6 +179,9 @@ func (a *app) send(ctx context.Context, path string, o sendOptions) error {
 		if err := a.confirm(summary); err != nil {
 			return err
 		}
+	}
+	if o.at != "" {
+		return a.schedule(ctx, svc, plan, at, o)
 	}
 	return a.runCampaign(ctx, svc, plan, o)
 }
@@ -215,7 +240,7 @@ func (a *app) checkedSender(ctx context.Context, s *sqlite.Store, issue *templat
 func (a *app) runCampaign(ctx context.Context, svc *campaign.Service, plan *campaign.Plan, o sendOptions) error {
 	run, err := svc.Start(ctx, plan)
 	if err != nil {
-		return err
+		return campaignAdvice(err)
 	}
 	c := run.Campaign
 	if run.Created {
@@ -247,6 +272,10 @@ func (a *app) runCampaign(ctx context.Context, svc *campaign.Service, plan *camp
 func (a *app) sendExit(out *campaign.Outcome, runErr error) error {
 	c, st := out.Campaign, out.Stats
 	switch {
+	case out.Cancelled:
+		return &exitError{code: 1, err: fmt.Errorf("campaign %d was cancelled with `dispatch campaigns cancel`: %d sent, %d not sent", c.ID, st.Sent, st.Skipped)}
+	case out.Paused() && out.Hold != subscribers.HoldNone:
+		return &exitError{code: 1, err: fmt.Errorf("campaign %d paused: %s (resume it with `dispatch campaigns resume %d`)", c.ID, c.PauseReason, c.ID)}
 	case out.Paused():
 		return &exitError{code: 1, err: fmt.Errorf("campaign %d paused: %s", c.ID, c.PauseReason)}
 	case errors.Is(runErr, context.Canceled):
@@ -257,6 +286,22 @@ func (a *app) sendExit(out *campaign.Outcome, runErr error) error {
 		return fmt.Errorf("campaign %d: %w (run the same command again to resume)", c.ID, runErr)
 	}
 	return nil
+}
+
+// campaignAdvice adds what to do to the campaign package's refusals.
+func campaignAdvice(err error) error {
+	var running *campaign.RunningError
+	var scheduled *campaign.ScheduledError
+	var held *campaign.HeldError
+	switch {
+	case errors.As(err, &running):
+		return &exitError{code: 1, err: fmt.Errorf("%w; it is not sent from here too. Follow it with `dispatch campaigns watch %d`", err, running.CampaignID)}
+	case errors.As(err, &scheduled):
+		return &exitError{code: 1, err: fmt.Errorf("%w; `dispatch serve` starts it then. To send now instead, cancel it with `dispatch campaigns cancel %d` and send with --new", err, scheduled.CampaignID)}
+	case errors.As(err, &held):
+		return &exitError{code: 1, err: fmt.Errorf("%w. It is sent again only after an explicit `dispatch campaigns resume %d`", err, held.CampaignID)}
+	}
+	return err
 }
 
 // alreadyFinished answers a send whose campaign has finished. The same
@@ -278,6 +323,11 @@ func (a *app) alreadyFinished(ctx context.Context, svc *campaign.Service, plan *
 			"the edited issue was NOT sent. To send it to the whole list as a new campaign, run the same command with --new "+
 			"(the %d who got the earlier version get this one too); or give the issue a new id: in its front matter",
 			plan.Path, c.ID, c.Slug, c.ListName, st.Sent)}
+	}
+	if plan.Cancelled {
+		fmt.Fprintf(a.stderr, "Campaign %d (%s to %s) was cancelled: %d sent, %d not sent. Nothing was sent now. Use --new to send it as a new campaign.\n",
+			c.ID, c.Slug, c.ListName, st.Sent, st.Skipped)
+		return nil
 	}
 	fmt.Fprintf(a.stderr, "Campaign %d (%s to %s) has already finished: %d sent, %d failed, %d skipped. Nothing was sent now. Use --new to send it again as a new campaign.\n",
 		c.ID, c.Slug, c.ListName, st.Sent, st.Failed, st.Skipped)

@@ -30,7 +30,10 @@ The admin console runs on its own listener, admin.listen (default
 127.0.0.1:8081), never on web.listen; turn it off with admin.enabled: false.
 Create its first account with ` + "`dispatch users add EMAIL`" + `.
 With bounces.imap.host set, it also polls the bounce mailbox; with backup.dir
-set, it takes a rotating backup every backup.interval (dispatch backup --to). Every log line
+set, it takes a rotating backup every backup.interval (dispatch backup --to).
+With an SMTP relay configured, it runs the campaign runner: it starts
+campaigns scheduled with ` + "`send --at`" + ` at their time, and after a restart or a
+crash resumes the campaigns it was sending. Every log line
 (access log, webhooks, the bounce poller) is written to stderr in the one
 format --log-format chooses. Stop with Ctrl-C or SIGTERM (graceful shutdown).`,
 		Example: `  dispatch serve
@@ -80,6 +83,9 @@ format --log-format chooses. Stop with Ctrl-C or SIGTERM (graceful shutdown).`,
 				return err
 			}
 			a.startScheduledBackups(gctx, g, s.Path())
+			if err := a.startCampaignRunner(gctx, g, s); err != nil {
+				return err
+			}
 			err = g.Wait()
 			if errors.Is(err, context.Canceled) {
 				return nil

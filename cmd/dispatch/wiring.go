@@ -139,10 +139,34 @@ func eta(n int, rate float64) string {
 	return (time.Duration(float64(n)/rate*float64(time.Second)) + time.Second).Round(time.Second).String()
 }
 
-// campaignService wires the send use case to the store and a mailer.
-func (a *app) campaignService(s *sqlite.Store, sender *mailer.Sender) *campaign.Service {
-	return campaign.New(campaign.Config{
-		Sender: sender,
+// campaignService wires the send use case to the store and a mailer
+// (nil for commands that only control or watch campaigns). process is the
+// command, named in the leases it takes.
+func (a *app) campaignService(s *sqlite.Store, sender *mailer.Sender, process string) *campaign.Service {
+	cfg := campaign.Config{
+		Owner: a.leaseOwner(process),
+		Guardrails: campaign.Guardrails{
+			MaxBounceRate:    a.cfg.Sending.MaxBounceRate,
+			MaxComplaintRate: a.cfg.Sending.MaxComplaintRate,
+		},
 		Logger: a.logger,
-	}, s)
+	}
+	if sender != nil {
+		cfg.Sender = sender
+	}
+	return campaign.New(cfg, s)
+}
+
+// leaseOwner is this process as a lease names it.
+func (a *app) leaseOwner(process string) subscribers.LeaseOwner {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown host"
+	}
+	return subscribers.LeaseOwner{
+		Host:    host,
+		PID:     os.Getpid(),
+		Process: process,
+		Started: a.started,
+	}
 }
