@@ -8,8 +8,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
+
+// commandHang is how long one dispatch command may run in a test before it
+// is taken to hang. The slowest legitimate ones (a send of a few thousand
+// messages under -race on a loaded machine) take well under a minute.
+const commandHang = 5 * time.Minute
 
 // dispatchBin is the real binary, built once for the end-to-end tests.
 var dispatchBin string
@@ -62,7 +69,19 @@ func runCmd(t testing.TB, cmd *exec.Cmd, dir string, env []string) result {
 	cmd.Env = append(cmd.Env, env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
+	// A command that never ends would otherwise stall the whole package
+	// until go test's timeout with no word of where it stuck: after
+	// commandHang it gets SIGQUIT, which makes the Go runtime print every
+	// goroutine to stderr, and the test fails with that dump.
+	cmd.WaitDelay = 10 * time.Second
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("run dispatch %v: %v", args, err)
+	}
+	watchdog := time.AfterFunc(commandHang, func() { cmd.Process.Signal(syscall.SIGQUIT) })
+	err := cmd.Wait()
+	if !watchdog.Stop() {
+		t.Fatalf("dispatch %v ran over %v and was stopped with SIGQUIT; stdout %q; stderr (goroutines):\n%s", args, commandHang, out.String(), errb.String())
+	}
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
