@@ -2,7 +2,6 @@ package console
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -60,7 +59,7 @@ func readAttributes(text string) (map[string]any, error) {
 		k, v, ok := strings.Cut(line, "=")
 		k = strings.TrimSpace(k)
 		if !ok || k == "" {
-			return nil, fmt.Errorf("Attributes, line %d: write key = value.", i+1)
+			return nil, noticef("Attributes, line %d: write key = value.", i+1)
 		}
 		out[k] = strings.TrimSpace(v)
 	}

@@ -25,19 +25,19 @@ func readSubscribersQuery(r *http.Request) (subscribersQuery, error) {
 	v := r.URL.Query()
 	q := subscribersQuery{Search: strings.TrimSpace(v.Get("q")), After: v.Get("after")}
 	if len(q.Search) > 200 {
-		return q, errors.New("The search is too long.")
+		return q, notice("The search is too long.")
 	}
 	if l := v.Get("list"); l != "" {
 		id, err := strconv.ParseInt(l, 10, 64)
 		if err != nil || id < 0 {
-			return q, errors.New("There is no such list.")
+			return q, notice("There is no such list.")
 		}
 		q.ListID = id
 	}
 	if st := v.Get("status"); st != "" {
 		s, err := subscribers.ParseStatus(st)
 		if err != nil {
-			return q, errors.New("There is no such status.")
+			return q, notice("There is no such status.")
 		}
 		q.Status = s
 	}
