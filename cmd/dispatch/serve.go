@@ -9,6 +9,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/dispatchhq/dispatch/bounce/webhook"
+	"github.com/dispatchhq/dispatch/sqlite"
+	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/web"
 )
 
@@ -75,15 +77,11 @@ format --log-format chooses. Stop with Ctrl-C or SIGTERM (graceful shutdown).`,
 			fmt.Fprintf(a.stdout, "Serving on http://%s (links use %s). Ctrl-C to stop.\n", srv.Addr(), a.cfg.Web.BaseURL)
 			g, gctx := errgroup.WithContext(ctx)
 			g.Go(func() error { return srv.Run(gctx) })
-			if err := a.startConsole(gctx, g, s); err != nil {
+			// Ctrl-C can arrive while the parts below still start: their
+			// context error is then the interrupt, not a failure, and serve
+			// stops as cleanly as it would a moment later.
+			if err := a.startParts(gctx, g, s, tokens); err != nil && ctx.Err() == nil {
 				_ = srv.Close(context.WithoutCancel(ctx))
-				return err
-			}
-			if err := a.startBouncePoller(gctx, g, s, tokens); err != nil {
-				return err
-			}
-			a.startScheduledBackups(gctx, g, s.Path())
-			if err := a.startCampaignRunner(gctx, g, s); err != nil {
 				return err
 			}
 			err = g.Wait()
@@ -115,4 +113,17 @@ func (a *app) webhookVerifier() (*webhook.Verifier, error) {
 		return nil, fmt.Errorf("webhooks: %w", err)
 	}
 	return v, nil
+}
+
+// startParts starts what serve runs beside the public server: the console,
+// the bounce poller, scheduled backups and the campaign runner.
+func (a *app) startParts(ctx context.Context, g *errgroup.Group, s *sqlite.Store, tokens *subscribers.Tokens) error {
+	if err := a.startConsole(ctx, g, s); err != nil {
+		return err
+	}
+	if err := a.startBouncePoller(ctx, g, s, tokens); err != nil {
+		return err
+	}
+	a.startScheduledBackups(ctx, g, s.Path())
+	return a.startCampaignRunner(ctx, g, s)
 }
