@@ -1,20 +1,16 @@
 package console_test
 
 import (
-	"os/exec"
-	"strings"
 	"testing"
+
+	"github.com/dispatchhq/dispatch/internal/depstest"
 )
 
 // TestDependencies keeps the console a thin layer over the domain: it
 // reaches the database through its Store interface, never the store, the
 // driver or SQL, and it does not send mail or read configuration.
 func TestDependencies(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, out)
-	}
-	bad := map[string]string{
+	depstest.Forbid(t, "console", map[string]string{
 		"github.com/dispatchhq/dispatch/sqlite":       "the database is reached through the Store interface",
 		"github.com/mattn/go-sqlite3":                 "no SQL in the console",
 		"database/sql":                                "no SQL in the console",
@@ -22,12 +18,5 @@ func TestDependencies(t *testing.T) {
 		"github.com/dispatchhq/dispatch/web":          "the public server and the console share nothing but the domain",
 		"github.com/dispatchhq/dispatch/cmd/dispatch": "nothing imports cmd",
 		"github.com/spf13/viper":                      "configuration arrives as a Config struct",
-	}
-	for _, dep := range strings.Fields(string(out)) {
-		for prefix, why := range bad {
-			if dep == prefix || strings.HasPrefix(dep, prefix+"/") {
-				t.Errorf("console imports %s: %s", dep, why)
-			}
-		}
-	}
+	})
 }
