@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/dispatchhq/dispatch/subscribers"
 )
@@ -21,106 +22,166 @@ func (s *Store) RecordBounce(ctx context.Context, b subscribers.Bounce, p subscr
 	}
 	var res subscribers.BounceResult
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var sub *subscribers.Subscriber
 		var err error
-		switch {
-		case b.SubscriberID != 0:
-			sub, err = findSubscriberTx(ctx, tx, b.SubscriberID)
-		case b.Email != "":
-			sub, err = findSubscriber(ctx, tx, subscribers.NormalizeEmail(b.Email))
-		default:
-			err = subscribers.ErrNotFound
-		}
-		if errors.Is(err, subscribers.ErrNotFound) {
-			res.Unknown = true
-		} else if err != nil {
-			return err
-		}
-		now := s.now()
-		if b.SubscriberID == 0 {
-			// A report seen before as unattributed stays so.
-			seen, err := unattributedKeySeen(ctx, tx, b.Key)
-			if err != nil {
-				return err
-			}
-			why := "recorded before as unattributed"
-			if !seen {
-				if why, err = addressMatch(ctx, tx, sub, b, p, now); err != nil {
-					return err
-				}
-			}
-			if why != "" {
-				res.Unattributed = why
-				res.Duplicate, err = s.recordUnattributed(ctx, tx, subscribers.UnattributedReport{Kind: b.Kind, Source: b.Source,
-					Key: b.Key, Reason: why, Recipients: max(b.ReportRecipients, 1), Addresses: []string{b.Email},
-					Status: b.Status, Detail: b.Reason})
-				res.Duplicate = res.Duplicate || seen
-				return err
-			}
-		}
-		var subID any
-		if sub != nil {
-			subID, res.SubscriberID = sub.ID, sub.ID
-		}
-		var key any
-		if b.Key != "" {
-			key = b.Key
-		}
-		r, err := tx.ExecContext(ctx, `
-			INSERT INTO bounces (subscriber_id, campaign_id, delivery_id, kind, status, reason, source, source_key, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (source_key) DO NOTHING`,
-			subID, nullID(b.CampaignID), nullID(b.DeliveryID), b.Kind, b.Status, b.Reason, b.Source, key, formatTime(now))
-		if err != nil {
-			return fmt.Errorf("record bounce: %w", err)
-		}
-		if n, _ := r.RowsAffected(); n == 0 {
-			res.Duplicate = true
-			return nil
-		}
-		if sub == nil {
-			return nil
-		}
-		reason := b.Reason
-		if b.Status != "" {
-			reason = b.Status + " " + reason
-		}
-		to := subscribers.Status("")
-		switch b.Kind {
-		case subscribers.BounceHard:
-			to = subscribers.StatusBounced
-		case subscribers.BounceComplaint:
-			to = subscribers.StatusComplained
-		case subscribers.BounceSoft:
-			var n int
-			// Soft bounces before an admin restored the address (unsuppress)
-			// were judged already.
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM bounces
-				WHERE subscriber_id = ? AND kind = ? AND created_at >= ?
-				  AND created_at > COALESCE((SELECT max(created_at) FROM events
-				                             WHERE subscriber_id = ? AND type = ?), '')`,
-				sub.ID, subscribers.BounceSoft, formatTime(now.Add(-p.SoftWindow)), sub.ID, subscribers.EventUnsuppressed).Scan(&n); err != nil {
-				return fmt.Errorf("count soft bounces: %w", err)
-			}
-			if n >= p.SoftLimit {
-				to = subscribers.StatusBounced
-				reason = fmt.Sprintf("%d soft bounces within %s; last: %s", n, p.SoftWindow, reason)
-			}
-		}
-		if to == "" || rank(sub.Status) >= rank(to) {
-			return nil
-		}
-		typ := subscribers.EventBounced
-		if to == subscribers.StatusComplained {
-			typ = subscribers.EventComplained
-		}
-		if err := s.setStatus(ctx, tx, sub, to, subscribers.Event{Type: typ, CampaignID: b.CampaignID, Actor: b.Source, Reason: reason}); err != nil {
-			return err
-		}
-		res.Suppressed = to
-		return nil
+		res, err = s.recordBounceTx(ctx, tx, b, p)
+		return err
 	})
 	return res, err
+}
+
+// recordBounceTx is RecordBounce inside its transaction: find the
+// subscriber, divert a report the address rule refuses, store the bounce
+// once per key, then apply the policy.
+func (s *Store) recordBounceTx(ctx context.Context, tx *sql.Tx, b subscribers.Bounce, p subscribers.BouncePolicy) (subscribers.BounceResult, error) {
+	var res subscribers.BounceResult
+	sub, err := bouncedSubscriber(ctx, tx, b)
+	if errors.Is(err, subscribers.ErrNotFound) {
+		res.Unknown = true
+	} else if err != nil {
+		return res, err
+	}
+	now := s.now()
+	if b.SubscriberID == 0 {
+		diverted, err := s.divertUnattributed(ctx, tx, sub, b, p, now, &res)
+		if diverted || err != nil {
+			return res, err
+		}
+	}
+	if sub != nil {
+		res.SubscriberID = sub.ID
+	}
+	inserted, err := insertBounce(ctx, tx, sub, b, now)
+	if err != nil {
+		return res, err
+	}
+	if !inserted {
+		res.Duplicate = true
+		return res, nil
+	}
+	if sub == nil {
+		return res, nil
+	}
+	res.Suppressed, err = s.applyBouncePolicy(ctx, tx, sub, b, p, now)
+	return res, err
+}
+
+// bouncedSubscriber finds whom a bounce is about: by id when it was
+// attributed to a delivery, else by address.
+func bouncedSubscriber(ctx context.Context, tx *sql.Tx, b subscribers.Bounce) (*subscribers.Subscriber, error) {
+	switch {
+	case b.SubscriberID != 0:
+		return findSubscriberTx(ctx, tx, b.SubscriberID)
+	case b.Email != "":
+		return findSubscriber(ctx, tx, subscribers.NormalizeEmail(b.Email))
+	default:
+		return nil, subscribers.ErrNotFound
+	}
+}
+
+// divertUnattributed records a report tied to no delivery as unattributed
+// when the address rule does not allow applying it, and says whether it
+// did. A report seen before as unattributed stays so.
+func (s *Store) divertUnattributed(ctx context.Context, tx *sql.Tx, sub *subscribers.Subscriber, b subscribers.Bounce, p subscribers.BouncePolicy, now time.Time, res *subscribers.BounceResult) (bool, error) {
+	seen, err := unattributedKeySeen(ctx, tx, b.Key)
+	if err != nil {
+		return false, err
+	}
+	why := "recorded before as unattributed"
+	if !seen {
+		if why, err = addressMatch(ctx, tx, sub, b, p, now); err != nil {
+			return false, err
+		}
+	}
+	if why == "" {
+		return false, nil
+	}
+	res.Unattributed = why
+	dup, err := s.recordUnattributed(ctx, tx, subscribers.UnattributedReport{
+		Kind:       b.Kind,
+		Source:     b.Source,
+		Key:        b.Key,
+		Reason:     why,
+		Recipients: max(b.ReportRecipients, 1),
+		Addresses:  []string{b.Email},
+		Status:     b.Status,
+		Detail:     b.Reason,
+	})
+	res.Duplicate = dup || seen
+	return true, err
+}
+
+// insertBounce stores the bounce unless its source key was stored before,
+// and says whether it stored it.
+func insertBounce(ctx context.Context, tx *sql.Tx, sub *subscribers.Subscriber, b subscribers.Bounce, now time.Time) (bool, error) {
+	var subID any
+	if sub != nil {
+		subID = sub.ID
+	}
+	var key any
+	if b.Key != "" {
+		key = b.Key
+	}
+	r, err := tx.ExecContext(ctx, `
+		INSERT INTO bounces (subscriber_id, campaign_id, delivery_id, kind, status, reason, source, source_key, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (source_key) DO NOTHING`,
+		subID, nullID(b.CampaignID), nullID(b.DeliveryID), b.Kind, b.Status, b.Reason, b.Source, key, formatTime(now))
+	if err != nil {
+		return false, fmt.Errorf("record bounce: %w", err)
+	}
+	n, _ := r.RowsAffected()
+	return n > 0, nil
+}
+
+// applyBouncePolicy moves the subscriber to bounced or complained when the
+// policy says so, and returns the status it moved them to, if any.
+func (s *Store) applyBouncePolicy(ctx context.Context, tx *sql.Tx, sub *subscribers.Subscriber, b subscribers.Bounce, p subscribers.BouncePolicy, now time.Time) (subscribers.Status, error) {
+	reason := b.Reason
+	if b.Status != "" {
+		reason = b.Status + " " + reason
+	}
+	var to subscribers.Status
+	switch b.Kind {
+	case subscribers.BounceHard:
+		to = subscribers.StatusBounced
+	case subscribers.BounceComplaint:
+		to = subscribers.StatusComplained
+	case subscribers.BounceSoft:
+		n, err := recentSoftBounces(ctx, tx, sub.ID, now.Add(-p.SoftWindow))
+		if err != nil {
+			return "", err
+		}
+		if n >= p.SoftLimit {
+			to = subscribers.StatusBounced
+			reason = fmt.Sprintf("%d soft bounces within %s; last: %s", n, p.SoftWindow, reason)
+		}
+	}
+	if to == "" || rank(sub.Status) >= rank(to) {
+		return "", nil
+	}
+	typ := subscribers.EventBounced
+	if to == subscribers.StatusComplained {
+		typ = subscribers.EventComplained
+	}
+	if err := s.setStatus(ctx, tx, sub, to, subscribers.Event{Type: typ, CampaignID: b.CampaignID, Actor: b.Source, Reason: reason}); err != nil {
+		return "", err
+	}
+	return to, nil
+}
+
+// recentSoftBounces counts a subscriber's soft bounces since a time. Soft
+// bounces before an admin restored the address (unsuppress) were judged
+// already, so they do not count.
+func recentSoftBounces(ctx context.Context, tx *sql.Tx, subscriberID int64, since time.Time) (int, error) {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM bounces
+		WHERE subscriber_id = ? AND kind = ? AND created_at >= ?
+		  AND created_at > COALESCE((SELECT max(created_at) FROM events
+		                             WHERE subscriber_id = ? AND type = ?), '')`,
+		subscriberID, subscribers.BounceSoft, formatTime(since), subscriberID, subscribers.EventUnsuppressed).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count soft bounces: %w", err)
+	}
+	return n, nil
 }
 
 // CampaignBounces counts the bounces and complaints attributed to a campaign.
