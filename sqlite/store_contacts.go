@@ -200,102 +200,126 @@ func (s *Store) querySubscribers(ctx context.Context, query string, args ...any)
 // order; the two are merged by the text that matched (so "ada@…" and "Ada
 // Lovelace" sort together). The cursor is that text and the id.
 func (s *Store) searchSubscribers(ctx context.Context, q subscribers.SubscriberQuery) (*subscribers.SubscriberPage, error) {
-	n := pageLimit(q.Limit)
-	term := strings.TrimSpace(q.Search)
-	ck, cid, err := decodeKeyCursor(q.After)
-	if err != nil {
+	ps := &prefixSearch{q: q, n: pageLimit(q.Limit)}
+	var err error
+	if ps.afterKey, ps.afterID, err = decodeKeyCursor(q.After); err != nil {
 		return nil, err
 	}
-	type hit struct {
-		key    string
-		byName bool
-		sub    *subscribers.Subscriber
-	}
-	var hits []hit
-	// sentinels holds, for each scan that found more than a page, its
-	// last row: nothing at or past it can be shown before the next query.
-	var sentinels []hit
-	branch := func(keyExpr, extra string, byName bool, lo, hi string) error {
-		where := []string{keyExpr + ` >= ?`, keyExpr + ` < ?`}
-		args := []any{max(lo, ck), hi}
-		if extra != "" {
-			where = append(where, extra)
-		}
-		if ck != "" {
-			where = append(where, `(`+keyExpr+` > ? OR s.id > ?)`)
-			args = append(args, ck, cid)
-		}
-		fw, fargs := queryFilters(q)
-		where = append(where, fw...)
-		args = append(args, fargs...)
-		args = append(args, n+1)
-		rows, err := s.db.QueryContext(ctx, `SELECT `+keyExpr+`, `+subscriberColumns+` FROM subscribers s
-			WHERE `+strings.Join(where, ` AND `)+` ORDER BY `+keyExpr+`, s.id LIMIT ?`, args...)
-		if err != nil {
-			return fmt.Errorf("search subscribers: %w", err)
-		}
-		defer rows.Close()
-		count := 0
-		for rows.Next() {
-			h := hit{byName: byName}
-			sub, err := scanSubscriber(prefixScanner{rows, &h.key})
-			if err != nil {
-				return fmt.Errorf("search subscribers: %w", err)
-			}
-			h.sub = sub
-			count++
-			if count > n {
-				sentinels = append(sentinels, h)
-				break
-			}
-			hits = append(hits, h)
-		}
-		return rows.Err()
-	}
-	less := func(a, b hit) bool {
-		return a.key < b.key || (a.key == b.key && a.sub.ID < b.sub.ID)
-	}
-	lo, hi := prefixRange(strings.ToLower(term))
-	nlo, nhi := "", ""
-	if err := branch(`s.email_norm`, ``, false, lo, hi); err != nil {
+	term := strings.TrimSpace(q.Search)
+	ps.emailLo, ps.emailHi = prefixRange(strings.ToLower(term))
+	if err := s.scanPrefix(ctx, ps, `s.email_norm`, ``, false, ps.emailLo, ps.emailHi); err != nil {
 		return nil, err
 	}
 	if !strings.Contains(term, "@") {
 		// lower() on both sides: SQLite's, which folds ASCII only.
-		if err := s.db.QueryRowContext(ctx, `SELECT lower(?), lower(?)`, term, term+"\U0010FFFF").Scan(&nlo, &nhi); err != nil {
+		if err := s.db.QueryRowContext(ctx, `SELECT lower(?), lower(?)`, term, term+"\U0010FFFF").Scan(&ps.nameLo, &ps.nameHi); err != nil {
 			return nil, fmt.Errorf("search subscribers: %w", err)
 		}
-		if err := branch(`lower(s.name)`, `s.name <> ''`, true, nlo, nhi); err != nil {
+		if err := s.scanPrefix(ctx, ps, `lower(s.name)`, `s.name <> ''`, true, ps.nameLo, ps.nameHi); err != nil {
 			return nil, err
 		}
 	}
-	// repeat reports a subscriber found by both scans under the larger of
-	// its two texts: it is shown under the smaller one, on this page or an
-	// earlier one.
-	repeat := func(h hit) bool {
-		if nhi == "" {
-			return false
-		}
-		email, name := strings.ToLower(h.sub.Email), asciiLower(h.sub.Name)
-		if h.byName {
-			return email >= lo && email < hi && email <= name
-		}
-		return h.sub.Name != "" && name >= nlo && name < nhi && name < email
+	return ps.page(), nil
+}
+
+// searchHit is a subscriber a prefix scan found, with the text that matched.
+type searchHit struct {
+	key    string
+	byName bool
+	sub    *subscribers.Subscriber
+}
+
+// less orders hits as the page shows them: by the text, then the id.
+func (h searchHit) less(o searchHit) bool {
+	return h.key < o.key || (h.key == o.key && h.sub.ID < o.sub.ID)
+}
+
+// prefixSearch is one page of a search: the scans' ranges and what they
+// found.
+type prefixSearch struct {
+	q                subscribers.SubscriberQuery
+	n                int    // page size
+	afterKey         string // the cursor: the text and id last shown
+	afterID          int64
+	emailLo, emailHi string // the range of the address scan
+	nameLo, nameHi   string // the range of the name scan; empty when not run
+	hits             []searchHit
+	// sentinels holds, for each scan that found more than a page, its
+	// last row: nothing at or past it can be shown before the next query.
+	sentinels []searchHit
+}
+
+// scanPrefix reads up to a page and one more of the rows whose keyExpr
+// falls in [lo, hi), after the cursor, in index order.
+func (s *Store) scanPrefix(ctx context.Context, ps *prefixSearch, keyExpr, extra string, byName bool, lo, hi string) error {
+	where := []string{keyExpr + ` >= ?`, keyExpr + ` < ?`}
+	args := []any{max(lo, ps.afterKey), hi}
+	if extra != "" {
+		where = append(where, extra)
 	}
-	slices.SortFunc(hits, func(a, b hit) int {
+	if ps.afterKey != "" {
+		where = append(where, `(`+keyExpr+` > ? OR s.id > ?)`)
+		args = append(args, ps.afterKey, ps.afterID)
+	}
+	fw, fargs := queryFilters(ps.q)
+	where = append(where, fw...)
+	args = append(args, fargs...)
+	args = append(args, ps.n+1)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+keyExpr+`, `+subscriberColumns+` FROM subscribers s
+		WHERE `+strings.Join(where, ` AND `)+` ORDER BY `+keyExpr+`, s.id LIMIT ?`, args...)
+	if err != nil {
+		return fmt.Errorf("search subscribers: %w", err)
+	}
+	defer rows.Close()
+	count := 0
+	for rows.Next() {
+		h := searchHit{byName: byName}
+		sub, err := scanSubscriber(prefixScanner{rows, &h.key})
+		if err != nil {
+			return fmt.Errorf("search subscribers: %w", err)
+		}
+		h.sub = sub
+		count++
+		if count > ps.n {
+			ps.sentinels = append(ps.sentinels, h)
+			break
+		}
+		ps.hits = append(ps.hits, h)
+	}
+	return rows.Err()
+}
+
+// repeat reports a subscriber found by both scans under the larger of its
+// two texts: it is shown under the smaller one, on this page or an earlier
+// one.
+func (ps *prefixSearch) repeat(h searchHit) bool {
+	if ps.nameHi == "" {
+		return false
+	}
+	email, name := strings.ToLower(h.sub.Email), asciiLower(h.sub.Name)
+	if h.byName {
+		return email >= ps.emailLo && email < ps.emailHi && email <= name
+	}
+	return h.sub.Name != "" && name >= ps.nameLo && name < ps.nameHi && name < email
+}
+
+// page merges the scans' hits into a page, stopping at a page's worth or
+// at the first hit a scan may have cut short.
+func (ps *prefixSearch) page() *subscribers.SubscriberPage {
+	slices.SortFunc(ps.hits, func(a, b searchHit) int {
 		if c := strings.Compare(a.key, b.key); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.sub.ID, b.sub.ID)
 	})
 	page := &subscribers.SubscriberPage{Total: -1}
-	var last *hit
-	more := len(sentinels) > 0
-	for i := range hits {
-		h := hits[i]
-		stop := len(page.Subscribers) == n
-		for _, sn := range sentinels {
-			if !less(h, sn) {
+	var last *searchHit
+	more := len(ps.sentinels) > 0
+	for i := range ps.hits {
+		h := ps.hits[i]
+		stop := len(page.Subscribers) == ps.n
+		for _, sn := range ps.sentinels {
+			if !h.less(sn) {
 				stop = true
 			}
 		}
@@ -303,15 +327,15 @@ func (s *Store) searchSubscribers(ctx context.Context, q subscribers.SubscriberQ
 			more = true
 			break
 		}
-		last = &hits[i]
-		if !repeat(h) {
+		last = &ps.hits[i]
+		if !ps.repeat(h) {
 			page.Subscribers = append(page.Subscribers, h.sub)
 		}
 	}
 	if more && last != nil {
 		page.Next = encodeCursor('k', last.key+"\x00"+strconv.FormatInt(last.sub.ID, 10))
 	}
-	return page, nil
+	return page
 }
 
 // asciiLower is SQLite's lower(): ASCII letters only.
