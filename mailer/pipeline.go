@@ -40,9 +40,7 @@ import (
 // relay broke off, after it the attempt counts, and after the whole
 // message the server may have it (a possible duplicate).
 func (c *conn) sendPipelined(m *message) error {
-	sc, t := c.sc, c.sc.Text
-	timeout := c.relay.cfg.Timeout
-	if err := sc.UpdateDeadline(timeout); err != nil {
+	if err := c.sc.UpdateDeadline(c.relay.cfg.Timeout); err != nil {
 		return c.fail(m, stepMail, err)
 	}
 	// go-mail's Mail and Rcpt refuse a line break in an address; so do we
@@ -50,8 +48,18 @@ func (c *conn) sendPipelined(m *message) error {
 	if strings.ContainsAny(m.from, "\r\n") || strings.ContainsAny(m.to, "\r\n") {
 		return c.fail(m, stepMail, errors.New("smtp: an address contains CR or LF"))
 	}
-	bdat := c.ext.chunking
-	w := t.W
+	// Nothing was answered when the write fails: with DATA no message can
+	// have been taken; with BDAT the chunk was cut short, so neither.
+	if err := c.writePipelined(m); err != nil {
+		return c.fail(m, stepMail, err)
+	}
+	return pipelined{c: c, m: m, bdat: c.ext.chunking}.replies()
+}
+
+// writePipelined writes MAIL FROM, RCPT TO and DATA (or BDAT with the
+// whole message) in one write.
+func (c *conn) writePipelined(m *message) error {
+	w := c.sc.Text.W
 	w.WriteString("MAIL FROM:")
 	w.WriteString(m.from)
 	if c.ext.eightBit {
@@ -63,7 +71,7 @@ func (c *conn) sendPipelined(m *message) error {
 	}
 	w.WriteString("\r\nRCPT TO:")
 	w.WriteString(m.to)
-	if bdat {
+	if c.ext.chunking {
 		// No dot-stuffing and no final ".": the size says where it ends.
 		var n [20]byte
 		w.WriteString("\r\nBDAT ")
@@ -73,77 +81,62 @@ func (c *conn) sendPipelined(m *message) error {
 	} else {
 		w.WriteString("\r\nDATA\r\n")
 	}
-	// bufio.Writer keeps its first error, so Flush reports any. Nothing
-	// was answered: with DATA no message can have been taken; with BDAT
-	// the chunk was cut short, so neither.
-	if err := w.Flush(); err != nil {
-		return c.fail(m, stepMail, err)
-	}
+	// bufio.Writer keeps its first error, so Flush reports any.
+	return w.Flush()
+}
 
-	// With BDAT the whole message went out with the envelope: a reply
-	// lost from here on may be the server's acceptance.
-	lost := func(s step) step {
-		if bdat {
-			return stepEnd
-		}
-		return s
-	}
-	read := func(expect int) error {
-		if err := sc.UpdateDeadline(timeout); err != nil {
-			return err
-		}
-		_, _, err := t.ReadResponse(expect)
-		return err
-	}
-	// envelope is the outcome once MAIL or RCPT was refused: that reply,
-	// whatever came after it.
-	envelope := func(errMail, errRcpt error) error {
-		if errMail != nil {
-			return c.fail(m, stepMail, errMail)
-		}
-		return c.fail(m, stepRcpt, errRcpt)
-	}
+// pipelined reads the replies to one pipelined transaction.
+type pipelined struct {
+	c    *conn
+	m    *message
+	bdat bool // the message went out with the envelope (CHUNKING)
+}
 
-	errMail := read(250)
+// replies reads the replies to MAIL, RCPT and DATA (or BDAT) in order and
+// turns them into the outcome, then sends the message after DATA.
+func (p pipelined) replies() error {
+	c, m := p.c, p.m
+	errMail := p.read(250)
 	if broken(errMail) {
-		return c.fail(m, lost(stepMail), errMail)
+		return c.fail(m, p.lost(stepMail), errMail)
 	}
 	if closing(errMail) {
 		return c.fail(m, stepMail, errMail) // nothing more will be answered
 	}
-	errRcpt := read(25)
+	errRcpt := p.read(25)
 	switch {
 	case broken(errRcpt) && errMail != nil:
-		return envelope(errMail, nil) // its RSET fails, and the connection goes
+		return p.envelope(errMail, nil) // its RSET fails, and the connection goes
 	case broken(errRcpt):
-		return c.fail(m, lost(stepRcpt), errRcpt)
+		return c.fail(m, p.lost(stepRcpt), errRcpt)
 	case closing(errRcpt):
-		return envelope(errMail, errRcpt)
+		return p.envelope(errMail, errRcpt)
 	}
 	want := 354
-	if bdat {
+	if p.bdat {
 		want = 250
 	}
-	errData := read(want)
+	errData := p.read(want)
 	if broken(errData) {
 		if errMail != nil || errRcpt != nil {
-			return envelope(errMail, errRcpt)
+			return p.envelope(errMail, errRcpt)
 		}
-		return c.fail(m, lost(stepData), errData)
+		return c.fail(m, p.lost(stepData), errData)
 	}
 	if errMail != nil || errRcpt != nil {
-		if errData == nil && !bdat {
+		if errData == nil && !p.bdat {
 			// A server that says 354 to a transaction without a
 			// recipient wants a message all the same: end an empty one,
 			// whatever it answers, and RSET.
+			w := c.sc.Text.W
 			w.WriteString(".\r\n")
 			if w.Flush() == nil {
-				_ = read(0)
+				_ = p.read(0)
 			}
 		}
-		return envelope(errMail, errRcpt)
+		return p.envelope(errMail, errRcpt)
 	}
-	if bdat {
+	if p.bdat {
 		if errData != nil {
 			return c.fail(m, stepEnd, errData) // the reply to the whole message
 		}
@@ -153,6 +146,34 @@ func (c *conn) sendPipelined(m *message) error {
 		return c.fail(m, stepData, errData)
 	}
 	return c.sendBody(m)
+}
+
+// read reads the next reply, expecting the code (a prefix of it).
+func (p pipelined) read(expect int) error {
+	if err := p.c.sc.UpdateDeadline(p.c.relay.cfg.Timeout); err != nil {
+		return err
+	}
+	_, _, err := p.c.sc.Text.ReadResponse(expect)
+	return err
+}
+
+// lost is the step a reply lost at step s counts as: with BDAT the whole
+// message went out with the envelope, so a reply lost from then on may be
+// the server's acceptance.
+func (p pipelined) lost(s step) step {
+	if p.bdat {
+		return stepEnd
+	}
+	return s
+}
+
+// envelope is the outcome once MAIL or RCPT was refused: that reply,
+// whatever came after it.
+func (p pipelined) envelope(errMail, errRcpt error) error {
+	if errMail != nil {
+		return p.c.fail(p.m, stepMail, errMail)
+	}
+	return p.c.fail(p.m, stepRcpt, errRcpt)
 }
 
 // broken reports an error that is not the server's reply: the connection
