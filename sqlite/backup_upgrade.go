@@ -43,7 +43,7 @@ func (s *Store) backupBeforeMigrating(ctx context.Context, names []string, appli
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("back up before migration %s: %w", first, err)
 	}
-	if _, err := vacuumInto(ctx, s.db, dst); err != nil {
+	if _, err := copyInto(ctx, s.db, dst); err != nil {
 		return fmt.Errorf("back up before migration %s to %s: %w", first, dst, err)
 	}
 	return nil

@@ -18,8 +18,9 @@ func newBackupCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "backup FILE | backup --to DIR [--keep N]",
 		Short: "Write a checked, consistent copy of the database while serve and send run",
-		Long: `backup copies the live database with SQLite's VACUUM INTO, inside one read
-transaction: serve and send keep writing meanwhile. The copy is written to a
+		Long: `backup copies the live database with SQLite's online backup API, in one step
+inside one read transaction, at the lowest CPU and I/O priority: serve and
+send keep writing meanwhile, and go first. The copy is written to a
 temporary name, checked (integrity check, schema version, row counts), and
 only then renamed to FILE, with mode 0600.
 
