@@ -386,7 +386,9 @@ func status(t *testing.T, dir, email string) string {
 
 func waitHTTP(t testing.TB, u string) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	// Generous: a serve opening a 1 GB database on a loaded machine has
+	// taken over 15 s to listen. Only a failure waits this long.
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get(u)
 		if err == nil {
