@@ -203,7 +203,13 @@ func (s *Service) EndSession(ctx context.Context, id string) error {
 // session is replaced by a full one with a new id, which it returns.
 func (s *Service) CompleteTwoFactor(ctx context.Context, id, code string, u *User) (string, *Session, error) {
 	now := s.now()
-	ok := CheckTOTP(u.TOTPSecret, code, now)
+	ok := false
+	if step, match := MatchTOTP(u.TOTPSecret, code, now); match {
+		var err error
+		if ok, err = s.Store.UseTOTPStep(ctx, u.ID, step); err != nil {
+			return "", nil, err
+		}
+	}
 	if !ok && len(strings.TrimSpace(code)) > 8 {
 		var err error
 		ok, err = s.Store.UseRecoveryCode(ctx, u.ID, HashToken(NormalizeRecoveryCode(code)), now)
@@ -230,11 +236,16 @@ func (s *Service) PruneSessions(ctx context.Context) (int, error) {
 // user's app and stores it with fresh recovery codes, which it returns
 // (they are shown once).
 func (s *Service) EnableTwoFactor(ctx context.Context, u *User, secret, code, actor string) ([]string, error) {
-	if secret == "" || !CheckTOTP(secret, code, s.now()) {
+	step, ok := MatchTOTP(secret, code, s.now())
+	if secret == "" || !ok {
 		return nil, fmt.Errorf("that code does not match: %w", ErrBadCredentials)
 	}
 	codes, hashes := NewRecoveryCodes()
 	if err := s.Store.SetTwoFactor(ctx, u.ID, secret, hashes, actor); err != nil {
+		return nil, err
+	}
+	// The code that confirmed the set-up is spent too: it must not log in.
+	if _, err := s.Store.UseTOTPStep(ctx, u.ID, step); err != nil {
 		return nil, err
 	}
 	return codes, nil

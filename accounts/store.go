@@ -48,6 +48,11 @@ type Store interface {
 	// UseRecoveryCode marks an unused recovery code used; false when there
 	// is no such unused code.
 	UseRecoveryCode(ctx context.Context, userID int64, codeHash string, at time.Time) (bool, error)
+	// UseTOTPStep records that the TOTP code of time step step was
+	// accepted for the user; false when that step or a later one already
+	// was, so a code seen once (over a shoulder, in a proxy's log) cannot
+	// be replayed within its window.
+	UseTOTPStep(ctx context.Context, userID int64, step int64) (bool, error)
 	RecordLogin(ctx context.Context, userID int64, at time.Time, actor string) error
 
 	CreateSession(ctx context.Context, s *Session) error

@@ -55,12 +55,29 @@ func totpKey(opts totp.GenerateOpts) (*TOTPKey, error) {
 // CheckTOTP reports whether code is valid for secret at t, allowing one
 // 30-second step of clock drift either way.
 func CheckTOTP(secret, code string, t time.Time) bool {
-	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
-	ok, err := totp.ValidateCustom(code, secret, t, totp.ValidateOpts{
-		Period: 30, Skew: 1, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1,
-	})
-	return err == nil && ok
+	_, ok := MatchTOTP(secret, code, t)
+	return ok
 }
+
+// MatchTOTP reports whether code is valid for secret at t, allowing one
+// 30-second step of clock drift either way, and which time step it is
+// the code of. RFC 6238 (section 5.2) forbids accepting a code twice: the
+// caller keeps the last step accepted and takes only later ones.
+func MatchTOTP(secret, code string, t time.Time) (step int64, ok bool) {
+	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
+	for _, d := range []time.Duration{-totpPeriod, 0, totpPeriod} {
+		at := t.Add(d)
+		ok, err := totp.ValidateCustom(code, secret, at, totp.ValidateOpts{
+			Period: uint(totpPeriod / time.Second), Skew: 0, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1,
+		})
+		if err == nil && ok {
+			return at.Unix() / int64(totpPeriod/time.Second), true
+		}
+	}
+	return 0, false
+}
+
+const totpPeriod = 30 * time.Second
 
 // TOTPCode returns the code for secret at t (tests and scripted setups).
 func TOTPCode(secret string, t time.Time) (string, error) {

@@ -30,6 +30,7 @@ func TestTwoFactorLogin(t *testing.T) {
 		t.Errorf("enable with a wrong code: %d; want 422", r.status)
 	}
 	code, _ := accounts.TOTPCode(secret[1], tc.clock.Now())
+	enableCode := code
 	r = b.post("/account/2fa/enable", url.Values{"code": {code}})
 	codes := regexp.MustCompile(`<li><code>([a-z2-7]{5}-[a-z2-7]{5})</code></li>`).FindAllStringSubmatch(r.body, -1)
 	if r.status != http.StatusOK || len(codes) != accounts.RecoveryCodeCount {
@@ -69,6 +70,13 @@ func TestTwoFactorLogin(t *testing.T) {
 	}
 	if r := c.get("/lists"); r.status != http.StatusOK {
 		t.Errorf("after the code: %d", r.status)
+	}
+	// A code is accepted once (RFC 6238, 5.2): replayed in its window, by
+	// another browser, it fails; so does the code that enabled two-factor.
+	for _, replay := range []string{code, enableCode} {
+		if r := loginToCode().post("/login/code", url.Values{"code": {replay}}); r.status != http.StatusUnauthorized {
+			t.Errorf("a TOTP code used again: %d; want 401", r.status)
+		}
 	}
 
 	// A recovery code works once.

@@ -181,6 +181,18 @@ func (s *Store) UseRecoveryCode(ctx context.Context, userID int64, codeHash stri
 	return n == 1, nil
 }
 
+// UseTOTPStep moves the user's last accepted TOTP step forward, in one
+// statement so that two logins racing with the same code cannot both win.
+func (s *Store) UseTOTPStep(ctx context.Context, userID int64, step int64) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE admin_users SET totp_last_step = ?
+		WHERE id = ? AND totp_last_step < ?`, step, userID, step)
+	if err != nil {
+		return false, fmt.Errorf("use totp code: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // RecordLogin notes a successful login.
 func (s *Store) RecordLogin(ctx context.Context, userID int64, at time.Time, actor string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {

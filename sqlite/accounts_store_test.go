@@ -74,6 +74,15 @@ func TestUsersAndSessions(t *testing.T) {
 			t.Errorf("UseRecoveryCode #%d = %v, %v; want %v", i+1, ok, err, want)
 		}
 	}
+	// A TOTP code's time step is accepted once, and never an earlier one.
+	for _, c := range []struct {
+		step int64
+		want bool
+	}{{100, true}, {100, false}, {99, false}, {101, true}} {
+		if ok, err := s.UseTOTPStep(ctx, u.ID, c.step); err != nil || ok != c.want {
+			t.Errorf("UseTOTPStep(%d) = %v, %v; want %v", c.step, ok, err, c.want)
+		}
+	}
 	users, err := s.FindUsers(ctx)
 	if err != nil || len(users) != 1 || users[0].TOTPSecret != "SECRET" || users[0].RecoveryCodesLeft != 1 || users[0].PasswordHash != "h2" {
 		t.Fatalf("FindUsers = %+v, %v", users, err)
