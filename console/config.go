@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/dispatchhq/dispatch/accounts"
+	"github.com/dispatchhq/dispatch/imports"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -46,13 +48,30 @@ type Store interface {
 	FindCampaigns(ctx context.Context) ([]subscribers.Campaign, error)
 	FindCampaignStats(ctx context.Context, id int64) (subscribers.CampaignStats, error)
 	FindCheckReport(ctx context.Context, key string) ([]byte, time.Time, error)
+
+	// The import history (the runner writes it, the import pages read it).
+	FindImportRecords(ctx context.Context, limit int) ([]subscribers.ImportRecord, error)
+	FindImportRecord(ctx context.Context, id int64) (*subscribers.ImportRecord, error)
+	FindImportInvalidRows(ctx context.Context, id int64, fn func(subscribers.InvalidRow) error) error
 }
+
+// ImportRunner runs imports in the background (*imports.Runner).
+type ImportRunner interface {
+	Start(ctx context.Context, req imports.Request) (int64, error)
+	Progress(id int64) (imports.Progress, bool)
+}
+
+// Previewer reads the start of an uploaded file exactly as the import
+// would (the CSV reader of `dispatch import`), for the preview and the
+// mapping form.
+type Previewer func(r io.Reader, o PreviewOptions) (*ImportPreview, error)
 
 // Defaults applied by New to zero Config fields.
 const (
 	DefaultListen          = "127.0.0.1:8081"
 	DefaultShutdownTimeout = 10 * time.Second
 	DefaultMaxBodyBytes    = 1 << 20
+	DefaultMaxUploadMB     = 50 // admin.max_upload_mb
 )
 
 // Config configures a Server.
@@ -81,6 +100,14 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxBodyBytes limits request bodies of forms (uploads set their own).
 	MaxBodyBytes int64
+	// Imports runs the imports started from the import pages, Uploads
+	// keeps the uploaded files until they are imported (its limit is the
+	// upload limit, admin.max_upload_mb), and Preview reads them. Without all three the import pages say imports are not set up.
+	Imports ImportRunner
+	Uploads *imports.Spool
+	Preview Previewer
+	// ImportLimits bound the rows of an import, as import.* does for the CLI.
+	ImportLimits subscribers.ImportLimits
 	// ShutdownTimeout bounds how long Run and Close wait for requests.
 	ShutdownTimeout time.Duration
 	// Now returns the current time; nil means time.Now.

@@ -88,6 +88,7 @@ func newTestConsole(t *testing.T, cfg console.Config, noUser bool) *testConsole 
 	logs := &syncBuffer{}
 	cfg.Store, cfg.Now = s, clk.Now
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	withImports(t, &cfg, s)
 	if !noUser {
 		svc := &accounts.Service{Store: s, Now: clk.Now}
 		if _, err := svc.AddUser(ctx, adminEmail, "Ada", adminPassword, "test"); err != nil {

@@ -35,6 +35,9 @@ var viewNames = []string{
 	"suppressions.html",
 	"account.html",
 	"account_2fa.html",
+	"imports.html",
+	"import_mapping.html",
+	"import_run.html",
 }
 
 // navItem is one entry of the main navigation.
@@ -50,6 +53,7 @@ var navItems = []navItem{
 	{Key: "lists", Label: "Lists", Path: "/lists"},
 	{Key: "subscribers", Label: "Subscribers", Path: "/subscribers"},
 	{Key: "suppressions", Label: "Suppressions", Path: "/suppressions"},
+	{Key: "imports", Label: "Import", Path: "/imports"},
 }
 
 type views struct {

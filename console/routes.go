@@ -43,6 +43,14 @@ func (s *Server) routes() http.Handler {
 	s.page(mux, "GET "+p+"/suppressions", s.handleSuppressionsShow)
 	s.action(mux, "POST "+p+"/suppressions", s.handleSuppressionsBlocklist)
 
+	s.page(mux, "GET "+p+"/imports", s.handleImportsShow)
+	s.upload(mux, "POST "+p+"/imports/upload", s.maxUploadBody(), s.handleImportUpload)
+	s.page(mux, "GET "+p+"/imports/mapping", s.handleImportMapping)
+	s.action(mux, "POST "+p+"/imports/mapping", s.handleImportStart)
+	s.page(mux, "GET "+p+"/imports/{id}", s.handleImportShow)
+	s.page(mux, "GET "+p+"/imports/{id}/progress", s.handleImportProgress)
+	s.page(mux, "GET "+p+"/imports/{id}/invalid.csv", s.handleImportInvalid)
+
 	s.page(mux, "GET "+p+"/account", s.handleAccountShow)
 	s.action(mux, "POST "+p+"/account/password", s.handlePasswordChange)
 	s.action(mux, "POST "+p+"/account/2fa/setup", s.handleTwoFactorSetup)

@@ -53,6 +53,8 @@ type AdminConfig struct {
 	BaseURL         string        `mapstructure:"base_url"`
 	SessionIdle     time.Duration `mapstructure:"session_idle_timeout"`
 	SessionLifetime time.Duration `mapstructure:"session_lifetime"`
+	// MaxUploadMB limits a CSV file uploaded to the import page.
+	MaxUploadMB int `mapstructure:"max_upload_mb"`
 }
 
 // DoctorConfig tunes `dispatch doctor` and the checks before a send.
@@ -240,7 +242,7 @@ func DefaultConfig() Config {
 		Webhooks: WebhooksConfig{SES: SESWebhookConfig{AutoConfirm: true}},
 		Import:   importDefaults(),
 		Admin: AdminConfig{Enabled: true, Listen: console.DefaultListen, SessionIdle: accounts.DefaultIdleTimeout,
-			SessionLifetime: accounts.DefaultLifetime},
+			SessionLifetime: accounts.DefaultLifetime, MaxUploadMB: console.DefaultMaxUploadMB},
 		Backup: BackupConfig{Interval: 24 * time.Hour, Keep: 7},
 	}
 }
@@ -429,6 +431,9 @@ func (c *Config) validateAdmin(p *problems) {
 	}
 	if c.Admin.SessionLifetime < c.Admin.SessionIdle {
 		p.bad("admin.session_lifetime", "must be at least admin.session_idle_timeout")
+	}
+	if c.Admin.MaxUploadMB <= 0 || c.Admin.MaxUploadMB > 1<<20 {
+		p.bad("admin.max_upload_mb", "%d: want a size in megabytes, from 1", c.Admin.MaxUploadMB)
 	}
 }
 

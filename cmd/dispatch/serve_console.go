@@ -18,6 +18,10 @@ func (a *app) startConsole(ctx context.Context, g *errgroup.Group, s *sqlite.Sto
 	if !c.Enabled {
 		return nil
 	}
+	runner, uploads, err := a.consoleImports(ctx, s)
+	if err != nil {
+		return fmt.Errorf("admin console imports: %w", err)
+	}
 	srv, err := console.New(console.Config{
 		Listen:        c.Listen,
 		BaseURL:       c.BaseURL,
@@ -30,11 +34,17 @@ func (a *app) startConsole(ctx context.Context, g *errgroup.Group, s *sqlite.Sto
 		BounceMailboxStale: 2*a.cfg.Bounces.IMAP.Interval + time.Minute,
 		HowToAddUser:       selfCommand() + " users add you@example.com",
 		Logger:             a.serverLogger(),
+		Imports:            runner,
+		Uploads:            uploads,
+		Preview:            previewImport,
+		ImportLimits:       a.cfg.Import.limits(),
 	})
 	if err != nil {
+		runner.Close()
 		return err
 	}
 	if err := srv.Open(); err != nil {
+		runner.Close()
 		return fmt.Errorf("admin console (admin.listen): %w", err)
 	}
 	base := c.BaseURL
@@ -44,11 +54,18 @@ func (a *app) startConsole(ctx context.Context, g *errgroup.Group, s *sqlite.Sto
 	fmt.Fprintf(a.stdout, "Admin console on http://%s (links use %s).\n", srv.Addr(), base)
 	n, err := s.CountUsers(ctx)
 	if err != nil {
+		srv.Close(ctx)
+		runner.Close()
 		return err
 	}
 	if n == 0 {
 		fmt.Fprintf(a.stdout, "No console account yet: create one with `%s users add you@example.com`.\n", selfCommand())
 	}
-	g.Go(func() error { return srv.Run(ctx) })
+	g.Go(func() error {
+		err := srv.Run(ctx)
+		// Imports still running are recorded as interrupted.
+		runner.Close()
+		return err
+	})
 	return nil
 }
