@@ -20,6 +20,8 @@ type Compiled struct {
 	Title     string
 	Date      time.Time
 	Warnings  []Check
+	// TrackClicks is the issue's track_clicks: front matter; "" for none.
+	TrackClicks string
 
 	html    part
 	text    part
@@ -88,13 +90,14 @@ func Compile(is *Issue, cfg Config) (*Compiled, error) {
 	}
 
 	c := &Compiled{
-		ID:        is.ID,
-		Path:      is.Path,
-		Subject:   is.Subject,
-		From:      from,
-		Preheader: is.Preheader,
-		Title:     slots.restore(title, nil),
-		Date:      is.Date,
+		ID:          is.ID,
+		Path:        is.Path,
+		Subject:     is.Subject,
+		From:        from,
+		Preheader:   is.Preheader,
+		Title:       slots.restore(title, nil),
+		Date:        is.Date,
+		TrackClicks: is.TrackClicks,
 	}
 	if err := c.build(htmlSrc, textSrc, is.Subject); err != nil {
 		cs.errorf(file, 0, "%v", err)

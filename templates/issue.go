@@ -26,6 +26,9 @@ type Issue struct {
 	Layout    string    // optional layout path, relative to the issue's directory
 	Date      time.Time // optional issue date
 	Body      string    // Markdown, may contain placeholders
+	// TrackClicks is the front matter's track_clicks: off, aggregate or
+	// individual; "" leaves it to the list and the configuration.
+	TrackClicks string
 
 	// Lines of Path where the body and the subject and preheader values
 	// start, so checks point at the right line. Zero means unknown.
@@ -43,6 +46,8 @@ type frontMatter struct {
 	From      string    `yaml:"from"`
 	Layout    string    `yaml:"layout"`
 	ID        string    `yaml:"id"`
+	// TrackClicks overrides the list's click tracking for this issue.
+	TrackClicks string `yaml:"track_clicks"`
 }
 
 // issueDate decodes like time.Time but reports a bad value with its line;
@@ -56,7 +61,7 @@ func (d *issueDate) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-const frontMatterKeys = "subject, preheader, date, from, layout, id"
+const frontMatterKeys = "subject, preheader, date, from, layout, id, track_clicks"
 
 // LoadIssue reads and parses the issue file at path. Parse problems are
 // returned as a *CheckError naming the file and line.
@@ -100,6 +105,7 @@ func ParseIssue(name string, src []byte) (*Issue, error) {
 		From:          fm.From,
 		Layout:        fm.Layout,
 		Date:          fm.Date.Time,
+		TrackClicks:   strings.TrimSpace(fm.TrackClicks),
 		Body:          string(body),
 		BodyLine:      bodyLine,
 		SubjectLine:   lines["subject"],
@@ -116,6 +122,11 @@ func ParseIssue(name string, src []byte) (*Issue, error) {
 		if _, err := mail.ParseAddress(is.From); err != nil {
 			cs.errorf(name, lines["from"], "from %q is not an email address: %v", is.From, err)
 		}
+	}
+	switch is.TrackClicks {
+	case "", "off", "aggregate", "individual":
+	default:
+		cs.errorf(name, lines["track_clicks"], "track_clicks %q: want off, aggregate or individual", is.TrackClicks)
 	}
 	if is.ID == "" {
 		is.ID = slug(strings.TrimSuffix(filepath.Base(name), filepath.Ext(name)))

@@ -25,11 +25,13 @@ const (
 	fieldUnsubscribeURL
 	fieldWebURL
 	fieldAttr
+	fieldClickToken
 )
 
 var fieldIDs = map[string]fieldID{
 	"Name": fieldName, "FirstName": fieldFirstName, "Email": fieldEmail,
 	"UnsubscribeURL": fieldUnsubscribeURL, "WebURL": fieldWebURL, "Attr": fieldAttr,
+	"ClickToken": fieldClickToken,
 }
 
 type chunk struct {
@@ -57,6 +59,8 @@ func (ch *chunk) value(r *Recipient) string {
 		v = r.WebURL
 	case fieldAttr:
 		v = r.Attr(ch.key)
+	case fieldClickToken:
+		v = r.ClickToken
 	}
 	if v == "" && ch.hasDef {
 		v = ch.def

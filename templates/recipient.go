@@ -16,6 +16,9 @@ type Recipient struct {
 	Attributes     map[string]any
 	UnsubscribeURL string
 	WebURL         string
+	// ClickToken identifies the delivery in tracked links of an issue
+	// tracked per recipient (TrackLinks with PerRecipient); empty otherwise.
+	ClickToken string
 }
 
 // FirstName returns the first word of Name, or the first word after the

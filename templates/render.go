@@ -182,6 +182,7 @@ func verifyRecipients() []Recipient {
 			Attributes:     map[string]any{"company": `<b>A&B</b>`, "tier": 3.5},
 			UnsubscribeURL: "javascript:alert(1)",
 			WebURL:         "https://example.com/a b/ü?c=d&e=\"f\"#g",
+			ClickToken:     "a/b?c=<d>",
 		},
 	}
 }
