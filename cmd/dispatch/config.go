@@ -33,6 +33,7 @@ type Config struct {
 	Doctor   DoctorConfig   `mapstructure:"doctor"`
 	Admin    AdminConfig    `mapstructure:"admin"`
 	Backup   BackupConfig   `mapstructure:"backup"`
+	Tracking TrackingConfig `mapstructure:"tracking"`
 }
 
 // BackupConfig is the schedule on which `dispatch serve` takes rotating
@@ -243,7 +244,8 @@ func DefaultConfig() Config {
 		Import:   importDefaults(),
 		Admin: AdminConfig{Enabled: true, Listen: console.DefaultListen, SessionIdle: accounts.DefaultIdleTimeout,
 			SessionLifetime: accounts.DefaultLifetime, MaxUploadMB: console.DefaultMaxUploadMB},
-		Backup: BackupConfig{Interval: 24 * time.Hour, Keep: 7},
+		Backup:   BackupConfig{Interval: 24 * time.Hour, Keep: 7},
+		Tracking: TrackingConfig{Clicks: "off", Opens: "off", ScannerWindow: time.Minute},
 	}
 }
 
@@ -266,6 +268,7 @@ func (c *Config) Validate() error {
 	c.validateBounces(&p)
 	c.validateAdmin(&p)
 	c.validateBackup(&p)
+	c.validateTracking(&p)
 	return errors.Join(p...)
 }
 
