@@ -83,8 +83,23 @@ func TestRemoveLeavesNoTraceInTheFile(t *testing.T) {
 	if _, err := s.AddSubscriber(ctx, subscribers.AddInput{Email: "cy@example.com", Lists: []string{"clients"}}); err != nil {
 		t.Fatal(err)
 	}
+	// An import quoted the address in an invalid row.
+	imp, err := s.CreateImportRecord(ctx, subscribers.ImportRecord{Actor: "admin", FileName: "crm.csv", List: "clients"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishImportRecord(ctx, imp, subscribers.ImportFinished, &subscribers.ImportResult{Rows: 2, InvalidCount: 2,
+		Invalid: []subscribers.InvalidRow{{Line: 2, Value: "mailto:QZXmarker@Example.com", Error: "not an address"},
+			{Line: 3, Value: "not-an-address", Error: "missing @"}}}, ""); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.RemoveSubscriber(ctx, markers[0], "admin"); err != nil {
 		t.Fatal(err)
+	}
+	var invalid []subscribers.InvalidRow
+	s.FindImportInvalidRows(ctx, imp, func(r subscribers.InvalidRow) error { invalid = append(invalid, r); return nil })
+	if len(invalid) != 1 || invalid[0].Value != "not-an-address" {
+		t.Errorf("invalid import rows after the removal = %+v; want only the other person's", invalid)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)

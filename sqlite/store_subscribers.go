@@ -398,6 +398,11 @@ func (s *Store) RemoveSubscriber(ctx context.Context, email, actor string) error
 			WHERE EXISTS (SELECT 1 FROM json_each(addresses) WHERE value = ?)`, norm); err != nil {
 			return fmt.Errorf("delete unattributed reports: %w", err)
 		}
+		// And the invalid rows of imports that quote it (a typo next to it,
+		// a row over a limit): matched anywhere in the value, any case.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM import_invalid_rows WHERE instr(lower(value), ?) > 0`, norm); err != nil {
+			return fmt.Errorf("delete invalid import rows: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE events SET reason = '', redacted = 1 WHERE subscriber_id = ? AND redacted = 0`, sub.ID); err != nil {
 			return fmt.Errorf("redact events: %w", err)
 		}

@@ -286,7 +286,8 @@ func newSubRemoveCmd(a *app) *cobra.Command {
 		Use:   "remove EMAIL",
 		Short: "Erase a subscriber's personal data, keeping them suppressed",
 		Long: `Remove deletes the subscriber's address, name, attributes and subscriptions,
-and blanks the free text of their history (a data-erasure request). A
+blanks the free text of their history, and deletes the bounce reports and the
+invalid rows of imports that quote the address (a data-erasure request). A
 one-way hash of the address is kept so that an import or add can never
 mail them again.`,
 		Example: `  dispatch subscribers remove ada@example.com`,
