@@ -24,6 +24,7 @@ type Store interface {
 	FindSubscriberByID(ctx context.Context, id int64) (*subscribers.Subscriber, error)
 	FindSubscriberByEmail(ctx context.Context, email string) (*subscribers.Subscriber, error)
 	FindListByID(ctx context.Context, id int64) (*subscribers.List, error)
+	TrackingStore
 	Unsubscribe(ctx context.Context, subscriberID, listID, campaignID int64, actor, reason string) error
 	Resubscribe(ctx context.Context, subscriberID, listID int64, actor string) error
 	Ping(ctx context.Context) error
@@ -103,6 +104,13 @@ type Config struct {
 	// ShutdownTimeout bounds how long Run and Close wait for requests in
 	// flight when the caller's context has no deadline of its own.
 	ShutdownTimeout time.Duration
+
+	// ScannerWindow: a click this soon after its delivery counts as a
+	// security scanner's (tracking.scanner_window); zero means 60s.
+	ScannerWindow time.Duration
+	// ClickFlushEvery is how often counted clicks are written; zero means
+	// every second.
+	ClickFlushEvery time.Duration
 
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dispatchhq/dispatch/bounce/apply"
+	"github.com/dispatchhq/dispatch/tracking"
 )
 
 // HTTP server timeouts. Pages are small and the database is local, so
@@ -40,12 +41,18 @@ type Server struct {
 	// oneClickPage is the answer to every applied one-click POST, rendered
 	// once: it names no one.
 	oneClickPage []byte
+	counter      *tracking.Counter
+	links        *linkCache
 
 	mu       sync.Mutex
 	srv      *http.Server
 	ln       net.Listener
 	done     chan struct{} // closed when Serve returns
 	serveErr error
+	// stopCount ends the counter's flushing; countDone is closed once it
+	// has flushed for the last time.
+	stopCount context.CancelFunc
+	countDone chan struct{}
 }
 
 // New checks cfg, applies defaults and builds the routes. It does not
@@ -83,6 +90,11 @@ func New(cfg Config) (*Server, error) {
 		LogPrefix: "webhook", Logger: cfg.Logger}); err != nil {
 		return nil, fmt.Errorf("web config: %w", err)
 	}
+	if s.counter, err = tracking.New(tracking.Config{Store: cfg.Store, ScannerWindow: cfg.ScannerWindow,
+		FlushEvery: cfg.ClickFlushEvery, Logger: cfg.Logger, Now: cfg.Now}); err != nil {
+		return nil, fmt.Errorf("web config: %w", err)
+	}
+	s.links = &linkCache{store: cfg.Store, now: cfg.Now, campaigns: map[int64]*campaignLinks{}}
 	s.handler = s.routes()
 	return s, nil
 }
@@ -114,6 +126,13 @@ func (s *Server) Open() error {
 		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	s.srv, s.ln, s.done = srv, ln, make(chan struct{})
+	var cctx context.Context
+	cctx, s.stopCount = context.WithCancel(context.Background())
+	s.countDone = make(chan struct{})
+	go func(done chan struct{}) {
+		defer close(done)
+		s.counter.Run(cctx)
+	}(s.countDone)
 	go func() {
 		defer close(s.done)
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -144,11 +163,14 @@ func (s *Server) Addr() string {
 func (s *Server) Close(ctx context.Context) error {
 	s.mu.Lock()
 	srv, done := s.srv, s.done
+	stopCount, countDone := s.stopCount, s.countDone
 	s.srv = nil // a second Close, or a Close after Run, does nothing
 	s.mu.Unlock()
 	if srv == nil {
 		return nil
 	}
+	// The last clicks are written once no request can add one.
+	defer func() { stopCount(); <-countDone }()
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.cfg.ShutdownTimeout)

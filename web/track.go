@@ -1,0 +1,234 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/tracking"
+)
+
+// TrackingStore is what the redirect and the open pixel need.
+type TrackingStore interface {
+	tracking.Store
+	FindCampaignTracking(ctx context.Context, id int64) (subscribers.CampaignTracking, error)
+	FindCampaignLinks(ctx context.Context, id int64) ([]subscribers.TrackedLink, error)
+	DeliverySentAt(ctx context.Context, deliveryID int64) (int64, time.Time, error)
+	CampaignLastSentAt(ctx context.Context, id int64) (time.Time, error)
+}
+
+// refreshEvery is how long a campaign's links and latest send time are
+// trusted from memory. Links never change once registered; the latest
+// send moves while a campaign sends.
+const refreshEvery = time.Second
+
+// linkCache keeps each clicked campaign's links in memory, so a redirect
+// costs no query.
+type linkCache struct {
+	store TrackingStore
+	now   func() time.Time
+
+	mu        sync.RWMutex
+	campaigns map[int64]*campaignLinks
+}
+
+type campaignLinks struct {
+	tracking subscribers.CampaignTracking
+	urls     map[int]string
+	loaded   time.Time
+	lastSent time.Time
+	sentRead time.Time
+}
+
+// find returns the campaign's record and the URL of link n ("" for none).
+func (lc *linkCache) find(ctx context.Context, campaign int64, n int) (*campaignLinks, string, error) {
+	now := lc.now()
+	lc.mu.RLock()
+	cl := lc.campaigns[campaign]
+	lc.mu.RUnlock()
+	if cl != nil {
+		if u, ok := cl.urls[n]; ok {
+			return cl, u, nil
+		}
+		if now.Sub(cl.loaded) < refreshEvery {
+			return cl, "", nil
+		}
+	}
+	ct, err := lc.store.FindCampaignTracking(ctx, campaign)
+	if err != nil {
+		return nil, "", err
+	}
+	links, err := lc.store.FindCampaignLinks(ctx, campaign)
+	if err != nil {
+		return nil, "", err
+	}
+	fresh := &campaignLinks{tracking: ct, urls: make(map[int]string, len(links)), loaded: now}
+	for _, l := range links {
+		fresh.urls[l.N] = l.URL
+	}
+	lc.mu.Lock()
+	if len(lc.campaigns) > 10_000 {
+		lc.campaigns = map[int64]*campaignLinks{} // old campaigns are rarely clicked
+	}
+	lc.campaigns[campaign] = fresh
+	lc.mu.Unlock()
+	return fresh, fresh.urls[n], nil
+}
+
+// lastSent is when the campaign last sent a message, read at most once a
+// refreshEvery.
+func (lc *linkCache) lastSent(ctx context.Context, campaign int64, cl *campaignLinks) (time.Time, error) {
+	now := lc.now()
+	lc.mu.RLock()
+	at, read := cl.lastSent, cl.sentRead
+	lc.mu.RUnlock()
+	if now.Sub(read) < refreshEvery {
+		return at, nil
+	}
+	at, err := lc.store.CampaignLastSentAt(ctx, campaign)
+	if err != nil {
+		return time.Time{}, err
+	}
+	lc.mu.Lock()
+	cl.lastSent, cl.sentRead = at, now
+	lc.mu.Unlock()
+	return at, nil
+}
+
+// tracked serves /l/ and /o/ itself, before the mux, so no path cleaning
+// or redirect of the mux ever answers for a tracked link: anything but a
+// link Dispatch signed and registered is a 404.
+func (s *Server) tracked(mux http.Handler) http.Handler {
+	linkPrefix, openPrefix := s.prefix+"/l/", s.prefix+"/o/"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch p := r.URL.Path; {
+		case strings.HasPrefix(p, linkPrefix):
+			r.Pattern = "GET " + linkPrefix + "{campaign}/{link}"
+			s.handleLink(w, r, p[len(linkPrefix):])
+		case strings.HasPrefix(p, openPrefix):
+			r.Pattern = "GET " + openPrefix + "{pixel}"
+			s.handleOpen(w, r, p[len(openPrefix):])
+		case strings.HasPrefix(p, "//"):
+			s.notFound(w, r)
+		default:
+			mux.ServeHTTP(w, r)
+		}
+	})
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.message(w, r, http.StatusNotFound, titleNotFound, textNotFound...)
+}
+
+// handleLink redirects a tracked link to the URL registered for it and
+// counts the click. rest is "CAMPAIGN/N.SIG", or "CAMPAIGN/N.SIG/TOKEN" in
+// individual mode. HEAD redirects too but is not counted: it is what link
+// checkers and previews send.
+func (s *Server) handleLink(w http.ResponseWriter, r *http.Request, rest string) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		s.message(w, r, http.StatusMethodNotAllowed, titleNotFound, textNotFound...)
+		return
+	}
+	parts := strings.Split(rest, "/")
+	if len(parts) != 2 && len(parts) != 3 {
+		s.notFound(w, r)
+		return
+	}
+	nStr, sig, _ := strings.Cut(parts[1], ".")
+	campaign, ok1 := parseID(parts[0])
+	n, ok2 := parseID(nStr)
+	if !ok1 || !ok2 || !s.cfg.Tokens.VerifyLinkSig(campaign, int(n), sig) {
+		s.notFound(w, r)
+		return
+	}
+	cl, target, err := s.links.find(r.Context(), campaign, int(n))
+	if err != nil {
+		s.cfg.Logger.ErrorContext(r.Context(), "find tracked link", "campaign", campaign, "err", err)
+		s.message(w, r, http.StatusServiceUnavailable, titleError, textError...)
+		return
+	}
+	if target == "" {
+		s.notFound(w, r)
+		return
+	}
+	if r.Method == http.MethodGet && cl.tracking.Clicks != subscribers.TrackOff {
+		s.countClick(r, cl, campaign, int(n), parts)
+	}
+	w.Header().Set("Location", target)
+	w.WriteHeader(http.StatusFound)
+}
+
+// countClick counts a click: with the delivery in individual mode (when
+// the token verifies and belongs to the campaign), else anonymously.
+func (s *Server) countClick(r *http.Request, cl *campaignLinks, campaign int64, n int, parts []string) {
+	c := tracking.Click{CampaignID: campaign, N: n, Links: len(cl.urls), IP: clientIP(r, s.proxies),
+		UserAgent: r.UserAgent()}
+	if cl.tracking.Clicks == subscribers.TrackIndividual && len(parts) == 3 {
+		if id, err := s.cfg.Tokens.ParseDelivery(parts[2]); err == nil {
+			if owner, sent, err := s.cfg.Store.DeliverySentAt(r.Context(), id); err == nil && owner == campaign {
+				c.DeliveryID, c.SentAt = id, sent
+			}
+		}
+	}
+	if c.DeliveryID == 0 {
+		// The delivery is not known: the scanner window runs from the
+		// campaign's latest send, so clicks while it sends count as
+		// machines'.
+		sent, err := s.links.lastSent(r.Context(), campaign, cl)
+		if err != nil && !errors.Is(err, context.Canceled) {
+			s.cfg.Logger.WarnContext(r.Context(), "read the campaign's last send", "campaign", campaign, "err", err)
+		}
+		c.SentAt = sent
+	}
+	s.counter.Click(c)
+}
+
+// pixel is a transparent 1×1 GIF.
+var pixel = []byte("GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+
+// handleOpen serves the open pixel, "CAMPAIGN.SIG.gif", and counts a GET
+// for a campaign that tracks opens. It names no one.
+func (s *Server) handleOpen(w http.ResponseWriter, r *http.Request, rest string) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		s.notFound(w, r)
+		return
+	}
+	name, ok := strings.CutSuffix(rest, ".gif")
+	idStr, sig, _ := strings.Cut(name, ".")
+	campaign, okID := parseID(idStr)
+	if !ok || !okID || !s.cfg.Tokens.VerifyOpenSig(campaign, sig) {
+		s.notFound(w, r)
+		return
+	}
+	if r.Method == http.MethodGet {
+		cl, _, err := s.links.find(r.Context(), campaign, 0)
+		if err == nil && cl.tracking.Opens == subscribers.OpensAggregate {
+			s.counter.Open(campaign)
+		}
+	}
+	w.Header().Set("Content-Type", "image/gif")
+	w.Header().Set("Content-Length", strconv.Itoa(len(pixel)))
+	if r.Method == http.MethodGet {
+		_, _ = w.Write(pixel)
+	}
+}
+
+// parseID reads a positive decimal id written canonically (no sign, no
+// leading zero), so each link has exactly one spelling.
+func parseID(s string) (int64, bool) {
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v <= 0 || strconv.FormatInt(v, 10) != s {
+		return 0, false
+	}
+	return v, true
+}
+
+// FlushClicks writes the counted clicks and opens to the store now; Run
+// and Close do it by themselves.
+func (s *Server) FlushClicks(ctx context.Context) error { return s.counter.FlushAll(ctx) }
