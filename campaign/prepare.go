@@ -47,6 +47,9 @@ type Plan struct {
 	Finished  bool
 	Cancelled bool
 	Stats     subscribers.CampaignStats
+	// Tracking is how a new campaign will be tracked; a resumed one keeps
+	// what it started with.
+	Tracking subscribers.CampaignTracking
 }
 
 // ScheduledError is returned for a draft whose campaign is scheduled and
@@ -95,6 +98,11 @@ func (s *Service) Prepare(ctx context.Context, d Draft) (*Plan, error) {
 		p.Campaign = c
 	}
 	if p.Campaign == nil {
+		ct, err := s.decideTracking(ctx, d.Issue, d.List)
+		if err != nil {
+			return nil, err
+		}
+		p.Tracking = ct
 		n, err := s.store.CountActiveMembers(ctx, d.List.ID)
 		if err != nil {
 			return nil, err

@@ -27,6 +27,8 @@ type Run struct {
 	Owed  int
 	list  *subscribers.List
 	issue *templates.Compiled
+	// clickTokens: the issue's tracked links carry each delivery's token.
+	clickTokens bool
 }
 
 // Start creates the plan's campaign (one queued delivery per active
@@ -34,6 +36,7 @@ type Run struct {
 // and starts a run of it.
 func (s *Service) Start(ctx context.Context, p *Plan) (*Run, error) {
 	r := &Run{svc: s, Campaign: p.Campaign, Owed: p.Owed, list: p.List, issue: p.Issue}
+	var set *subscribers.CampaignTracking
 	if r.Campaign == nil {
 		nc, err := newCampaign(p)
 		if err != nil {
@@ -44,6 +47,11 @@ func (s *Service) Start(ctx context.Context, p *Plan) (*Run, error) {
 			return nil, err
 		}
 		r.Campaign, r.Created = c, true
+		set = &p.Tracking
+	}
+	var err error
+	if r.issue, r.clickTokens, err = s.trackIssue(ctx, r.Campaign.ID, p.Issue, set); err != nil {
+		return nil, err
 	}
 	if err := s.begin(ctx, r); err != nil {
 		return nil, err
@@ -131,12 +139,13 @@ func (r *Run) Send(ctx context.Context, progress func(mailer.Progress)) (*Outcom
 		r.heartbeat(runCtx, cancel, note, g)
 	}()
 	res, runErr := s.cfg.Sender.Run(runCtx, mailer.Campaign{
-		ID:        r.Campaign.ID,
-		ListID:    r.list.ID,
-		ListName:  r.list.Name,
-		ListTitle: r.list.Title,
-		Issue:     r.issue,
-		Guard:     g.check,
+		ID:          r.Campaign.ID,
+		ListID:      r.list.ID,
+		ListName:    r.list.Name,
+		ListTitle:   r.list.Title,
+		Issue:       r.issue,
+		ClickTokens: r.clickTokens,
+		Guard:       g.check,
 	}, func(p mailer.Progress) {
 		note.set(p.Waiting)
 		if progress != nil {

@@ -43,7 +43,10 @@ func (s *Service) StartCampaign(ctx context.Context, id int64) (*Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("campaign %d: %w", id, err)
 	}
-	r := &Run{svc: s, Campaign: c, list: list, issue: issue}
+	r := &Run{svc: s, Campaign: c, list: list}
+	if r.issue, r.clickTokens, err = s.trackIssue(ctx, id, issue, nil); err != nil {
+		return nil, err
+	}
 	if err := s.acquire(ctx, id); err != nil {
 		return nil, err
 	}
@@ -80,7 +83,15 @@ func (s *Service) Schedule(ctx context.Context, p *Plan, at time.Time, zone stri
 	if err != nil {
 		return nil, err
 	}
-	return s.store.ScheduleCampaign(ctx, nc, at, zone)
+	c, err := s.store.ScheduleCampaign(ctx, nc, at, zone)
+	if err != nil {
+		return nil, err
+	}
+	// Fixed now, as for a campaign sent at once; the runner reads it back.
+	if _, _, err := s.trackIssue(ctx, c.ID, p.Issue, &p.Tracking); err != nil {
+		return nil, fmt.Errorf("campaign %d: %w", c.ID, err)
+	}
+	return c, nil
 }
 
 // ErrExists is returned when scheduling an issue that already has a

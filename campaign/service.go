@@ -22,6 +22,7 @@ type Store interface {
 	CampaignBounces(ctx context.Context, campaignID int64) (subscribers.BounceCounts, error)
 	ControlStore
 	LeaseStore
+	TrackingStore
 }
 
 // ControlStore keeps how campaigns are driven: schedules, holds and
@@ -69,7 +70,9 @@ type Config struct {
 	// Guardrails pause a campaign whose bounces or complaints show a list
 	// that hurts the sender's reputation.
 	Guardrails Guardrails
-	Logger     *slog.Logger
+	// Tracking is the configuration's engagement tracking.
+	Tracking Tracking
+	Logger   *slog.Logger
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }

@@ -61,6 +61,9 @@ type Campaign struct {
 	ListName  string // the list's name: the List-Id identifier
 	ListTitle string // what recipients see: the List-Id phrase; "" means ListName
 	Issue     *templates.Compiled
+	// ClickTokens puts each delivery's token in the issue's tracked links
+	// (individual click tracking).
+	ClickTokens bool
 	// Guard, when set, is asked after each settled delivery whether the
 	// campaign must pause, with this run's counts so far; a reason pauses
 	// the run. It is called from several workers at once.
@@ -566,12 +569,16 @@ func (s *Sender) buildFor(st *runState, out *templates.Rendered, msg *message, d
 		CampaignID:   st.c.ID,
 	})
 	unsub := subscribers.UnsubscribeURL(s.cfg.BaseURL, unsubToken)
-	err := st.c.Issue.RenderTo(out, templates.Recipient{
+	r := templates.Recipient{
 		Email:          d.Email,
 		Name:           d.Name,
 		Attributes:     d.Attributes,
 		UnsubscribeURL: unsub,
-	})
+	}
+	if st.c.ClickTokens {
+		r.ClickToken = s.cfg.Tokens.Delivery(d.ID)
+	}
+	err := st.c.Issue.RenderTo(out, r)
 	if err != nil {
 		return err
 	}

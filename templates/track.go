@@ -1,7 +1,6 @@
 package templates
 
 import (
-	"errors"
 	"fmt"
 	"html"
 	"net/url"
@@ -18,7 +17,8 @@ type Link struct {
 
 // LinkTracking says how TrackLinks rewrites an issue's links.
 type LinkTracking struct {
-	// URL returns the tracked address of link n. Required.
+	// URL returns the tracked address of link n; nil leaves the links as
+	// they are (a pixel only).
 	URL func(n int) string
 	// PerRecipient appends "/" and the recipient's ClickToken to every
 	// tracked link; otherwise every recipient gets the same links.
@@ -46,11 +46,12 @@ var (
 // its k-th occurrence of a URL becomes the k-th HTML link to that URL. It
 // runs once per campaign; the copy renders as fast as c.
 func (c *Compiled) TrackLinks(lt LinkTracking) (*Compiled, []Link, error) {
-	if lt.URL == nil {
-		return nil, nil, errors.New("track links: no URL function")
+	htmlSrc, textSrc := c.html.src, c.text.src
+	var links []Link
+	if lt.URL != nil {
+		htmlSrc, links = trackHTML(htmlSrc, lt)
+		textSrc, links = trackText(textSrc, links, lt)
 	}
-	htmlSrc, links := trackHTML(c.html.src, lt)
-	textSrc, links := trackText(c.text.src, links, lt)
 	if lt.PixelURL != "" {
 		htmlSrc = addPixel(htmlSrc, lt.PixelURL)
 	}
