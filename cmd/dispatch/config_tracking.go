@@ -3,6 +3,8 @@ package main
 import (
 	"time"
 
+	"github.com/dispatchhq/dispatch/campaign"
+
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -29,4 +31,15 @@ func (c *Config) validateTracking(p *problems) {
 	if c.Tracking.ScannerWindow < 0 {
 		p.bad("tracking.scanner_window", "must be 0 or a positive duration like 60s")
 	}
+}
+
+// tracking is the tracking section as campaigns take it; without a usable
+// web.secret nothing is tracked (and nothing can be sent either).
+func (a *app) tracking() campaign.Tracking {
+	t := campaign.Tracking{Clicks: subscribers.ClickTracking(a.cfg.Tracking.Clicks),
+		Opens: subscribers.OpenTracking(a.cfg.Tracking.Opens), BaseURL: a.cfg.Web.BaseURL}
+	if tok, err := a.tokens(); err == nil {
+		t.Tokens = tok
+	}
+	return t
 }

@@ -76,7 +76,7 @@ the name.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.AddCommand(newListsCreateCmd(a), newListsSetCmd(a), newListsRenameCmd(a))
+	cmd.AddCommand(newListsCreateCmd(a), newListsSetCmd(a), newListsRenameCmd(a), newListsTrackingCmd(a))
 	return cmd
 }
 

@@ -50,6 +50,7 @@ func (a *app) webConfig() (web.Config, error) {
 		OneClickRatePerSecond: unlimited(c.OneClickRateLimit),
 		OneClickRateBurst:     c.OneClickRateBurst,
 		MaxClients:            c.RateLimitClients,
+		ScannerWindow:         a.cfg.Tracking.ScannerWindow,
 	}, nil
 }
 
@@ -149,7 +150,8 @@ func (a *app) campaignService(s *sqlite.Store, sender *mailer.Sender, process st
 			MaxBounceRate:    a.cfg.Sending.MaxBounceRate,
 			MaxComplaintRate: a.cfg.Sending.MaxComplaintRate,
 		},
-		Logger: a.logger,
+		Logger:   a.logger,
+		Tracking: a.tracking(),
 	}
 	if sender != nil {
 		cfg.Sender = sender
