@@ -11,6 +11,7 @@ import (
 
 	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/tracking"
 )
 
 // campaignJSON is one campaign as `campaigns --json` reports it.
@@ -41,6 +42,8 @@ type campaignJSON struct {
 	ScheduledAt        *time.Time `json:"scheduled_at,omitempty"`
 	ScheduleZone       string     `json:"schedule_zone,omitempty"`
 	CancelledAt        *time.Time `json:"cancelled_at,omitempty"`
+	// Clicks is shown by campaigns show for a tracked campaign.
+	Clicks *tracking.Report `json:"clicks,omitempty"`
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -99,7 +102,7 @@ to the campaign's links), status and sending rate.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 
 	cmd.AddCommand(newCampaignsShowCmd(a), newCampaignsRetryCmd(a), newCampaignsPauseCmd(a), newCampaignsResumeCmd(a),
-		newCampaignsCancelCmd(a), newCampaignsWatchCmd(a))
+		newCampaignsCancelCmd(a), newCampaignsWatchCmd(a), newCampaignsClicksCmd(a))
 	return cmd
 }
 

@@ -30,6 +30,9 @@ func (a *app) showCampaign(ctx context.Context, ref string, failed, asJSON bool)
 	if err != nil {
 		return err
 	}
+	if j.Clicks, err = clicksReport(ctx, s, c); err != nil {
+		return err
+	}
 	if asJSON {
 		return printJSON(a.stdout, j)
 	}
@@ -69,5 +72,8 @@ func (a *app) showCampaign(ctx context.Context, ref string, failed, asJSON bool)
 	if j.FinishedAt != nil {
 		row("Finished", j.FinishedAt.Local().Format(time.DateTime))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return printClicks(a.stdout, j.Clicks)
 }
