@@ -62,6 +62,13 @@
 // must be the CSRF token. All three require a logged-in user.
 // Add a navItems entry in render.go to show it in the navigation.
 //
+// A live part of a page (an import's progress) is a {{define "NAME"}}
+// block of the page's template, marked with hx-get, hx-trigger and
+// hx-swap; a second route serves just that block with s.renderBlock, and
+// the block always carries a plain link that reloads the page, for
+// browsers without JavaScript (there is no meta refresh and no inline
+// script).
+//
 // Tests: httptest against a real SQLite file with newTestConsole and a
 // browser (helpers_test.go: login, get, post with the CSRF token of the
 // last page). The browser flow in browser_test.go screenshots every page

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -15,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/dispatchhq/dispatch/sqlite"
 )
@@ -222,6 +225,54 @@ func TestEndToEndConsoleListenerIsSeparate(t *testing.T) {
 		t.Fatal("no session cookie after login")
 	}
 	pages := string(body) + get("http://"+admin+"/lists") + get("http://"+admin+"/account")
+
+	// An import through the console of the running server: the upload
+	// waits next to the database, and the runner imports it.
+	imp := get("http://" + admin + "/imports")
+	m = regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(imp)
+	if m == nil {
+		t.Fatalf("no token on the import page:\n%s", imp)
+	}
+	var form bytes.Buffer
+	mw := multipart.NewWriter(&form)
+	mw.WriteField("csrf", m[1])
+	fw, _ := mw.CreateFormFile("file", "crm.csv")
+	fw.Write([]byte("E-mail;Full Name\nbob@example.com;Bob\nnot-an-address;X\n"))
+	mw.Close()
+	resp, err = c.Post("http://"+admin+"/imports/upload", mw.FormDataContentType(), &form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mapping, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if st, err := os.Stat(filepath.Join(dir, "dispatch.db.uploads")); err != nil || st.Mode().Perm() != 0o700 {
+		t.Errorf("upload folder: %v, %v; want dispatch.db.uploads, mode 700", st, err)
+	}
+	up := regexp.MustCompile(`name="upload" value="([0-9a-f]+)"`).FindStringSubmatch(string(mapping))
+	if up == nil {
+		t.Fatalf("upload: %d\n%s", resp.StatusCode, mapping)
+	}
+	resp, err = c.PostForm("http://"+admin+"/imports/mapping", url.Values{"csrf": {m[1]}, "upload": {up[1]}, "do": {"import"}, "list": {"clients"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	result, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for i := 0; !strings.Contains(string(result), `id="n-added"`); i++ {
+		if i > 300 {
+			t.Fatalf("the import never ended:\n%s", result)
+		}
+		time.Sleep(100 * time.Millisecond)
+		result = []byte(get(resp.Request.URL.String()))
+	}
+	if !strings.Contains(string(result), `id="n-added">1<`) || !strings.Contains(string(result), "not-an-address") {
+		t.Errorf("import result:\n%s", result)
+	}
+	pages += imp + string(result)
+	if r := dispatch(t, dir, "--db", filepath.Join(dir, "dispatch.db"), "subscribers", "show", "bob@example.com"); r.code != 0 ||
+		!strings.Contains(r.stdout, "import:crm.csv") {
+		t.Errorf("bob after the console's import: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 
 	out := output()
 	if !strings.Contains(out, "Admin console on http://"+admin) || !strings.Contains(out, "users add you@example.com") {
