@@ -105,10 +105,16 @@ type deltaKey struct {
 
 // visitor is what the counter remembers of one reader for the day.
 type visitor struct {
-	counted    map[int]bool // links whose unique human this reader is today
-	recent     []recent     // clicks within the burst window
+	counted    map[int]bool      // links whose unique human this reader is today
+	last       map[int]time.Time // when each link was last hit
+	recent     []recent          // clicks within the burst window, at most maxRecent
 	burstUntil time.Time
 }
+
+// maxRecent bounds the clicks of one reader a burst can still turn into
+// machines'; past it (a reader behind a busy NAT, a load test) the oldest
+// are settled as they were counted.
+const maxRecent = 64
 
 type recent struct {
 	n      int
@@ -174,7 +180,8 @@ func (c *Counter) Click(cl Click) Verdict {
 	if !v.Machine && at.Before(vis.burstUntil) {
 		v = Verdict{true, ReasonBurst}
 	}
-	if cl.Links >= 2 && vis.hitsAll(cl) {
+	vis.last[cl.N] = at
+	if cl.Links >= 2 && vis.hitsAll(cl.Links, at.Add(-c.cfg.BurstWindow)) {
 		vis.burstUntil = at.Add(c.cfg.BurstWindow)
 		for i := range vis.recent {
 			c.unhuman(cl.CampaignID, vis, &vis.recent[i])
@@ -195,6 +202,9 @@ func (c *Counter) Click(cl Click) Verdict {
 	}
 	if cl.DeliveryID != 0 {
 		r.click = &subscribers.IndividualClick{CampaignID: cl.CampaignID, N: cl.N, DeliveryID: cl.DeliveryID, At: at, Machine: v.Machine}
+	}
+	if len(vis.recent) >= maxRecent {
+		vis.settle(1, &c.ready)
 	}
 	vis.recent = append(vis.recent, r)
 	return v
@@ -263,7 +273,7 @@ func (c *Counter) visitor(cl Click, at time.Time) *visitor {
 	copy(key[:], h.Sum(nil))
 	v := c.visitors[key]
 	if v == nil {
-		v = &visitor{counted: map[int]bool{}}
+		v = &visitor{counted: map[int]bool{}, last: map[int]time.Time{}}
 		c.visitors[key] = v
 	}
 	return v
@@ -278,21 +288,32 @@ func newSalt() []byte {
 // prune forgets clicks before since, handing their individual records on.
 func (v *visitor) prune(since time.Time, ready *[]subscribers.IndividualClick) {
 	i := 0
-	for ; i < len(v.recent) && v.recent[i].at.Before(since); i++ {
-		if v.recent[i].click != nil {
-			*ready = append(*ready, *v.recent[i].click)
-		}
+	for i < len(v.recent) && v.recent[i].at.Before(since) {
+		i++
 	}
-	v.recent = v.recent[i:]
+	v.settle(i, ready)
 }
 
-// hitsAll reports whether the recent clicks and cl cover every link.
-func (v *visitor) hitsAll(cl Click) bool {
-	seen := map[int]bool{cl.N: true}
-	for _, r := range v.recent {
-		seen[r.n] = true
+// settle forgets the n oldest recent clicks, handing their individual
+// records on.
+func (v *visitor) settle(n int, ready *[]subscribers.IndividualClick) {
+	for _, r := range v.recent[:n] {
+		if r.click != nil {
+			*ready = append(*ready, *r.click)
+		}
 	}
-	return len(seen) >= cl.Links
+	v.recent = append(v.recent[:0], v.recent[n:]...)
+}
+
+// hitsAll reports whether the reader hit links distinct links since.
+func (v *visitor) hitsAll(links int, since time.Time) bool {
+	n := 0
+	for _, t := range v.last {
+		if !t.Before(since) {
+			n++
+		}
+	}
+	return n >= links
 }
 
 // Run flushes every FlushEvery until ctx ends, then flushes everything
