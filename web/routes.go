@@ -28,7 +28,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/", page(func(w http.ResponseWriter, r *http.Request) {
 		s.message(w, r, http.StatusNotFound, titleNotFound, textNotFound...)
 	}))
-	return s.accessLog(s.secure(s.recoverPanics(s.tracked(mux))))
+	return s.tracked(s.accessLog(s.secure(s.recoverPanics(mux))))
 }
 
 // handleHealth answers 200 "ok" while the database answers, else 503.

@@ -116,6 +116,9 @@ func TestTrackedLinkRedirect(t *testing.T) {
 	if resp := e.browse("POST", e.linkPath(id, 1)); resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("POST = %d; want 405", resp.StatusCode)
 	}
+	if strings.Contains(e.logs.String(), "/l/") {
+		t.Errorf("a tracked link reached the access log:\n%s", e.logs.String())
+	}
 	// One GET counted; the HEAD, the 404s and the POST not.
 	if got := e.clicks(id); got != "1:1/0/1 2:0/0/0" {
 		t.Errorf("clicks = %s; want one human click on link 1", got)
