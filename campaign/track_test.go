@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dispatchhq/dispatch/campaign"
 	"github.com/dispatchhq/dispatch/subscribers"
@@ -134,5 +135,36 @@ func TestTrackingOffLeavesLinks(t *testing.T) {
 	}
 	if links, err := e.store.FindCampaignLinks(context.Background(), out.Campaign.ID); err != nil || len(links) != 0 {
 		t.Errorf("untracked campaign registered links %v, %v", links, err)
+	}
+}
+
+// TestScheduledCampaignKeepsItsTracking schedules a tracked campaign, then
+// starts it under a service whose configuration no longer tracks: it sends
+// with the tracking it was scheduled with.
+func TestScheduledCampaignKeepsItsTracking(t *testing.T) {
+	e := newEnv(t, 2)
+	ctx := context.Background()
+	p, err := e.trackingService(subscribers.TrackAggregate, subscribers.OpensOff).Prepare(ctx, e.draft(t, trackedIssue))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.trackingService(subscribers.TrackAggregate, subscribers.OpensOff).Schedule(ctx, p, time.Now().Add(-time.Second), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := e.trackingService(subscribers.TrackOff, subscribers.OpensOff).StartCampaign(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run.Send(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range e.bodies(t) {
+		if strings.Contains(b, "ledger.example.com") || len(trackedLink.FindAllString(b, -1)) != 4 {
+			t.Errorf("scheduled campaign sent untracked links:\n%s", b)
+		}
+	}
+	if links, err := e.store.FindCampaignLinks(ctx, c.ID); err != nil || len(links) != 2 {
+		t.Errorf("links = %v, %v; want 2", links, err)
 	}
 }
