@@ -7,8 +7,8 @@ import (
 )
 
 // TestDependencies keeps web away from the send side: it shares only
-// subscribers (the domain: tokens, types), bounce/webhook and bounce/apply
-// with the rest.
+// subscribers (the domain: tokens, types), bounce/webhook, bounce/apply and
+// tracking (counting clicks) with the rest.
 func TestDependencies(t *testing.T) {
 	depstest.Forbid(t, "web", map[string]string{
 		"github.com/dispatchhq/dispatch/mailer":       "the mailer and the web server share only tokens",

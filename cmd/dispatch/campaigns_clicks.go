@@ -44,6 +44,12 @@ func printClicks(w io.Writer, r *tracking.Report) error {
 	if r == nil {
 		return nil
 	}
+	if r.Mode == subscribers.TrackOff {
+		if r.Opens != nil {
+			fmt.Fprintf(w, "\nOpens: %d (%s; never used for any decision)\n", r.Opens.Total, r.Opens.Note)
+		}
+		return nil
+	}
 	fmt.Fprintf(w, "\nClicks (%s tracking): %d human, %d machine (security scanners, previews), %d unique humans\n",
 		r.Mode, r.Human, r.Machine, r.UniqueHumans)
 	tw := newTable(w)

@@ -196,3 +196,38 @@ Source: [CertWatch](%s/certwatch).
 		t.Errorf("campaigns show lacks the clicks:\n%s", r.stdout)
 	}
 }
+
+// TestEndToEndListsTracking sets a list's tracking and basis, and refuses
+// individual tracking, there and at send time, without consent.
+func TestEndToEndListsTracking(t *testing.T) {
+	e := newSendEnv(t, 2, "")
+	r := dispatch(t, e.dir, "lists", "tracking", "clients", "--clicks", "individual")
+	if r.code == 0 || !strings.Contains(r.stderr, "needs the list's lawful basis to be consent") {
+		t.Fatalf("individual without a basis: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = dispatch(t, e.dir, "lists", "tracking", "clients", "--clicks", "aggregate", "--basis", "contract", "--json")
+	var got listTrackingJSON
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || got.Clicks != "aggregate" || got.Basis != "contract" || got.Opens != "off (default)" {
+		t.Fatalf("lists tracking --json = %+v, %v\n%s%s", got, err, r.stdout, r.stderr)
+	}
+	if r := dispatch(t, e.dir, "lists", "tracking", "clients", "--basis", "maybe"); r.code != 2 || !strings.Contains(r.stderr, "--basis") {
+		t.Errorf("bad basis: exit %d %s; want a usage error naming --basis", r.code, r.stderr)
+	}
+	// track_clicks: individual in an issue to a list whose basis is a
+	// contract: refused before anything is sent.
+	issue := filepath.Join(e.dir, "weekly.md")
+	os.WriteFile(issue, []byte("---\nsubject: Weekly\ntrack_clicks: individual\n---\n# Weekly\n\n[Story](https://story.example.com/a)\n"), 0o644)
+	r = dispatch(t, e.dir, "send", issue, "--list", "clients", "--yes")
+	if r.code == 0 || !strings.Contains(r.stderr, `list "clients" (basis: contract)`) || len(e.srv.Messages()) != 0 {
+		t.Fatalf("individual send on a contract basis: exit %d, %d sent\n%s", r.code, len(e.srv.Messages()), r.stderr)
+	}
+	if r := dispatch(t, e.dir, "lists", "tracking", "clients", "--clicks", "individual", "--basis", "consent"); r.code != 0 {
+		t.Fatalf("individual with consent: exit %d %s", r.code, r.stderr)
+	}
+	if r := dispatch(t, e.dir, "send", issue, "--list", "clients", "--yes"); r.code != 0 {
+		t.Fatalf("individual send with consent: exit %d %s", r.code, r.stderr)
+	}
+	if !strings.Contains(htmlPart(t, e.srv.Messages()[0].Data), "/l/1/1.") {
+		t.Error("the message's link is not tracked")
+	}
+}
