@@ -86,6 +86,7 @@ func TestImportInChromium(t *testing.T) {
 	// Fix the mapping and dry run.
 	if err := chromedp.Do(ctx,
 		chromedp.EmulateViewport(1280, 900),
+		colourScheme(false),
 		chromedp.SetValue(chromedp.CSS("#role0"), "email"),
 		chromedp.SetValue(chromedp.CSS("#role1"), "name"),
 		chromedp.SetValue(chromedp.CSS("#role3"), "ignore"),

@@ -25,6 +25,15 @@ type mappingData struct {
 	Size      string
 	Delimiter string
 	Rows      []previewLine
+	// RawRows are the first rows' cells, shown instead of Rows while the
+	// columns cannot be imported as mapped.
+	RawRows []previewCells
+}
+
+// previewCells is a preview row as read, before any mapping.
+type previewCells struct {
+	Line  int
+	Cells []string
 }
 
 // previewLine is a preview row as the page shows it.
@@ -113,6 +122,12 @@ func (s *Server) importMapping(w http.ResponseWriter, r *http.Request, f importF
 	d := &mappingData{Upload: up, Form: f, Preview: p, Lists: lists, Columns: mappingColumns(f, p),
 		Size: formatSize(up.Size), Delimiter: delimiterName(p.Delimiter)}
 	for _, row := range p.Rows {
+		if p.MappingErr != "" || msg != "" {
+			cells := make([]string, len(p.Header))
+			copy(cells, row.Cells)
+			d.RawRows = append(d.RawRows, previewCells{Line: row.Line, Cells: cells})
+			continue
+		}
 		d.Rows = append(d.Rows, previewLine{Line: row.Line, Email: row.Email, Name: row.Name,
 			Attributes: formatAttributes(row.Attributes), Invalid: row.Invalid})
 	}

@@ -128,7 +128,7 @@ func TestImportMessyFile(t *testing.T) {
 	up := uploadID(t, b.upload("clients export.csv", []byte(messyCSV)))
 	p := b.get("/imports/mapping?upload=" + up)
 	main := mainText(p.body)
-	for _, want := range []string{"No email column", `<span id="encoding">utf-8</span>`, "semicolon (;)", "Adresse électronique", "Analytical Engines"} {
+	for _, want := range []string{"No email column", `<span id="encoding">utf-8</span>`, "semicolon (;)", "Adresse électronique", "Analytical Engines", "<td>not-an-address</td>"} {
 		if !strings.Contains(main, want) {
 			t.Errorf("preview lacks %q:\n%s", want, main)
 		}
