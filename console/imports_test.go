@@ -18,6 +18,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/dispatchhq/dispatch/console"
 	"github.com/dispatchhq/dispatch/imports"
@@ -378,5 +379,27 @@ func TestImportProgressPolls(t *testing.T) {
 	}
 	if p := b.get(page); strings.Contains(p.body, "hx-get") || !strings.Contains(p.body, `id="n-added">1<`) {
 		t.Errorf("page after the end:\n%s", mainText(p.body))
+	}
+}
+
+// TestImportSweepsOldUploads: an upload never imported is deleted a day
+// later, when the next file is uploaded.
+func TestImportSweepsOldUploads(t *testing.T) {
+	tc := newTestConsole(t, console.Config{}, false)
+	b := tc.browser()
+	b.login(adminEmail, adminPassword)
+	old := uploadID(t, b.upload("old.csv", []byte("email\nada@example.com\n")))
+	day := time.Now().Add(-25 * time.Hour)
+	for _, ext := range []string{".csv", ".json"} {
+		if err := os.Chtimes(filepath.Join(tc.cfg.Uploads.Dir(), old+ext), day, day); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fresh := uploadID(t, b.upload("new.csv", []byte("email\ngrace@example.com\n")))
+	if r := b.get("/imports/mapping?upload=" + old); r.status != http.StatusNotFound || !strings.Contains(r.body, "upload the file again") {
+		t.Errorf("a day-old upload: %d\n%s", r.status, mainText(r.body))
+	}
+	if r := b.get("/imports/mapping?upload=" + fresh); r.status != http.StatusOK {
+		t.Errorf("the new upload: %d", r.status)
 	}
 }

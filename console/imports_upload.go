@@ -25,6 +25,9 @@ const uploadSlack = 64 << 10
 // uploadTimeout bounds the reading of an upload's body.
 const uploadTimeout = 15 * time.Minute
 
+// uploadAge is how long an upload waits to be imported.
+const uploadAge = 24 * time.Hour
+
 // handleImportUpload keeps an uploaded file in the spool and sends the
 // admin to its preview. A file that is too large, cut off, empty or not
 // CSV is refused on the upload page, and nothing is kept.
@@ -32,8 +35,13 @@ func (s *Server) handleImportUpload(w http.ResponseWriter, r *http.Request, mr *
 	if !s.importsReady(w, r) {
 		return
 	}
-	// A large file over a slow line takes longer than a form.
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadTimeout))
+	// A large file over a slow line takes longer than a form, and the
+	// answer comes after it.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(uploadTimeout))
+	_ = rc.SetWriteDeadline(time.Now().Add(uploadTimeout + time.Minute))
+	// Uploads never imported go after a day.
+	s.cfg.Uploads.Sweep(uploadAge)
 	part, err := nextFilePart(mr)
 	if err != nil {
 		s.renderImports(w, r, uploadStatus(err), s.uploadError(err, ""))
