@@ -1,6 +1,7 @@
 package tracking
 
 import (
+	"context"
 	"time"
 
 	"github.com/dispatchhq/dispatch/subscribers"
@@ -92,4 +93,39 @@ func BuildReport(ct subscribers.CampaignTracking, links []subscribers.LinkClicks
 		}
 	}
 	return r
+}
+
+// ReportStore is what LoadReport reads.
+type ReportStore interface {
+	FindCampaignTracking(ctx context.Context, id int64) (subscribers.CampaignTracking, error)
+	CampaignClicks(ctx context.Context, id int64) ([]subscribers.LinkClicks, error)
+	CampaignClickHours(ctx context.Context, id int64) ([]subscribers.ClickHour, error)
+	CampaignOpens(ctx context.Context, id int64) ([]subscribers.OpenHour, error)
+}
+
+// LoadReport reads and builds a campaign's report, for the command and the
+// console alike; nil for a campaign that tracks nothing.
+func LoadReport(ctx context.Context, st ReportStore, c *subscribers.Campaign) (*Report, error) {
+	ct, err := st.FindCampaignTracking(ctx, c.ID)
+	if err != nil || ct.Off() {
+		return nil, err
+	}
+	links, err := st.CampaignClicks(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	hours, err := st.CampaignClickHours(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	opens, err := st.CampaignOpens(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	sent := c.StartedAt
+	if sent.IsZero() {
+		sent = c.CreatedAt
+	}
+	r := BuildReport(ct, links, hours, opens, sent)
+	return &r, nil
 }

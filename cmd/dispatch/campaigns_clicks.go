@@ -15,28 +15,7 @@ import (
 // clicksReport is a campaign's engagement report; nil for a campaign that
 // tracks nothing.
 func clicksReport(ctx context.Context, s *sqlite.Store, c *subscribers.Campaign) (*tracking.Report, error) {
-	ct, err := s.FindCampaignTracking(ctx, c.ID)
-	if err != nil || ct.Off() {
-		return nil, err
-	}
-	links, err := s.CampaignClicks(ctx, c.ID)
-	if err != nil {
-		return nil, err
-	}
-	hours, err := s.CampaignClickHours(ctx, c.ID)
-	if err != nil {
-		return nil, err
-	}
-	opens, err := s.CampaignOpens(ctx, c.ID)
-	if err != nil {
-		return nil, err
-	}
-	sent := c.StartedAt
-	if sent.IsZero() {
-		sent = c.CreatedAt
-	}
-	r := tracking.BuildReport(ct, links, hours, opens, sent)
-	return &r, nil
+	return tracking.LoadReport(ctx, s, c)
 }
 
 // printClicks prints the clicks per story after the campaign's counts.
