@@ -13,6 +13,7 @@ import (
 	"github.com/dispatchhq/dispatch/accounts"
 	"github.com/dispatchhq/dispatch/imports"
 	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/tracking"
 )
 
 // Store is what the console needs from the database. *sqlite.Store
@@ -47,6 +48,10 @@ type Store interface {
 	FindStatusCounts(ctx context.Context) (subscribers.StatusCounts, error)
 	FindCampaigns(ctx context.Context) ([]subscribers.Campaign, error)
 	FindCampaignStats(ctx context.Context, id int64) (subscribers.CampaignStats, error)
+
+	// Campaign click reports.
+	FindCampaignByID(ctx context.Context, id int64) (*subscribers.Campaign, error)
+	tracking.ReportStore
 	FindCheckReport(ctx context.Context, key string) ([]byte, time.Time, error)
 
 	// The import history (the runner writes it, the import pages read it).

@@ -38,6 +38,7 @@ var viewNames = []string{
 	"imports.html",
 	"import_mapping.html",
 	"import_run.html",
+	"campaign_clicks.html",
 }
 
 // navItem is one entry of the main navigation.

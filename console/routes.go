@@ -51,6 +51,9 @@ func (s *Server) routes() http.Handler {
 	s.page(mux, "GET "+p+"/imports/{id}/progress", s.handleImportProgress)
 	s.page(mux, "GET "+p+"/imports/{id}/invalid.csv", s.handleImportInvalid)
 
+	s.page(mux, "GET "+p+"/campaigns/{id}/clicks", s.handleCampaignClicksShow)
+	s.page(mux, "GET "+p+"/campaigns/{id}/clicks.csv", s.handleCampaignClicksCSV)
+
 	s.page(mux, "GET "+p+"/account", s.handleAccountShow)
 	s.action(mux, "POST "+p+"/account/password", s.handlePasswordChange)
 	s.action(mux, "POST "+p+"/account/2fa/setup", s.handleTwoFactorSetup)
