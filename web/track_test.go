@@ -228,3 +228,53 @@ func TestCloseFlushesClicks(t *testing.T) {
 		t.Errorf("after Close: %+v, %v; want link 2 clicked once", lc, err)
 	}
 }
+
+// TestConcurrentClicksAreAllCounted clicks from many connections while the
+// counter flushes every few milliseconds: every 302 ends up counted once.
+func TestConcurrentClicksAreAllCounted(t *testing.T) {
+	e := newEnv(t, func(c *web.Config) { c.Listen = "127.0.0.1:0"; c.ClickFlushEvery = 5 * time.Millisecond })
+	id, _ := e.trackedCampaign("news", subscribers.TrackAggregate)
+	if err := e.srv.Open(); err != nil {
+		t.Fatal(err)
+	}
+	const workers, each = 16, 40
+	errs := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			for i := range each {
+				req, _ := http.NewRequest("GET", "http://"+e.srv.Addr()+e.linkPath(id, 1+i%2), nil)
+				req.Header.Set("User-Agent", fmt.Sprintf("%s w%d", chrome, w))
+				resp, err := e.client.Do(req)
+				if err != nil {
+					errs <- err
+					return
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusFound {
+					errs <- fmt.Errorf("status %d", resp.StatusCode)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range workers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.srv.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	lc, err := e.store.CampaignClicks(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, l := range lc {
+		total += l.Human + l.Machine
+	}
+	if total != workers*each {
+		t.Errorf("%d clicks counted; want %d", total, workers*each)
+	}
+}
