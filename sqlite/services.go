@@ -10,4 +10,5 @@ var (
 	_ subscribers.DeliveryLedger    = (*Store)(nil)
 	_ subscribers.ImportService     = (*Store)(nil)
 	_ subscribers.BounceService     = (*Store)(nil)
+	_ subscribers.IssueService      = (*Store)(nil)
 )
