@@ -13,6 +13,7 @@ import (
 	"github.com/dispatchhq/dispatch/accounts"
 	"github.com/dispatchhq/dispatch/imports"
 	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/templates"
 	"github.com/dispatchhq/dispatch/tracking"
 )
 
@@ -58,6 +59,8 @@ type Store interface {
 	FindImportRecords(ctx context.Context, limit int) ([]subscribers.ImportRecord, error)
 	FindImportRecord(ctx context.Context, id int64) (*subscribers.ImportRecord, error)
 	FindImportInvalidRows(ctx context.Context, id int64, fn func(subscribers.InvalidRow) error) error
+	// Issues edited in the console, with their history.
+	subscribers.IssueService
 }
 
 // ImportRunner runs imports in the background (*imports.Runner).
@@ -77,6 +80,9 @@ const (
 	DefaultShutdownTimeout = 10 * time.Second
 	DefaultMaxBodyBytes    = 1 << 20
 	DefaultMaxUploadMB     = 50 // admin.max_upload_mb
+	// DefaultTypedConfirmAbove: a mistaken send to a hundred clients is
+	// already one to apologise for.
+	DefaultTypedConfirmAbove = 100
 )
 
 // Config configures a Server.
@@ -117,6 +123,17 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+
+	// Issues is the renderer's configuration for issues edited in the
+	// console (postal address, From, layout); ListName is set per list.
+	Issues templates.Config
+	// Sending sends test copies and campaigns; nil leaves the issue pages
+	// able to edit and preview only, and they say why.
+	Sending Sending
+	// TypedConfirmAbove is the number of recipients above which a send to
+	// a list must be confirmed by typing the list's name
+	// (admin.typed_confirm_above). Zero means DefaultTypedConfirmAbove.
+	TypedConfirmAbove int
 }
 
 func (c Config) withDefaults() (Config, error) {
@@ -157,6 +174,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.TypedConfirmAbove <= 0 {
+		c.TypedConfirmAbove = DefaultTypedConfirmAbove
 	}
 	return c, nil
 }

@@ -9,9 +9,11 @@ import (
 
 // csp allows scripts, styles and images from the console itself only (and
 // the QR code of a TOTP set-up, a data: image); no inline script, no
-// framing, forms post to this origin only.
+// framing of the console, forms post to this origin only. The issue
+// editor frames its own previews (frame-src), which are sandboxed and
+// carry a CSP of their own (previewCSP).
 const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	"connect-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // headers sets what every response carries. Nothing is cached: pages show
 // personal data.

@@ -39,6 +39,10 @@ var viewNames = []string{
 	"import_mapping.html",
 	"import_run.html",
 	"campaign_clicks.html",
+	"issues.html",
+	"issue.html",
+	"issue_version.html",
+	"issue_send.html",
 }
 
 // navItem is one entry of the main navigation.
@@ -55,6 +59,7 @@ var navItems = []navItem{
 	{Key: "subscribers", Label: "Subscribers", Path: "/subscribers"},
 	{Key: "suppressions", Label: "Suppressions", Path: "/suppressions"},
 	{Key: "imports", Label: "Import", Path: "/imports"},
+	{Key: "issues", Label: "Issues", Path: "/issues"},
 }
 
 type views struct {

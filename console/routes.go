@@ -54,6 +54,17 @@ func (s *Server) routes() http.Handler {
 	s.page(mux, "GET "+p+"/campaigns/{id}/clicks", s.handleCampaignClicksShow)
 	s.page(mux, "GET "+p+"/campaigns/{id}/clicks.csv", s.handleCampaignClicksCSV)
 
+	s.page(mux, "GET "+p+"/issues", s.handleIssuesShow)
+	s.action(mux, "POST "+p+"/issues", s.handleIssueCreate)
+	s.upload(mux, "POST "+p+"/issues/upload", maxIssueUpload, s.handleIssueUpload)
+	s.page(mux, "GET "+p+"/previews/{key}", s.handlePreviewShow)
+	s.page(mux, "GET "+p+"/issues/{id}", s.handleIssueShow)
+	s.action(mux, "POST "+p+"/issues/{id}", s.handleIssueEdit)
+	s.page(mux, "GET "+p+"/issues/{id}/versions/{n}", s.handleIssueVersionShow)
+	s.action(mux, "POST "+p+"/issues/{id}/test", s.handleIssueTestSend)
+	s.page(mux, "GET "+p+"/issues/{id}/send", s.handleIssueSendShow)
+	s.action(mux, "POST "+p+"/issues/{id}/send", s.handleIssueSend)
+
 	s.page(mux, "GET "+p+"/account", s.handleAccountShow)
 	s.action(mux, "POST "+p+"/account/password", s.handlePasswordChange)
 	s.action(mux, "POST "+p+"/account/2fa/setup", s.handleTwoFactorSetup)

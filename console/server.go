@@ -35,6 +35,7 @@ type Server struct {
 	views    *views
 	throttle *throttle
 	stats    statsCache
+	previews previewCache
 	xorigin  *http.CrossOriginProtection
 	handler  http.Handler
 
