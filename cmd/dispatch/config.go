@@ -56,6 +56,9 @@ type AdminConfig struct {
 	SessionLifetime time.Duration `mapstructure:"session_lifetime"`
 	// MaxUploadMB limits a CSV file uploaded to the import page.
 	MaxUploadMB int `mapstructure:"max_upload_mb"`
+	// TypedConfirmAbove is the number of recipients above which a send
+	// from the console must be confirmed by typing the list's name.
+	TypedConfirmAbove int `mapstructure:"typed_confirm_above"`
 }
 
 // DoctorConfig tunes `dispatch doctor` and the checks before a send.
@@ -243,7 +246,8 @@ func DefaultConfig() Config {
 		Webhooks: WebhooksConfig{SES: SESWebhookConfig{AutoConfirm: true}},
 		Import:   importDefaults(),
 		Admin: AdminConfig{Enabled: true, Listen: console.DefaultListen, SessionIdle: accounts.DefaultIdleTimeout,
-			SessionLifetime: accounts.DefaultLifetime, MaxUploadMB: console.DefaultMaxUploadMB},
+			SessionLifetime: accounts.DefaultLifetime, MaxUploadMB: console.DefaultMaxUploadMB,
+			TypedConfirmAbove: console.DefaultTypedConfirmAbove},
 		Backup:   BackupConfig{Interval: 24 * time.Hour, Keep: 7},
 		Tracking: TrackingConfig{Clicks: "off", Opens: "off", ScannerWindow: time.Minute},
 	}
@@ -428,6 +432,9 @@ func (c *Config) validateAdmin(p *problems) {
 		if u, err := url.Parse(c.Admin.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			p.bad("admin.base_url", "%q is not an http(s) URL", c.Admin.BaseURL)
 		}
+	}
+	if c.Admin.TypedConfirmAbove < 1 {
+		p.bad("admin.typed_confirm_above", "must be at least 1")
 	}
 	if c.Admin.SessionIdle <= 0 {
 		p.bad("admin.session_idle_timeout", "must be positive")

@@ -7,7 +7,9 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/dispatchhq/dispatch/campaign"
 	"github.com/dispatchhq/dispatch/console"
+	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/sqlite"
 )
 
@@ -38,6 +40,9 @@ func (a *app) startConsole(ctx context.Context, g *errgroup.Group, s *sqlite.Sto
 		Uploads:            uploads,
 		Preview:            previewImport,
 		ImportLimits:       a.cfg.Import.limits(),
+		Issues:             a.templateConfig(""),
+		Sending:            a.consoleSending(s),
+		TypedConfirmAbove:  c.TypedConfirmAbove,
 	})
 	if err != nil {
 		runner.Close()
@@ -68,4 +73,34 @@ func (a *app) startConsole(ctx context.Context, g *errgroup.Group, s *sqlite.Sto
 		return err
 	})
 	return nil
+}
+
+// The console sends through the same use case as `dispatch send`.
+var _ console.Sending = (*campaign.Console)(nil)
+
+// consoleSending wires the console's test copies and sends: a mailer of
+// its own for test copies (the runner's is busy with campaigns) and the
+// campaign service, whose campaigns the runner then sends. Without a
+// relay the console edits and previews only, and says why.
+func (a *app) consoleSending(s *sqlite.Store) console.Sending {
+	log := a.serverLogger()
+	if a.cfg.SMTP.Host == "" && len(a.cfg.SMTP.Relays) == 0 {
+		return nil
+	}
+	mcfg, err := a.mailerConfig(nil)
+	if err != nil {
+		log.Warn("console sending off: " + err.Error())
+		return nil
+	}
+	if err := checkPublicLinks(mcfg.Relays, a.cfg.Web.BaseURL); err != nil {
+		log.Warn("console sending off: " + err.Error())
+		return nil
+	}
+	mcfg.Logger = log
+	sender, err := mailer.New(mcfg, s)
+	if err != nil {
+		log.Warn("console sending off: " + err.Error())
+		return nil
+	}
+	return &campaign.Console{Service: a.campaignService(s, nil, "serve"), Tester: sender, Subscribers: s}
 }
