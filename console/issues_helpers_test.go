@@ -37,6 +37,15 @@ const testFrom = "Northwind Briefing <briefing@example.com>"
 
 func newIssueConsole(t *testing.T, cfg console.Config) *issueConsole {
 	t.Helper()
+	clk := &clock{t: time.Date(2026, 3, 4, 9, 0, 0, 0, time.UTC)}
+	return newIssueConsoleNow(t, cfg, clk.Now, clk)
+}
+
+// newIssueConsoleNow is newIssueConsole with the time from now (the
+// store, console and campaign service share it): time.Now for flows that
+// wait for the campaign runner. clk, if any, is what now reads.
+func newIssueConsoleNow(t *testing.T, cfg console.Config, now func() time.Time, clk *clock) *issueConsole {
+	t.Helper()
 	ctx := context.Background()
 	srv := smtptest.NewServer(t)
 	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "dispatch.db"))
@@ -44,8 +53,7 @@ func newIssueConsole(t *testing.T, cfg console.Config) *issueConsole {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	clk := &clock{t: time.Date(2026, 3, 4, 9, 0, 0, 0, time.UTC)}
-	s.Now = clk.Now
+	s.Now = now
 	logs := &syncBuffer{}
 	tokens, err := subscribers.NewTokens("a-test-secret-that-is-long-enough-0123456789")
 	if err != nil {
@@ -62,12 +70,12 @@ func newIssueConsole(t *testing.T, cfg console.Config) *issueConsole {
 		t.Fatal(err)
 	}
 	svc := campaign.New(campaign.Config{Sender: sender, Owner: subscribers.LeaseOwner{Host: "test", PID: 1, Process: "serve"},
-		Now: clk.Now}, s)
-	cfg.Store, cfg.Now = s, clk.Now
+		Now: now}, s)
+	cfg.Store, cfg.Now = s, now
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg.Sending = &campaign.Console{Service: svc, Tester: sender, Subscribers: s}
 	cfg.Issues = templates.Config{PostalAddress: "Northwind LLP, 1 Harbour St, Portsmouth", From: testFrom}
-	if _, err := (&accounts.Service{Store: s, Now: clk.Now}).AddUser(ctx, adminEmail, "Ada", adminPassword, "test"); err != nil {
+	if _, err := (&accounts.Service{Store: s, Now: now}).AddUser(ctx, adminEmail, "Ada", adminPassword, "test"); err != nil {
 		t.Fatal(err)
 	}
 	c, err := console.New(cfg)
