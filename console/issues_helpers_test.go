@@ -101,9 +101,9 @@ func issueID(t *testing.T, r response) int64 {
 	return id
 }
 
-// upload posts a multipart form: the CSRF token first, then the fields
+// uploadIssue posts a multipart form: the CSRF token first, then the fields
 // in order, then the file.
-func (b *browser) upload(path string, fields [][2]string, fileName string, content []byte) response {
+func (b *browser) uploadIssue(path string, fields [][2]string, fileName string, content []byte) response {
 	b.tc.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)

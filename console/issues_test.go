@@ -196,29 +196,29 @@ func TestIssueUpload(t *testing.T) {
 	b := tc.browser()
 	b.login(adminEmail, adminPassword)
 	b.get("/issues")
-	id := issueID(t, b.upload("/issues/upload", nil, "March Briefing.md", []byte(goodIssue)))
+	id := issueID(t, b.uploadIssue("/issues/upload", nil, "March Briefing.md", []byte(goodIssue)))
 	is, err := tc.store.FindIssueByID(context.Background(), id)
 	if err != nil || is.Name != "march-briefing" || is.Latest.Source != goodIssue || is.CreatedBy != "console:"+adminEmail {
 		t.Fatalf("uploaded issue = %+v, %v", is, err)
 	}
 	b.get("/issues")
-	r := b.upload("/issues/upload", nil, "march-briefing.md", []byte(goodIssue))
+	r := b.uploadIssue("/issues/upload", nil, "march-briefing.md", []byte(goodIssue))
 	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "already an issue called") {
 		t.Errorf("same name again: %d\n%s", r.status, mainText(r.body))
 	}
-	named := issueID(t, b.upload("/issues/upload", [][2]string{{"name", "april"}}, "whatever.md", []byte(goodIssue)))
+	named := issueID(t, b.uploadIssue("/issues/upload", [][2]string{{"name", "april"}}, "whatever.md", []byte(goodIssue)))
 	if is, _ := tc.store.FindIssueByID(context.Background(), named); is.Name != "april" {
 		t.Errorf("named upload = %q", is.Name)
 	}
-	r = b.upload("/issues/upload", nil, "", nil)
+	r = b.uploadIssue("/issues/upload", nil, "", nil)
 	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Choose a Markdown file") {
 		t.Errorf("no file: %d\n%s", r.status, mainText(r.body))
 	}
-	r = b.upload("/issues/upload", nil, "huge.md", []byte(strings.Repeat("x", subscribers.MaxIssueBytes+1)))
+	r = b.uploadIssue("/issues/upload", nil, "huge.md", []byte(strings.Repeat("x", subscribers.MaxIssueBytes+1)))
 	if r.status != http.StatusUnprocessableEntity && r.status != http.StatusRequestEntityTooLarge {
 		t.Errorf("oversized file: %d\n%s", r.status, mainText(r.body))
 	}
-	r = b.upload("/issues/upload", nil, "latin1.md", []byte("---\nsubject: caf\xe9\n---\n"))
+	r = b.uploadIssue("/issues/upload", nil, "latin1.md", []byte("---\nsubject: caf\xe9\n---\n"))
 	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "UTF-8") {
 		t.Errorf("not UTF-8: %d\n%s", r.status, mainText(r.body))
 	}
@@ -226,7 +226,7 @@ func TestIssueUpload(t *testing.T) {
 		t.Errorf("%d issues after the refusals; want 2", len(all))
 	}
 	b.csrf = "wrong"
-	if r := b.upload("/issues/upload", nil, "x.md", []byte(goodIssue)); r.status != http.StatusForbidden {
+	if r := b.uploadIssue("/issues/upload", nil, "x.md", []byte(goodIssue)); r.status != http.StatusForbidden {
 		t.Errorf("upload without the token: %d; want 403", r.status)
 	}
 }
