@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -34,6 +35,12 @@ func (s *Server) compileIssue(name, source string, list *subscribers.List) *draf
 	}
 	d := &draft{}
 	is, err := templates.ParseIssue(name+".md", []byte(source))
+	if err == nil && is.Layout != "" {
+		// A layout is a file path on the server: an issue written in the
+		// browser must not make the server read its files.
+		err = &templates.CheckError{Checks: []templates.Check{{Severity: templates.SeverityError, File: is.Path,
+			Line: layoutLine(source), Message: "layout: names a file on the server, which issues edited in the console may not use; remove it (the configured layout is used)"}}}
+	}
 	if err == nil {
 		d.Compiled, err = templates.Compile(is, cfg)
 	}
@@ -60,6 +67,16 @@ func (s *Server) compileIssue(name, source string, list *subscribers.List) *draf
 		d.PreviewKey = s.previews.put(d.Rendered.HTML, s.cfg.Now())
 	}
 	return d
+}
+
+// layoutLine is the line of the front matter's layout key, 0 if unseen.
+func layoutLine(source string) int {
+	for i, line := range strings.Split(source, "\n") {
+		if strings.HasPrefix(line, "layout:") {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 // previewCache holds rendered previews for the sandboxed iframes that

@@ -100,6 +100,7 @@ func TestIssueChecksAtTheirLine(t *testing.T) {
 		{name: "unknown front matter key", source: "---\nsubject: S\nsubjet: T\n---\nHi\n", want: []string{"Line 3", "subjet"}},
 		{name: "no front matter", source: "Just text\n", want: []string{"front matter"}},
 		{name: "no subject", source: "---\npreheader: P\n---\nHi\n", want: []string{"subject"}},
+		{name: "a layout file on the server", source: "---\nsubject: S\nlayout: /etc/passwd\n---\nHi\n", want: []string{"Line 3", "layout: names a file on the server"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
