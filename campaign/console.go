@@ -34,6 +34,38 @@ type Console struct {
 	Service     *Service
 	Tester      Tester
 	Subscribers SubscriberFinder
+	// Attributes, when set, refuses a send whose issue prints an
+	// attribute no recipient has and gives no default, as `dispatch send`
+	// refuses it.
+	Attributes AttributeCounter
+}
+
+// AttributeCounter counts, per attribute name, the list's active members
+// who have it.
+type AttributeCounter interface {
+	CountAttributes(ctx context.Context, listID int64) (map[string]int, error)
+}
+
+// checkAudience refuses an issue that would print an empty attribute to
+// every one of the owed recipients.
+func (c *Console) checkAudience(ctx context.Context, issue *templates.Compiled, list *subscribers.List, owed int) error {
+	if c.Attributes == nil || len(issue.Attrs()) == 0 || owed == 0 {
+		return nil
+	}
+	present, err := c.Attributes.CountAttributes(ctx, list.ID)
+	if err != nil {
+		return err
+	}
+	var msgs []string
+	for _, ch := range issue.CheckAttrs(templates.Audience{Name: list.Name, Recipients: owed, Present: present}) {
+		if ch.Severity == templates.SeverityError {
+			msgs = append(msgs, ch.String())
+		}
+	}
+	if len(msgs) > 0 {
+		return refusal{fmt.Errorf("refusing to send to %s: %s", list.Name, strings.Join(msgs, "; "))}
+	}
+	return nil
 }
 
 // refusal marks an error as the user's to fix, keeping its message.
@@ -88,6 +120,9 @@ func (c *Console) Plan(ctx context.Context, issue *templates.Compiled, list *sub
 	if err != nil {
 		return 0, nil, refuse(err)
 	}
+	if err := c.checkAudience(ctx, issue, list, p.Owed); err != nil {
+		return 0, nil, err
+	}
 	existing, err := c.Service.store.FindLatestCampaign(ctx, issue.ID, list.ID)
 	if errors.Is(err, subscribers.ErrNotFound) {
 		return p.Owed, nil, nil
@@ -106,6 +141,9 @@ func (c *Console) Schedule(ctx context.Context, issue *templates.Compiled, path 
 	p, err := c.Service.Prepare(ctx, Draft{Issue: issue, Path: path, List: list, New: again})
 	if err != nil {
 		return nil, refuse(err)
+	}
+	if err := c.checkAudience(ctx, issue, list, p.Owed); err != nil {
+		return nil, err
 	}
 	camp, err := c.Service.Schedule(ctx, p, at, zone)
 	if err != nil {

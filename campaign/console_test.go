@@ -17,7 +17,7 @@ import (
 func TestConsoleSends(t *testing.T) {
 	e := newEnv(t, 3)
 	ctx := context.Background()
-	c := &campaign.Console{Service: e.service(e.store), Tester: e.sender, Subscribers: e.store}
+	c := &campaign.Console{Service: e.service(e.store), Tester: e.sender, Subscribers: e.store, Attributes: e.store}
 	issue := compile(t, issueV1)
 
 	owed, existing, err := c.Plan(ctx, issue, e.list)
@@ -51,6 +51,14 @@ func TestConsoleSends(t *testing.T) {
 	}
 	if _, _, err := c.Plan(ctx, issue, empty); !errors.Is(err, subscribers.ErrInvalid) || !errors.Is(err, campaign.ErrNoRecipients) {
 		t.Errorf("Plan to an empty list = %v; want ErrNoRecipients marked ErrInvalid", err)
+	}
+
+	misspelt := compile(t, strings.Replace(issueV1, "Hello {{ .Name }}.", `Hello {{ .Attr "compnay" }}.`, 1))
+	if _, _, err := c.Plan(ctx, misspelt, e.list); !errors.Is(err, subscribers.ErrInvalid) || !strings.Contains(err.Error(), "compnay") {
+		t.Errorf("Plan of an attribute nobody has = %v; want the refusal of dispatch send", err)
+	}
+	if _, err := c.Schedule(ctx, misspelt, "p", e.list, true, time.Now(), ""); !errors.Is(err, subscribers.ErrInvalid) {
+		t.Errorf("Schedule of an attribute nobody has = %v; want a refusal", err)
 	}
 
 	reply, err := c.TestSend(ctx, issue, e.list, "user1@example.com")

@@ -73,7 +73,7 @@ func newIssueConsoleNow(t *testing.T, cfg console.Config, now func() time.Time, 
 		Now: now}, s)
 	cfg.Store, cfg.Now = s, now
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	cfg.Sending = &campaign.Console{Service: svc, Tester: sender, Subscribers: s}
+	cfg.Sending = &campaign.Console{Service: svc, Tester: sender, Subscribers: s, Attributes: s}
 	cfg.Issues = templates.Config{PostalAddress: "Northwind LLP, 1 Harbour St, Portsmouth", From: testFrom}
 	if _, err := (&accounts.Service{Store: s, Now: now}).AddUser(ctx, adminEmail, "Ada", adminPassword, "test"); err != nil {
 		t.Fatal(err)

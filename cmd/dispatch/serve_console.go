@@ -102,5 +102,5 @@ func (a *app) consoleSending(s *sqlite.Store) console.Sending {
 		log.Warn("console sending off: " + err.Error())
 		return nil
 	}
-	return &campaign.Console{Service: a.campaignService(s, nil, "serve"), Tester: sender, Subscribers: s}
+	return &campaign.Console{Service: a.campaignService(s, nil, "serve"), Tester: sender, Subscribers: s, Attributes: s}
 }
