@@ -160,6 +160,9 @@ func TestConfigValidation(t *testing.T) {
 		{"web:\n  rate_limit: -1\n", "web.rate_limit"},
 		{"web:\n  one_click_rate_burst: 0\n", "web.rate_burst"},
 		{"web:\n  rate_limit_clients: 0\n", "web.rate_limit_clients"},
+		{"tracking:\n  clicks: per-person\n", "tracking.clicks"},
+		{"tracking:\n  opens: individual\n", "tracking.opens"},
+		{"tracking:\n  scanner_window: 0s\n", "tracking.scanner_window"},
 	}
 	for _, tc := range tests {
 		_, _, err := loadConfig(writeConfig(t, tc.body), pflag.NewFlagSet("x", pflag.ContinueOnError), nil)

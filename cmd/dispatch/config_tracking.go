@@ -28,8 +28,8 @@ func (c *Config) validateTracking(p *problems) {
 	if _, err := subscribers.ParseOpenTracking(c.Tracking.Opens); err != nil {
 		p.bad("tracking.opens", "%q: want off or aggregate", c.Tracking.Opens)
 	}
-	if c.Tracking.ScannerWindow < 0 {
-		p.bad("tracking.scanner_window", "must be 0 or a positive duration like 60s")
+	if c.Tracking.ScannerWindow <= 0 {
+		p.bad("tracking.scanner_window", "must be a positive duration like 60s")
 	}
 }
 
