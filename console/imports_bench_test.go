@@ -18,6 +18,7 @@ import (
 
 	"github.com/dispatchhq/dispatch/accounts"
 	"github.com/dispatchhq/dispatch/console"
+	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/imports"
 	"github.com/dispatchhq/dispatch/internal/synthetic"
 	"github.com/dispatchhq/dispatch/sqlite"
@@ -63,7 +64,7 @@ func BenchmarkConsoleImport(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.StartTimer()
-			res, err := s.Import(ctx, "contacts.csv", in, subscribers.ImportConfig{List: "bench", Source: "import:contacts.csv"})
+			res, err := csvimport.Import(ctx, s, "contacts.csv", in, subscribers.ImportConfig{List: "bench", Source: "import:contacts.csv"})
 			b.StopTimer()
 			in.Close()
 			if err != nil || res.Added != n {

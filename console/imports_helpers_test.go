@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/dispatchhq/dispatch/console"
+	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/imports"
 	"github.com/dispatchhq/dispatch/sqlite"
 )
@@ -32,7 +33,7 @@ func withImports(t *testing.T, cfg *console.Config, s *sqlite.Store) {
 // previewImport is the wiring of `dispatch serve`: the console's preview
 // is the import's own.
 func previewImport(r io.Reader, o console.PreviewOptions) (*console.ImportPreview, error) {
-	p, err := sqlite.PreviewImport(r, sqlite.PreviewConfig{Mapping: o.Mapping, Rows: o.Rows, Limits: o.Limits})
+	p, err := csvimport.PreviewImport(r, csvimport.PreviewConfig{Mapping: o.Mapping, Rows: o.Rows, Limits: o.Limits})
 	if err != nil {
 		return nil, err
 	}

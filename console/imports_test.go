@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/dispatchhq/dispatch/console"
+	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/imports"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
@@ -159,7 +160,7 @@ func TestImportMessyFile(t *testing.T) {
 		t.Errorf("the dry run wrote subscribers: %+v", n)
 	}
 	mp, _ := subscribers.ParseMapping("email=Adresse électronique,name=Nom complet,attr:company=Société,ignore=Notes")
-	cli, err := tc.store.Import(ctx, "clients export.csv", strings.NewReader(messyCSV),
+	cli, err := csvimport.Import(ctx, tc.store, "clients export.csv", strings.NewReader(messyCSV),
 		subscribers.ImportConfig{List: "clients", DryRun: true, Mapping: mp})
 	if err != nil {
 		t.Fatal(err)

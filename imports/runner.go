@@ -4,18 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"sync"
 	"time"
 
+	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
 // Store is what the runner needs from the database.
 type Store interface {
-	Import(ctx context.Context, name string, r io.Reader, cfg subscribers.ImportConfig) (*subscribers.ImportResult, error)
+	// ImportRows commits the rows csvimport reads from the file.
+	ImportRows(ctx context.Context, rows subscribers.ContactRows, cfg subscribers.ImportConfig) (*subscribers.ImportResult, error)
 	CreateImportRecord(ctx context.Context, r subscribers.ImportRecord) (int64, error)
 	FinishImportRecord(ctx context.Context, id int64, status subscribers.ImportStatus, res *subscribers.ImportResult, errText string) error
 	InterruptRunningImports(ctx context.Context) (int, error)
@@ -158,7 +159,7 @@ func (r *Runner) run(id int64, j *job, req Request) {
 	}
 	defer f.Close()
 	started := time.Now()
-	res, err := r.store.Import(r.ctx, req.FileName, f, cfg)
+	res, err := csvimport.Import(r.ctx, r.store, req.FileName, f, cfg)
 	r.log.Info("import ended", "import", id, "file", req.FileName, "actor", req.Actor, "dry_run", cfg.DryRun,
 		"seconds", time.Since(started).Seconds(), "err", err)
 	r.finish(id, j, res, err)

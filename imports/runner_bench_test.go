@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/internal/synthetic"
 
 	"github.com/dispatchhq/dispatch/imports"
@@ -38,7 +39,7 @@ func BenchmarkImportPaths(b *testing.B) {
 			s := open(b)
 			f := mustOpenFile(b, path)
 			b.StartTimer()
-			res, err := s.Import(ctx, "synthetic.csv", f, subscribers.ImportConfig{List: "bench"})
+			res, err := csvimport.Import(ctx, s, "synthetic.csv", f, subscribers.ImportConfig{List: "bench"})
 			if err != nil || res.Added != n {
 				b.Fatalf("import: %v, %+v", err, res)
 			}

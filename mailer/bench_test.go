@@ -38,6 +38,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/internal/synthetic"
 	"github.com/dispatchhq/dispatch/internal/tlsmode"
 	"github.com/dispatchhq/dispatch/mailer"
@@ -101,7 +102,7 @@ func newBenchStoreOf(b *testing.B, n int, issue string) *benchStore {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { store.Close() })
-	res, err := store.Import(ctx, "synthetic.csv", synthetic.CSV(n), subscribers.ImportConfig{List: "bench"})
+	res, err := csvimport.Import(ctx, store, "synthetic.csv", synthetic.CSV(n), subscribers.ImportConfig{List: "bench"})
 	if err != nil || res.Added != n {
 		b.Fatalf("import: %+v, %v", res, err)
 	}

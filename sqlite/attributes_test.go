@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/internal/synthetic"
 
 	"github.com/google/go-cmp/cmp"
@@ -65,7 +66,7 @@ func BenchmarkCountAttributes(b *testing.B) {
 	}
 	defer s.Close()
 	ctx := context.Background()
-	if _, err := s.Import(ctx, "synthetic.csv", synthetic.CSV(benchRows), subscribers.ImportConfig{List: "bench"}); err != nil {
+	if _, err := csvimport.Import(ctx, s, "synthetic.csv", synthetic.CSV(benchRows), subscribers.ImportConfig{List: "bench"}); err != nil {
 		b.Fatal(err)
 	}
 	l, err := s.FindListByName(ctx, "bench")

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -97,7 +98,7 @@ func TestImportMapping(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.Import(context.Background(), "crm.csv", strings.NewReader(crmCSV),
+			if _, err := csvimport.Import(context.Background(), s, "crm.csv", strings.NewReader(crmCSV),
 				subscribers.ImportConfig{List: "clients", Mapping: mp}); err != nil {
 				t.Fatalf("import with --map %q: %v", tc.spec, err)
 			}
@@ -125,7 +126,7 @@ func TestImportMappingErrorsWriteNothing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = s.Import(context.Background(), "crm.csv", strings.NewReader(tc.csv), subscribers.ImportConfig{List: "clients", Mapping: mp})
+			_, err = csvimport.Import(context.Background(), s, "crm.csv", strings.NewReader(tc.csv), subscribers.ImportConfig{List: "clients", Mapping: mp})
 			var ie *subscribers.ImportError
 			if !errors.As(err, &ie) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "crm.csv: line 1") {
 				t.Fatalf("import with mapping %q = %v; want an ImportError at crm.csv line 1 mentioning %q", tc.spec, err, tc.want)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
@@ -93,7 +94,7 @@ func openContactsDB(b *testing.B) *sqlite.Store {
 		for i := l * per; i < (l+1)*per; i++ {
 			fmt.Fprintf(&buf, "%s,%s,Company %d\n", benchEmail(i), benchName(i), i%5000)
 		}
-		if _, err := s.Import(ctx, "seed.csv", &buf, subscribers.ImportConfig{List: fmt.Sprintf("list-%02d", l+1)}); err != nil {
+		if _, err := csvimport.Import(ctx, s, "seed.csv", &buf, subscribers.ImportConfig{List: fmt.Sprintf("list-%02d", l+1)}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
@@ -34,7 +35,7 @@ func mustImport(tb testing.TB, s *sqlite.Store, file string, cfg subscribers.Imp
 	if cfg.List == "" {
 		cfg.List = "clients"
 	}
-	res, err := s.Import(context.Background(), file, f, cfg)
+	res, err := csvimport.Import(context.Background(), s, file, f, cfg)
 	if err != nil {
 		tb.Fatalf("import %s: %v", file, err)
 	}

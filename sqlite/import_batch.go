@@ -376,7 +376,7 @@ func (w *batchWriter) existing(ctx context.Context, tx *sql.Tx, row importRow, e
 			// Each row is under the limit, but merged into what is stored
 			// they may not be.
 			if len(js) > w.cfg.Limits.MaxAttributesBytes {
-				return false, &invalidRowError{reason: attrsTooLong(len(js), w.cfg.Limits.MaxAttributesBytes) +
+				return false, &invalidRowError{reason: subscribers.AttributesTooLong(len(js), w.cfg.Limits.MaxAttributesBytes) + "; the row was skipped" +
 					" (merged with the stored attributes)"}
 			}
 			newAttrs = string(js)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/internal/synthetic"
 
 	"github.com/dispatchhq/dispatch/sqlite"
@@ -27,7 +28,7 @@ func BenchmarkImport(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		res, err := s.Import(context.Background(), "synthetic.csv", synthetic.CSV(n), subscribers.ImportConfig{List: "bench"})
+		res, err := csvimport.Import(context.Background(), s, "synthetic.csv", synthetic.CSV(n), subscribers.ImportConfig{List: "bench"})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
@@ -18,7 +19,7 @@ func TestImportRestoresConnectionSettings(t *testing.T) {
 	// One connection, so the import's is the one every query gets after.
 	db.SetMaxOpenConns(1)
 	csv := "email,name\na@example.com,A\nb@example.com,B\n"
-	if _, err := s.Import(ctx, "c.csv", strings.NewReader(csv), subscribers.ImportConfig{List: "news"}); err != nil {
+	if _, err := csvimport.Import(ctx, s, "c.csv", strings.NewReader(csv), subscribers.ImportConfig{List: "news"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ pragma, want string }{

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
@@ -50,7 +51,7 @@ func importReader(t *testing.T, s *sqlite.Store, r io.Reader, cfg subscribers.Im
 	if cfg.List == "" {
 		cfg.List = "clients"
 	}
-	return s.Import(context.Background(), "hostile.csv", r, cfg)
+	return csvimport.Import(context.Background(), s, "hostile.csv", r, cfg)
 }
 
 // wantInvalid checks that exactly the given lines were rejected, each

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -163,7 +164,7 @@ func TestImportInvalidRows(t *testing.T) {
 func TestImportInvalidValueCutAtRune(t *testing.T) {
 	s := mustOpen(t)
 	long := strings.Repeat("a", 199) + "é" + strings.Repeat("b", 100) // no @
-	res, err := s.Import(context.Background(), "x.csv", strings.NewReader("email\n"+long+"\n"), subscribers.ImportConfig{List: "l"})
+	res, err := csvimport.Import(context.Background(), s, "x.csv", strings.NewReader("email\n"+long+"\n"), subscribers.ImportConfig{List: "l"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +179,7 @@ func TestImportInvalidValueCutAtRune(t *testing.T) {
 func TestImportLineNumbersCountEmbeddedNewlines(t *testing.T) {
 	s := mustOpen(t)
 	csv := "email,notes\r\nok@example.com,\"a\r\nb\r\nc\"\r\nbroken,x\r\n"
-	res, err := s.Import(context.Background(), "x.csv", strings.NewReader(csv), subscribers.ImportConfig{List: "l"})
+	res, err := csvimport.Import(context.Background(), s, "x.csv", strings.NewReader(csv), subscribers.ImportConfig{List: "l"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +212,7 @@ func TestImportDuplicatesAcrossBatches(t *testing.T) {
 		fmt.Fprintf(&b, "U%d@EXAMPLE.com\n", i)
 	}
 	for _, dry := range []bool{true, false} {
-		res, err := s.Import(context.Background(), "x.csv", strings.NewReader(b.String()),
+		res, err := csvimport.Import(context.Background(), s, "x.csv", strings.NewReader(b.String()),
 			subscribers.ImportConfig{List: "l", BatchSize: 7, DryRun: dry})
 		if err != nil {
 			t.Fatal(err)
@@ -238,7 +239,7 @@ func TestImportFileErrorsWriteNothing(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			_, err = s.Import(context.Background(), tc.file, f, subscribers.ImportConfig{List: "clients"})
+			_, err = csvimport.Import(context.Background(), s, tc.file, f, subscribers.ImportConfig{List: "clients"})
 			var ie *subscribers.ImportError
 			if !errors.As(err, &ie) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.file) {
 				t.Fatalf("err = %v; want an ImportError naming the file and saying %q", err, tc.want)
@@ -250,7 +251,7 @@ func TestImportFileErrorsWriteNothing(t *testing.T) {
 		})
 	}
 	s := mustOpen(t)
-	if _, err := s.Import(context.Background(), "empty.csv", strings.NewReader(""), subscribers.ImportConfig{List: "l"}); err == nil {
+	if _, err := csvimport.Import(context.Background(), s, "empty.csv", strings.NewReader(""), subscribers.ImportConfig{List: "l"}); err == nil {
 		t.Error("empty file imported without error")
 	}
 }
@@ -261,7 +262,7 @@ func TestImportExistingAndUpdate(t *testing.T) {
 	mustImport(t, s, "plain.csv", subscribers.ImportConfig{List: "clients"})
 
 	changed := "email,name,company\nada@example.com,Ada King,Engines Ltd\ngrace@example.org,Grace Hopper,Navy\n"
-	res, err := s.Import(ctx, "c.csv", strings.NewReader(changed), subscribers.ImportConfig{List: "clients"})
+	res, err := csvimport.Import(ctx, s, "c.csv", strings.NewReader(changed), subscribers.ImportConfig{List: "clients"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +273,7 @@ func TestImportExistingAndUpdate(t *testing.T) {
 		t.Errorf("name changed without --update: %q", sub.Name)
 	}
 
-	res, err = s.Import(ctx, "c.csv", strings.NewReader(changed), subscribers.ImportConfig{List: "clients", Update: true})
+	res, err = csvimport.Import(ctx, s, "c.csv", strings.NewReader(changed), subscribers.ImportConfig{List: "clients", Update: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +285,7 @@ func TestImportExistingAndUpdate(t *testing.T) {
 	}
 
 	// Existing subscribers join a second list; that is an update.
-	res, err = s.Import(ctx, "c.csv", strings.NewReader(changed), subscribers.ImportConfig{List: "partners"})
+	res, err = csvimport.Import(ctx, s, "c.csv", strings.NewReader(changed), subscribers.ImportConfig{List: "partners"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +319,7 @@ func TestImportNeverReactivatesSuppressed(t *testing.T) {
 	}
 	in := "email,name\nADA@example.com,Ada\ngrace@example.org,Grace\nlinus@example.net,Linus\nblocked@example.com,B\n"
 	for _, upd := range []bool{false, true} {
-		res, err := s.Import(ctx, "again.csv", strings.NewReader(in), subscribers.ImportConfig{List: "clients", Update: upd})
+		res, err := csvimport.Import(ctx, s, "again.csv", strings.NewReader(in), subscribers.ImportConfig{List: "clients", Update: upd})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -365,7 +366,7 @@ func TestImportExplicitEncoding(t *testing.T) {
 	s := mustOpen(t)
 	// ISO-8859-15 has € at 0xA4 where Windows-1252 has ¤.
 	in := []byte("email,name\neuro@example.com,Cost \xa4\n")
-	res, err := s.Import(context.Background(), "x.csv", strings.NewReader(string(in)), subscribers.ImportConfig{List: "l", Encoding: "iso-8859-15"})
+	res, err := csvimport.Import(context.Background(), s, "x.csv", strings.NewReader(string(in)), subscribers.ImportConfig{List: "l", Encoding: "iso-8859-15"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,7 +376,7 @@ func TestImportExplicitEncoding(t *testing.T) {
 	if sub := mustFind(t, s, "euro@example.com"); sub.Name != "Cost €" {
 		t.Errorf("name = %q; want Cost €", sub.Name)
 	}
-	if _, err := s.Import(context.Background(), "x.csv", strings.NewReader("email\n"), subscribers.ImportConfig{List: "l", Encoding: "klingon"}); err == nil || !strings.Contains(err.Error(), "unknown encoding") {
+	if _, err := csvimport.Import(context.Background(), s, "x.csv", strings.NewReader("email\n"), subscribers.ImportConfig{List: "l", Encoding: "klingon"}); err == nil || !strings.Contains(err.Error(), "unknown encoding") {
 		t.Errorf("unknown encoding err = %v", err)
 	}
 }
@@ -386,7 +387,7 @@ func TestImportExplicitEncoding(t *testing.T) {
 func TestImportExplicitEncodingUTF8BOM(t *testing.T) {
 	s := mustOpen(t)
 	in := "\ufeffemail,name\nzoe@example.com,Zoë\nrene@example.com,Ren\xe9e\n"
-	res, err := s.Import(context.Background(), "x.csv", strings.NewReader(in), subscribers.ImportConfig{List: "l", Encoding: "windows-1252"})
+	res, err := csvimport.Import(context.Background(), s, "x.csv", strings.NewReader(in), subscribers.ImportConfig{List: "l", Encoding: "windows-1252"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -408,7 +409,7 @@ func TestImportLegacyBytesBeyondSample(t *testing.T) {
 		fmt.Fprintf(&b, "pad%d@example.com,Pad\n", i)
 	}
 	b.WriteString("late@example.com,Ren\xe9e\n")
-	res, err := s.Import(context.Background(), "x.csv", strings.NewReader(b.String()), subscribers.ImportConfig{List: "l"})
+	res, err := csvimport.Import(context.Background(), s, "x.csv", strings.NewReader(b.String()), subscribers.ImportConfig{List: "l"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -429,7 +430,7 @@ func TestImportInterruptedCanBeRepeated(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	batches := 0
-	res, err := s.Import(ctx, "x.csv", strings.NewReader(b.String()), subscribers.ImportConfig{List: "l", BatchSize: 10,
+	res, err := csvimport.Import(ctx, s, "x.csv", strings.NewReader(b.String()), subscribers.ImportConfig{List: "l", BatchSize: 10,
 		Progress: func(subscribers.ImportProgress) {
 			if batches++; batches == 3 {
 				cancel()
@@ -438,7 +439,7 @@ func TestImportInterruptedCanBeRepeated(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || !res.Interrupted || res.Added != 30 {
 		t.Fatalf("interrupted import: %+v, %v; want 30 added and interrupted", res, err)
 	}
-	res, err = s.Import(context.Background(), "x.csv", strings.NewReader(b.String()), subscribers.ImportConfig{List: "l", BatchSize: 10})
+	res, err = csvimport.Import(context.Background(), s, "x.csv", strings.NewReader(b.String()), subscribers.ImportConfig{List: "l", BatchSize: 10})
 	if err != nil || res.Added != 70 || res.Unchanged != 30 {
 		t.Fatalf("re-run: %+v, %v; want 70 added and 30 unchanged", res, err)
 	}

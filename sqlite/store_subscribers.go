@@ -92,8 +92,7 @@ func checkAttributesSize(attrs map[string]any, limit int) error {
 		return fmt.Errorf("%w: attributes cannot be stored: %v", subscribers.ErrInvalid, err)
 	}
 	if len(js) > limit {
-		return fmt.Errorf("%w: the attributes are %d bytes as JSON, over the %s limit (import.max_attributes_bytes)",
-			subscribers.ErrInvalid, len(js), byteSize(limit))
+		return fmt.Errorf("%w: %s", subscribers.ErrInvalid, subscribers.AttributesTooLong(len(js), limit))
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
@@ -25,7 +26,7 @@ func BenchmarkAddressOnlyBounce(b *testing.B) {
 	for i := range subs {
 		fmt.Fprintf(&csv, "u%d@example.com\n", i)
 	}
-	if _, err := s.Import(ctx, "x.csv", strings.NewReader(csv.String()), subscribers.ImportConfig{List: "l"}); err != nil {
+	if _, err := csvimport.Import(ctx, s, "x.csv", strings.NewReader(csv.String()), subscribers.ImportConfig{List: "l"}); err != nil {
 		b.Fatal(err)
 	}
 	l, _ := s.FindListByName(ctx, "l")

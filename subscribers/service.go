@@ -2,7 +2,6 @@ package subscribers
 
 import (
 	"context"
-	"io"
 	"time"
 )
 
@@ -94,8 +93,9 @@ type DeliveryLedger interface {
 
 // ImportService imports contacts and keeps the history of imports.
 type ImportService interface {
-	// Import reads a contact file and adds or updates everyone in it.
-	Import(ctx context.Context, name string, r io.Reader, cfg ImportConfig) (*ImportResult, error)
+	// ImportRows adds or updates everyone in a contact file, as read by
+	// package csvimport (whose Import is the whole import).
+	ImportRows(ctx context.Context, rows ContactRows, cfg ImportConfig) (*ImportResult, error)
 	CreateImportRecord(ctx context.Context, r ImportRecord) (int64, error)
 	FinishImportRecord(ctx context.Context, id int64, status ImportStatus, res *ImportResult, errText string) error
 	// InterruptRunningImports marks imports a dead process left running as

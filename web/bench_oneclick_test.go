@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/internal/synthetic"
 
 	"github.com/dispatchhq/dispatch/sqlite/sqlitetest"
@@ -30,7 +31,7 @@ func BenchmarkOneClickConcurrent(b *testing.B) {
 	const clients = 50
 	e := newEnv(b, func(c *web.Config) { c.RatePerSecond, c.OneClickRatePerSecond = -1, -1 })
 	ctx := context.Background()
-	if _, err := e.store.Import(ctx, "bench.csv", synthetic.CSV(b.N), subscribers.ImportConfig{List: "bench"}); err != nil {
+	if _, err := csvimport.Import(ctx, e.store, "bench.csv", synthetic.CSV(b.N), subscribers.ImportConfig{List: "bench"}); err != nil {
 		b.Fatal(err)
 	}
 	list := e.listID("bench")

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/internal/synthetic"
 
 	"github.com/spf13/cobra"
@@ -42,7 +43,7 @@ func newBenchCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer s.Close()
-			res, err := s.Import(cmd.Context(), "generated.csv", synthetic.CSV(rows), subscribers.ImportConfig{List: "bench"})
+			res, err := csvimport.Import(cmd.Context(), s, "generated.csv", synthetic.CSV(rows), subscribers.ImportConfig{List: "bench"})
 			if err != nil {
 				return err
 			}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"unicode/utf8"
 
+	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -50,7 +51,7 @@ func (a *app) importFile(ctx context.Context, name string, o importOptions) erro
 	}
 	progress := newImportProgress(a, cfg.Size)
 	cfg.Progress = progress.update
-	res, err := s.Import(ctx, name, in, cfg)
+	res, err := csvimport.Import(ctx, s, name, in, cfg)
 	progress.done()
 	if res == nil {
 		return err

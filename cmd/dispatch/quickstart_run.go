@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/examples"
 	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
@@ -77,7 +78,7 @@ func (q *quickstart) importExamples(ctx context.Context) error {
 	q.a.store = s
 	fmt.Fprintf(q.a.stdout, "1. Created a fresh database: %s\n", q.dbPath)
 
-	res, err := s.Import(ctx, "examples/contacts.csv", bytes.NewReader(examples.ContactsCSV),
+	res, err := csvimport.Import(ctx, s, "examples/contacts.csv", bytes.NewReader(examples.ContactsCSV),
 		subscribers.ImportConfig{List: "clients", Source: "import:examples/contacts.csv"})
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/dispatchhq/dispatch/console"
+	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/imports"
 	"github.com/dispatchhq/dispatch/sqlite"
 )
@@ -31,7 +32,7 @@ func (a *app) consoleImports(ctx context.Context, s *sqlite.Store) (*imports.Run
 
 // previewImport is the console's preview: the import's own reader.
 func previewImport(r io.Reader, o console.PreviewOptions) (*console.ImportPreview, error) {
-	p, err := sqlite.PreviewImport(r, sqlite.PreviewConfig{Mapping: o.Mapping, Rows: o.Rows, Limits: o.Limits})
+	p, err := csvimport.PreviewImport(r, csvimport.PreviewConfig{Mapping: o.Mapping, Rows: o.Rows, Limits: o.Limits})
 	if err != nil {
 		return nil, err
 	}

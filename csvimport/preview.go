@@ -1,4 +1,4 @@
-package sqlite
+package csvimport
 
 import (
 	"encoding/json"
@@ -67,16 +67,9 @@ func PreviewImport(r io.Reader, cfg PreviewConfig) (*Preview, error) {
 	if err != nil {
 		return nil, err
 	}
-	header, line, err := src.Read()
-	if err == io.EOF {
-		return nil, errors.New("file is empty")
-	}
-	var le *LimitError
-	if errors.As(err, &le) {
-		return nil, fmt.Errorf("line %d: the header row: %s", line, headerLimit(le))
-	}
+	header, line, err := readHeader(src)
 	if err != nil {
-		return nil, fmt.Errorf("line %d: %w", line, err)
+		return nil, err
 	}
 	header = append([]string(nil), header...)
 	p := &Preview{Encoding: src.encoding, Delimiter: string(src.delimiter)}
@@ -96,6 +89,7 @@ func PreviewImport(r io.Reader, cfg PreviewConfig) (*Preview, error) {
 			break
 		}
 		row := PreviewRow{Line: line, Cells: append([]string(nil), rec...)}
+		var le *LimitError
 		switch {
 		case errors.As(err, &le):
 			row.Invalid = le.Error()
@@ -104,10 +98,10 @@ func PreviewImport(r io.Reader, cfg PreviewConfig) (*Preview, error) {
 		case isBlank(rec):
 			continue
 		case merr == nil:
-			ir, reason := parseRow(rec, cols, cfg.Limits.MaxAttributesBytes)
-			row.Email, row.Name, row.Status, row.Invalid = ir.email, ir.name, ir.status, reason
-			if reason == "" {
-				json.Unmarshal([]byte(ir.json), &row.Attributes)
+			cr := parseRow(rec, cols, cfg.Limits.MaxAttributesBytes)
+			row.Email, row.Name, row.Status, row.Invalid = cr.Email, cr.Name, cr.Status, cr.Invalid
+			if cr.Invalid == "" {
+				json.Unmarshal([]byte(cr.Attributes), &row.Attributes)
 			}
 		}
 		p.Rows = append(p.Rows, row)

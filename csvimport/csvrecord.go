@@ -1,4 +1,4 @@
-package sqlite
+package csvimport
 
 import (
 	"errors"
@@ -20,22 +20,11 @@ type LimitError struct {
 func (e *LimitError) Error() string {
 	switch e.Key {
 	case "import.max_field_bytes":
-		return fmt.Sprintf("field %d is longer than %s (import.max_field_bytes); the row was skipped", e.Field, byteSize(e.Limit))
+		return fmt.Sprintf("field %d is longer than %s (import.max_field_bytes); the row was skipped", e.Field, subscribers.ByteSize(e.Limit))
 	case "import.max_columns":
 		return fmt.Sprintf("the row has more than %d fields (import.max_columns); the row was skipped", e.Limit)
 	}
-	return fmt.Sprintf("the row is longer than %s (import.max_row_bytes); the row was skipped", byteSize(e.Limit))
-}
-
-// byteSize writes a limit the way people set it.
-func byteSize(n int) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
+	return fmt.Sprintf("the row is longer than %s (import.max_row_bytes); the row was skipped", subscribers.ByteSize(e.Limit))
 }
 
 // recordReader splits CSV text into records exactly as encoding/csv does
