@@ -98,18 +98,9 @@ func mapColumns(header []string, mp *subscribers.Mapping) (*columnMap, error) {
 	}
 	seen := map[string]bool{}
 	for i, h := range header {
-		if used[i] {
-			continue
+		if !used[i] {
+			m.attrs = append(m.attrs, attrColumn{index: i, key: uniqueKey(seen, attributeKey(h, i))})
 		}
-		key := subscribers.AttributeKey(h)
-		if key == "" {
-			key = fmt.Sprintf("column_%d", i+1)
-		}
-		for seen[key] {
-			key += "_"
-		}
-		seen[key] = true
-		m.attrs = append(m.attrs, attrColumn{index: i, key: key})
 	}
 	if !mp.IsZero() {
 		if err := m.applyMapping(mp); err != nil {

@@ -59,6 +59,8 @@ type existingSub struct {
 	status subscribers.Status
 }
 
+// write applies one batch in one transaction (none in a dry run, which
+// only counts).
 func (w *batchWriter) write(ctx context.Context, batch []importRow) error {
 	var tx *sql.Tx // nil in a dry run: statements then run on the connection
 	if !w.cfg.DryRun {
@@ -69,92 +71,14 @@ func (w *batchWriter) write(ctx context.Context, batch []importRow) error {
 		}
 		defer tx.Rollback()
 	}
-	q := tx
-	existing, err := w.lookup(ctx, q, batch)
+	p, err := w.plan(ctx, tx, batch)
 	if err != nil {
 		return err
 	}
-	// Split the batch: rows this import already created earlier are in-file
-	// duplicates; rows that existed before the import must be remembered so
-	// a later repeat is a duplicate too; the rest are new. In a dry run
-	// nothing is created, so new rows are remembered the same way.
-	var known, fresh []importRow
-	for _, row := range batch {
-		ex, ok := existing[row.norm]
-		switch {
-		case ok && w.createdHere(ex.id):
-			w.res.Duplicates++
-		case ok:
-			known = append(known, row)
-		default:
-			fresh = append(fresh, row)
-		}
-	}
-	if known, err = w.dedupe(ctx, q, known); err != nil {
-		return err
-	}
-	if tx == nil {
-		if fresh, err = w.dedupe(ctx, q, fresh); err != nil {
+	create := w.countFresh(p)
+	for _, row := range p.known {
+		if err := w.applyKnown(ctx, tx, p, row); err != nil {
 			return err
-		}
-	}
-	removed, err := w.removed(ctx, q, fresh)
-	if err != nil {
-		return err
-	}
-	subStatus, err := w.subscriptions(ctx, q, existing)
-	if err != nil {
-		return err
-	}
-
-	create := fresh[:0:0]
-	for _, row := range fresh {
-		switch {
-		case removed[row.norm]:
-			w.res.Suppressed++
-		case row.status.Suppressed():
-			// Kept, suppressed, so that a later import cannot add it.
-			w.res.Suppressed++
-			create = append(create, row)
-		default:
-			w.res.Added++
-			create = append(create, row)
-		}
-	}
-	for _, row := range known {
-		ex := existing[row.norm]
-		switch {
-		case ex.status.Suppressed():
-			w.res.Suppressed++
-		case row.status.Suppressed():
-			// The source says this person must not be mailed: honour it.
-			w.res.Suppressed++
-			if tx != nil {
-				sub := &subscribers.Subscriber{ID: ex.id, Email: row.email, Status: ex.status}
-				if err := w.s.setStatus(ctx, tx, sub, row.status, subscribers.Event{Actor: w.cfg.Source, Reason: "status column says " + string(row.status)}); err != nil {
-					return err
-				}
-			}
-		default:
-			st, member := subStatus[ex.id]
-			if member && st == subscribers.Unsubscribed {
-				w.res.Suppressed++
-				continue
-			}
-			changed, err := w.existing(ctx, tx, row, ex, !member)
-			var ir *invalidRowError
-			if errors.As(err, &ir) {
-				w.invalid(row, ir.reason)
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			if changed {
-				w.res.Updated++
-			} else {
-				w.res.Unchanged++
-			}
 		}
 	}
 	if tx == nil {
@@ -165,6 +89,112 @@ func (w *batchWriter) write(ctx context.Context, batch []importRow) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("import: commit: %w", err)
+	}
+	return nil
+}
+
+// batchPlan is a batch sorted against what is stored.
+type batchPlan struct {
+	existing  map[string]existingSub // stored subscribers by normal address
+	known     []importRow            // rows of subscribers stored before the import
+	fresh     []importRow            // rows of addresses not stored
+	removed   map[string]bool        // fresh addresses removed earlier, which stay out
+	subStatus map[int64]subscribers.SubscriptionStatus
+}
+
+// plan splits the batch: rows this import already created earlier are
+// in-file duplicates; rows that existed before the import must be
+// remembered so a later repeat is a duplicate too; the rest are new. In a
+// dry run nothing is created, so new rows are remembered the same way.
+func (w *batchWriter) plan(ctx context.Context, q *sql.Tx, batch []importRow) (*batchPlan, error) {
+	existing, err := w.lookup(ctx, q, batch)
+	if err != nil {
+		return nil, err
+	}
+	p := &batchPlan{existing: existing}
+	for _, row := range batch {
+		ex, ok := existing[row.norm]
+		switch {
+		case ok && w.createdHere(ex.id):
+			w.res.Duplicates++
+		case ok:
+			p.known = append(p.known, row)
+		default:
+			p.fresh = append(p.fresh, row)
+		}
+	}
+	if p.known, err = w.dedupe(ctx, q, p.known); err != nil {
+		return nil, err
+	}
+	if q == nil {
+		if p.fresh, err = w.dedupe(ctx, q, p.fresh); err != nil {
+			return nil, err
+		}
+	}
+	if p.removed, err = w.removed(ctx, q, p.fresh); err != nil {
+		return nil, err
+	}
+	if p.subStatus, err = w.subscriptions(ctx, q, existing); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// countFresh counts the new rows and returns those to create: suppressed
+// ones too, kept suppressed so that a later import cannot add them, but
+// not addresses removed earlier.
+func (w *batchWriter) countFresh(p *batchPlan) []importRow {
+	create := p.fresh[:0:0]
+	for _, row := range p.fresh {
+		switch {
+		case p.removed[row.norm]:
+			w.res.Suppressed++
+		case row.status.Suppressed():
+			w.res.Suppressed++
+			create = append(create, row)
+		default:
+			w.res.Added++
+			create = append(create, row)
+		}
+	}
+	return create
+}
+
+// applyKnown applies a row of a subscriber stored before the import. It
+// never reactivates a suppressed subscriber, nor one who left the list.
+func (w *batchWriter) applyKnown(ctx context.Context, tx *sql.Tx, p *batchPlan, row importRow) error {
+	ex := p.existing[row.norm]
+	switch {
+	case ex.status.Suppressed():
+		w.res.Suppressed++
+		return nil
+	case row.status.Suppressed():
+		// The source says this person must not be mailed: honour it.
+		w.res.Suppressed++
+		if tx == nil {
+			return nil
+		}
+		sub := &subscribers.Subscriber{ID: ex.id, Email: row.email, Status: ex.status}
+		return w.s.setStatus(ctx, tx, sub, row.status, subscribers.Event{Actor: w.cfg.Source, Reason: "status column says " + string(row.status)})
+	}
+	st, member := p.subStatus[ex.id]
+	if member && st == subscribers.Unsubscribed {
+		w.res.Suppressed++
+		return nil
+	}
+	changed, err := w.existing(ctx, tx, row, ex, !member)
+	var ir *invalidRowError
+	if errors.As(err, &ir) {
+		w.invalid(row, ir.reason)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if changed {
+		w.res.Updated++
+	} else {
+		w.res.Unchanged++
 	}
 	return nil
 }
