@@ -181,75 +181,24 @@ func (rr *recordReader) keepRun(stop *[256]bool) bool {
 // *LimitError; reading continues after it.
 func (rr *recordReader) Read() ([]string, int, error) {
 	rr.rec, rr.ends, rr.fieldStart, rr.limErr = rr.rec[:0], rr.ends[:0], 0, nil
-	var c byte
-	var ok bool
-	// Skip empty lines.
-	for {
-		if c, ok = rr.next(); !ok {
-			if rr.readErr != nil {
-				return nil, rr.line, rr.readErr
-			}
-			return nil, rr.line, io.EOF
+	c, ok := rr.skipEmptyLines()
+	if !ok {
+		if rr.readErr != nil {
+			return nil, rr.line, rr.readErr
 		}
-		if c != '\n' {
-			break
-		}
+		return nil, rr.line, io.EOF
 	}
 	start := rr.line
-
-field:
 	for {
-		if c != '"' {
-			// Unquoted: up to the delimiter or the end of the line.
-			for {
-				if c == '\n' {
-					rr.endField()
-					break field
-				}
-				if rr.atComma(c) {
-					rr.endField()
-					break
-				}
-				rr.keep(c)
-				if !rr.keepRun(&rr.stopPlain) {
-					rr.endField()
-					break field
-				}
-				if c, ok = rr.next(); !ok {
-					rr.endField()
-					break field
-				}
-			}
+		var more bool
+		if c == '"' {
+			more = rr.quotedField()
 		} else {
-			// Quoted: "" is a quote; a quote followed by the delimiter or the
-			// end of the line closes the field; any other quote is text.
-			for {
-				if !rr.keepRun(&rr.stopQuoted) {
-					rr.endField()
-					break field
-				}
-				if c, ok = rr.next(); !ok {
-					rr.endField()
-					break field
-				}
-				if c != '"' {
-					rr.keep(c) // a line break (or a lone CR) inside the field
-					continue
-				}
-				if c, ok = rr.next(); !ok || c == '\n' {
-					rr.endField()
-					break field
-				}
-				if c == '"' {
-					rr.keep('"')
-					continue
-				}
-				if rr.atComma(c) {
-					rr.endField()
-					break
-				}
-				rr.keep('"', c)
-			}
+			more = rr.unquotedField(c)
+		}
+		rr.endField()
+		if !more {
+			break
 		}
 		// After a delimiter: the next field, possibly empty at the line end.
 		if c, ok = rr.next(); !ok {
@@ -260,7 +209,73 @@ field:
 	if rr.readErr != nil {
 		return nil, start, rr.readErr
 	}
+	return rr.fields(start)
+}
 
+// skipEmptyLines returns the first byte of the next record; false at the
+// end of input.
+func (rr *recordReader) skipEmptyLines() (byte, bool) {
+	for {
+		c, ok := rr.next()
+		if !ok || c != '\n' {
+			return c, ok
+		}
+	}
+}
+
+// unquotedField keeps a field that starts with c, up to the delimiter
+// (true: another field follows) or the end of the line or input (false).
+func (rr *recordReader) unquotedField(c byte) bool {
+	for {
+		if c == '\n' {
+			return false
+		}
+		if rr.atComma(c) {
+			return true
+		}
+		rr.keep(c)
+		if !rr.keepRun(&rr.stopPlain) {
+			return false
+		}
+		var ok bool
+		if c, ok = rr.next(); !ok {
+			return false
+		}
+	}
+}
+
+// quotedField keeps a field after its opening quote: "" is a quote; a
+// quote followed by the delimiter (true: another field follows) or by the
+// end of the line (false) closes the field; any other quote is text.
+func (rr *recordReader) quotedField() bool {
+	for {
+		if !rr.keepRun(&rr.stopQuoted) {
+			return false
+		}
+		c, ok := rr.next()
+		if !ok {
+			return false
+		}
+		if c != '"' {
+			rr.keep(c) // a line break (or a lone CR) inside the field
+			continue
+		}
+		if c, ok = rr.next(); !ok || c == '\n' {
+			return false
+		}
+		if c == '"' {
+			rr.keep('"')
+			continue
+		}
+		if rr.atComma(c) {
+			return true
+		}
+		rr.keep('"', c)
+	}
+}
+
+// fields cuts the record read into its fields, in one string allocation.
+func (rr *recordReader) fields(start int) ([]string, int, error) {
 	str := string(rr.rec)
 	rr.out = rr.out[:0]
 	prev := 0

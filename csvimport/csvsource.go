@@ -28,15 +28,16 @@ type csvSource struct {
 	r         *recordReader
 	encoding  string
 	delimiter rune
-	lineShift int // lines consumed before the csv.Reader saw the data (sep= hint)
+	lineShift int  // lines consumed before the csv.Reader saw the data (sep= hint)
+	hinted    rune // the delimiter an Excel sep= line names, if any
 }
 
 // newCSVSource detects the encoding (unless encName is given) and the
 // delimiter (unless delim is non-zero) and returns a record reader.
 func newCSVSource(in io.Reader, encName string, delim rune, limits subscribers.ImportLimits) (*csvSource, error) {
 	raw := bufio.NewReaderSize(in, sniffSize)
-	sample, err := raw.Peek(sniffSize)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+	sample, err := peekSample(raw)
+	if err != nil {
 		return nil, fmt.Errorf("read: %w", err)
 	}
 	if len(sample) == 0 {
@@ -45,68 +46,22 @@ func newCSVSource(in io.Reader, encName string, delim rune, limits subscribers.I
 	if err := notSpreadsheet(sample); err != nil {
 		return nil, err
 	}
-
 	src := &csvSource{}
-	var dec io.Reader
-	if encName != "" && !strings.EqualFold(encName, "auto") {
-		enc, err := htmlindex.Get(encName)
-		if err != nil {
-			return nil, fmt.Errorf("unknown encoding %q (try utf-8, windows-1252, iso-8859-15, utf-16le)", encName)
-		}
-		name, _ := htmlindex.Name(enc)
-		src.encoding = name
-		// BOMOverride honours a BOM if present, as Excel writes one, but
-		// after a UTF-8 BOM it passes bytes on unchecked: read them as the
-		// detected UTF-8 path does, so that only valid UTF-8 goes on.
-		dec = transform.NewReader(raw, transform.Chain(unicode.BOMOverride(enc.NewDecoder()), &utf8Fallback{}))
-	} else {
-		var enc encoding.Encoding
-		enc, src.encoding = detectEncoding(sample)
-		if enc == nil {
-			dec = transform.NewReader(raw, &utf8Fallback{})
-		} else {
-			dec = transform.NewReader(raw, unicode.BOMOverride(enc.NewDecoder()))
-		}
+	dec, err := src.decoder(raw, sample, encName)
+	if err != nil {
+		return nil, err
 	}
-
-	text := bufio.NewReaderSize(dec, sniffSize)
-	tsample, err := text.Peek(sniffSize)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, fmt.Errorf("decode %s: %w", src.encoding, err)
+	body, tsample, err := src.text(dec)
+	if err != nil {
+		return nil, err
 	}
-	// Drop a BOM the decoder kept (our UTF-8 path does) from the stream,
-	// not just from the sample: the sep= hint below skips lines measured
-	// in the sample.
-	if bytes.HasPrefix(tsample, []byte("\ufeff")) {
-		tsample = tsample[len("\ufeff"):]
-		if _, err := text.Discard(len("\ufeff")); err != nil {
-			return nil, fmt.Errorf("read: %w", err)
-		}
-	}
-
-	var body io.Reader = text
-	// Excel for Mac 2011 ends lines with a lone CR.
-	if bytes.IndexByte(tsample, '\r') >= 0 && bytes.IndexByte(tsample, '\n') < 0 {
-		body = transform.NewReader(body, crToLF{})
-		tsample = bytes.ReplaceAll(tsample, []byte("\r"), []byte("\n"))
-	}
-
-	// Excel honours a first line "sep=;" naming the delimiter.
-	if d, n, ok := sepHint(tsample); ok {
-		if delim == 0 {
-			delim = d
-		}
-		if _, err := io.CopyN(io.Discard, body, int64(n)); err != nil {
-			return nil, fmt.Errorf("read: %w", err)
-		}
-		src.lineShift = 1
-		tsample = tsample[n:]
+	if delim == 0 {
+		delim = src.hinted
 	}
 	if delim == 0 {
 		delim = sniffDelimiter(tsample)
 	}
 	src.delimiter = delim
-
 	if !validDelimiter(delim) {
 		return nil, fmt.Errorf("delimiter %q cannot separate fields", delim)
 	}
@@ -115,6 +70,75 @@ func newCSVSource(in io.Reader, encName string, delim rune, limits subscribers.I
 	// failing the row.
 	src.r = newRecordReader(body, delim, limits)
 	return src, nil
+}
+
+// peekSample returns the start of r without consuming it: sniffSize
+// bytes, or the whole of a shorter input.
+func peekSample(r *bufio.Reader) ([]byte, error) {
+	sample, err := r.Peek(sniffSize)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, err
+	}
+	return sample, nil
+}
+
+// decoder returns raw decoded to UTF-8: from the encoding named, or else
+// (encName "" or "auto") from the one detected in sample.
+func (src *csvSource) decoder(raw io.Reader, sample []byte, encName string) (io.Reader, error) {
+	if encName == "" || strings.EqualFold(encName, "auto") {
+		var enc encoding.Encoding
+		enc, src.encoding = detectEncoding(sample)
+		if enc == nil {
+			return transform.NewReader(raw, &utf8Fallback{}), nil
+		}
+		return transform.NewReader(raw, unicode.BOMOverride(enc.NewDecoder())), nil
+	}
+	enc, err := htmlindex.Get(encName)
+	if err != nil {
+		return nil, fmt.Errorf("unknown encoding %q (try utf-8, windows-1252, iso-8859-15, utf-16le)", encName)
+	}
+	src.encoding, _ = htmlindex.Name(enc)
+	// BOMOverride honours a BOM if present, as Excel writes one, but after
+	// a UTF-8 BOM it passes bytes on unchecked: read them as the detected
+	// UTF-8 path does, so that only valid UTF-8 goes on.
+	return transform.NewReader(raw, transform.Chain(unicode.BOMOverride(enc.NewDecoder()), &utf8Fallback{})), nil
+}
+
+// text returns the decoded text the records are read from, and its start
+// as a sample: without a BOM, with classic-Mac line ends turned into line
+// feeds, and past an Excel "sep=" line (whose delimiter it takes unless
+// one was given).
+func (src *csvSource) text(dec io.Reader) (io.Reader, []byte, error) {
+	text := bufio.NewReaderSize(dec, sniffSize)
+	tsample, err := peekSample(text)
+	if err != nil {
+		return nil, nil, fmt.Errorf("decode %s: %w", src.encoding, err)
+	}
+	// Drop a BOM the decoder kept (our UTF-8 path does) from the stream,
+	// not just from the sample: the sep= hint below skips lines measured
+	// in the sample.
+	if bytes.HasPrefix(tsample, []byte("\ufeff")) {
+		tsample = tsample[len("\ufeff"):]
+		if _, err := text.Discard(len("\ufeff")); err != nil {
+			return nil, nil, fmt.Errorf("read: %w", err)
+		}
+	}
+	var body io.Reader = text
+	// Excel for Mac 2011 ends lines with a lone CR.
+	if bytes.IndexByte(tsample, '\r') >= 0 && bytes.IndexByte(tsample, '\n') < 0 {
+		body = transform.NewReader(body, crToLF{})
+		tsample = bytes.ReplaceAll(tsample, []byte("\r"), []byte("\n"))
+	}
+	// Excel honours a first line "sep=;" naming the delimiter.
+	if d, n, ok := sepHint(tsample); ok {
+		src.hinted = d
+		if _, err := io.CopyN(io.Discard, body, int64(n)); err != nil {
+			return nil, nil, fmt.Errorf("read: %w", err)
+		}
+		src.lineShift = 1
+		tsample = tsample[n:]
+	}
+	return body, tsample, nil
 }
 
 // notSpreadsheet refuses workbooks by their magic bytes: read as text they
