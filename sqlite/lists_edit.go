@@ -10,7 +10,7 @@ import (
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
-// UpdateList changes the title or description of the list called name. It
+// UpdateList changes the title, description or visibility of the list called name. It
 // returns ErrNotFound for an unknown list and ErrInvalid for a bad title.
 func (s *Store) UpdateList(ctx context.Context, name string, upd subscribers.ListUpdate) (*subscribers.List, error) {
 	if upd.Title != nil {
@@ -19,6 +19,13 @@ func (s *Store) UpdateList(ctx context.Context, name string, upd subscribers.Lis
 			return nil, err
 		}
 		upd.Title = &t
+	}
+	if upd.Visibility != nil {
+		v, err := subscribers.ParseVisibility(string(*upd.Visibility))
+		if err != nil {
+			return nil, err
+		}
+		upd.Visibility = &v
 	}
 	var l *subscribers.List
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -32,8 +39,11 @@ func (s *Store) UpdateList(ctx context.Context, name string, upd subscribers.Lis
 		if upd.Description != nil {
 			l.Description = *upd.Description
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE lists SET title = ?, description = ? WHERE id = ?`,
-			l.Title, l.Description, l.ID); err != nil {
+		if upd.Visibility != nil {
+			l.Visibility = *upd.Visibility
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE lists SET title = ?, description = ?, visibility = ? WHERE id = ?`,
+			l.Title, l.Description, l.Visibility, l.ID); err != nil {
 			return fmt.Errorf("update list %q: %w", l.Name, err)
 		}
 		return nil

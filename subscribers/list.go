@@ -18,11 +18,33 @@ func ValidateListName(name string) error {
 	return nil
 }
 
+// Visibility says who may see a list's issues on the web.
+type Visibility string
+
+const (
+	// Private lists (the default) have no archive index or feed: an issue's
+	// web version is reachable only through the signed link in its email.
+	Private Visibility = "private"
+	// Public lists have an archive index, an Atom feed and a subscribe
+	// page, and show in the preference centre.
+	Public Visibility = "public"
+)
+
+// ParseVisibility validates a visibility name.
+func ParseVisibility(s string) (Visibility, error) {
+	switch v := Visibility(strings.ToLower(strings.TrimSpace(s))); v {
+	case Private, Public:
+		return v, nil
+	}
+	return "", fmt.Errorf("unknown visibility %q (want public or private): %w", s, ErrInvalid)
+}
+
 // NewList is a list to create.
 type NewList struct {
 	Name        string // how the admin names it in commands; unique, case-insensitively
 	Title       string // what recipients see; empty means Name
 	Description string
+	Visibility  Visibility // empty means Private
 }
 
 // maxListTitle bounds a title: it goes into every message's footer and
@@ -50,4 +72,5 @@ func ValidateListTitle(title string) error {
 type ListUpdate struct {
 	Title       *string // "" clears the title, so recipients see the name
 	Description *string
+	Visibility  *Visibility
 }

@@ -73,6 +73,7 @@ type List struct {
 	Name        string
 	Title       string // empty means Name
 	Description string
+	Visibility  Visibility
 	CreatedAt   time.Time
 	// Counts, filled by FindLists.
 	Subscribed   int
@@ -114,6 +115,9 @@ var (
 	ErrSuppressed = errors.New("address is suppressed")
 	ErrInvalid    = errors.New("invalid")
 )
+
+// IsPublic reports whether the list's issues are listed on the web.
+func (l *List) IsPublic() bool { return l.Visibility == Public }
 
 // DisplayName is the name recipients see: the title, else the name.
 func (l *List) DisplayName() string {

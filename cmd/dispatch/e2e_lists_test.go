@@ -65,7 +65,7 @@ func TestEndToEndListTitleAndRename(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"lists", "set", "northwind"}, 2, "pass --title or --description"},
+		{[]string{"lists", "set", "northwind"}, 2, "nothing to change: pass --title, --description, --public or --private"},
 		{[]string{"lists", "set", "clients", "--title", "x"}, 1, `list "clients": not found`},
 		{[]string{"lists", "set", "northwind", "--title", "a\nb"}, 1, "control character"},
 		{[]string{"lists", "create", "staff", "--title", strings.Repeat("x", 201)}, 1, "longer than 200"},

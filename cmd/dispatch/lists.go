@@ -13,6 +13,7 @@ type listJSON struct {
 	Name         string    `json:"name"`
 	Title        string    `json:"title"`
 	Description  string    `json:"description"`
+	Visibility   string    `json:"visibility"`
 	Subscribed   int       `json:"subscribed"`
 	Active       int       `json:"active"`
 	Unsubscribed int       `json:"unsubscribed"`
@@ -20,7 +21,7 @@ type listJSON struct {
 }
 
 func newListJSON(l *subscribers.List) listJSON {
-	return listJSON{Name: l.Name, Title: l.Title, Description: l.Description, Subscribed: l.Subscribed,
+	return listJSON{Name: l.Name, Title: l.Title, Description: l.Description, Visibility: string(l.Visibility), Subscribed: l.Subscribed,
 		Active: l.Active, Unsubscribed: l.Unsubscribed, CreatedAt: l.CreatedAt}
 }
 
@@ -36,11 +37,18 @@ or unsubscribed everywhere) and unsubscribed (left this list).
 A list has a name, used in commands, and an optional title, which is what
 recipients see: in the footer of every message ("you subscribed to …"), in
 the List-Id header and on the unsubscribe pages. Without a title they see
-the name.`,
+the name.
+
+A list is private (the default) or public. Every sent issue has a web
+version; a public list also has an archive of its issues at
+/archive/NAME, an Atom feed, and shows in the preference centre. The
+issues of a private list open only through the signed link in the email.`,
 		Example: `  dispatch lists
   dispatch lists --json
   dispatch lists create clients --title "Northwind Security Briefing"
+  dispatch lists create briefing --public
   dispatch lists set clients --title "Northwind Security Briefing"
+  dispatch lists set briefing --private
   dispatch lists rename clients northwind-clients`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -64,13 +72,13 @@ the name.`,
 				return nil
 			}
 			tw := newTable(a.stdout)
-			fmt.Fprintln(tw, "LIST\tTITLE\tSUBSCRIBED\tACTIVE\tUNSUBSCRIBED\tCREATED")
+			fmt.Fprintln(tw, "LIST\tTITLE\tVISIBILITY\tSUBSCRIBED\tACTIVE\tUNSUBSCRIBED\tCREATED")
 			for _, l := range lists {
 				title := l.Title
 				if title == "" {
 					title = "-"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", termSafe(l.Name), termSafe(title), l.Subscribed, l.Active, l.Unsubscribed, l.CreatedAt.Format(time.DateOnly))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\n", termSafe(l.Name), termSafe(title), l.Visibility, l.Subscribed, l.Active, l.Unsubscribed, l.CreatedAt.Format(time.DateOnly))
 			}
 			return tw.Flush()
 		},
@@ -82,12 +90,16 @@ the name.`,
 
 func newListsCreateCmd(a *app) *cobra.Command {
 	var nl subscribers.NewList
-	var asJSON bool
+	var asJSON, public bool
 	cmd := &cobra.Command{
 		Use:   "create NAME",
 		Short: "Create a list",
+		Long: `Create a list. It is private unless --public: a public list has a web
+archive of its issues (/archive/NAME), an Atom feed, and shows in the
+preference centre.`,
 		Example: `  dispatch lists create clients --title "Northwind Security Briefing"
-  dispatch lists create clients --description "Weekly security briefing"`,
+  dispatch lists create clients --description "Weekly security briefing"
+  dispatch lists create briefing --public`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := a.createStore(cmd.Context())
@@ -95,6 +107,9 @@ func newListsCreateCmd(a *app) *cobra.Command {
 				return err
 			}
 			nl.Name = args[0]
+			if public {
+				nl.Visibility = subscribers.Public
+			}
 			l, err := s.CreateList(cmd.Context(), nl)
 			if err != nil {
 				return err
@@ -102,28 +117,36 @@ func newListsCreateCmd(a *app) *cobra.Command {
 			if asJSON {
 				return printJSON(a.stdout, newListJSON(l))
 			}
-			fmt.Fprintf(a.stdout, "Created list %q%s.\n", l.Name, shownAs(l))
+			fmt.Fprintf(a.stdout, "Created %s list %q%s.\n", l.Visibility, l.Name, shownAs(l))
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&nl.Title, "title", "", "what recipients see in messages and on the unsubscribe pages (default: the name)")
 	cmd.Flags().StringVar(&nl.Description, "description", "", "what the list is for (only admins see it)")
+	cmd.Flags().BoolVar(&public, "public", false, "list the issues in a public web archive and feed (default: private)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
 func newListsSetCmd(a *app) *cobra.Command {
 	var title, desc string
-	var asJSON bool
+	var asJSON, public, private bool
 	cmd := &cobra.Command{
 		Use:   "set NAME",
-		Short: "Change a list's title or description",
-		Long: `Set changes what recipients see as the list's name (--title) or its
-description. An empty --title "" removes the title, so recipients see the
-name again. Messages of campaigns already started keep the title they were
-rendered with; the unsubscribe pages show the new one at once.`,
+		Short: "Change a list's title, description or visibility",
+		Long: `Set changes what recipients see as the list's name (--title), its
+description, or its visibility (--public or --private). An empty --title ""
+removes the title, so recipients see the name again. Messages of campaigns
+already started keep the title they were rendered with; the unsubscribe
+pages show the new one at once.
+
+A public list's issues are listed in its web archive (/archive/NAME) and
+Atom feed, and the list shows in the preference centre. Making it private
+takes the archive and feed down at once; each issue's web version then
+opens only through the signed link in its email.`,
 		Example: `  dispatch lists set clients --title "Northwind Security Briefing"
-  dispatch lists set clients --title ""`,
+  dispatch lists set clients --title ""
+  dispatch lists set briefing --public`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var upd subscribers.ListUpdate
@@ -133,8 +156,18 @@ rendered with; the unsubscribe pages show the new one at once.`,
 			if cmd.Flags().Changed("description") {
 				upd.Description = &desc
 			}
-			if upd.Title == nil && upd.Description == nil {
-				return usageError{fmt.Errorf("nothing to change: pass --title or --description")}
+			if public && private {
+				return usageError{fmt.Errorf("pass --public or --private, not both")}
+			}
+			if public || private {
+				v := subscribers.Private
+				if public {
+					v = subscribers.Public
+				}
+				upd.Visibility = &v
+			}
+			if upd.Title == nil && upd.Description == nil && upd.Visibility == nil {
+				return usageError{fmt.Errorf("nothing to change: pass --title, --description, --public or --private")}
 			}
 			s, err := a.openStore(cmd.Context())
 			if err != nil {
@@ -147,12 +180,14 @@ rendered with; the unsubscribe pages show the new one at once.`,
 			if asJSON {
 				return printJSON(a.stdout, newListJSON(l))
 			}
-			fmt.Fprintf(a.stdout, "Updated list %q%s.\n", l.Name, shownAs(l))
+			fmt.Fprintf(a.stdout, "Updated %s list %q%s.\n", l.Visibility, l.Name, shownAs(l))
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&title, "title", "", `what recipients see ("" to show the name)`)
 	cmd.Flags().StringVar(&desc, "description", "", "what the list is for (only admins see it)")
+	cmd.Flags().BoolVar(&public, "public", false, "list the issues in a public web archive and feed")
+	cmd.Flags().BoolVar(&private, "private", false, "take the archive down: issues open only through the link in their email")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
