@@ -11,4 +11,5 @@ var (
 	_ subscribers.ImportService     = (*Store)(nil)
 	_ subscribers.BounceService     = (*Store)(nil)
 	_ subscribers.IssueService      = (*Store)(nil)
+	_ subscribers.ArchiveService    = (*Store)(nil)
 )

@@ -116,3 +116,12 @@ type BounceService interface {
 	// suppressed by mistake.
 	Unsuppress(ctx context.Context, campaignID int64, actor, reason string, dryRun bool) ([]Unsuppressed, error)
 }
+
+// ArchiveService reads the sent issues of a list for its web archive.
+type ArchiveService interface {
+	// FindArchive returns one page of a list's sent issues, newest first.
+	FindArchive(ctx context.Context, listID int64, offset, limit int) (*ArchivePage, error)
+	// FindArchivedIssue returns the newest sent campaign of an issue to a
+	// list.
+	FindArchivedIssue(ctx context.Context, listID int64, slug string) (*ArchivedIssue, error)
+}

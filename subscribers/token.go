@@ -36,6 +36,8 @@ func NewTokens(secret string) (*Tokens, error) {
 const (
 	purposeUnsubscribe byte = 'u'
 	purposeDelivery    byte = 'd'
+	purposeArchive     byte = 'a'
+	purposeManage      byte = 'm'
 	macSize                 = 10 // 80 bits: forging one takes 2^80 tries
 )
 
