@@ -245,7 +245,8 @@ func textPart(bodyText, title string, date time.Time, listName string, cfg Confi
 	b.WriteString("-- \n")
 	reason := "You are receiving this email because you subscribed to " + listName + " as " + slots.add("{{ .Email }}", originFooter, 0) + "."
 	b.WriteString(strings.Join(wrap(reason, textWidth, slots.measure), "\n"))
-	b.WriteString("\nUnsubscribe: " + slots.add("{{ .UnsubscribeURL }}", originFooter, 0) + "\n\n")
+	b.WriteString("\nUnsubscribe: " + slots.add("{{ .UnsubscribeURL }}", originFooter, 0) + "\n")
+	b.WriteString("Manage your subscription: " + slots.add("{{ .ManageURL }}", originFooter, 0) + "\n\n")
 	for _, l := range postalLines(cfg.PostalAddress) {
 		b.WriteString(l + "\n")
 	}

@@ -13,7 +13,7 @@ import (
 // filled in by Render, after inlining.
 var recipientFields = map[string]bool{
 	"Name": true, "FirstName": true, "Email": true, "Attr": true,
-	"UnsubscribeURL": true, "WebURL": true,
+	"UnsubscribeURL": true, "WebURL": true, "ManageURL": true,
 }
 
 // issueFields are the values a layout sees that are the same for every

@@ -26,12 +26,14 @@ const (
 	fieldWebURL
 	fieldAttr
 	fieldClickToken
+	fieldManageURL
 )
 
 var fieldIDs = map[string]fieldID{
 	"Name": fieldName, "FirstName": fieldFirstName, "Email": fieldEmail,
 	"UnsubscribeURL": fieldUnsubscribeURL, "WebURL": fieldWebURL, "Attr": fieldAttr,
 	"ClickToken": fieldClickToken,
+	"ManageURL": fieldManageURL,
 }
 
 type chunk struct {
@@ -57,6 +59,8 @@ func (ch *chunk) value(r *Recipient) string {
 		v = r.UnsubscribeURL
 	case fieldWebURL:
 		v = r.WebURL
+	case fieldManageURL:
+		v = r.ManageURL
 	case fieldAttr:
 		v = r.Attr(ch.key)
 	case fieldClickToken:

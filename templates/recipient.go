@@ -19,6 +19,8 @@ type Recipient struct {
 	// ClickToken identifies the delivery in tracked links of an issue
 	// tracked per recipient (TrackLinks with PerRecipient); empty otherwise.
 	ClickToken string
+	// ManageURL opens the recipient's preference centre.
+	ManageURL string
 }
 
 // FirstName returns the first word of Name, or the first word after the
@@ -71,7 +73,8 @@ func SampleRecipient() Recipient {
 		Name:           "Ada Lovelace",
 		Attributes:     map[string]any{"company": "Analytical Engines Ltd"},
 		UnsubscribeURL: "https://news.example.com/u/sample-token",
-		WebURL:         "https://news.example.com/issues/sample",
+		ManageURL:      "https://news.example.com/manage/sample-token",
+		WebURL:         "https://news.example.com/archive/news/sample",
 	}
 }
 

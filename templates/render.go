@@ -183,6 +183,7 @@ func verifyRecipients() []Recipient {
 			UnsubscribeURL: "javascript:alert(1)",
 			WebURL:         "https://example.com/a b/ü?c=d&e=\"f\"#g",
 			ClickToken:     "a/b?c=<d>",
+			ManageURL:      "https://example.com/m?x=<y>&z='w'",
 		},
 	}
 }
