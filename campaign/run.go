@@ -143,6 +143,8 @@ func (r *Run) Send(ctx context.Context, progress func(mailer.Progress)) (*Outcom
 		ListID:      r.list.ID,
 		ListName:    r.list.Name,
 		ListTitle:   r.list.Title,
+		ListPublic:  r.list.IsPublic(),
+		Slug:        r.Campaign.Slug,
 		Issue:       r.issue,
 		ClickTokens: r.clickTokens,
 		Guard:       g.check,

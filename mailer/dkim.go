@@ -25,7 +25,7 @@ type DKIM struct {
 // requires for the CFBL fields. Reply-To is
 // listed even when absent, so that adding one breaks the signature.
 var dkimHeaders = []string{"From", "Reply-To", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type",
-	"List-Id", "List-Unsubscribe", "List-Unsubscribe-Post", "Feedback-ID", "CFBL-Address", "CFBL-Feedback-ID"}
+	"List-Id", "List-Unsubscribe", "List-Unsubscribe-Post", "List-Archive", "Feedback-ID", "CFBL-Address", "CFBL-Feedback-ID"}
 
 // dkimSigner signs built messages, relaxed/relaxed with SHA-256. Workers
 // share it; go-msgauth only reads the options.

@@ -36,6 +36,27 @@ type headerSet struct {
 	bounceAddress string
 	domain        string // for Message-ID, List-Id
 	list          string // List-Id, once the list is known
+	archive       string // List-Archive, for a public list; "" for none
+	webURL        string // the web version, with its key
+}
+
+// setArchive sets the campaign's web version link and, for a public list,
+// its List-Archive header (RFC 2369): the list's archive index.
+func (h *headerSet) setArchive(cfg Config, list, slug string, campaignID int64, public bool) {
+	if cfg.BaseURL == "" || slug == "" {
+		return
+	}
+	h.webURL = cfg.Tokens.ArchiveLink(cfg.BaseURL, list, slug, campaignID)
+	if public {
+		h.archive = "<" + strings.TrimSuffix(subscribers.ArchiveURL(cfg.BaseURL, list, ""), "/") + ">"
+	}
+}
+
+// manageURL is a recipient's preference-centre link, valid for
+// subscribers.ManageLinkTTL.
+func (s *Sender) manageURL(subscriberID int64) string {
+	tok := s.cfg.Tokens.Manage(subscriberID, s.cfg.Now().Add(subscribers.ManageLinkTTL))
+	return subscribers.ManageURL(s.cfg.BaseURL, tok)
 }
 
 func newHeaderSet(cfg Config, compiledFrom string) (headerSet, error) {
@@ -156,6 +177,9 @@ func (s *Sender) build(m *message, h headerSet, env envelope, r *templates.Rende
 	b = appendField(b, "List-Unsubscribe", "<"+unsubURL+">, <mailto:"+
 		subscribers.VERPAddress(h.bounceAddress, "unsub-"+unsubToken)+"?subject=unsubscribe>")
 	b = append(b, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"...)
+	if h.archive != "" {
+		b = appendField(b, "List-Archive", h.archive)
+	}
 	// Gmail's feedback loop groups complaints by these fields.
 	b = append(b, "Feedback-ID: c"...)
 	b = strconv.AppendInt(b, env.campaignID, 10)

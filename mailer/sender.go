@@ -60,7 +60,13 @@ type Campaign struct {
 	ListID    int64
 	ListName  string // the list's name: the List-Id identifier
 	ListTitle string // what recipients see: the List-Id phrase; "" means ListName
-	Issue     *templates.Compiled
+	// ListPublic says the list has a public archive, which the List-Archive
+	// header names (RFC 2369).
+	ListPublic bool
+	// Slug is the campaign's issue id, the last segment of its web
+	// version's address.
+	Slug  string
+	Issue *templates.Compiled
 	// ClickTokens puts each delivery's token in the issue's tracked links
 	// (individual click tracking).
 	ClickTokens bool
@@ -201,6 +207,7 @@ func (s *Sender) Run(ctx context.Context, c Campaign, progress func(Progress)) (
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	h.list = h.listID(c.ListName, c.ListTitle, c.ListID)
+	h.setArchive(s.cfg, c.ListName, c.Slug, c.ID, c.ListPublic)
 	st := &runState{
 		c:        c,
 		headers:  h,
@@ -574,6 +581,8 @@ func (s *Sender) buildFor(st *runState, out *templates.Rendered, msg *message, d
 		Name:           d.Name,
 		Attributes:     d.Attributes,
 		UnsubscribeURL: unsub,
+		ManageURL:      s.manageURL(d.SubscriberID),
+		WebURL:         st.headers.webURL,
 	}
 	if st.c.ClickTokens {
 		r.ClickToken = s.cfg.Tokens.Delivery(d.ID)

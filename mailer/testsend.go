@@ -59,6 +59,11 @@ func (s *Sender) buildTest(tm TestMessage) (*message, error) {
 	r := tm.Recipient
 	unsubToken := s.cfg.Tokens.Unsubscribe(subscribers.UnsubscribeRef{SubscriberID: tm.SubscriberID, ListID: tm.ListID})
 	r.UnsubscribeURL = subscribers.UnsubscribeURL(s.cfg.BaseURL, unsubToken)
+	r.ManageURL = s.manageURL(tm.SubscriberID)
+	if r.WebURL == "" && s.cfg.BaseURL != "" {
+		// No campaign yet: the address the issue will have once sent.
+		r.WebURL = subscribers.ArchiveURL(s.cfg.BaseURL, tm.ListName, tm.Issue.ID)
+	}
 	out, err := tm.Issue.Render(r)
 	if err != nil {
 		return nil, fmt.Errorf("render for %s: %w", r.Email, err)
