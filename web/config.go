@@ -28,7 +28,23 @@ type Store interface {
 	Unsubscribe(ctx context.Context, subscriberID, listID, campaignID int64, actor, reason string) error
 	Resubscribe(ctx context.Context, subscriberID, listID int64, actor string) error
 	Ping(ctx context.Context) error
+	FindListByName(ctx context.Context, name string) (*subscribers.List, error)
+	subscribers.ArchiveService
 }
+
+// WebIssue is a sent issue rendered for its web version.
+type WebIssue struct {
+	Subject string
+	HTML    []byte    // the whole email document, as sent
+	Date    time.Time // the issue's own date; may be zero
+}
+
+// IssueRenderer renders a campaign's stored snapshot as its web version:
+// the issue as sent, with neutral text wherever a recipient's data was,
+// webURL as its own link and manageURL wherever a personal link was.
+// cmd/dispatch wires templates.RenderWebVersion; web does not import the
+// templates package.
+type IssueRenderer func(snapshot []byte, webURL, manageURL string) (*WebIssue, error)
 
 // Defaults applied by New to zero Config fields.
 const (
@@ -43,6 +59,9 @@ const (
 	DefaultMaxWebhookBodyBytes   = webhook.DefaultMaxBodyBytes
 	DefaultShutdownTimeout       = 10 * time.Second
 	DefaultMaxClients            = 100_000
+	DefaultArchiveRatePerSecond  = 20
+	DefaultArchiveRateBurst      = 200
+	DefaultArchivePageSize       = 20
 )
 
 // Config configures a Server.
@@ -111,6 +130,17 @@ type Config struct {
 	// ClickFlushEvery is how often counted clicks are written; zero means
 	// every second.
 	ClickFlushEvery time.Duration
+	// RenderIssue renders the web version of a sent issue; nil turns the
+	// archive off (its routes answer 404).
+	RenderIssue IssueRenderer
+	// ArchiveRatePerSecond and ArchiveRateBurst size each client's bucket
+	// for the archive (index, feed, web versions): pages anyone may read,
+	// cacheable, and fetched by feed readers in bursts. Zero means the
+	// default; a negative rate disables the limit.
+	ArchiveRatePerSecond float64
+	ArchiveRateBurst     int
+	// ArchivePageSize is how many issues an archive page and the feed list.
+	ArchivePageSize int
 
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
@@ -160,6 +190,15 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.WebhookRateBurst <= 0 {
 		c.WebhookRateBurst = DefaultWebhookRateBurst
+	}
+	if c.ArchiveRatePerSecond == 0 {
+		c.ArchiveRatePerSecond = DefaultArchiveRatePerSecond
+	}
+	if c.ArchiveRateBurst <= 0 {
+		c.ArchiveRateBurst = DefaultArchiveRateBurst
+	}
+	if c.ArchivePageSize <= 0 {
+		c.ArchivePageSize = DefaultArchivePageSize
 	}
 	if c.MaxClients <= 0 {
 		c.MaxClients = DefaultMaxClients

@@ -49,7 +49,9 @@ func newEnv(t testing.TB, edit func(*web.Config)) *env {
 		Tokens:   tokens,
 		Store:    store,
 		SiteName: "Security Briefing",
-		Logger:   slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		// The archive renders web versions as `dispatch serve` does.
+		RenderIssue: renderWebVersion,
+		Logger:      slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	if edit != nil {
 		edit(&cfg)

@@ -20,6 +20,7 @@ const (
 	pageUnsubscribed = "unsubscribed.html"
 	pageResubscribed = "resubscribed.html"
 	pageMessage      = "message.html"
+	pageArchive      = "archive.html"
 )
 
 // pages holds the parsed page templates and the one stylesheet they inline.
@@ -40,7 +41,7 @@ func loadPages() (*pages, error) {
 		css:     template.CSS(css),
 		cssHash: "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'",
 	}
-	for _, name := range []string{pageConfirm, pageUnsubscribed, pageResubscribed, pageMessage} {
+	for _, name := range []string{pageConfirm, pageUnsubscribed, pageResubscribed, pageMessage, pageArchive} {
 		t, err := template.ParseFS(pageFS, "pages/layout.html", "pages/"+name)
 		if err != nil {
 			return nil, fmt.Errorf("parse page %s: %w", name, err)
@@ -66,6 +67,14 @@ type pageData struct {
 	Scope             string // "list" or "all", carried to the resubscribe form
 
 	Lines []string // paragraphs of the message page
+
+	// The archive index.
+	Issues    []archiveItem
+	Total     int
+	NewerURL  string
+	OlderURL  string
+	FeedURL   string // the list's Atom feed, announced in the head
+	Indexable bool   // search engines may index the page (public archive)
 }
 
 // render writes a page with status. It renders into a buffer first so that

@@ -21,6 +21,12 @@ func (s *Server) routes() http.Handler {
 	// so cross-site by nature.
 	mux.Handle("POST "+p+"/u/{token}/resubscribe", page(s.sameOrigin(s.handleResubscribe)))
 	mux.Handle("GET "+p+"/healthz", page(s.handleHealth))
+	if s.cfg.RenderIssue != nil {
+		archive := func(h http.HandlerFunc) http.Handler { return s.guard(s.archLimit, s.cfg.MaxBodyBytes, h) }
+		mux.Handle("GET "+p+"/archive/{list}", archive(s.handleArchiveIndex))
+		mux.Handle("GET "+p+"/archive/{list}/feed.atom", archive(s.handleArchiveFeed))
+		mux.Handle("GET "+p+"/archive/{list}/{slug}", archive(s.handleArchiveIssue))
+	}
 	if s.cfg.Webhooks != nil {
 		mux.Handle("POST "+p+"/webhooks/{provider}",
 			s.guard(s.hookLimit, s.cfg.MaxWebhookBodyBytes, s.handleWebhook))

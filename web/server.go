@@ -34,6 +34,8 @@ type Server struct {
 	pageLimit *limiter // nil: no limit
 	oneClick  *limiter // one-click POSTs with a valid link
 	hookLimit *limiter
+	archLimit *limiter // the archive's pages and feed
+	issues    *issueCache
 	bounces   *apply.Applier // applies webhook bounces
 	proxies   proxies
 	xorigin   *http.CrossOriginProtection
@@ -73,6 +75,8 @@ func New(cfg Config) (*Server, error) {
 		pageLimit: newLimiter(cfg.RatePerSecond, cfg.RateBurst, cfg.MaxClients),
 		oneClick:  newLimiter(cfg.OneClickRatePerSecond, cfg.OneClickRateBurst, cfg.MaxClients),
 		hookLimit: newLimiter(cfg.WebhookRatePerSecond, cfg.WebhookRateBurst, cfg.MaxClients),
+		archLimit: newLimiter(cfg.ArchiveRatePerSecond, cfg.ArchiveRateBurst, cfg.MaxClients),
+		issues:    newIssueCache(issueCacheSize),
 		proxies:   proxies(cfg.TrustedProxies),
 		xorigin:   http.NewCrossOriginProtection(),
 	}

@@ -136,6 +136,8 @@ type WebConfig struct {
 	RateBurst         int       `mapstructure:"rate_burst"`
 	OneClickRateLimit float64   `mapstructure:"one_click_rate_limit"`
 	OneClickRateBurst int       `mapstructure:"one_click_rate_burst"`
+	ArchiveRateLimit  float64   `mapstructure:"archive_rate_limit"`
+	ArchiveRateBurst  int       `mapstructure:"archive_rate_burst"`
 	RateLimitClients  int       `mapstructure:"rate_limit_clients"`
 }
 
@@ -240,6 +242,7 @@ func DefaultConfig() Config {
 		Web: WebConfig{BaseURL: "http://127.0.0.1:8080", Listen: "127.0.0.1:8080", SiteName: "Dispatch",
 			RateLimit: web.DefaultRatePerSecond, RateBurst: web.DefaultRateBurst,
 			OneClickRateLimit: web.DefaultOneClickRatePerSecond, OneClickRateBurst: web.DefaultOneClickRateBurst,
+			ArchiveRateLimit: web.DefaultArchiveRatePerSecond, ArchiveRateBurst: web.DefaultArchiveRateBurst,
 			RateLimitClients: web.DefaultMaxClients},
 		Bounces: BouncesConfig{SoftLimit: 3, SoftWindow: 30 * 24 * time.Hour, AddressMatchWindow: 14 * 24 * time.Hour,
 			IMAP: IMAPConfig{Port: 993, TLS: tlsmode.Implicit, Mailbox: "INBOX", Interval: 5 * time.Minute}},
@@ -377,6 +380,12 @@ func (c *Config) validateWeb(p *problems) {
 	}
 	if c.Web.RateBurst < 1 || c.Web.OneClickRateBurst < 1 {
 		p.bad("web.rate_burst", "rate_burst and one_click_rate_burst must be at least 1")
+	}
+	if c.Web.ArchiveRateLimit < 0 {
+		p.bad("web.archive_rate_limit", "must be 0 (no limit) or more requests per second")
+	}
+	if c.Web.ArchiveRateBurst < 1 {
+		p.bad("web.archive_rate_burst", "must be at least 1")
 	}
 	if c.Web.RateLimitClients < 1 {
 		p.bad("web.rate_limit_clients", "must be at least 1")

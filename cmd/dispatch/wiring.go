@@ -49,9 +49,21 @@ func (a *app) webConfig() (web.Config, error) {
 		RateBurst:             c.RateBurst,
 		OneClickRatePerSecond: unlimited(c.OneClickRateLimit),
 		OneClickRateBurst:     c.OneClickRateBurst,
+		ArchiveRatePerSecond:  unlimited(c.ArchiveRateLimit),
+		ArchiveRateBurst:      c.ArchiveRateBurst,
 		MaxClients:            c.RateLimitClients,
 		ScannerWindow:         a.cfg.Tracking.ScannerWindow,
+		RenderIssue:           renderWebVersion,
 	}, nil
+}
+
+// renderWebVersion renders a campaign's snapshot for the web archive.
+func renderWebVersion(snapshot []byte, webURL, manageURL string) (*web.WebIssue, error) {
+	wi, err := templates.RenderWebVersion(snapshot, webURL, manageURL)
+	if err != nil {
+		return nil, err
+	}
+	return &web.WebIssue{Subject: wi.Subject, HTML: wi.HTML, Date: wi.Date}, nil
 }
 
 func (a *app) bouncePolicy() subscribers.BouncePolicy {
@@ -129,7 +141,10 @@ func (a *app) mailerConfig(relays []mailer.Relay) (mailer.Config, error) {
 
 // templateConfig is what the renderer needs from the configuration.
 func (a *app) templateConfig(listName string) templates.Config {
-	return templates.Config{PostalAddress: a.cfg.Sender.PostalAddress, ListName: listName, From: a.cfg.Sender.From}
+	// Every issue has a web version, served by `dispatch serve` at the same
+	// base URL as the unsubscribe links every message already needs.
+	return templates.Config{PostalAddress: a.cfg.Sender.PostalAddress, ListName: listName, From: a.cfg.Sender.From,
+		WebVersion: a.cfg.Web.BaseURL != ""}
 }
 
 // eta is a rough duration for n messages at the configured rate.

@@ -1,0 +1,64 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/gorilla/feeds"
+
+	"github.com/dispatchhq/dispatch/subscribers"
+)
+
+// handleArchiveFeed serves a public list's newest issues as an Atom feed
+// (RFC 4287): one entry per issue, linking to its web version.
+func (s *Server) handleArchiveFeed(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	l, err := s.archiveList(ctx, r)
+	if err != nil {
+		s.archiveFail(w, r, err)
+		return
+	}
+	if !l.IsPublic() {
+		s.archiveFail(w, r, subscribers.ErrNotFound)
+		return
+	}
+	ap, err := s.cfg.Store.FindArchive(ctx, l.ID, 0, s.cfg.ArchivePageSize)
+	if err != nil {
+		s.archiveFail(w, r, err)
+		return
+	}
+	index := subscribers.ArchiveURL(s.cfg.BaseURL, l.Name, "")
+	index = index[:len(index)-1] // no trailing slash: the index itself
+	f := &feeds.Feed{
+		Title:   l.DisplayName(),
+		Link:    &feeds.Link{Href: index + "/feed.atom", Rel: "self"},
+		Author:  &feeds.Author{Name: s.cfg.SiteName},
+		Updated: ap.Updated,
+	}
+	if l.Description != "" {
+		f.Subtitle = l.Description
+	}
+	for _, is := range ap.Issues {
+		p, err := s.issuePage(ctx, l, is.CampaignID, is.Slug, is.SentAt)
+		if err != nil {
+			s.archiveFail(w, r, err)
+			return
+		}
+		link := subscribers.ArchiveURL(s.cfg.BaseURL, l.Name, is.Slug)
+		f.Items = append(f.Items, &feeds.Item{
+			Title:   p.subject,
+			Link:    &feeds.Link{Href: link, Rel: "alternate", Type: "text/html"},
+			Id:      link,
+			Created: is.SentAt,
+			Updated: is.SentAt,
+		})
+	}
+	atom, err := f.ToAtom()
+	if err != nil {
+		s.archiveFail(w, r, fmt.Errorf("write feed of list %d: %w", l.ID, err))
+		return
+	}
+	body := []byte(atom)
+	w.Header().Set("Cache-Control", cachePublic)
+	s.serveCacheable(w, r, "application/atom+xml; charset=utf-8", etagOf(body), ap.Updated, body)
+}
