@@ -30,6 +30,12 @@ type Store interface {
 	Ping(ctx context.Context) error
 	FindListByName(ctx context.Context, name string) (*subscribers.List, error)
 	subscribers.ArchiveService
+	// The preference centre.
+	FindLists(ctx context.Context) ([]subscribers.List, error)
+	JoinList(ctx context.Context, subscriberID, listID int64, actor, source string) error
+	UpdateSubscriber(ctx context.Context, id int64, upd subscribers.SubscriberUpdate, actor string) (*subscribers.Subscriber, error)
+	RemoveSubscriber(ctx context.Context, email, actor string) error
+	Events(ctx context.Context, subscriberID int64) ([]subscribers.Event, error)
 }
 
 // WebIssue is a sent issue rendered for its web version.
@@ -130,6 +136,9 @@ type Config struct {
 	// ClickFlushEvery is how often counted clicks are written; zero means
 	// every second.
 	ClickFlushEvery time.Duration
+	// Mail queues the messages the pages send (manage links); its Run must
+	// be running. Nil: nothing is mailed, and the pages say the same.
+	Mail *MailQueue
 	// RenderIssue renders the web version of a sent issue; nil turns the
 	// archive off (its routes answer 404).
 	RenderIssue IssueRenderer

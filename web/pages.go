@@ -16,11 +16,14 @@ var pageFS embed.FS
 
 // Page template names, one file each under pages/.
 const (
-	pageConfirm      = "confirm.html"
-	pageUnsubscribed = "unsubscribed.html"
-	pageResubscribed = "resubscribed.html"
-	pageMessage      = "message.html"
-	pageArchive      = "archive.html"
+	pageConfirm       = "confirm.html"
+	pageUnsubscribed  = "unsubscribed.html"
+	pageResubscribed  = "resubscribed.html"
+	pageMessage       = "message.html"
+	pageArchive       = "archive.html"
+	pageManage        = "manage.html"
+	pageManageRequest = "manage_request.html"
+	pageManageConfirm = "manage_confirm.html"
 )
 
 // pages holds the parsed page templates and the one stylesheet they inline.
@@ -41,7 +44,8 @@ func loadPages() (*pages, error) {
 		css:     template.CSS(css),
 		cssHash: "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'",
 	}
-	for _, name := range []string{pageConfirm, pageUnsubscribed, pageResubscribed, pageMessage, pageArchive} {
+	for _, name := range []string{pageConfirm, pageUnsubscribed, pageResubscribed, pageMessage, pageArchive,
+		pageManage, pageManageRequest, pageManageConfirm} {
 		t, err := template.ParseFS(pageFS, "pages/layout.html", "pages/"+name)
 		if err != nil {
 			return nil, fmt.Errorf("parse page %s: %w", name, err)
@@ -75,6 +79,18 @@ type pageData struct {
 	OlderURL  string
 	FeedURL   string // the list's Atom feed, announced in the head
 	Indexable bool   // search engines may index the page (public archive)
+
+	// The preference centre.
+	ManageURL  string // a fresh manage link, offered on the unsubscribe pages
+	Name       string
+	Lists      []manageList
+	Others     int  // subscriptions to lists that are not public
+	Suppressed bool // the address bounced, complained or is blocklisted
+	Error      string
+	Hidden     []hiddenField
+	Button     string
+	Danger     bool
+	BackURL    string
 }
 
 // render writes a page with status. It renders into a buffer first so that

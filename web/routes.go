@@ -21,6 +21,10 @@ func (s *Server) routes() http.Handler {
 	// so cross-site by nature.
 	mux.Handle("POST "+p+"/u/{token}/resubscribe", page(s.sameOrigin(s.handleResubscribe)))
 	mux.Handle("GET "+p+"/healthz", page(s.handleHealth))
+	mux.Handle("GET "+p+"/manage", page(s.handleManageForm))
+	mux.Handle("POST "+p+"/manage", page(s.sameOrigin(s.handleManageRequest)))
+	mux.Handle("GET "+p+"/manage/{token}", page(s.handleManage))
+	mux.Handle("POST "+p+"/manage/{token}/{action}", page(s.sameOrigin(s.handleManageAction)))
 	if s.cfg.RenderIssue != nil {
 		archive := func(h http.HandlerFunc) http.Handler { return s.guard(s.archLimit, s.cfg.MaxBodyBytes, h) }
 		mux.Handle("GET "+p+"/archive/{list}", archive(s.handleArchiveIndex))

@@ -35,11 +35,13 @@ type Server struct {
 	oneClick  *limiter // one-click POSTs with a valid link
 	hookLimit *limiter
 	archLimit *limiter // the archive's pages and feed
-	issues    *issueCache
-	bounces   *apply.Applier // applies webhook bounces
-	proxies   proxies
-	xorigin   *http.CrossOriginProtection
-	handler   http.Handler
+	// manageMails limits manage links per address (see addressKey).
+	manageMails *limiter
+	issues      *issueCache
+	bounces     *apply.Applier // applies webhook bounces
+	proxies     proxies
+	xorigin     *http.CrossOriginProtection
+	handler     http.Handler
 	// oneClickPage is the answer to every applied one-click POST, rendered
 	// once: it names no one.
 	oneClickPage []byte
@@ -69,16 +71,17 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:       cfg,
-		prefix:    pathPrefix(cfg.BaseURL),
-		pages:     p,
-		pageLimit: newLimiter(cfg.RatePerSecond, cfg.RateBurst, cfg.MaxClients),
-		oneClick:  newLimiter(cfg.OneClickRatePerSecond, cfg.OneClickRateBurst, cfg.MaxClients),
-		hookLimit: newLimiter(cfg.WebhookRatePerSecond, cfg.WebhookRateBurst, cfg.MaxClients),
-		archLimit: newLimiter(cfg.ArchiveRatePerSecond, cfg.ArchiveRateBurst, cfg.MaxClients),
-		issues:    newIssueCache(issueCacheSize),
-		proxies:   proxies(cfg.TrustedProxies),
-		xorigin:   http.NewCrossOriginProtection(),
+		cfg:         cfg,
+		prefix:      pathPrefix(cfg.BaseURL),
+		pages:       p,
+		pageLimit:   newLimiter(cfg.RatePerSecond, cfg.RateBurst, cfg.MaxClients),
+		oneClick:    newLimiter(cfg.OneClickRatePerSecond, cfg.OneClickRateBurst, cfg.MaxClients),
+		hookLimit:   newLimiter(cfg.WebhookRatePerSecond, cfg.WebhookRateBurst, cfg.MaxClients),
+		archLimit:   newLimiter(cfg.ArchiveRatePerSecond, cfg.ArchiveRateBurst, cfg.MaxClients),
+		issues:      newIssueCache(issueCacheSize),
+		manageMails: newLimiter(manageMailsPerHour/3600.0, manageMailBurst, cfg.MaxClients),
+		proxies:     proxies(cfg.TrustedProxies),
+		xorigin:     http.NewCrossOriginProtection(),
 	}
 	if o := origin(cfg.BaseURL); o != "" {
 		// Behind a proxy, Host may be the backend's address while the

@@ -28,6 +28,7 @@ const (
 	titleError      = "Something went wrong"
 	titleCrossSite  = "This request came from another site"
 	titleOneClick   = "You’re unsubscribed"
+	titleCheckInbox = "Check your inbox"
 )
 
 var (
@@ -47,7 +48,12 @@ var (
 	textTooLarge   = []string{"The request was larger than this page accepts. Nothing was changed."}
 	textBadRequest = []string{"The form could not be read. Nothing was changed; please go back and try again."}
 	textOneClick   = []string{"You will not receive these emails any more."}
-	textCrossSite  = []string{
+	// The one answer to every valid address entered in /manage.
+	textCheckInbox = []string{
+		"If that address receives our emails, we’ve just sent it a link to manage your subscription. It works for 24 hours.",
+		"Nothing arrived after a few minutes? Check your spam folder, or try the “Manage your subscription” link at the foot of any of our emails.",
+	}
+	textCrossSite = []string{
 		"Nothing was changed.",
 		"To resubscribe, open the unsubscribe link from the email and use the button on that page.",
 	}

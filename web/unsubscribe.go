@@ -101,6 +101,7 @@ func (s *Server) data(j *subject, title string, all bool) pageData {
 		Action:            base,
 		ResubscribeAction: base + "/resubscribe",
 		Scope:             scope,
+		ManageURL:         s.manageLink(j.sub.ID, subscribers.RequestedManageLinkTTL),
 	}
 }
 

@@ -67,6 +67,9 @@ format --log-format chooses. Stop with Ctrl-C or SIGTERM (graceful shutdown).`,
 				return err
 			}
 			wcfg.Tokens, wcfg.Store, wcfg.Webhooks = tokens, s, verifier
+			if wcfg.Mail, err = a.webMailQueue(s); err != nil {
+				return err
+			}
 			srv, err := web.New(wcfg)
 			if err != nil {
 				return err
@@ -77,6 +80,9 @@ format --log-format chooses. Stop with Ctrl-C or SIGTERM (graceful shutdown).`,
 			fmt.Fprintf(a.stdout, "Serving on http://%s (links use %s). Ctrl-C to stop.\n", srv.Addr(), a.cfg.Web.BaseURL)
 			g, gctx := errgroup.WithContext(ctx)
 			g.Go(func() error { return srv.Run(gctx) })
+			if wcfg.Mail != nil {
+				g.Go(func() error { return wcfg.Mail.Run(gctx) })
+			}
 			// Ctrl-C can arrive while the parts below still start: their
 			// context error is then the interrupt, not a failure, and serve
 			// stops as cleanly as it would a moment later.
