@@ -105,3 +105,51 @@ func TestArchiveListsStartedCampaignsNewestFirst(t *testing.T) {
 		t.Errorf("empty archive = %+v, %v", p, err)
 	}
 }
+
+func TestJoinList(t *testing.T) {
+	s := mustOpen(t)
+	ctx := context.Background()
+	res, err := s.AddSubscriber(ctx, subscribers.AddInput{Email: "ada@example.com", Lists: []string{"a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ada := res.Subscriber.ID
+	b, _ := s.CreateList(ctx, subscribers.NewList{Name: "b"})
+	a, _ := s.FindListByName(ctx, "a")
+	status := func(listID int64) subscribers.SubscriptionStatus {
+		sub, _ := s.FindSubscriberByID(ctx, ada)
+		for _, l := range sub.Lists {
+			if l.ListID == listID {
+				return l.Status
+			}
+		}
+		return ""
+	}
+	if err := s.JoinList(ctx, ada, b.ID, "subscriber", "preferences"); err != nil || status(b.ID) != subscribers.Subscribed {
+		t.Fatalf("join b: %v, %s", err, status(b.ID))
+	}
+	if err := s.JoinList(ctx, ada, b.ID, "subscriber", "preferences"); err != nil {
+		t.Errorf("joining again: %v; want nothing to do", err)
+	}
+	// Unsubscribed from everything, then asking for list a: active, on a only.
+	if err := s.Unsubscribe(ctx, ada, 0, 0, "subscriber", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.JoinList(ctx, ada, a.ID, "subscriber", "preferences"); err != nil {
+		t.Fatal(err)
+	}
+	sub, _ := s.FindSubscriberByID(ctx, ada)
+	if sub.Status != subscribers.StatusActive || status(a.ID) != subscribers.Subscribed || status(b.ID) != subscribers.Unsubscribed {
+		t.Errorf("after rejoining a: %s, a %s, b %s", sub.Status, status(a.ID), status(b.ID))
+	}
+	evs, _ := s.Events(ctx, ada)
+	if last := evs[len(evs)-1]; last.Actor != "subscriber" || last.NewStatus != string(subscribers.StatusActive) {
+		t.Errorf("last event = %+v; want the subscriber reactivating", last)
+	}
+	if err := s.Suppress(ctx, ada, subscribers.StatusBounced, 0, "test", "hard"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.JoinList(ctx, ada, b.ID, "subscriber", "preferences"); !errors.Is(err, subscribers.ErrSuppressed) {
+		t.Errorf("a bounced address joining: %v; want ErrSuppressed", err)
+	}
+}
