@@ -33,7 +33,7 @@ var fieldIDs = map[string]fieldID{
 	"Name": fieldName, "FirstName": fieldFirstName, "Email": fieldEmail,
 	"UnsubscribeURL": fieldUnsubscribeURL, "WebURL": fieldWebURL, "Attr": fieldAttr,
 	"ClickToken": fieldClickToken,
-	"ManageURL": fieldManageURL,
+	"ManageURL":  fieldManageURL,
 }
 
 type chunk struct {
