@@ -1,7 +1,10 @@
 // Package web is the public HTTP server of `dispatch serve`: the per-recipient
 // unsubscribe pages (GET and POST /u/{token}, including RFC 8058 one-click),
-// the way back for a person who left (POST /u/{token}/resubscribe), provider
-// bounce webhooks (POST /webhooks/{provider}) and a health check (GET /healthz).
+// the way back for a person who left (POST /u/{token}/resubscribe), the
+// archive of sent issues (/archive/...: web versions, and the index and Atom
+// feed of public lists), the preference centre (/manage/{token}, and /manage,
+// which mails a fresh link through MailQueue), provider bounce webhooks
+// (POST /webhooks/{provider}) and a health check (GET /healthz).
 //
 // Rules the package keeps:
 //
@@ -19,5 +22,7 @@
 // The package reaches the database through the small Store interface (which
 // *sqlite.Store satisfies) and provider webhooks through
 // bounce/webhook. It must not import mailer, templates or cmd: links are
-// shared with the mailer only through UnsubscribeURL and subscribers.Tokens.
+// shared with the mailer only through UnsubscribeURL and subscribers.Tokens;
+// web versions are rendered by the IssueRenderer the command wires, and mail
+// is sent by the MailSender it wires.
 package web

@@ -24,6 +24,9 @@ func newServeCmd(a *app) *cobra.Command {
   GET  /u/TOKEN              confirm page (never changes anything)
   POST /u/TOKEN              unsubscribe; RFC 8058 one-click with List-Unsubscribe=One-Click
   POST /u/TOKEN/resubscribe  the person's own way back
+  GET  /archive/LIST/SLUG    an issue's web version (private lists: with the email's key)
+  GET  /archive/LIST         a public list's archive; /archive/LIST/feed.atom its feed
+  GET  /manage[/TOKEN]       the preference centre; POST /manage mails a fresh link
   POST /webhooks/PROVIDER    ses, sendgrid, postmark, mailgun (when configured)
   GET  /healthz              monitoring
 
