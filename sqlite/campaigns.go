@@ -108,53 +108,34 @@ func (s *Store) FindCampaigns(ctx context.Context) ([]subscribers.Campaign, erro
 }
 
 // FindCampaignStats counts deliveries by status, bounces and unsubscribes.
+// Delivery counts come from campaign_counts, which triggers keep (migration
+// 0014), so the cost does not grow with the campaign.
 func (s *Store) FindCampaignStats(ctx context.Context, id int64) (subscribers.CampaignStats, error) {
 	var st subscribers.CampaignStats
-	rows, err := s.db.QueryContext(ctx, `SELECT status, count(*) FROM deliveries WHERE campaign_id = ? GROUP BY status`, id)
-	if err != nil {
+	var first, last string
+	err := s.db.QueryRowContext(ctx, `SELECT queued, sending, sent, deferred, failed, skipped,
+			COALESCE(first_sent_at, ''), COALESCE(last_sent_at, '')
+		FROM campaign_counts WHERE campaign_id = ?`, id).
+		Scan(&st.Queued, &st.Sending, &st.Sent, &st.Deferred, &st.Failed, &st.Skipped, &first, &last)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return st, fmt.Errorf("campaign stats: %w", err)
 	}
-	for rows.Next() {
-		var status subscribers.DeliveryStatus
-		var n int
-		if err := rows.Scan(&status, &n); err != nil {
-			rows.Close()
-			return st, err
-		}
-		switch status {
-		case subscribers.DeliveryQueued:
-			st.Queued = n
-		case subscribers.DeliverySending:
-			st.Sending = n
-		case subscribers.DeliverySent:
-			st.Sent = n
-		case subscribers.DeliveryDeferred:
-			st.Deferred = n
-		case subscribers.DeliveryFailed:
-			st.Failed = n
-		case subscribers.DeliverySkipped:
-			st.Skipped = n
-		}
-		st.Recipients += n
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return st, fmt.Errorf("campaign stats: %w", err)
-	}
+	st.Recipients = st.Queued + st.Sending + st.Sent + st.Deferred + st.Failed + st.Skipped
+	st.FirstSentAt, st.LastSentAt = parseTime(first), parseTime(last)
 	b, err := s.CampaignBounces(ctx, id)
 	if err != nil {
 		return st, err
 	}
 	st.HardBounces, st.SoftBounces, st.Complaints = b.Hard, b.Soft, b.Complaints
-	var last string
-	if err := s.db.QueryRowContext(ctx, `SELECT
-			(SELECT count(DISTINCT subscriber_id) FROM events WHERE campaign_id = ? AND type = 'unsubscribed'),
-			(SELECT possible_duplicates FROM campaigns WHERE id = ?),
-			COALESCE((SELECT max(sent_at) FROM deliveries WHERE campaign_id = ? AND status = 'sent'), '')`,
-		id, id, id).Scan(&st.Unsubscribed, &st.PossibleDuplicates, &last); err != nil {
+	err = s.db.QueryRowContext(ctx, `SELECT possible_duplicates,
+			(SELECT count(DISTINCT subscriber_id) FROM events WHERE campaign_id = ? AND type = 'unsubscribed')
+		FROM campaigns WHERE id = ?`, id, id).Scan(&st.PossibleDuplicates, &st.Unsubscribed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, fmt.Errorf("campaign %d: %w", id, subscribers.ErrNotFound)
+	}
+	if err != nil {
 		return st, fmt.Errorf("campaign stats: %w", err)
 	}
-	st.LastSentAt = parseTime(last)
 	return st, nil
 }
 

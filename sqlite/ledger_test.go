@@ -324,13 +324,12 @@ func TestFindCampaignStats(t *testing.T) {
 		t.Fatalf("begin of an unsubscribed reader: %v; want ErrNotSendable", res[0])
 	}
 	want := subscribers.CampaignStats{Recipients: 6, Queued: 1, Sending: 1, Sent: 1, Deferred: 1, Failed: 1, Skipped: 1,
-		HardBounces: 1, Unsubscribed: 1, LastSentAt: sentAt}
+		HardBounces: 1, Unsubscribed: 1, FirstSentAt: sentAt, LastSentAt: sentAt}
 	if got := e.stats(t); got != want {
 		t.Errorf("stats =\n%+v; want\n%+v", got, want)
 	}
-	// An unknown campaign is an error (today a scan error, not ErrNotFound).
-	if _, err := e.s.FindCampaignStats(ctx, e.c.ID+100); err == nil {
-		t.Error("stats of an unknown campaign: no error")
+	if _, err := e.s.FindCampaignStats(ctx, e.c.ID+100); !errors.Is(err, subscribers.ErrNotFound) {
+		t.Errorf("stats of an unknown campaign: %v; want ErrNotFound", err)
 	}
 }
 

@@ -54,6 +54,7 @@ type CampaignStats struct {
 	Complaints         int
 	Unsubscribed       int // unsubscribes attributed to this campaign
 	PossibleDuplicates int
+	FirstSentAt        time.Time // the first delivery; zero before it
 	LastSentAt         time.Time
 }
 

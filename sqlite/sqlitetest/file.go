@@ -20,6 +20,9 @@ var invariants = map[string]string{
 	"campaigns whose recipients disagree":  `SELECT count(*) FROM campaigns c WHERE recipients != (SELECT count(*) FROM deliveries d WHERE d.campaign_id = c.id)`,
 	"rows breaking a foreign key":          `SELECT count(*) FROM pragma_foreign_key_check`,
 	"subscriber rows duplicated by e-mail": `SELECT count(*) - count(DISTINCT email_norm) FROM subscribers`,
+	"campaign counts that disagree": `SELECT count(*) FROM campaigns c LEFT JOIN campaign_counts k ON k.campaign_id = c.id
+		WHERE COALESCE(k.queued + k.sending + k.sent + k.deferred + k.failed + k.skipped, 0) != (SELECT count(*) FROM deliveries d WHERE d.campaign_id = c.id)
+		   OR COALESCE(k.sent, 0) != (SELECT count(*) FROM deliveries d WHERE d.campaign_id = c.id AND d.status = 'sent')`,
 }
 
 // Invariants checks a database file that no process has open (a backup,
