@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -98,9 +99,20 @@ func (s *Store) campaignHours(ctx context.Context, id int64) ([]subscribers.Hour
 // from another's with the same cause: the address, bracketed or not.
 var recipientInReply = regexp.MustCompile(`<[^<>\s]*>|[^\s<>"'()\[\]]+@[^\s<>"'()\[\]]+`)
 
+// mailerReply is how the mailer records a refusal: the SMTP step, the
+// code and the quoted reply, as in `rcpt to: 550 "5.1.1 user unknown"`.
+var mailerReply = regexp.MustCompile(`^([a-z][a-z ]*): (\d{3}) ("(?:[^"\\]|\\.)*")$`)
+
 // failureReason is a failed delivery's reply without its recipient, so
-// that "550 5.1.1 <a@x>: user unknown" and the same for b@x group.
+// that "550 5.1.1 <a@x>: user unknown" and the same for b@x group. A
+// reply recorded by the mailer reads as the relay said it, with the step
+// after it: "550 5.1.1 user unknown (at RCPT TO)".
 func failureReason(text string) string {
+	if m := mailerReply.FindStringSubmatch(text); m != nil {
+		if msg, err := strconv.Unquote(m[3]); err == nil {
+			text = m[2] + " " + msg + " (at " + strings.ToUpper(m[1]) + ")"
+		}
+	}
 	var kept []string
 	for _, f := range strings.Fields(recipientInReply.ReplaceAllString(text, "")) {
 		if strings.Trim(f, ":;,.") != "" { // punctuation left behind by the address

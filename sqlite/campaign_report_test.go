@@ -74,7 +74,7 @@ func TestFindCampaignReport(t *testing.T) {
 			Error: fmt.Sprintf("550 5.1.1 <r%d@example.com>: user unknown", i)})
 	}
 	e.begin(t, 5)
-	e.apply(t, subscribers.LedgerOp{Kind: subscribers.OpFailed, DeliveryID: e.ds[5].ID, SMTPCode: 554, Error: "554 5.7.1 rejected", At: at.Add(time.Minute)})
+	e.apply(t, subscribers.LedgerOp{Kind: subscribers.OpFailed, DeliveryID: e.ds[5].ID, SMTPCode: 554, Error: `data: 554 "5.7.1 <r5@example.com> \"rejected\""`, At: at.Add(time.Minute)})
 	// Afterwards: a hard bounce at 12:xx, a complaint and an unsubscribe at 14:xx.
 	e.s.Now = func() time.Time { return at.Add(2 * time.Hour) }
 	if _, err := e.s.RecordBounce(ctx, subscribers.Bounce{SubscriberID: e.ds[3].SubscriberID, CampaignID: e.c.ID, DeliveryID: e.ds[3].ID,
@@ -109,7 +109,7 @@ func TestFindCampaignReport(t *testing.T) {
 	}
 	wantFailures := []subscribers.FailureCount{
 		{Code: 550, Reason: "550 5.1.1 user unknown", N: 2},
-		{Code: 554, Reason: "554 5.7.1 rejected", N: 1},
+		{Code: 554, Reason: `554 5.7.1 "rejected" (at DATA)`, N: 1},
 	}
 	if fmt.Sprint(r.Failures) != fmt.Sprint(wantFailures) {
 		t.Errorf("failures = %+v; want %+v", r.Failures, wantFailures)

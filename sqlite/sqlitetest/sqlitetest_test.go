@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/sqlite/sqlitetest"
@@ -111,5 +112,38 @@ func TestFileChecks(t *testing.T) {
 	ds, evs := sqlitetest.LedgerRows(t, path)
 	if len(ds) != 12 || len(evs) == 0 {
 		t.Errorf("LedgerRows = %d deliveries, %d events; want 12 and some", len(ds), len(evs))
+	}
+}
+
+func TestSeedSentCampaign(t *testing.T) {
+	ctx := context.Background()
+	s := sqlitetest.Open(t)
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	c := sqlitetest.SeedSentCampaign(t, s, sqlitetest.SentCampaign{N: 100, Domains: []string{"a.example", "b.example"},
+		Sent: 80, Failed: 5, Deferred: 5, Start: start, Rate: 1, HardBounces: 4, Complaints: 2, Unsubscribes: 3})
+	st, err := s.FindCampaignStats(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := subscribers.CampaignStats{Recipients: 100, Sent: 80, Failed: 5, Deferred: 5, Queued: 10, HardBounces: 4, Complaints: 2,
+		Unsubscribed: 3, FirstSentAt: start, LastSentAt: start.Add(79 * time.Second)}
+	if st != want {
+		t.Errorf("stats =\n%+v; want\n%+v", st, want)
+	}
+	if err := s.CheckCampaignCounts(ctx); err != nil {
+		t.Error(err)
+	}
+	r, err := s.FindCampaignReport(ctx, c.ID, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Minutes) != 2 || r.Minutes[0].Sent != 60 || len(r.Domains) != 2 || len(r.Failures) != 1 || r.Failures[0].N != 5 ||
+		r.Failures[0].Reason != "550 5.1.1 user unknown" {
+		t.Errorf("report = %+v; want 2 minutes (60 sent in the first), 2 domains, 5 failures of one reason", r)
+	}
+	// A second campaign's subscribers do not collide with the first's.
+	c2 := sqlitetest.SeedSentCampaign(t, s, sqlitetest.SentCampaign{List: "other", N: 10, Sent: 10})
+	if st, err := s.FindCampaignStats(ctx, c2.ID); err != nil || st.Recipients != 10 || st.Sent != 10 {
+		t.Errorf("second campaign = %+v, %v; want 10 sent of 10", st, err)
 	}
 }
