@@ -220,7 +220,7 @@ func (s *Sender) relayWaiting(st *runState) string {
 			next, lastErr, name = at, e, r.name
 		}
 	}
-	return fmt.Sprintf("waiting for the SMTP relay, unreachable since %s (%s: %s); next try at %s; the campaign pauses at %s if it is still down",
+	return fmt.Sprintf(waitingRelay+", unreachable since %s (%s: %s); next try at %s; the campaign pauses at %s if it is still down",
 		since.Local().Format("15:04:05"), name, lastErr, next.Local().Format("15:04:05"),
 		since.Add(s.cfg.RelayDownPause).Local().Format("15:04:05"))
 }

@@ -354,10 +354,14 @@ func (s *Sender) snapshot(st *runState) Progress {
 		waiting = w
 	}
 	sent := int(st.sent.Load())
+	rate := float64(sent) / max(el.Seconds(), 0.001)
+	if waiting == "" {
+		waiting = s.rateWaiting(rate)
+	}
 	rtt, _ := s.relayRTTs()
 	return Progress{Sent: sent, Deferred: int(st.retried.Load()), Retrying: int(max(st.retrying.Load(), 0)), Failed: int(st.failed.Load()),
 		Bounced: int(st.bounced.Load()), Skipped: int(st.skipped.Load()), InFlight: int(st.inFlight.Load()),
-		Elapsed: el, Rate: float64(sent) / max(el.Seconds(), 0.001), Waiting: waiting, RelayDownSince: downSince,
+		Elapsed: el, Rate: rate, Waiting: waiting, RelayDownSince: downSince,
 		RelayRTT: rtt}
 }
 
@@ -458,7 +462,7 @@ func (s *Sender) feed(ctx context.Context, st *runState, jobs chan<- subscribers
 			return nil
 		}
 		wait := next.Sub(s.cfg.Now())
-		st.setWaiting(fmt.Sprintf("waiting %s for %d deferred %s (next retry at %s)",
+		st.setWaiting(fmt.Sprintf("waiting %s for %d"+waitingRetry+"%s (next retry at %s)",
 			wait.Round(time.Second), n, pluralS(n, "delivery", "deliveries"), next.Local().Format("15:04:05")))
 		if err := sleepCtx(ctx, min(max(wait, 50*time.Millisecond), time.Second)); err != nil {
 			return err
@@ -638,7 +642,7 @@ func (s *Sender) waitTurn(ctx context.Context, st *runState, rs *relayState) err
 		if d == 0 {
 			break
 		}
-		st.setWaiting(fmt.Sprintf("%s reached; sending resumes at %s", which, s.cfg.Now().Add(d).Local().Format("15:04:05")))
+		st.setWaiting(which + waitingQuota + s.cfg.Now().Add(d).Local().Format("15:04:05"))
 		if err := sleepCtx(ctx, min(d, time.Second)); err != nil {
 			return err
 		}
