@@ -51,7 +51,7 @@ func (s *Service) Pause(ctx context.Context, id int64) (*Control, error) {
 	if r.Runner != nil {
 		return out, s.store.SetCampaignRequest(ctx, id, subscribers.RequestPause)
 	}
-	return out, s.store.HoldCampaign(ctx, id, subscribers.HoldOperator, "paused with `dispatch campaigns pause`")
+	return out, s.store.HoldCampaign(ctx, id, subscribers.HoldOperator, "paused by an operator (`dispatch campaigns pause` or the console)")
 }
 
 // Resume lets a paused or interrupted campaign be sent again, and hands it

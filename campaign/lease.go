@@ -119,9 +119,9 @@ func (r *Run) look(ctx context.Context, g *guard) *stopCause {
 	}
 	switch ctl.Request {
 	case subscribers.RequestPause:
-		return &stopCause{request: ctl.Request, hold: subscribers.HoldOperator, reason: "paused with `dispatch campaigns pause`"}
+		return &stopCause{request: ctl.Request, hold: subscribers.HoldOperator, reason: "paused by an operator (`dispatch campaigns pause` or the console)"}
 	case subscribers.RequestCancel:
-		return &stopCause{request: ctl.Request, reason: "cancelled with `dispatch campaigns cancel`"}
+		return &stopCause{request: ctl.Request, reason: "cancelled by an operator (`dispatch campaigns cancel` or the console)"}
 	}
 	b, err := s.store.CampaignBounces(ctx, id)
 	if err != nil {
