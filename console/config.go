@@ -61,6 +61,10 @@ type Store interface {
 	FindImportInvalidRows(ctx context.Context, id int64, fn func(subscribers.InvalidRow) error) error
 	// Issues edited in the console, with their history.
 	subscribers.IssueService
+
+	// Campaign reports.
+	FindCampaignReport(ctx context.Context, id int64, topDomains int) (subscribers.CampaignReport, error)
+	FindListGrowth(ctx context.Context, listID int64, since time.Time) ([]subscribers.GrowthWeek, error)
 }
 
 // ImportRunner runs imports in the background (*imports.Runner).
@@ -105,6 +109,9 @@ type Config struct {
 	// BounceMailboxStale.
 	BounceMailbox      bool
 	BounceMailboxStale time.Duration
+	// Campaigns pauses, resumes and cancels campaigns and says who runs
+	// them; nil leaves the campaign pages out of the console.
+	Campaigns Campaigns
 	// HowToAddUser is the command shown when there is no account yet.
 	HowToAddUser string
 	// Logger receives access logs and errors; nil discards them.

@@ -77,7 +77,7 @@ func (s *Server) handleDashboardShow(w http.ResponseWriter, r *http.Request) {
 		if i >= recentCampaigns && c.Status == subscribers.CampaignFinished {
 			continue
 		}
-		st, err := s.campaignStats(ctx, c)
+		st, err := s.cfg.Store.FindCampaignStats(ctx, c.ID)
 		if err != nil {
 			s.fail(w, r, err)
 			return

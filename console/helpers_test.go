@@ -17,8 +17,11 @@ import (
 	"time"
 
 	"github.com/dispatchhq/dispatch/accounts"
+	"github.com/dispatchhq/dispatch/campaign"
 	"github.com/dispatchhq/dispatch/console"
+	"github.com/dispatchhq/dispatch/internal/consolecampaigns"
 	"github.com/dispatchhq/dispatch/sqlite"
+	"github.com/dispatchhq/dispatch/subscribers"
 )
 
 // Test accounts.
@@ -26,6 +29,10 @@ const (
 	adminEmail    = "ada@example.com"
 	adminPassword = "correct horse battery staple"
 )
+
+// consoleOwner is the console's process as its campaign leases name it.
+var consoleOwner = subscribers.LeaseOwner{Host: "console.test", PID: 4242, Process: "serve",
+	Started: time.Date(2026, 3, 4, 8, 0, 0, 0, time.UTC)}
 
 // clock is a settable time shared by the store and the console.
 type clock struct {
@@ -87,6 +94,10 @@ func newTestConsole(t *testing.T, cfg console.Config, noUser bool) *testConsole 
 	s.Now = clk.Now
 	logs := &syncBuffer{}
 	cfg.Store, cfg.Now = s, clk.Now
+	if cfg.Campaigns == nil {
+		// The campaign use case as `dispatch serve` wires it for the console.
+		cfg.Campaigns = consolecampaigns.New(campaign.New(campaign.Config{Owner: consoleOwner, Now: clk.Now}, s))
+	}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	withImports(t, &cfg, s)
 	if !noUser {

@@ -33,7 +33,12 @@ type listData struct {
 	Confirm string // the typed confirmation, refilled after an error
 	// DeleteError is shown next to the delete form.
 	DeleteError string
+	// Growth is the list's growth chart, on its page (not after a form).
+	Growth *barChart
 }
+
+// growthWeeks is how many weeks the list page's growth chart shows.
+const growthWeeks = 26
 
 // findList reads the {id} of the path; false means it answered already.
 func (s *Server) findList(w http.ResponseWriter, r *http.Request) (*listData, bool) {
@@ -66,5 +71,14 @@ func (s *Server) handleListShow(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	now := s.cfg.Now()
+	from := now.AddDate(0, 0, -7*(growthWeeks-1))
+	weeks, err := s.cfg.Store.FindListGrowth(r.Context(), d.List.ID, weekStart(from))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	g := growthChart(weeks, from, now)
+	d.Growth = &g
 	s.render(w, r, page{Name: "list.html", Title: "List " + d.List.Name, Nav: "lists", Data: d})
 }

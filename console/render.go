@@ -43,6 +43,8 @@ var viewNames = []string{
 	"issue.html",
 	"issue_version.html",
 	"issue_send.html",
+	"campaigns.html",
+	"campaign.html",
 }
 
 // navItem is one entry of the main navigation.
@@ -60,6 +62,7 @@ var navItems = []navItem{
 	{Key: "suppressions", Label: "Suppressions", Path: "/suppressions"},
 	{Key: "imports", Label: "Import", Path: "/imports"},
 	{Key: "issues", Label: "Issues", Path: "/issues"},
+	{Key: "campaigns", Label: "Campaigns", Path: "/campaigns"},
 }
 
 type views struct {
@@ -94,6 +97,10 @@ var funcs = template.FuncMap{
 		}
 		return strconv.FormatFloat(100*float64(n)/float64(of), 'f', 1, 64) + "%"
 	},
+	// Campaigns.
+	"bounced": func(st subscribers.CampaignStats) int { return st.HardBounces + st.SoftBounces },
+	"done":    func(st subscribers.CampaignStats) int { return st.Sent + st.Failed + st.Skipped },
+	"rate":    func(r float64) string { return strconv.FormatFloat(r, 'f', 1, 64) },
 }
 
 func dateOr(t time.Time, layout string) string {

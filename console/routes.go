@@ -53,6 +53,13 @@ func (s *Server) routes() http.Handler {
 
 	s.page(mux, "GET "+p+"/campaigns/{id}/clicks", s.handleCampaignClicksShow)
 	s.page(mux, "GET "+p+"/campaigns/{id}/clicks.csv", s.handleCampaignClicksCSV)
+	s.page(mux, "GET "+p+"/campaigns", s.handleCampaignsShow)
+	s.page(mux, "GET "+p+"/campaigns/{id}", s.handleCampaignShow)
+	s.page(mux, "GET "+p+"/campaigns/{id}/progress", s.handleCampaignProgress)
+	s.page(mux, "GET "+p+"/campaigns/{id}/report.csv", s.handleCampaignExport)
+	s.action(mux, "POST "+p+"/campaigns/{id}/pause", s.handleCampaignPause)
+	s.action(mux, "POST "+p+"/campaigns/{id}/resume", s.handleCampaignResume)
+	s.action(mux, "POST "+p+"/campaigns/{id}/cancel", s.handleCampaignCancel)
 
 	s.page(mux, "GET "+p+"/issues", s.handleIssuesShow)
 	s.action(mux, "POST "+p+"/issues", s.handleIssueCreate)

@@ -34,7 +34,6 @@ type Server struct {
 	accounts *accounts.Service
 	views    *views
 	throttle *throttle
-	stats    statsCache
 	previews previewCache
 	xorigin  *http.CrossOriginProtection
 	handler  http.Handler

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dispatchhq/dispatch/campaign"
 	"github.com/dispatchhq/dispatch/console"
+	"github.com/dispatchhq/dispatch/internal/consolecampaigns"
 	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/sqlite"
 )
@@ -35,6 +36,7 @@ func (a *app) startConsole(ctx context.Context, g *errgroup.Group, s *sqlite.Sto
 		// Twice the poll interval: one missed poll is not yet a problem.
 		BounceMailboxStale: 2*a.cfg.Bounces.IMAP.Interval + time.Minute,
 		HowToAddUser:       selfCommand() + " users add you@example.com",
+		Campaigns:          consolecampaigns.New(a.campaignService(s, nil, "serve")),
 		Logger:             a.serverLogger(),
 		Imports:            runner,
 		Uploads:            uploads,
