@@ -107,18 +107,29 @@ to the campaign's links), status and sending rate.`,
 }
 
 func newCampaignsShowCmd(a *app) *cobra.Command {
-	var showJSON, showFailed bool
+	var showJSON, showCSV, showFailed bool
 	show := &cobra.Command{
 		Use:   "show ID",
-		Short: "Show one campaign (by number, or the newest with that issue id)",
+		Short: "Show one campaign and its report (by number, or the newest with that issue id)",
+		Long: `Show a campaign's counts and its report: the first and last delivery,
+deliveries per minute while sending and bounces, complaints and
+unsubscribes per hour after (in --json and --csv), failures grouped by
+reply, and the top recipient domains with their sent, deferred and bounced
+counts.`,
 		Example: `  dispatch campaigns show 3
+  dispatch campaigns show 3 --json
+  dispatch campaigns show 3 --csv > report.csv
   dispatch campaigns show 3 --failed`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.showCampaign(cmd.Context(), args[0], showFailed, showJSON)
+			if showJSON && showCSV {
+				return usageError{errors.New("choose one of --json and --csv")}
+			}
+			return a.showCampaign(cmd.Context(), args[0], showFailed, showJSON, showCSV)
 		},
 	}
 	show.Flags().BoolVar(&showJSON, "json", false, "print JSON")
+	show.Flags().BoolVar(&showCSV, "csv", false, "print the report as CSV (section,key,metric,value), as the console exports it")
 	show.Flags().BoolVar(&showFailed, "failed", false, "list the recipients whose message failed, and why")
 	return show
 }

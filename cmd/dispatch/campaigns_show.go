@@ -6,11 +6,13 @@ import (
 	"time"
 
 	"github.com/dispatchhq/dispatch/campaign"
+	"github.com/dispatchhq/dispatch/subscribers"
 )
 
-// showCampaign prints one campaign, found by number or issue id, or with
-// failed the recipients whose message failed.
-func (a *app) showCampaign(ctx context.Context, ref string, failed, asJSON bool) error {
+// showCampaign prints one campaign and its report, found by number or
+// issue id, as text, JSON or CSV; or with failed the recipients whose
+// message failed.
+func (a *app) showCampaign(ctx context.Context, ref string, failed, asJSON, asCSV bool) error {
 	s, err := a.openStore(ctx)
 	if err != nil {
 		return err
@@ -26,16 +28,20 @@ func (a *app) showCampaign(ctx context.Context, ref string, failed, asJSON bool)
 	if err != nil {
 		return err
 	}
-	j, err := campaignReport(ctx, s, c, ctl)
+	show, st, rep, err := loadCampaignShow(ctx, s, c, ctl)
 	if err != nil {
 		return err
 	}
-	if j.Clicks, err = clicksReport(ctx, s, c); err != nil {
+	if show.Clicks, err = clicksReport(ctx, s, c); err != nil {
 		return err
 	}
-	if asJSON {
-		return printJSON(a.stdout, j)
+	switch {
+	case asJSON:
+		return printJSON(a.stdout, show)
+	case asCSV:
+		return subscribers.WriteCampaignReportCSV(a.stdout, c, st, rep)
 	}
+	j := show.campaignJSON
 	tw := newTable(a.stdout)
 	row := func(k string, v any) { fmt.Fprintf(tw, "%s\t%s\n", k, termSafe(fmt.Sprint(v))) }
 	row("Campaign", j.ID)
@@ -72,8 +78,39 @@ func (a *app) showCampaign(ctx context.Context, ref string, failed, asJSON bool)
 	if j.FinishedAt != nil {
 		row("Finished", j.FinishedAt.Local().Format(time.DateTime))
 	}
+	if show.FirstDeliveryAt != nil {
+		row("First delivery", show.FirstDeliveryAt.Local().Format(time.DateTime))
+		row("Last delivery", show.LastDeliveryAt.Local().Format(time.DateTime))
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	return printClicks(a.stdout, j.Clicks)
+	if err := a.printReportTables(show); err != nil {
+		return err
+	}
+	return printClicks(a.stdout, show.Clicks)
+}
+
+// printReportTables prints the failures by reply and the top domains.
+func (a *app) printReportTables(show campaignShowJSON) error {
+	if len(show.Failures) > 0 {
+		fmt.Fprintln(a.stdout, "\nFailures by reply:")
+		tw := newTable(a.stdout)
+		for _, f := range show.Failures {
+			fmt.Fprintf(tw, "  %s\t%d\n", termSafe(f.Reason), f.Count)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if len(show.Domains) > 0 {
+		fmt.Fprintln(a.stdout, "\nTop recipient domains:")
+		tw := newTable(a.stdout)
+		fmt.Fprintln(tw, "  DOMAIN\tSENT\tDEFERRALS\tFAILED\tBOUNCED")
+		for _, d := range show.Domains {
+			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\n", termSafe(d.Domain), d.Sent, d.Deferred, d.Failed, d.Bounced)
+		}
+		return tw.Flush()
+	}
+	return nil
 }
