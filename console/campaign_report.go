@@ -173,3 +173,14 @@ func liveRate(ms []subscribers.MinuteCount, first, now time.Time) float64 {
 	}
 	return float64(n) / secs
 }
+
+// rateText says a delivery rate in the unit that reads best.
+func rateText(perSecond float64) string {
+	switch {
+	case perSecond >= 10:
+		return fmt.Sprintf("%.0f messages/s", perSecond)
+	case perSecond >= 1:
+		return fmt.Sprintf("%.1f messages/s", perSecond)
+	}
+	return fmt.Sprintf("%.1f messages/min", perSecond*60)
+}

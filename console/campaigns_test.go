@@ -62,7 +62,7 @@ func TestCampaignPageProgressAndControls(t *testing.T) {
 		`<span class="n" id="n-sent">150</span>`, `<span class="n" id="n-failed">10</span>`,
 		`<span class="n" id="n-deferred">5</span>`, `<span class="n" id="n-bounced">3</span>`, `<span class="n" id="n-left">40</span>`,
 		"Waiting for: rate limit.",
-		"messages/s over the last minutes, about",
+		"<strong>53.3 messages/min</strong> over the last minutes, about <strong>45s</strong> left", // 160 in the 3 minutes since 08:00
 		`action="` + path + `/pause"`, `action="` + path + `/cancel"`,
 	} {
 		if !strings.Contains(main, want) {

@@ -5,6 +5,7 @@ import (
 	"html"
 	"html/template"
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -59,7 +60,7 @@ func (c barChart) SVG() template.HTML {
 		y := chartTop + chartPlotH - float64(chartPlotH)*float64(v)/float64(top)
 		fmt.Fprintf(&b, `<line class="chart-grid" x1="%d" x2="%d" y1="%.1f" y2="%.1f"/>`, chartLeft, chartW-chartRight, y, y)
 		fmt.Fprintf(&b, `<text class="chart-axis" x="%d" y="%.1f" text-anchor="end" font-size="%d">%s</text>`,
-			chartLeft-6, y+4, chartFontSize, formatNum(v))
+			chartLeft-6, y+4, chartFontSize, compactNum(v))
 	}
 	n := len(c.Bars)
 	if n > 0 {
@@ -112,8 +113,8 @@ func (c barChart) SVG() template.HTML {
 	return template.HTML(b.String()) //nolint:gosec // every value above is escaped or a number
 }
 
-// scale is the top of the y axis: the tallest bar rounded up to 1, 2 or 5
-// times a power of ten, and a multiple of the tick count.
+// scale is the top of the y axis: chartYTicks steps of 1, 2, 2.5 or 5
+// times a power of ten, reaching the tallest bar.
 func (c barChart) scale() int {
 	most := 0
 	for _, bar := range c.Bars {
@@ -130,13 +131,11 @@ func (c barChart) scale() int {
 	if most <= chartYTicks {
 		return chartYTicks
 	}
-	p := math.Pow(10, math.Floor(math.Log10(float64(most))))
-	for _, m := range []float64{1, 2, 5, 10} {
-		if top := int(m * p); top >= most && top%chartYTicks == 0 {
-			return top
-		}
-		if top := int(m * p); top >= most {
-			return (top + chartYTicks - 1) / chartYTicks * chartYTicks
+	need := float64(most) / chartYTicks
+	p := math.Pow(10, math.Floor(math.Log10(need)))
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if step := m * p; step >= need && step == math.Trunc(step) {
+			return int(step) * chartYTicks
 		}
 	}
 	return most
@@ -157,4 +156,17 @@ func labelIndexes(n, k int) []int {
 		out = append(out, j*(n-1)/(k-1))
 	}
 	return out
+}
+
+// compactNum writes an axis value short: 950, 12k, 1.5M.
+func compactNum(n int) string {
+	switch {
+	case n >= 1_000_000:
+		return strings.TrimSuffix(strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64), ".0") + "M"
+	case n >= 10_000:
+		return strconv.Itoa(n/1000) + "k"
+	case n >= 1_000:
+		return strings.TrimSuffix(strconv.FormatFloat(float64(n)/1e3, 'f', 1, 64), ".0") + "k"
+	}
+	return strconv.Itoa(n)
 }

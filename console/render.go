@@ -100,7 +100,7 @@ var funcs = template.FuncMap{
 	// Campaigns.
 	"bounced": func(st subscribers.CampaignStats) int { return st.HardBounces + st.SoftBounces },
 	"done":    func(st subscribers.CampaignStats) int { return st.Sent + st.Failed + st.Skipped },
-	"rate":    func(r float64) string { return strconv.FormatFloat(r, 'f', 1, 64) },
+	"rate":    rateText,
 }
 
 func dateOr(t time.Time, layout string) string {
