@@ -40,6 +40,7 @@ file (or its layout) changes. Stop with Ctrl-C.`,
 			}
 			sample := templates.SampleRecipient()
 			sample.UnsubscribeURL = a.previewUnsubscribeURL(0)
+			sample.ManageURL = a.previewManageURL(0)
 			p, err := templates.NewPreview(args[0], a.templateConfig(list), sample, a.logger)
 			if err != nil {
 				return err

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -47,6 +48,15 @@ func (a *app) previewUnsubscribeURL(subscriberID int64) string {
 		return subscribers.UnsubscribeURL(a.cfg.Web.BaseURL, tk.Unsubscribe(subscribers.UnsubscribeRef{SubscriberID: subscriberID}))
 	}
 	return subscribers.UnsubscribeURL(a.cfg.Web.BaseURL, "preview")
+}
+
+// previewManageURL is the preference-centre link of a preview, signed
+// like a campaign's when a secret is configured.
+func (a *app) previewManageURL(subscriberID int64) string {
+	if tk, err := a.tokens(); err == nil {
+		return subscribers.ManageURL(a.cfg.Web.BaseURL, tk.Manage(subscriberID, time.Now().Add(subscribers.ManageLinkTTL)))
+	}
+	return subscribers.ManageURL(a.cfg.Web.BaseURL, "preview")
 }
 
 func writeOut(a *app, path string, data []byte) error {

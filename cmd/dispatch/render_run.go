@@ -95,5 +95,6 @@ func (a *app) renderRecipient(ctx context.Context, as string) (templates.Recipie
 		}
 	}
 	r.UnsubscribeURL = a.previewUnsubscribeURL(subID)
+	r.ManageURL = a.previewManageURL(subID)
 	return r, nil
 }
