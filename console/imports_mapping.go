@@ -176,7 +176,7 @@ func mappingColumns(f importForm, p *ImportPreview) []mappingColumn {
 func (s *Server) startImport(w http.ResponseWriter, r *http.Request, up *imports.Upload, f importForm, mp *subscribers.Mapping, dryRun bool) {
 	id, err := s.cfg.Imports.Start(r.Context(), imports.Request{
 		Actor: actor(r), FileName: up.Name, Path: up.Path, RemoveFile: !dryRun,
-		Import: subscribers.ImportConfig{List: f.target(), Source: "import:" + up.Name, Update: f.Update, DryRun: dryRun,
+		Import: subscribers.ImportConfig{List: f.target(), Source: "import:" + up.Name, Actor: actor(r), Update: f.Update, DryRun: dryRun,
 			Mapping: mp, Limits: s.cfg.ImportLimits},
 	})
 	if err != nil {

@@ -192,6 +192,12 @@ func TestImportMessyFile(t *testing.T) {
 	if err != nil || ada.Name != "Ada Lovelace" || ada.Attributes["company"] != "Analytical Engines" || ada.Attributes["notes"] != nil {
 		t.Errorf("ada = %+v, %v", ada, err)
 	}
+	if events, _ := tc.store.Events(ctx, ada.ID); len(events) == 0 || events[0].Actor != "console:"+adminEmail {
+		t.Errorf("ada's events = %+v; want them by the admin", events)
+	}
+	if subs, _ := tc.store.FindSubscriberByID(ctx, ada.ID); len(subs.Lists) != 1 || subs.Lists[0].Source != "import:clients export.csv" {
+		t.Errorf("ada's subscriptions = %+v; want the file as the source of consent", subs.Lists)
+	}
 	if _, err := os.Stat(filepath.Join(tc.cfg.Uploads.Dir(), up+".csv")); !os.IsNotExist(err) {
 		t.Errorf("the imported upload is still in the spool: %v", err)
 	}

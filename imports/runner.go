@@ -105,6 +105,9 @@ func (r *Runner) Start(ctx context.Context, req Request) (int64, error) {
 		size = st.Size()
 	}
 	req.Import.Size = size
+	if req.Import.Actor == "" {
+		req.Import.Actor = req.Actor
+	}
 	id, err := r.store.CreateImportRecord(ctx, subscribers.ImportRecord{Actor: req.Actor, FileName: req.FileName, FileSize: size,
 		List: req.Import.List, Mapping: req.Import.Mapping.String(), DryRun: req.Import.DryRun})
 	if err != nil {

@@ -90,6 +90,9 @@ func TestRunnerRecordsTheImport(t *testing.T) {
 	if err != nil || ada.Name != "Ada" || ada.Attributes["company"] != "Engines" {
 		t.Errorf("ada = %+v, %v", ada, err)
 	}
+	if events, _ := s.Events(ctx, ada.ID); len(events) == 0 || events[0].Actor != "console:admin@firm.example" {
+		t.Errorf("ada's events = %+v; want them by the admin who started the import", events)
+	}
 	list, err := s.FindImportRecords(ctx, 10)
 	if err != nil || len(list) != 1 || list[0].ID != id {
 		t.Errorf("history = %+v, %v", list, err)

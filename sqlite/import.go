@@ -72,6 +72,9 @@ func importDefaults(cfg subscribers.ImportConfig) subscribers.ImportConfig {
 	if cfg.Source == "" {
 		cfg.Source = "import"
 	}
+	if cfg.Actor == "" {
+		cfg.Actor = cfg.Source
+	}
 	cfg.Limits = cfg.Limits.WithDefaults()
 	return cfg
 }

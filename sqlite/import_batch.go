@@ -175,7 +175,7 @@ func (w *batchWriter) applyKnown(ctx context.Context, tx *sql.Tx, p *batchPlan, 
 			return nil
 		}
 		sub := &subscribers.Subscriber{ID: ex.id, Email: row.email, Status: ex.status}
-		return w.s.setStatus(ctx, tx, sub, row.status, subscribers.Event{Actor: w.cfg.Source, Reason: "status column says " + string(row.status)})
+		return w.s.setStatus(ctx, tx, sub, row.status, subscribers.Event{Actor: w.cfg.Actor, Reason: "status column says " + string(row.status)})
 	}
 	st, member := p.subStatus[ex.id]
 	if member && st == subscribers.Unsubscribed {
@@ -416,7 +416,7 @@ func (w *batchWriter) existing(ctx context.Context, tx *sql.Tx, row importRow, e
 		return changed, nil
 	}
 	if join {
-		if _, err := w.s.subscribe(ctx, tx, ex.id, w.listID, w.cfg.Source, w.cfg.Source); err != nil {
+		if _, err := w.s.subscribe(ctx, tx, ex.id, w.listID, w.cfg.Source, w.cfg.Actor); err != nil {
 			return false, err
 		}
 	}
@@ -425,7 +425,7 @@ func (w *batchWriter) existing(ctx context.Context, tx *sql.Tx, row importRow, e
 			newName, newAttrs, formatTime(w.s.now()), ex.id); err != nil {
 			return false, fmt.Errorf("import: update %s: %w", row.email, err)
 		}
-		if err := w.s.insertEvent(ctx, tx, subscribers.Event{SubscriberID: ex.id, Type: subscribers.EventUpdated, Actor: w.cfg.Source}); err != nil {
+		if err := w.s.insertEvent(ctx, tx, subscribers.Event{SubscriberID: ex.id, Type: subscribers.EventUpdated, Actor: w.cfg.Actor}); err != nil {
 			return false, err
 		}
 	}
@@ -470,7 +470,7 @@ func (w *batchWriter) insert(ctx context.Context, tx *sql.Tx, rows []importRow) 
 	}
 	if err := w.exec(ctx, tx, `INSERT INTO events (subscriber_id, list_id, type, new_status, actor, created_at)
 		SELECT id, CASE status WHEN 'active' THEN ? END, 'created', status, ?, ? FROM subscribers WHERE id > ? AND id <= ?`,
-		w.listID, w.cfg.Source, now, before, after); err != nil {
+		w.listID, w.cfg.Actor, now, before, after); err != nil {
 		return fmt.Errorf("import: record events: %w", err)
 	}
 	w.created = append(w.created, [2]int64{before + 1, after})

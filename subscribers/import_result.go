@@ -94,8 +94,11 @@ func (l ImportLimits) WithDefaults() ImportLimits {
 
 // ImportConfig describes one contact import.
 type ImportConfig struct {
-	List      string // list to add everyone to; created if missing (not in a dry run)
-	Source    string // consent source recorded on subscriptions, e.g. "import:clients.csv"
+	List   string // list to add everyone to; created if missing (not in a dry run)
+	Source string // consent source recorded on subscriptions, e.g. "import:clients.csv"
+	// Actor is who ran the import, on its events (the console's admin);
+	// empty means Source.
+	Actor     string
 	Update    bool   // change the name and attributes of existing subscribers
 	DryRun    bool   // count what would happen, write nothing
 	Encoding  string // "" or "auto" to detect; otherwise a WHATWG label
