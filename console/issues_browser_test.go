@@ -29,7 +29,9 @@ func TestIssuesInChromium(t *testing.T) {
 	clients, _ := seed(t, tc.testConsole)
 	runCtx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- campaign.NewRunner(tc.svc, campaign.RunnerConfig{Poll: 200 * time.Millisecond}).Run(runCtx) }()
+	go func() {
+		done <- campaign.NewRunner(tc.svc, campaign.RunnerConfig{Poll: 200 * time.Millisecond}).Run(runCtx)
+	}()
 	t.Cleanup(func() { stop(); <-done })
 	base := tc.srv.URL
 
