@@ -59,8 +59,10 @@ type Store interface {
 	FindImportRecords(ctx context.Context, limit int) ([]subscribers.ImportRecord, error)
 	FindImportRecord(ctx context.Context, id int64) (*subscribers.ImportRecord, error)
 	FindImportInvalidRows(ctx context.Context, id int64, fn func(subscribers.InvalidRow) error) error
-	// Issues edited in the console, with their history.
+	// Issues edited in the console, with their history, and the list
+	// attributes their checks compare with.
 	subscribers.IssueService
+	CountAttributes(ctx context.Context, listID int64) (map[string]int, error)
 
 	// Campaign reports.
 	FindCampaignReport(ctx context.Context, id int64, topDomains int) (subscribers.CampaignReport, error)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/templates"
 )
 
 type issuesData struct {
@@ -70,6 +71,9 @@ func (s *Server) issuePage(r *http.Request, is *subscribers.Issue, source string
 	d := &issueData{Issue: is, Source: source, Unsaved: source != is.Latest.Source, Lists: lists, Versions: versions}
 	d.List = pickList(lists, r.FormValue("list"))
 	d.Draft = s.compileIssue(is.Name, source, d.List)
+	if err := s.adviseAudience(r, d); err != nil {
+		return nil, err
+	}
 	switch {
 	case s.cfg.Sending == nil:
 		d.SendOff = "Sending is off: no SMTP relay is configured for `dispatch serve` (set smtp.host)."
@@ -150,3 +154,20 @@ Dear {{ .FirstName | default "colleague" }},
 
 Write the issue here in Markdown.
 `
+
+// adviseAudience adds the attribute checks of the list the editor renders
+// for (an attribute nobody on it has, misspelt most likely), as warnings
+// that say a send would be refused: the same checks as `dispatch preview`.
+func (s *Server) adviseAudience(r *http.Request, d *issueData) error {
+	c := d.Draft.Compiled
+	if c == nil || d.List == nil || d.List.Active == 0 || len(c.Attrs()) == 0 {
+		return nil
+	}
+	present, err := s.cfg.Store.CountAttributes(r.Context(), d.List.ID)
+	if err != nil {
+		return err
+	}
+	aud := templates.Audience{Name: d.List.Name, Recipients: d.List.Active, Present: present}
+	d.Draft.Checks = append(d.Draft.Checks, templates.Advisory(c.CheckAttrs(aud))...)
+	return nil
+}

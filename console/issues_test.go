@@ -88,6 +88,7 @@ func TestIssueCreateAndSave(t *testing.T) {
 // next to the text with their line, for a preview of unsaved text too.
 func TestIssueChecksAtTheirLine(t *testing.T) {
 	tc := newIssueConsole(t, console.Config{})
+	seed(t, tc.testConsole)
 	b := tc.browser()
 	b.login(adminEmail, adminPassword)
 	id := createIssue(t, b, "march", goodIssue)
@@ -122,7 +123,12 @@ func TestIssueChecksAtTheirLine(t *testing.T) {
 			}
 		})
 	}
-	r := b.post(fmt.Sprintf("/issues/%d", id), url.Values{"op": {"preview"}, "source": {goodIssue}})
+	attr := strings.Replace(goodIssue, "Patch the VPN", `For {{ .Attr "compnay" }}: patch the VPN`, 1)
+	r := b.post(fmt.Sprintf("/issues/%d", id), url.Values{"op": {"preview"}, "source": {attr}})
+	if checks := section(r.body, `id="checks"`); !strings.Contains(checks, "Line 9") || !strings.Contains(checks, "compnay") || !strings.Contains(checks, "warning") {
+		t.Errorf("an attribute nobody on the list has:\n%s", checks)
+	}
+	r = b.post(fmt.Sprintf("/issues/%d", id), url.Values{"op": {"preview"}, "source": {goodIssue}})
 	if !strings.Contains(section(r.body, `id="checks"`), "No problems found.") {
 		t.Errorf("good issue checks:\n%s", section(r.body, `id="checks"`))
 	}
