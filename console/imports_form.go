@@ -2,7 +2,6 @@ package console
 
 import (
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -61,24 +60,6 @@ func (f importForm) target() string {
 		return f.List
 	}
 	return f.NewList
-}
-
-// query is the form as a link to the mapping page.
-func (f importForm) query(m *subscribers.Mapping) string {
-	v := url.Values{"upload": {f.Upload}}
-	if s := m.String(); s != "" {
-		v.Set("map", s)
-	}
-	if f.List != "" {
-		v.Set("list", f.List)
-	}
-	if f.NewList != "" {
-		v.Set("new_list", f.NewList)
-	}
-	if f.Update {
-		v.Set("update", "1")
-	}
-	return v.Encode()
 }
 
 // mapping builds the mapping the form asks for against the file's header.
@@ -163,12 +144,4 @@ func (f importForm) validateTarget() error {
 		return fmt.Errorf("%s", formError(err))
 	}
 	return nil
-}
-
-// formValues reads a GET's query or a POST's form.
-func formValues(r *http.Request) url.Values {
-	if r.Method == http.MethodPost {
-		return r.PostForm
-	}
-	return r.URL.Query()
 }
