@@ -49,6 +49,9 @@ type Store struct {
 
 	unsubOnce sync.Once
 	unsub     *unsubscriber // started by the first Unsubscribe
+
+	stmts    sync.Map // query → *sql.Stmt, the ledger's kept statements (stmtcache.go)
+	failures sync.Map // campaign id → failureGroups (campaign_report.go)
 }
 
 // Open opens (creating if needed) the database file at path and applies any
@@ -119,6 +122,7 @@ func (s *Store) Close() error {
 	}
 	// Folding the WAL back keeps the single-file promise after a clean exit.
 	s.checkpointNoWait()
+	s.closeStmts()
 	err := s.db.Close()
 	closeLock(s.lock)
 	s.lock = nil

@@ -103,14 +103,14 @@ func (s *Store) ApplyLedger(ctx context.Context, ops []subscribers.LedgerOp) ([]
 			var res sql.Result
 			switch op.Kind {
 			case subscribers.OpBegin:
-				res, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ?
+				res, err = s.execCached(ctx, tx, `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ?
 					WHERE id = ? AND status IN ('queued', 'deferred') AND attempts = ? AND EXISTS (
 						SELECT 1 FROM subscribers s JOIN subscriptions ss ON ss.subscriber_id = s.id
 						WHERE s.id = deliveries.subscriber_id AND s.status = 'active'
 						  AND ss.list_id = ? AND ss.status = 'subscribed')`, at, op.DeliveryID, op.Attempts, op.ListID)
 				if err == nil {
 					if n, _ := res.RowsAffected(); n == 0 {
-						res, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = 'skipped', last_error = 'subscriber no longer active or subscribed', updated_at = ?
+						res, err = s.execCached(ctx, tx, `UPDATE deliveries SET status = 'skipped', last_error = 'subscriber no longer active or subscribed', updated_at = ?
 							WHERE id = ? AND status IN ('queued', 'deferred') AND attempts = ?`, at, op.DeliveryID, op.Attempts)
 						results[i] = subscribers.ErrStale
 						if n, _ := res.RowsAffected(); err == nil && n > 0 {
@@ -119,23 +119,23 @@ func (s *Store) ApplyLedger(ctx context.Context, ops []subscribers.LedgerOp) ([]
 					}
 				}
 			case subscribers.OpSent:
-				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = 'sent', sent_at = ?, smtp_code = ?, last_error = '', relay = ?, updated_at = ?
+				_, err = s.execCached(ctx, tx, `UPDATE deliveries SET status = 'sent', sent_at = ?, smtp_code = ?, last_error = '', relay = ?, updated_at = ?
 					WHERE id = ?`, at, op.SMTPCode, op.Relay, at, op.DeliveryID)
 			case subscribers.OpDeferred:
-				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = 'deferred', next_attempt_at = ?, smtp_code = ?, last_error = ?, relay = ?, updated_at = ?
+				_, err = s.execCached(ctx, tx, `UPDATE deliveries SET status = 'deferred', next_attempt_at = ?, smtp_code = ?, last_error = ?, relay = ?, updated_at = ?
 					WHERE id = ?`, formatTime(op.NextAttempt), op.SMTPCode, op.Error, op.Relay, at, op.DeliveryID)
 			case subscribers.OpFailed:
-				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = 'failed', smtp_code = ?, last_error = ?, relay = ?, updated_at = ?
+				_, err = s.execCached(ctx, tx, `UPDATE deliveries SET status = 'failed', smtp_code = ?, last_error = ?, relay = ?, updated_at = ?
 					WHERE id = ?`, op.SMTPCode, op.Error, op.Relay, at, op.DeliveryID)
 			case subscribers.OpRequeue:
-				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = 'deferred', next_attempt_at = ?, attempts = max(attempts - 1, 0),
+				_, err = s.execCached(ctx, tx, `UPDATE deliveries SET status = 'deferred', next_attempt_at = ?, attempts = max(attempts - 1, 0),
 					last_error = ?, relay = ?, updated_at = ? WHERE id = ?`, at, op.Error, op.Relay, at, op.DeliveryID)
 			case subscribers.OpPostpone:
 				next := at
 				if !op.NextAttempt.IsZero() {
 					next = formatTime(op.NextAttempt)
 				}
-				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = 'deferred', next_attempt_at = ?, last_error = ?, relay = ?, updated_at = ?
+				_, err = s.execCached(ctx, tx, `UPDATE deliveries SET status = 'deferred', next_attempt_at = ?, last_error = ?, relay = ?, updated_at = ?
 					WHERE id = ? AND status IN ('queued', 'deferred') AND attempts = ?`, next, op.Error, op.Relay, at, op.DeliveryID, op.Attempts)
 			default:
 				err = fmt.Errorf("unknown ledger op %d", op.Kind)
