@@ -14,7 +14,7 @@ func (s *Server) handleCampaignExport(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d, err := s.campaignData(r, id)
+	d, err := s.campaignData(r, id, true)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -43,14 +43,20 @@ func (s *Server) campaignID(w http.ResponseWriter, r *http.Request) (int64, bool
 	return id, true
 }
 
-// campaignData reads what the campaign page shows.
-func (s *Server) campaignData(r *http.Request, id int64) (*campaignData, error) {
+// campaignData reads what the campaign page shows: with full the whole
+// report, else (for the polled progress) only what the rate needs.
+func (s *Server) campaignData(r *http.Request, id int64, full bool) (*campaignData, error) {
 	ctx := r.Context()
 	live, err := s.cfg.Campaigns.Live(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	rep, err := s.cfg.Store.FindCampaignReport(ctx, id, reportTopDomains)
+	var rep subscribers.CampaignReport
+	if full {
+		rep, err = s.cfg.Store.FindCampaignReport(ctx, id, reportTopDomains)
+	} else {
+		rep.Minutes, err = s.cfg.Store.FindCampaignMinutes(ctx, id)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +89,7 @@ func (s *Server) handleCampaignShow(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d, err := s.campaignData(r, id)
+	d, err := s.campaignData(r, id, true)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -99,7 +105,7 @@ func (s *Server) handleCampaignProgress(w http.ResponseWriter, r *http.Request) 
 	if !ok {
 		return
 	}
-	d, err := s.campaignData(r, id)
+	d, err := s.campaignData(r, id, false)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -66,6 +66,7 @@ type Store interface {
 
 	// Campaign reports.
 	FindCampaignReport(ctx context.Context, id int64, topDomains int) (subscribers.CampaignReport, error)
+	FindCampaignMinutes(ctx context.Context, id int64) ([]subscribers.MinuteCount, error)
 	FindListGrowth(ctx context.Context, listID int64, since time.Time) ([]subscribers.GrowthWeek, error)
 }
 
