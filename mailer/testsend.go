@@ -24,7 +24,18 @@ type TestMessage struct {
 // pacing, the first relay, "[Test]" before the subject. Its links and
 // tokens are real, so they can be clicked through.
 func (s *Sender) SendTest(ctx context.Context, tm TestMessage) error {
-	m, err := s.buildTest(tm)
+	return s.sendOne(ctx, tm, "[Test] ")
+}
+
+// SendTransactional sends one message outside any campaign, as SendTest
+// does but with the subject as it is: the confirmation a subscribe form
+// mails, for instance.
+func (s *Sender) SendTransactional(ctx context.Context, tm TestMessage) error {
+	return s.sendOne(ctx, tm, "")
+}
+
+func (s *Sender) sendOne(ctx context.Context, tm TestMessage, prefix string) error {
+	m, err := s.buildTest(tm, prefix)
 	if err != nil {
 		return err
 	}
@@ -35,7 +46,7 @@ func (s *Sender) SendTest(ctx context.Context, tm TestMessage) error {
 	}
 	if o := classify(cn.send(m, s.cfg.Now())); o.verdict != vSent {
 		cn.dropIfReset(o)
-		return fmt.Errorf("test message to %s not accepted (%s): %s", tm.Recipient.Email, o.verdict, o.text)
+		return fmt.Errorf("message to %s not accepted (%s): %s", tm.Recipient.Email, o.verdict, o.text)
 	}
 	return nil
 }
@@ -43,14 +54,14 @@ func (s *Sender) SendTest(ctx context.Context, tm TestMessage) error {
 // BuildTest returns the bytes SendTest would send, signature included,
 // for checks that lint a message without sending it.
 func (s *Sender) BuildTest(tm TestMessage) ([]byte, error) {
-	m, err := s.buildTest(tm)
+	m, err := s.buildTest(tm, "[Test] ")
 	if err != nil {
 		return nil, err
 	}
 	return append([]byte(nil), m.data...), nil
 }
 
-func (s *Sender) buildTest(tm TestMessage) (*message, error) {
+func (s *Sender) buildTest(tm TestMessage, prefix string) (*message, error) {
 	h, err := newHeaderSet(s.cfg, tm.Issue.From)
 	if err != nil {
 		return nil, err
@@ -68,7 +79,7 @@ func (s *Sender) buildTest(tm TestMessage) (*message, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render for %s: %w", r.Email, err)
 	}
-	out.Subject = "[Test] " + out.Subject
+	out.Subject = prefix + out.Subject
 	// A random id far above real deliveries keeps the Message-ID unique.
 	var b [8]byte
 	rand.Read(b[:])

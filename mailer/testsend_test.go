@@ -46,3 +46,29 @@ func TestSendTestCopy(t *testing.T) {
 		t.Errorf("refused test copy = %v; want the server's reply", err)
 	}
 }
+
+// TestSendTransactional: one message outside any campaign with its
+// subject as written (a subscribe form's confirmation).
+func TestSendTransactional(t *testing.T) {
+	e := newEnv(t, 1)
+	s, err := mailer.New(e.config(), e.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.SendTransactional(context.Background(), mailer.TestMessage{Issue: e.issue, ListID: e.list.ID, ListName: e.list.Name,
+		Recipient: templates.Recipient{Email: "reader@example.org", Name: "Ada Reader"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := e.srv.Messages()
+	if len(msgs) != 1 || msgs[0].To[0] != "reader@example.org" {
+		t.Fatalf("server got %v; want one message to reader@example.org", msgs)
+	}
+	m := parseReceived(t, msgs[0])
+	if subj, err := m.header.Subject(); err != nil || subj != "Weekly briefing for Ada" {
+		t.Errorf("Subject = %q, %v; want it without [Test]", subj, err)
+	}
+	if st := e.stats(t); st.Sent != 0 {
+		t.Errorf("campaign stats = %+v; want the message kept out of it", st)
+	}
+}

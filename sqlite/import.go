@@ -75,6 +75,9 @@ func importDefaults(cfg subscribers.ImportConfig) subscribers.ImportConfig {
 	if cfg.Actor == "" {
 		cfg.Actor = cfg.Source
 	}
+	if cfg.Basis == "" {
+		cfg.Basis = subscribers.DefaultImportBasis
+	}
 	cfg.Limits = cfg.Limits.WithDefaults()
 	return cfg
 }

@@ -182,7 +182,9 @@ func (w *batchWriter) applyKnown(ctx context.Context, tx *sql.Tx, p *batchPlan, 
 		w.res.Suppressed++
 		return nil
 	}
-	changed, err := w.existing(ctx, tx, row, ex, !member)
+	// A form request still waiting for confirmation is subscribed on the
+	// import's basis, as AddSubscriber does.
+	changed, err := w.existing(ctx, tx, row, ex, !member || st == subscribers.Unconfirmed)
 	var ir *invalidRowError
 	if errors.As(err, &ir) {
 		w.invalid(row, ir.reason)
@@ -416,7 +418,7 @@ func (w *batchWriter) existing(ctx context.Context, tx *sql.Tx, row importRow, e
 		return changed, nil
 	}
 	if join {
-		if _, err := w.s.subscribe(ctx, tx, ex.id, w.listID, w.cfg.Source, w.cfg.Actor); err != nil {
+		if _, err := w.s.subscribe(ctx, tx, ex.id, w.listID, w.cfg.Source, w.cfg.Basis, w.cfg.Actor); err != nil {
 			return false, err
 		}
 	}
@@ -463,9 +465,9 @@ func (w *batchWriter) insert(ctx context.Context, tx *sql.Tx, rows []importRow) 
 	if after-before != int64(len(rows)) {
 		return fmt.Errorf("import: inserted ids %d..%d are not contiguous for %d rows", before+1, after, len(rows))
 	}
-	if err := w.exec(ctx, tx, `INSERT INTO subscriptions (list_id, subscriber_id, source, consented_at, updated_at)
-		SELECT ?, id, ?, ?, ? FROM subscribers WHERE id > ? AND id <= ? AND status = 'active'`,
-		w.listID, w.cfg.Source, now, now, before, after); err != nil {
+	if err := w.exec(ctx, tx, `INSERT INTO subscriptions (list_id, subscriber_id, source, consented_at, updated_at, basis)
+		SELECT ?, id, ?, ?, ?, ? FROM subscribers WHERE id > ? AND id <= ? AND status = 'active'`,
+		w.listID, w.cfg.Source, now, now, w.cfg.Basis, before, after); err != nil {
 		return fmt.Errorf("import: insert subscriptions: %w", err)
 	}
 	if err := w.exec(ctx, tx, `INSERT INTO events (subscriber_id, list_id, type, new_status, actor, created_at)

@@ -27,8 +27,9 @@ func (s *Store) JoinList(ctx context.Context, subscriberID, listID int64, actor,
 		now := formatTime(s.now())
 		st, err := subscriptionStatus(ctx, tx, subscriberID, listID)
 		switch {
-		case errors.Is(err, subscribers.ErrNotFound):
-			if _, err := s.subscribe(ctx, tx, subscriberID, listID, source, actor); err != nil {
+		case errors.Is(err, subscribers.ErrNotFound) || st == subscribers.Unconfirmed:
+			// The manage link proved the mailbox, as a confirmation would.
+			if _, err := s.subscribe(ctx, tx, subscriberID, listID, source, subscribers.BasisConsent, actor); err != nil {
 				return err
 			}
 		case err != nil:

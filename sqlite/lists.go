@@ -45,14 +45,17 @@ func (s *Store) createList(ctx context.Context, tx *sql.Tx, nl subscribers.NewLi
 	if nl.Visibility == "" {
 		nl.Visibility = subscribers.Private
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO lists (name, title, description, visibility, created_at) VALUES (?, ?, ?, ?, ?)`,
-		nl.Name, nl.Title, nl.Description, nl.Visibility, formatTime(now))
+	if nl.OptIn == "" {
+		nl.OptIn = subscribers.OptInDouble
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO lists (name, title, description, visibility, created_at, optin) VALUES (?, ?, ?, ?, ?, ?)`,
+		nl.Name, nl.Title, nl.Description, nl.Visibility, formatTime(now), nl.OptIn)
 	if err != nil {
 		return nil, fmt.Errorf("create list %q: %w", nl.Name, err)
 	}
 	id, _ := res.LastInsertId()
 	return &subscribers.List{ID: id, Name: nl.Name, Title: nl.Title, Description: nl.Description,
-		Visibility: nl.Visibility, CreatedAt: now}, nil
+		Visibility: nl.Visibility, CreatedAt: now, OptIn: nl.OptIn}, nil
 }
 
 // ensureList finds a list by name, creating it when missing.
@@ -81,8 +84,8 @@ type queryer interface {
 func findListByName(ctx context.Context, q queryer, name string) (*subscribers.List, error) {
 	var l subscribers.List
 	var created string
-	err := q.QueryRowContext(ctx, `SELECT id, name, title, description, visibility, created_at FROM lists WHERE name = ?`,
-		strings.TrimSpace(name)).Scan(&l.ID, &l.Name, &l.Title, &l.Description, &l.Visibility, &created)
+	err := q.QueryRowContext(ctx, `SELECT id, name, title, description, visibility, created_at, optin FROM lists WHERE name = ?`,
+		strings.TrimSpace(name)).Scan(&l.ID, &l.Name, &l.Title, &l.Description, &l.Visibility, &created, &l.OptIn)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("list %q: %w", name, subscribers.ErrNotFound)
 	}
@@ -102,8 +105,8 @@ func (s *Store) FindListByName(ctx context.Context, name string) (*subscribers.L
 func (s *Store) FindListByID(ctx context.Context, id int64) (*subscribers.List, error) {
 	var l subscribers.List
 	var created string
-	err := s.db.QueryRowContext(ctx, `SELECT id, name, title, description, visibility, created_at FROM lists WHERE id = ?`, id).
-		Scan(&l.ID, &l.Name, &l.Title, &l.Description, &l.Visibility, &created)
+	err := s.db.QueryRowContext(ctx, `SELECT id, name, title, description, visibility, created_at, optin FROM lists WHERE id = ?`, id).
+		Scan(&l.ID, &l.Name, &l.Title, &l.Description, &l.Visibility, &created, &l.OptIn)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("list %d: %w", id, subscribers.ErrNotFound)
 	}
@@ -119,7 +122,7 @@ func (s *Store) FindListByID(ctx context.Context, id int64) (*subscribers.List, 
 // at a million subscribers as at ten.
 func (s *Store) FindLists(ctx context.Context) ([]subscribers.List, error) {
 	rows, err := s.db.QueryContext(ctx, `
-		SELECT l.id, l.name, l.title, l.description, l.visibility, l.created_at,
+		SELECT l.id, l.name, l.title, l.description, l.visibility, l.created_at, l.optin,
 		       COALESCE(c.subscribed, 0), COALESCE(c.unsubscribed, 0), COALESCE(c.active, 0)
 		FROM lists l
 		LEFT JOIN list_counts c ON c.list_id = l.id
@@ -132,7 +135,7 @@ func (s *Store) FindLists(ctx context.Context) ([]subscribers.List, error) {
 	for rows.Next() {
 		var l subscribers.List
 		var created string
-		if err := rows.Scan(&l.ID, &l.Name, &l.Title, &l.Description, &l.Visibility, &created, &l.Subscribed, &l.Unsubscribed, &l.Active); err != nil {
+		if err := rows.Scan(&l.ID, &l.Name, &l.Title, &l.Description, &l.Visibility, &created, &l.OptIn, &l.Subscribed, &l.Unsubscribed, &l.Active); err != nil {
 			return nil, fmt.Errorf("find lists: %w", err)
 		}
 		l.CreatedAt = parseTime(created)

@@ -42,8 +42,11 @@ func (s *Store) UpdateList(ctx context.Context, name string, upd subscribers.Lis
 		if upd.Visibility != nil {
 			l.Visibility = *upd.Visibility
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE lists SET title = ?, description = ?, visibility = ? WHERE id = ?`,
-			l.Title, l.Description, l.Visibility, l.ID); err != nil {
+		if upd.OptIn != nil {
+			l.OptIn = *upd.OptIn
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE lists SET title = ?, description = ?, visibility = ?, optin = ? WHERE id = ?`,
+			l.Title, l.Description, l.Visibility, l.OptIn, l.ID); err != nil {
 			return fmt.Errorf("update list %q: %w", l.Name, err)
 		}
 		return nil

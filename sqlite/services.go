@@ -12,4 +12,5 @@ var (
 	_ subscribers.BounceService     = (*Store)(nil)
 	_ subscribers.IssueService      = (*Store)(nil)
 	_ subscribers.ArchiveService    = (*Store)(nil)
+	_ subscribers.FormService       = (*Store)(nil)
 )

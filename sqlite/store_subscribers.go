@@ -63,7 +63,7 @@ func (s *Store) AddSubscriber(ctx context.Context, in subscribers.AddInput) (*su
 			if err != nil {
 				return err
 			}
-			joined, err := s.subscribe(ctx, tx, sub.ID, l.ID, in.Source, in.Actor)
+			joined, err := s.subscribe(ctx, tx, sub.ID, l.ID, in.Source, in.Basis, in.Actor)
 			if err != nil {
 				return err
 			}
@@ -133,13 +133,21 @@ func (s *Store) createSubscriber(ctx context.Context, tx *sql.Tx, email, name st
 }
 
 // subscribe adds a subscription unless one exists; a person who left a list
-// is never put back on it here. It reports whether a subscription was made.
-func (s *Store) subscribe(ctx context.Context, tx *sql.Tx, subID, listID int64, source, actor string) (bool, error) {
+// is never put back on it here. A form request still waiting for
+// confirmation becomes a subscription on the admin's basis (the request is
+// dropped). It reports whether a subscription was made.
+func (s *Store) subscribe(ctx context.Context, tx *sql.Tx, subID, listID int64, source string, basis subscribers.LawfulBasis, actor string) (bool, error) {
+	if basis == "" {
+		basis = subscribers.BasisConsent
+	}
 	now := formatTime(s.now())
 	res, err := tx.ExecContext(ctx, `
-		INSERT INTO subscriptions (list_id, subscriber_id, status, source, consented_at, updated_at)
-		VALUES (?, ?, 'subscribed', ?, ?, ?)
-		ON CONFLICT (list_id, subscriber_id) DO NOTHING`, listID, subID, source, now, now)
+		INSERT INTO subscriptions (list_id, subscriber_id, status, source, consented_at, updated_at, basis)
+		VALUES (?1, ?2, 'subscribed', ?3, ?4, ?4, ?5)
+		ON CONFLICT (list_id, subscriber_id) DO UPDATE
+		SET status = 'subscribed', source = ?3, consented_at = ?4, updated_at = ?4, basis = ?5,
+		    requested_at = NULL, request_source = '', request_text = ''
+		WHERE status = 'unconfirmed'`, listID, subID, source, now, basis)
 	if err != nil {
 		return false, fmt.Errorf("subscribe: %w", err)
 	}
@@ -160,7 +168,8 @@ func subscriptionStatus(ctx context.Context, q queryer, subID, listID int64) (su
 }
 
 const subscriberColumns = `s.id, s.email, s.name, s.attributes, s.status, s.created_at, s.updated_at,
-	(SELECT json_group_array(json_array(l.id, l.name, ss.status, ss.source, ss.consented_at, COALESCE(ss.unsubscribed_at, ''), l.title))
+	(SELECT json_group_array(json_array(l.id, l.name, ss.status, ss.source, ss.consented_at, COALESCE(ss.unsubscribed_at, ''), l.title,
+	        ss.basis, ss.consent_text, ss.consent_ip, ss.consent_agent, COALESCE(ss.requested_at, '')))
 	 FROM subscriptions ss JOIN lists l ON l.id = ss.list_id WHERE ss.subscriber_id = s.id)`
 
 func scanSubscriber(sc interface{ Scan(...any) error }) (*subscribers.Subscriber, error) {
@@ -178,7 +187,7 @@ func scanSubscriber(sc interface{ Scan(...any) error }) (*subscribers.Subscriber
 		return nil, fmt.Errorf("decode lists of subscriber %d: %w", sub.ID, err)
 	}
 	for _, r := range raw {
-		if len(r) != 7 {
+		if len(r) != 12 {
 			continue
 		}
 		id, _ := r[0].(float64)
@@ -188,8 +197,14 @@ func scanSubscriber(sc interface{ Scan(...any) error }) (*subscribers.Subscriber
 		cons, _ := r[4].(string)
 		unsub, _ := r[5].(string)
 		title, _ := r[6].(string)
+		basis, _ := r[7].(string)
+		ctext, _ := r[8].(string)
+		cip, _ := r[9].(string)
+		cagent, _ := r[10].(string)
+		req, _ := r[11].(string)
 		sub.Lists = append(sub.Lists, subscribers.Subscription{ListID: int64(id), List: name, ListTitle: title, Status: subscribers.SubscriptionStatus(st),
-			Source: src, ConsentedAt: parseTime(cons), UnsubscribedAt: parseTime(unsub)})
+			Source: src, ConsentedAt: parseTime(cons), UnsubscribedAt: parseTime(unsub), Basis: subscribers.LawfulBasis(basis),
+			ConsentText: ctext, ConsentIP: cip, ConsentAgent: cagent, RequestedAt: parseTime(req)})
 	}
 	return &sub, nil
 }
@@ -443,8 +458,11 @@ func (s *Store) unsubscribeTx(ctx context.Context, tx *sql.Tx, op *unsubOp) erro
 		return fmt.Errorf("find subscriber %d: %w", op.subscriberID, err)
 	}
 	now := formatTime(s.now())
-	q := `UPDATE subscriptions SET status = 'unsubscribed', unsubscribed_at = ?, updated_at = ?
-	      WHERE subscriber_id = ? AND status = 'subscribed'`
+	// A form request waiting for confirmation ends too: whoever asked,
+	// the person has now said no.
+	q := `UPDATE subscriptions SET status = 'unsubscribed', unsubscribed_at = ?, updated_at = ?,
+	             requested_at = NULL, request_source = '', request_text = ''
+	      WHERE subscriber_id = ? AND status IN ('subscribed', 'unconfirmed')`
 	args := []any{now, now, op.subscriberID}
 	if op.listID != 0 {
 		q += ` AND list_id = ?`
@@ -476,7 +494,7 @@ func (s *Store) Resubscribe(ctx context.Context, subscriberID, listID int64, act
 		if err != nil {
 			return err
 		}
-		if sub.Status != subscribers.StatusActive && sub.Status != subscribers.StatusUnsubscribed {
+		if !sub.Status.MaySelfResubscribe() {
 			return fmt.Errorf("%s is %s: %w", sub.Email, sub.Status, subscribers.ErrSuppressed)
 		}
 		now := formatTime(s.now())

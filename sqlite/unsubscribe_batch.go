@@ -42,7 +42,19 @@ type unsubOp struct {
 	ctx                              context.Context
 	subscriberID, listID, campaignID int64
 	actor, reason                    string
-	result                           chan error // buffered: the writer never waits
+	// apply, when set, is another small write from the public pages
+	// (a subscribe form's request) committed in the same groups; it must
+	// be safe to run again after a rolled-back attempt.
+	apply  func(ctx context.Context, tx *sql.Tx) error
+	result chan error // buffered: the writer never waits
+}
+
+// run applies op inside tx.
+func (op *unsubOp) run(ctx context.Context, s *Store, tx *sql.Tx) error {
+	if op.apply != nil {
+		return op.apply(ctx, tx)
+	}
+	return s.unsubscribeTx(ctx, tx, op)
 }
 
 // unsubscribeWriter starts the writer on first use; nil after Close.
@@ -143,7 +155,7 @@ func (u *unsubscriber) commit(ctx context.Context, conn *sql.Conn, batch []*unsu
 	errs := make([]error, len(live))
 	err := inConnTx(ctx, conn, func(tx *sql.Tx) error {
 		for i, op := range live {
-			errs[i] = u.s.unsubscribeTx(ctx, tx, op)
+			errs[i] = op.run(ctx, u.s, tx)
 			// A subscriber removed meanwhile is found missing before
 			// anything is written; any other error may have left a
 			// statement half done, so the transaction must go.
@@ -164,7 +176,7 @@ func (u *unsubscriber) commit(ctx context.Context, conn *sql.Conn, batch []*unsu
 		return
 	}
 	for _, op := range live {
-		op.result <- inConnTx(ctx, conn, func(tx *sql.Tx) error { return u.s.unsubscribeTx(ctx, tx, op) })
+		op.result <- inConnTx(ctx, conn, func(tx *sql.Tx) error { return op.run(ctx, u.s, tx) })
 	}
 }
 

@@ -99,10 +99,11 @@ type ImportConfig struct {
 	// Actor is who ran the import, on its events (the console's admin);
 	// empty means Source.
 	Actor     string
-	Update    bool   // change the name and attributes of existing subscribers
-	DryRun    bool   // count what would happen, write nothing
-	Encoding  string // "" or "auto" to detect; otherwise a WHATWG label
-	Delimiter rune   // 0 to sniff
+	Basis     LawfulBasis // lawful basis recorded on new subscriptions; "" means DefaultImportBasis
+	Update    bool        // change the name and attributes of existing subscribers
+	DryRun    bool        // count what would happen, write nothing
+	Encoding  string      // "" or "auto" to detect; otherwise a WHATWG label
+	Delimiter rune        // 0 to sniff
 	// Mapping overrides the detected column roles (nil: detect them all).
 	Mapping   *Mapping
 	BatchSize int // rows per transaction (default 10000)

@@ -45,6 +45,7 @@ type NewList struct {
 	Title       string // what recipients see; empty means Name
 	Description string
 	Visibility  Visibility // empty means Private
+	OptIn       OptIn      // "" means double
 }
 
 // maxListTitle bounds a title: it goes into every message's footer and
@@ -73,4 +74,5 @@ type ListUpdate struct {
 	Title       *string // "" clears the title, so recipients see the name
 	Description *string
 	Visibility  *Visibility
+	OptIn       *OptIn
 }

@@ -125,3 +125,12 @@ type ArchiveService interface {
 	// list.
 	FindArchivedIssue(ctx context.Context, listID int64, slug string) (*ArchivedIssue, error)
 }
+
+// FormService keeps what the subscribe forms ask for: requests waiting for
+// confirmation, their confirmation with its consent record, and purging
+// the stale ones.
+type FormService interface {
+	RequestSubscription(ctx context.Context, req FormRequest) (*FormResult, error)
+	ConfirmSubscription(ctx context.Context, c Confirmation) (ConfirmResult, error)
+	PurgeUnconfirmed(ctx context.Context, before time.Time, actor string) (PurgeResult, error)
+}

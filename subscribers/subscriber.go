@@ -63,6 +63,16 @@ type Subscription struct {
 	Source         string
 	ConsentedAt    time.Time
 	UnsubscribedAt time.Time
+	// Basis is the lawful basis the subscription is mailed on.
+	Basis LawfulBasis
+	// The consent record of a form subscription: the wording shown, and
+	// where it was confirmed from (IP as web.store_ip keeps it).
+	ConsentText  string
+	ConsentIP    string
+	ConsentAgent string
+	// RequestedAt is when a form request still waiting for confirmation
+	// was made (zero: none).
+	RequestedAt time.Time
 }
 
 // List is a named audience. Name is the admin's handle for it, used in
@@ -75,6 +85,8 @@ type List struct {
 	Description string
 	Visibility  Visibility
 	CreatedAt   time.Time
+	// OptIn is whether the list's subscribe form asks for confirmation.
+	OptIn OptIn
 	// Counts, filled by FindLists.
 	Subscribed   int
 	Unsubscribed int
@@ -151,8 +163,9 @@ type AddInput struct {
 	Name       string
 	Attributes map[string]any
 	Lists      []string
-	Source     string // consent source, e.g. "admin" or "import:clients.csv"
-	Actor      string // who did it, recorded in events
+	Source     string      // consent source, e.g. "admin" or "import:clients.csv"
+	Basis      LawfulBasis // lawful basis of new subscriptions; "" means consent
+	Actor      string      // who did it, recorded in events
 	// MaxAttributesBytes caps Attributes as JSON (default
 	// DefaultMaxAttributesBytes), as the import does.
 	MaxAttributesBytes int

@@ -36,6 +36,9 @@ type Store interface {
 	UpdateSubscriber(ctx context.Context, id int64, upd subscribers.SubscriberUpdate, actor string) (*subscribers.Subscriber, error)
 	RemoveSubscriber(ctx context.Context, email, actor string) error
 	Events(ctx context.Context, subscriberID int64) ([]subscribers.Event, error)
+	// The subscribe forms.
+	RequestSubscription(ctx context.Context, req subscribers.FormRequest) (*subscribers.FormResult, error)
+	ConfirmSubscription(ctx context.Context, c subscribers.Confirmation) (subscribers.ConfirmResult, error)
 }
 
 // WebIssue is a sent issue rendered for its web version.
@@ -136,7 +139,8 @@ type Config struct {
 	// ClickFlushEvery is how often counted clicks are written; zero means
 	// every second.
 	ClickFlushEvery time.Duration
-	// Mail queues the messages the pages send (manage links); its Run must
+	// Mail queues the messages the pages send (manage links, subscribe
+	// confirmations); its Run must
 	// be running. Nil: nothing is mailed, and the pages say the same.
 	Mail *MailQueue
 	// RenderIssue renders the web version of a sent issue; nil turns the
@@ -150,6 +154,10 @@ type Config struct {
 	ArchiveRateBurst     int
 	// ArchivePageSize is how many issues an archive page and the feed list.
 	ArchivePageSize int
+
+	// Subscribe configures the subscribe forms, which are off (404)
+	// without Mail: no one could confirm.
+	Subscribe SubscribeConfig
 
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
@@ -224,6 +232,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	c.Subscribe = c.Subscribe.withDefaults()
 	return c, nil
 }
 

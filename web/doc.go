@@ -3,7 +3,10 @@
 // the way back for a person who left (POST /u/{token}/resubscribe), the
 // archive of sent issues (/archive/...: web versions, and the index and Atom
 // feed of public lists), the preference centre (/manage/{token}, and /manage,
-// which mails a fresh link through MailQueue), provider bounce webhooks
+// which mails a fresh link through MailQueue), the subscribe forms of public
+// lists (GET and POST /subscribe/{list}, and the confirmation link, GET and
+// POST /subscribe/confirm/{token}, mailed through MailQueue and rendered by
+// package web/pagemail in `dispatch serve`), provider bounce webhooks
 // (POST /webhooks/{provider}) and a health check (GET /healthz).
 //
 // Rules the package keeps:

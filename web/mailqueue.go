@@ -13,7 +13,20 @@ type Mail struct {
 	To      string
 	Subject string
 	Text    string
+
+	// Kind names a message rendered from a template with the sender's
+	// layout rather than sent as Subject and Text: MailConfirm, a
+	// subscribe form's confirmation (package web/pagemail renders it).
+	Kind         string
+	Name         string // the recipient's name, if given
+	SubscriberID int64
+	ListID       int64
+	ListName     string // as recipients know it
+	URL          string // the link the message is about
 }
+
+// MailConfirm is the Kind of a subscribe form's confirmation.
+const MailConfirm = "confirm"
 
 // MailSender sends one message through the relay and blocks until it
 // answers. cmd/dispatch wires mailer.Sender.SendNotice.

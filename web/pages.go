@@ -24,6 +24,8 @@ const (
 	pageManage        = "manage.html"
 	pageManageRequest = "manage_request.html"
 	pageManageConfirm = "manage_confirm.html"
+	pageSubscribe     = "subscribe.html"
+	pageSubConfirm    = "subscribe_confirm.html"
 )
 
 // pages holds the parsed page templates and the one stylesheet they inline.
@@ -45,7 +47,7 @@ func loadPages() (*pages, error) {
 		cssHash: "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'",
 	}
 	for _, name := range []string{pageConfirm, pageUnsubscribed, pageResubscribed, pageMessage, pageArchive,
-		pageManage, pageManageRequest, pageManageConfirm} {
+		pageManage, pageManageRequest, pageManageConfirm, pageSubscribe, pageSubConfirm} {
 		t, err := template.ParseFS(pageFS, "pages/layout.html", "pages/"+name)
 		if err != nil {
 			return nil, fmt.Errorf("parse page %s: %w", name, err)
@@ -91,6 +93,12 @@ type pageData struct {
 	Button     string
 	Danger     bool
 	BackURL    string
+
+	// The subscribe form (Error is shared with the preference centre).
+	Stamp     string // signed time the form was served
+	Typed     string // what was typed, shown again with Error
+	TypedName string
+	Consent   string // the consent wording
 }
 
 // render writes a page with status. It renders into a buffer first so that

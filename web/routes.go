@@ -31,6 +31,15 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("GET "+p+"/archive/{list}/feed.atom", archive(s.handleArchiveFeed))
 		mux.Handle("GET "+p+"/archive/{list}/{slug}", archive(s.handleArchiveIssue))
 	}
+	if s.cfg.Mail != nil {
+		mux.Handle("GET "+p+"/subscribe/{list}", page(s.handleSubscribeForm))
+		// Subscribe POSTs come from the hosted form and from forms
+		// embedded on the sender's own site, so they are cross-site by
+		// nature; they pick their rate limits themselves.
+		mux.Handle("POST "+p+"/subscribe/{list}", s.limitBody(s.cfg.MaxBodyBytes, s.handleSubscribe))
+		mux.Handle("GET "+p+"/subscribe/confirm/{token}", page(s.handleConfirmPage))
+		mux.Handle("POST "+p+"/subscribe/confirm/{token}", page(s.sameOrigin(s.handleSubscribeConfirm)))
+	}
 	if s.cfg.Webhooks != nil {
 		mux.Handle("POST "+p+"/webhooks/{provider}",
 			s.guard(s.hookLimit, s.cfg.MaxWebhookBodyBytes, s.handleWebhook))

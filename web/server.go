@@ -38,10 +38,13 @@ type Server struct {
 	// manageMails limits manage links per address (see addressKey).
 	manageMails *limiter
 	issues      *issueCache
-	bounces     *apply.Applier // applies webhook bounces
-	proxies     proxies
-	xorigin     *http.CrossOriginProtection
-	handler     http.Handler
+	// The subscribe forms: POSTs per client and per address typed, and
+	// confirmation mails per client and per address.
+	subIP, subAddr, mailIP, mailAddr *limiter
+	bounces                          *apply.Applier // applies webhook bounces
+	proxies                          proxies
+	xorigin                          *http.CrossOriginProtection
+	handler                          http.Handler
 	// oneClickPage is the answer to every applied one-click POST, rendered
 	// once: it names no one.
 	oneClickPage []byte
@@ -82,6 +85,10 @@ func New(cfg Config) (*Server, error) {
 		manageMails: newLimiter(manageMailsPerHour/3600.0, manageMailBurst, cfg.MaxClients),
 		proxies:     proxies(cfg.TrustedProxies),
 		xorigin:     http.NewCrossOriginProtection(),
+		subIP:       newLimiter(cfg.Subscribe.RatePerSecond, cfg.Subscribe.RateBurst, cfg.MaxClients),
+		subAddr:     newLimiter(cfg.Subscribe.AddressRatePerSecond, cfg.Subscribe.AddressRateBurst, cfg.MaxClients),
+		mailIP:      newLimiter(cfg.Subscribe.MailRatePerSecond, cfg.Subscribe.MailRateBurst, cfg.MaxClients),
+		mailAddr:    newLimiter(cfg.Subscribe.MailAddressPerSecond, cfg.Subscribe.MailAddressBurst, cfg.MaxClients),
 	}
 	if o := origin(cfg.BaseURL); o != "" {
 		// Behind a proxy, Host may be the backend's address while the

@@ -139,6 +139,27 @@ type WebConfig struct {
 	ArchiveRateLimit  float64   `mapstructure:"archive_rate_limit"`
 	ArchiveRateBurst  int       `mapstructure:"archive_rate_burst"`
 	RateLimitClients  int       `mapstructure:"rate_limit_clients"`
+	// StoreIP is how much of the IP address a consent record keeps:
+	// truncated, full or none.
+	StoreIP   string             `mapstructure:"store_ip"`
+	Subscribe WebSubscribeConfig `mapstructure:"subscribe"`
+}
+
+// WebSubscribeConfig is web.subscribe: the subscribe forms. Rates are per
+// minute; 0 turns a limit off.
+type WebSubscribeConfig struct {
+	ConfirmTTL           time.Duration `mapstructure:"confirm_ttl"`
+	MinFillTime          time.Duration `mapstructure:"min_fill_time"`
+	ConsentText          string        `mapstructure:"consent_text"`
+	Template             string        `mapstructure:"template"`
+	RatePerMinute        float64       `mapstructure:"rate_per_minute"`
+	Burst                int           `mapstructure:"burst"`
+	AddressRatePerMinute float64       `mapstructure:"address_rate_per_minute"`
+	AddressBurst         int           `mapstructure:"address_burst"`
+	MailRatePerMinute    float64       `mapstructure:"mail_rate_per_minute"`
+	MailBurst            int           `mapstructure:"mail_burst"`
+	MailAddressPerMinute float64       `mapstructure:"mail_address_rate_per_minute"`
+	MailAddressBurst     int           `mapstructure:"mail_address_burst"`
 }
 
 // proxyList is web.trust_proxy: addresses and CIDR prefixes of the reverse
@@ -243,7 +264,14 @@ func DefaultConfig() Config {
 			RateLimit: web.DefaultRatePerSecond, RateBurst: web.DefaultRateBurst,
 			OneClickRateLimit: web.DefaultOneClickRatePerSecond, OneClickRateBurst: web.DefaultOneClickRateBurst,
 			ArchiveRateLimit: web.DefaultArchiveRatePerSecond, ArchiveRateBurst: web.DefaultArchiveRateBurst,
-			RateLimitClients: web.DefaultMaxClients},
+
+			RateLimitClients: web.DefaultMaxClients, StoreIP: string(web.StoreIPTruncated),
+			Subscribe: WebSubscribeConfig{ConfirmTTL: web.DefaultConfirmTTL, MinFillTime: web.DefaultMinFillTime,
+				ConsentText:   web.DefaultConsentText,
+				RatePerMinute: web.DefaultSubscribeRate * 60, Burst: web.DefaultSubscribeBurst,
+				AddressRatePerMinute: web.DefaultAddressRate * 60, AddressBurst: web.DefaultAddressBurst,
+				MailRatePerMinute: web.DefaultConfirmMailRate * 60, MailBurst: web.DefaultConfirmMailBurst,
+				MailAddressPerMinute: web.DefaultConfirmAddressRate * 60, MailAddressBurst: web.DefaultConfirmAddressBurst}},
 		Bounces: BouncesConfig{SoftLimit: 3, SoftWindow: 30 * 24 * time.Hour, AddressMatchWindow: 14 * 24 * time.Hour,
 			IMAP: IMAPConfig{Port: 993, TLS: tlsmode.Implicit, Mailbox: "INBOX", Interval: 5 * time.Minute}},
 		Webhooks: WebhooksConfig{SES: SESWebhookConfig{AutoConfirm: true}},
@@ -389,6 +417,28 @@ func (c *Config) validateWeb(p *problems) {
 	}
 	if c.Web.RateLimitClients < 1 {
 		p.bad("web.rate_limit_clients", "must be at least 1")
+	}
+	if _, err := web.ParseStoreIP(c.Web.StoreIP); err != nil {
+		p.bad("web.store_ip", "%q is not truncated, full or none", c.Web.StoreIP)
+	}
+	sc := c.Web.Subscribe
+	if sc.ConfirmTTL < time.Hour {
+		p.bad("web.subscribe.confirm_ttl", "must be a duration of at least 1h, like 168h (7 days)")
+	}
+	if sc.MinFillTime < 0 || sc.MinFillTime > time.Minute {
+		p.bad("web.subscribe.min_fill_time", "must be between 0s and 1m, like 3s")
+	}
+	for key, r := range map[string]float64{"rate_per_minute": sc.RatePerMinute, "address_rate_per_minute": sc.AddressRatePerMinute,
+		"mail_rate_per_minute": sc.MailRatePerMinute, "mail_address_rate_per_minute": sc.MailAddressPerMinute} {
+		if r < 0 {
+			p.bad("web.subscribe."+key, "must be 0 (no limit) or more per minute")
+		}
+	}
+	for key, b := range map[string]int{"burst": sc.Burst, "address_burst": sc.AddressBurst, "mail_burst": sc.MailBurst,
+		"mail_address_burst": sc.MailAddressBurst} {
+		if b < 1 {
+			p.bad("web.subscribe."+key, "must be at least 1")
+		}
 	}
 	if c.Web.Secret != "" {
 		if err := subscribers.CheckSecret(c.Web.Secret); err != nil {

@@ -36,6 +36,11 @@ status column, which columns become attributes and under what key
 (attr:KEY=Column), and which to leave out (ignore=Column). Roles it does not
 name are still detected; other columns still become attributes.
 
+Every subscription the import makes records a lawful basis (--basis):
+consent (the default: importing a list asserts that the people on it asked
+for it), contract (existing clients, mailed under the soft opt-in) or
+legitimate-interest. subscribers show prints it.
+
 Invalid addresses are reported with their line and skipped; duplicates in
 the file are folded. Existing subscribers are added to the list, and their
 name and attributes change only with --update. Addresses that unsubscribed,
@@ -51,6 +56,7 @@ restoring an older backup: it suppresses, ends list subscriptions and erases
 again, and never reactivates anyone. Running it twice changes nothing.`,
 		Example: `  dispatch import clients.csv --list clients
   dispatch import export.csv --list clients --dry-run
+  dispatch import customers.csv --list clients --basis contract
   dispatch import contacts.txt --list clients --encoding windows-1252 --update --json
   dispatch import crm.csv --list clients --map 'email=E-mail,name=Full Name,attr:company=Organisation'
   dispatch import --suppressions /backups/suppressions.csv`,
@@ -78,6 +84,7 @@ again, and never reactivates anyone. Running it twice changes nothing.`,
 	cmd.Flags().StringVar(&o.delim, "delimiter", "", `field delimiter (default: detected among , ; tab |); "\t" for tab`)
 	cmd.Flags().StringVar(&o.mapping, "map", "", `column mapping: "email=E-mail,name=Full Name,first=Given,last=Family,status=State,attr:company=Organisation,ignore=Notes"`)
 	cmd.Flags().IntVar(&cfg.BatchSize, "batch", 10000, "rows per transaction")
+	cmd.Flags().StringVar(&o.basis, "basis", string(subscribers.DefaultImportBasis), "lawful basis of the subscriptions: consent, contract (existing clients, soft opt-in) or legitimate-interest")
 	cmd.Flags().StringVar(&o.suppressions, "suppressions", "", "apply a suppression export (dispatch backup export-suppressions) instead of importing contacts")
 	return cmd
 }

@@ -21,6 +21,8 @@ type importOptions struct {
 	mapping string // the --map syntax of subscribers.ParseMapping
 	// suppressions is a suppression export to apply instead of contacts.
 	suppressions string
+	// basis is --basis, the lawful basis of the new subscriptions.
+	basis string
 }
 
 // importFile imports the CSV file name ("-" for standard input) as o says.
@@ -75,6 +77,11 @@ func (o importOptions) settle(cfg *subscribers.ImportConfig) error {
 	if cfg.List == "" {
 		return usageError{errors.New("--list is required: name the list to import into")}
 	}
+	b, err := subscribers.ParseBasis(o.basis)
+	if err != nil {
+		return usageError{fmt.Errorf("--basis: %w", err)}
+	}
+	cfg.Basis = b
 	if o.delim != "" {
 		r, size := utf8.DecodeRuneInString(unescapeDelim(o.delim))
 		if size != len(unescapeDelim(o.delim)) {

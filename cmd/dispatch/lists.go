@@ -18,11 +18,12 @@ type listJSON struct {
 	Active       int       `json:"active"`
 	Unsubscribed int       `json:"unsubscribed"`
 	CreatedAt    time.Time `json:"created_at"`
+	OptIn        string    `json:"optin"` // the subscribe form: single or double
 }
 
 func newListJSON(l *subscribers.List) listJSON {
 	return listJSON{Name: l.Name, Title: l.Title, Description: l.Description, Visibility: string(l.Visibility), Subscribed: l.Subscribed,
-		Active: l.Active, Unsubscribed: l.Unsubscribed, CreatedAt: l.CreatedAt}
+		Active: l.Active, Unsubscribed: l.Unsubscribed, CreatedAt: l.CreatedAt, OptIn: string(l.OptIn)}
 }
 
 func newListsCmd(a *app) *cobra.Command {
@@ -84,13 +85,14 @@ issues of a private list open only through the signed link in the email.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.AddCommand(newListsCreateCmd(a), newListsSetCmd(a), newListsRenameCmd(a), newListsTrackingCmd(a))
+	cmd.AddCommand(newListsCreateCmd(a), newListsSetCmd(a), newListsRenameCmd(a), newListsTrackingCmd(a), newListsFormCmd(a))
 	return cmd
 }
 
 func newListsCreateCmd(a *app) *cobra.Command {
 	var nl subscribers.NewList
 	var asJSON, public bool
+	var optin string
 	cmd := &cobra.Command{
 		Use:   "create NAME",
 		Short: "Create a list",
@@ -107,6 +109,9 @@ preference centre.`,
 				return err
 			}
 			nl.Name = args[0]
+			if nl.OptIn, err = subscribers.ParseOptIn(optin); err != nil {
+				return usageError{fmt.Errorf("--optin: %w", err)}
+			}
 			if public {
 				nl.Visibility = subscribers.Public
 			}
@@ -124,12 +129,16 @@ preference centre.`,
 	cmd.Flags().StringVar(&nl.Title, "title", "", "what recipients see in messages and on the unsubscribe pages (default: the name)")
 	cmd.Flags().StringVar(&nl.Description, "description", "", "what the list is for (only admins see it)")
 	cmd.Flags().BoolVar(&public, "public", false, "list the issues in a public web archive and feed (default: private)")
+	cmd.Flags().StringVar(&optin, "optin", "double", optinUsage)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
+// optinUsage describes --optin of lists create and lists set.
+const optinUsage = "subscribe form: double (confirm by email) or single (subscribed at once)"
+
 func newListsSetCmd(a *app) *cobra.Command {
-	var title, desc string
+	var title, desc, optin string
 	var asJSON, public, private bool
 	cmd := &cobra.Command{
 		Use:   "set NAME",
@@ -166,8 +175,15 @@ opens only through the signed link in its email.`,
 				}
 				upd.Visibility = &v
 			}
-			if upd.Title == nil && upd.Description == nil && upd.Visibility == nil {
-				return usageError{fmt.Errorf("nothing to change: pass --title, --description, --public or --private")}
+			if cmd.Flags().Changed("optin") {
+				o, err := subscribers.ParseOptIn(optin)
+				if err != nil {
+					return usageError{fmt.Errorf("--optin: %w", err)}
+				}
+				upd.OptIn = &o
+			}
+			if upd.Title == nil && upd.Description == nil && upd.Visibility == nil && upd.OptIn == nil {
+				return usageError{fmt.Errorf("nothing to change: pass --title, --description, --public or --private (or --optin)")}
 			}
 			s, err := a.openStore(cmd.Context())
 			if err != nil {
@@ -188,6 +204,7 @@ opens only through the signed link in its email.`,
 	cmd.Flags().StringVar(&desc, "description", "", "what the list is for (only admins see it)")
 	cmd.Flags().BoolVar(&public, "public", false, "list the issues in a public web archive and feed")
 	cmd.Flags().BoolVar(&private, "private", false, "take the archive down: issues open only through the link in their email")
+	cmd.Flags().StringVar(&optin, "optin", "double", optinUsage)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }

@@ -20,6 +20,20 @@ type subscriptionJSON struct {
 	Source         string     `json:"source"`
 	ConsentedAt    time.Time  `json:"consented_at"`
 	UnsubscribedAt *time.Time `json:"unsubscribed_at,omitempty"`
+	// Basis is the lawful basis: consent, contract or legitimate-interest.
+	Basis string `json:"basis"`
+	// Consent is the record a subscribe form keeps; absent otherwise.
+	Consent *consentJSON `json:"consent,omitempty"`
+	// RequestedAt is when a form request still waiting for confirmation
+	// was made.
+	RequestedAt *time.Time `json:"requested_at,omitempty"`
+}
+
+// consentJSON is the consent record of a form subscription.
+type consentJSON struct {
+	Text      string `json:"text"`
+	IP        string `json:"ip"`
+	UserAgent string `json:"user_agent"`
 }
 
 type subscriberJSON struct {
@@ -52,10 +66,17 @@ func toSubscriberJSON(s *subscribers.Subscriber) subscriberJSON {
 		out.Attributes = map[string]any{}
 	}
 	for _, l := range s.Lists {
-		sj := subscriptionJSON{List: l.List, Status: string(l.Status), Source: l.Source, ConsentedAt: l.ConsentedAt}
+		sj := subscriptionJSON{List: l.List, Status: string(l.Status), Source: l.Source, ConsentedAt: l.ConsentedAt, Basis: string(l.Basis)}
 		if !l.UnsubscribedAt.IsZero() {
 			t := l.UnsubscribedAt
 			sj.UnsubscribedAt = &t
+		}
+		if l.ConsentText != "" || l.ConsentIP != "" || l.ConsentAgent != "" {
+			sj.Consent = &consentJSON{Text: l.ConsentText, IP: l.ConsentIP, UserAgent: l.ConsentAgent}
+		}
+		if !l.RequestedAt.IsZero() {
+			t := l.RequestedAt
+			sj.RequestedAt = &t
 		}
 		out.Subscriptions = append(out.Subscriptions, sj)
 		if l.Status == subscribers.Subscribed {
@@ -76,7 +97,7 @@ func newSubscribersCmd(a *app) *cobra.Command {
   dispatch subscribers export --list clients > clients.csv`,
 	}
 	cmd.AddCommand(newSubAddCmd(a), newSubListCmd(a), newSubShowCmd(a), newSubRemoveCmd(a),
-		newSubBlocklistCmd(a), newSubExportCmd(a), newSubUnsuppressCmd(a))
+		newSubBlocklistCmd(a), newSubExportCmd(a), newSubUnsuppressCmd(a), newSubPurgeUnconfirmedCmd(a))
 	return cmd
 }
 
@@ -259,7 +280,14 @@ func newSubShowCmd(a *app) *cobra.Command {
 			fmt.Fprintln(a.stdout, "\nSubscriptions:")
 			tw = newTable(a.stdout)
 			for _, l := range j.Subscriptions {
-				fmt.Fprintf(tw, "  %s\t%s\tsince %s\tvia %s\n", termSafe(l.List), l.Status, l.ConsentedAt.Format(time.DateOnly), termSafe(l.Source))
+				fmt.Fprintf(tw, "  %s\t%s\tsince %s\tvia %s\tbasis %s\n", termSafe(l.List), l.Status, l.ConsentedAt.Format(time.DateOnly), termSafe(l.Source), l.Basis)
+				if l.RequestedAt != nil {
+					fmt.Fprintf(tw, "  \twaiting for confirmation since %s\n", l.RequestedAt.Format(time.RFC3339))
+				}
+				if c := l.Consent; c != nil {
+					fmt.Fprintf(tw, "  \tconsent: %q\n", termSafe(c.Text))
+					fmt.Fprintf(tw, "  \tconfirmed at %s from %s, %s\n", l.ConsentedAt.Format(time.RFC3339), orDash(c.IP), termSafe(orDash(c.UserAgent)))
+				}
 			}
 			tw.Flush()
 			fmt.Fprintln(a.stdout, "\nHistory:")

@@ -38,7 +38,19 @@ func (a *app) webConfig() (web.Config, error) {
 		}
 		return r
 	}
+	storeIP, err := web.ParseStoreIP(c.StoreIP)
+	if err != nil {
+		return web.Config{}, fmt.Errorf("web.store_ip: %w", err)
+	}
+	perMinute := func(r float64) float64 { return unlimited(r / 60) }
+	sc := c.Subscribe
 	return web.Config{
+		Subscribe: web.SubscribeConfig{ConfirmTTL: sc.ConfirmTTL, MinFillTime: sc.MinFillTime, ConsentText: sc.ConsentText,
+			StoreIP:       storeIP,
+			RatePerSecond: perMinute(sc.RatePerMinute), RateBurst: sc.Burst,
+			AddressRatePerSecond: perMinute(sc.AddressRatePerMinute), AddressRateBurst: sc.AddressBurst,
+			MailRatePerSecond: perMinute(sc.MailRatePerMinute), MailRateBurst: sc.MailBurst,
+			MailAddressPerSecond: perMinute(sc.MailAddressPerMinute), MailAddressBurst: sc.MailAddressBurst},
 		Listen:                c.Listen,
 		BaseURL:               c.BaseURL,
 		SiteName:              c.SiteName,
