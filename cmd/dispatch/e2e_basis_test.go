@@ -19,9 +19,9 @@ func TestEndToEndBasisOptInAndPurge(t *testing.T) {
 		{[]string{"import", fixture("mailchimp.csv"), "--list", "clients", "--basis", "contract"}, 0, ""},
 		{[]string{"import", fixture("mailchimp.csv"), "--list", "news"}, 0, ""},
 		{[]string{"import", fixture("mailchimp.csv"), "--list", "x", "--basis", "because"}, 2, "--basis: unknown lawful basis \"because\""},
-		{[]string{"lists", "create", "quick", "--optin", "single"}, 0, `Created list "quick"`},
+		{[]string{"lists", "create", "quick", "--optin", "single"}, 0, `Created private list "quick"`},
 		{[]string{"lists", "create", "bad", "--optin", "triple"}, 2, `--optin: unknown opt-in "triple"`},
-		{[]string{"lists", "set", "news", "--optin", "single"}, 0, `Updated list "news"`},
+		{[]string{"lists", "set", "news", "--optin", "single"}, 0, `Updated private list "news"`},
 		{[]string{"subscribers", "purge-unconfirmed", "--older-than", "30d"}, 0, "Purged 0 unconfirmed subscriptions"},
 		{[]string{"subscribers", "purge-unconfirmed", "--older-than", "soon"}, 2, "--older-than"},
 	}
