@@ -15,8 +15,13 @@ func (a *app) inboxProcessor(s *sqlite.Store, tokens *subscribers.Tokens) (*inbo
 	if a.cfg.Sender.BounceAddress == "" {
 		return nil, errors.New("sender.bounce_address is not set: it is the base of the VERP addresses bounces are matched by")
 	}
-	return inbox.New(inbox.Config{Store: s, Tokens: tokens, BounceAddress: a.cfg.Sender.BounceAddress,
-		Policy: a.bouncePolicy(), Logger: a.logger})
+	return inbox.New(inbox.Config{
+		Store:         s,
+		Tokens:        tokens,
+		BounceAddress: a.cfg.Sender.BounceAddress,
+		Policy:        a.bouncePolicy(),
+		Logger:        a.logger,
+	})
 }
 
 func newBouncesProcessCmd(a *app) *cobra.Command {

@@ -254,33 +254,86 @@ type ImportConfig struct {
 // DefaultConfig is what Dispatch uses for every key nobody set.
 func DefaultConfig() Config {
 	return Config{
-		Database: DatabaseConfig{Path: "dispatch.db"},
-		SMTP: SMTPConfig{Port: 587, TLS: tlsmode.StartTLS, Timeout: 30 * time.Second,
-			MaxMessagesPerConnection: 100},
-		Sending: SendingConfig{Rate: 10, Concurrency: 4, RetryBackoff: 30 * time.Second, MaxAttempts: 5, PauseAfter: 10,
-			RelayDownPause: 10 * time.Minute, MaxBounceRate: 5, MaxComplaintRate: 0.3},
+		Database: DatabaseConfig{
+			Path: "dispatch.db",
+		},
+		SMTP: SMTPConfig{
+			Port:                     587,
+			TLS:                      tlsmode.StartTLS,
+			Timeout:                  30 * time.Second,
+			MaxMessagesPerConnection: 100,
+		},
+		Sending: SendingConfig{
+			Rate:             10,
+			Concurrency:      4,
+			RetryBackoff:     30 * time.Second,
+			MaxAttempts:      5,
+			PauseAfter:       10,
+			RelayDownPause:   10 * time.Minute,
+			MaxBounceRate:    5,
+			MaxComplaintRate: 0.3,
+		},
 		Sender: SenderConfig{},
-		Web: WebConfig{BaseURL: "http://127.0.0.1:8080", Listen: "127.0.0.1:8080", SiteName: "Dispatch",
-			RateLimit: web.DefaultRatePerSecond, RateBurst: web.DefaultRateBurst,
-			OneClickRateLimit: web.DefaultOneClickRatePerSecond, OneClickRateBurst: web.DefaultOneClickRateBurst,
-			ArchiveRateLimit: web.DefaultArchiveRatePerSecond, ArchiveRateBurst: web.DefaultArchiveRateBurst,
-
-			RateLimitClients: web.DefaultMaxClients, StoreIP: string(web.StoreIPTruncated),
-			Subscribe: WebSubscribeConfig{ConfirmTTL: web.DefaultConfirmTTL, MinFillTime: web.DefaultMinFillTime,
-				ConsentText:   web.DefaultConsentText,
-				RatePerMinute: web.DefaultSubscribeRate * 60, Burst: web.DefaultSubscribeBurst,
-				AddressRatePerMinute: web.DefaultAddressRate * 60, AddressBurst: web.DefaultAddressBurst,
-				MailRatePerMinute: web.DefaultConfirmMailRate * 60, MailBurst: web.DefaultConfirmMailBurst,
-				MailAddressPerMinute: web.DefaultConfirmAddressRate * 60, MailAddressBurst: web.DefaultConfirmAddressBurst}},
-		Bounces: BouncesConfig{SoftLimit: 3, SoftWindow: 30 * 24 * time.Hour, AddressMatchWindow: 14 * 24 * time.Hour,
-			IMAP: IMAPConfig{Port: 993, TLS: tlsmode.Implicit, Mailbox: "INBOX", Interval: 5 * time.Minute}},
-		Webhooks: WebhooksConfig{SES: SESWebhookConfig{AutoConfirm: true}},
-		Import:   importDefaults(),
-		Admin: AdminConfig{Enabled: true, Listen: console.DefaultListen, SessionIdle: accounts.DefaultIdleTimeout,
-			SessionLifetime: accounts.DefaultLifetime, MaxUploadMB: console.DefaultMaxUploadMB,
-			TypedConfirmAbove: console.DefaultTypedConfirmAbove},
-		Backup:   BackupConfig{Interval: 24 * time.Hour, Keep: 7},
-		Tracking: TrackingConfig{Clicks: "off", Opens: "off", ScannerWindow: time.Minute},
+		Web: WebConfig{
+			BaseURL:           "http://127.0.0.1:8080",
+			Listen:            "127.0.0.1:8080",
+			SiteName:          "Dispatch",
+			RateLimit:         web.DefaultRatePerSecond,
+			RateBurst:         web.DefaultRateBurst,
+			OneClickRateLimit: web.DefaultOneClickRatePerSecond,
+			OneClickRateBurst: web.DefaultOneClickRateBurst,
+			ArchiveRateLimit:  web.DefaultArchiveRatePerSecond,
+			ArchiveRateBurst:  web.DefaultArchiveRateBurst,
+			RateLimitClients:  web.DefaultMaxClients,
+			StoreIP:           string(web.StoreIPTruncated),
+			Subscribe: WebSubscribeConfig{
+				ConfirmTTL:           web.DefaultConfirmTTL,
+				MinFillTime:          web.DefaultMinFillTime,
+				ConsentText:          web.DefaultConsentText,
+				RatePerMinute:        web.DefaultSubscribeRate * 60,
+				Burst:                web.DefaultSubscribeBurst,
+				AddressRatePerMinute: web.DefaultAddressRate * 60,
+				AddressBurst:         web.DefaultAddressBurst,
+				MailRatePerMinute:    web.DefaultConfirmMailRate * 60,
+				MailBurst:            web.DefaultConfirmMailBurst,
+				MailAddressPerMinute: web.DefaultConfirmAddressRate * 60,
+				MailAddressBurst:     web.DefaultConfirmAddressBurst,
+			},
+		},
+		Bounces: BouncesConfig{
+			SoftLimit:          3,
+			SoftWindow:         30 * 24 * time.Hour,
+			AddressMatchWindow: 14 * 24 * time.Hour,
+			IMAP: IMAPConfig{
+				Port:     993,
+				TLS:      tlsmode.Implicit,
+				Mailbox:  "INBOX",
+				Interval: 5 * time.Minute,
+			},
+		},
+		Webhooks: WebhooksConfig{
+			SES: SESWebhookConfig{
+				AutoConfirm: true,
+			},
+		},
+		Import: importDefaults(),
+		Admin: AdminConfig{
+			Enabled:           true,
+			Listen:            console.DefaultListen,
+			SessionIdle:       accounts.DefaultIdleTimeout,
+			SessionLifetime:   accounts.DefaultLifetime,
+			MaxUploadMB:       console.DefaultMaxUploadMB,
+			TypedConfirmAbove: console.DefaultTypedConfirmAbove,
+		},
+		Backup: BackupConfig{
+			Interval: 24 * time.Hour,
+			Keep:     7,
+		},
+		Tracking: TrackingConfig{
+			Clicks:        "off",
+			Opens:         "off",
+			ScannerWindow: time.Minute,
+		},
 	}
 }
 
@@ -469,8 +522,12 @@ func (c *Config) validateBounces(p *problems) {
 			p.bad(fmt.Sprintf("webhooks.ses.topic_arns[%d]", i), "%v", err)
 		}
 	}
-	for key, n := range map[string]int{"import.max_field_bytes": c.Import.MaxFieldBytes, "import.max_row_bytes": c.Import.MaxRowBytes,
-		"import.max_columns": c.Import.MaxColumns, "import.max_attributes_bytes": c.Import.MaxAttributesBytes} {
+	for key, n := range map[string]int{
+		"import.max_field_bytes":      c.Import.MaxFieldBytes,
+		"import.max_row_bytes":        c.Import.MaxRowBytes,
+		"import.max_columns":          c.Import.MaxColumns,
+		"import.max_attributes_bytes": c.Import.MaxAttributesBytes,
+	} {
 		if n < 1 {
 			p.bad(key, "must be at least 1")
 		}
@@ -518,12 +575,20 @@ func (c *Config) validateBackup(p *problems) {
 
 func importDefaults() ImportConfig {
 	d := subscribers.DefaultImportLimits()
-	return ImportConfig{MaxFieldBytes: d.MaxFieldBytes, MaxRowBytes: d.MaxRowBytes, MaxColumns: d.MaxColumns,
-		MaxAttributesBytes: d.MaxAttributesBytes}
+	return ImportConfig{
+		MaxFieldBytes:      d.MaxFieldBytes,
+		MaxRowBytes:        d.MaxRowBytes,
+		MaxColumns:         d.MaxColumns,
+		MaxAttributesBytes: d.MaxAttributesBytes,
+	}
 }
 
 // limits is the import section as the store takes it.
 func (c ImportConfig) limits() subscribers.ImportLimits {
-	return subscribers.ImportLimits{MaxFieldBytes: c.MaxFieldBytes, MaxRowBytes: c.MaxRowBytes, MaxColumns: c.MaxColumns,
-		MaxAttributesBytes: c.MaxAttributesBytes}
+	return subscribers.ImportLimits{
+		MaxFieldBytes:      c.MaxFieldBytes,
+		MaxRowBytes:        c.MaxRowBytes,
+		MaxColumns:         c.MaxColumns,
+		MaxAttributesBytes: c.MaxAttributesBytes,
+	}
 }

@@ -24,8 +24,16 @@ func (a *app) startBouncePoller(ctx context.Context, g *errgroup.Group, s *sqlit
 	if err != nil {
 		return err
 	}
-	cfg := inbox.IMAPConfig{Host: c.Host, Port: c.Port, Username: c.Username, Password: c.Password, TLS: c.TLS,
-		Mailbox: c.Mailbox, Interval: c.Interval, InsecureSkipVerify: c.TLSSkipVerify}
+	cfg := inbox.IMAPConfig{
+		Host:               c.Host,
+		Port:               c.Port,
+		Username:           c.Username,
+		Password:           c.Password,
+		TLS:                c.TLS,
+		Mailbox:            c.Mailbox,
+		Interval:           c.Interval,
+		InsecureSkipVerify: c.TLSSkipVerify,
+	}
 	log := a.serverLogger()
 	// The console's dashboard warns when the mailbox has not been read
 	// for a while; this records each pass that read it.

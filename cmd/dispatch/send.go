@@ -206,7 +206,13 @@ func (a *app) sendSender(ctx context.Context, s *sqlite.Store, issue *templates.
 			Concurrency: a.cfg.Sending.Concurrency,
 		}}
 	} else if o.capture != "" {
-		relays = []mailer.Relay{{Name: "capture", Host: "127.0.0.1", Port: 25, TLS: tlsmode.None, Concurrency: 1}}
+		relays = []mailer.Relay{{
+			Name:        "capture",
+			Host:        "127.0.0.1",
+			Port:        25,
+			TLS:         tlsmode.None,
+			Concurrency: 1,
+		}}
 	}
 	sender, err := a.checkedSender(ctx, s, issue, relays, o.force)
 	if err != nil {

@@ -109,10 +109,23 @@ format --log-format chooses. Stop with Ctrl-C or SIGTERM (graceful shutdown).`,
 func (a *app) webhookVerifier() (*webhook.Verifier, error) {
 	w := a.cfg.Webhooks
 	cfg := webhook.Config{
-		SES:      webhook.SESConfig{Enabled: w.SES.Enabled, TopicARNs: w.SES.TopicARNs, AutoConfirm: w.SES.AutoConfirm},
-		SendGrid: webhook.SendGridConfig{PublicKey: w.SendGrid.PublicKey},
-		Postmark: webhook.PostmarkConfig{Username: w.Postmark.Username, Password: w.Postmark.Password, Token: w.Postmark.Token},
-		Mailgun:  webhook.MailgunConfig{SigningKey: w.Mailgun.SigningKey, RememberTokens: true},
+		SES: webhook.SESConfig{
+			Enabled:     w.SES.Enabled,
+			TopicARNs:   w.SES.TopicARNs,
+			AutoConfirm: w.SES.AutoConfirm,
+		},
+		SendGrid: webhook.SendGridConfig{
+			PublicKey: w.SendGrid.PublicKey,
+		},
+		Postmark: webhook.PostmarkConfig{
+			Username: w.Postmark.Username,
+			Password: w.Postmark.Password,
+			Token:    w.Postmark.Token,
+		},
+		Mailgun: webhook.MailgunConfig{
+			SigningKey:     w.Mailgun.SigningKey,
+			RememberTokens: true,
+		},
 	}
 	if !w.SES.Enabled && w.SendGrid.PublicKey == "" && w.Postmark.Username == "" && w.Postmark.Token == "" && w.Mailgun.SigningKey == "" {
 		return nil, nil

@@ -79,30 +79,46 @@ func renderWebVersion(snapshot []byte, webURL, manageURL string) (*web.WebIssue,
 }
 
 func (a *app) bouncePolicy() subscribers.BouncePolicy {
-	return subscribers.BouncePolicy{SoftLimit: a.cfg.Bounces.SoftLimit, SoftWindow: a.cfg.Bounces.SoftWindow,
-		AddressMatchWindow: a.cfg.Bounces.AddressMatchWindow}
+	return subscribers.BouncePolicy{
+		SoftLimit:          a.cfg.Bounces.SoftLimit,
+		SoftWindow:         a.cfg.Bounces.SoftWindow,
+		AddressMatchWindow: a.cfg.Bounces.AddressMatchWindow,
+	}
 }
 
 // relays turns smtp.* (and smtp.relays) into mailer relays; a relay's empty
 // fields take the smtp section's values.
 func (a *app) relays() []mailer.Relay {
 	c := a.cfg.SMTP
-	base := mailer.Relay{Host: c.Host, Port: c.Port, Username: c.Username, Password: c.Password, TLS: c.TLS,
-		Concurrency: a.cfg.Sending.Concurrency, MaxMessagesPerConnection: c.MaxMessagesPerConnection,
-		Timeout: c.Timeout, HELO: c.HELO, InsecureSkipVerify: c.TLSSkipVerify, AllowInsecureAuth: c.AllowInsecureAuth,
-		Chunking: c.Chunking}
+	base := mailer.Relay{
+		Host:                     c.Host,
+		Port:                     c.Port,
+		Username:                 c.Username,
+		Password:                 c.Password,
+		TLS:                      c.TLS,
+		Concurrency:              a.cfg.Sending.Concurrency,
+		MaxMessagesPerConnection: c.MaxMessagesPerConnection,
+		Timeout:                  c.Timeout,
+		HELO:                     c.HELO,
+		InsecureSkipVerify:       c.TLSSkipVerify,
+		AllowInsecureAuth:        c.AllowInsecureAuth,
+		Chunking:                 c.Chunking,
+	}
 	if len(c.Relays) == 0 {
 		return []mailer.Relay{base}
 	}
 	var out []mailer.Relay
 	for _, r := range c.Relays {
 		m := base
-		m.Name, m.Host, m.Rate = r.Name, r.Host, r.Rate
+		m.Name = r.Name
+		m.Host = r.Host
+		m.Rate = r.Rate
 		if r.Port != 0 {
 			m.Port = r.Port
 		}
 		if r.Username != "" {
-			m.Username, m.Password = r.Username, r.Password
+			m.Username = r.Username
+			m.Password = r.Password
 		}
 		if r.TLS != tlsmode.Unset {
 			m.TLS = r.TLS
@@ -132,11 +148,24 @@ func (a *app) mailerConfig(relays []mailer.Relay) (mailer.Config, error) {
 		}
 		relays = a.relays()
 	}
-	cfg := mailer.Config{Relays: relays, Rate: a.cfg.Sending.Rate, HourlyLimit: a.cfg.Sending.HourlyLimit,
-		DailyLimit: a.cfg.Sending.DailyLimit, RetryBackoff: a.cfg.Sending.RetryBackoff, MaxAttempts: a.cfg.Sending.MaxAttempts,
-		PauseAfter: a.cfg.Sending.PauseAfter, RelayDownPause: a.cfg.Sending.RelayDownPause, From: a.cfg.Sender.From, ReplyTo: a.cfg.Sender.ReplyTo,
-		BounceAddress: a.cfg.Sender.BounceAddress, BaseURL: a.cfg.Web.BaseURL, Tokens: tokens, CFBLAddress: a.cfg.Sender.CFBLAddress,
-		BouncePolicy: a.bouncePolicy(), Logger: a.logger}
+	cfg := mailer.Config{
+		Relays:         relays,
+		Rate:           a.cfg.Sending.Rate,
+		HourlyLimit:    a.cfg.Sending.HourlyLimit,
+		DailyLimit:     a.cfg.Sending.DailyLimit,
+		RetryBackoff:   a.cfg.Sending.RetryBackoff,
+		MaxAttempts:    a.cfg.Sending.MaxAttempts,
+		PauseAfter:     a.cfg.Sending.PauseAfter,
+		RelayDownPause: a.cfg.Sending.RelayDownPause,
+		From:           a.cfg.Sender.From,
+		ReplyTo:        a.cfg.Sender.ReplyTo,
+		BounceAddress:  a.cfg.Sender.BounceAddress,
+		BaseURL:        a.cfg.Web.BaseURL,
+		Tokens:         tokens,
+		CFBLAddress:    a.cfg.Sender.CFBLAddress,
+		BouncePolicy:   a.bouncePolicy(),
+		Logger:         a.logger,
+	}
 	if a.cfg.DKIM.PrivateKeyFile != "" {
 		pem, err := os.ReadFile(a.cfg.DKIM.PrivateKeyFile)
 		if err != nil {
@@ -146,7 +175,11 @@ func (a *app) mailerConfig(relays []mailer.Relay) (mailer.Config, error) {
 		if err != nil {
 			return mailer.Config{}, fmt.Errorf("dkim.private_key_file %s: %w", a.cfg.DKIM.PrivateKeyFile, err)
 		}
-		cfg.DKIM = &mailer.DKIM{Domain: a.cfg.DKIM.Domain, Selector: a.cfg.DKIM.Selector, Key: key}
+		cfg.DKIM = &mailer.DKIM{
+			Domain:   a.cfg.DKIM.Domain,
+			Selector: a.cfg.DKIM.Selector,
+			Key:      key,
+		}
 	}
 	return cfg, nil
 }
@@ -155,8 +188,12 @@ func (a *app) mailerConfig(relays []mailer.Relay) (mailer.Config, error) {
 func (a *app) templateConfig(listName string) templates.Config {
 	// Every issue has a web version, served by `dispatch serve` at the same
 	// base URL as the unsubscribe links every message already needs.
-	return templates.Config{PostalAddress: a.cfg.Sender.PostalAddress, ListName: listName, From: a.cfg.Sender.From,
-		WebVersion: a.cfg.Web.BaseURL != ""}
+	return templates.Config{
+		PostalAddress: a.cfg.Sender.PostalAddress,
+		ListName:      listName,
+		From:          a.cfg.Sender.From,
+		WebVersion:    a.cfg.Web.BaseURL != "",
+	}
 }
 
 // eta is a rough duration for n messages at the configured rate.
