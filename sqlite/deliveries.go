@@ -60,10 +60,10 @@ func (s *Store) DueDeferred(ctx context.Context, campaignID int64, now time.Time
 
 // NextRetry returns when the earliest deferred delivery is due and how many
 // are deferred; zero time when none are.
-func (s *Store) NextRetry(ctx context.Context, campaignID int64) (time.Time, int, error) {
+func (s *Store) NextRetry(ctx context.Context, campaignID int64) (due time.Time, deferred int, err error) {
 	var next string
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(min(next_attempt_at), ''), count(*) FROM deliveries
+	err = s.db.QueryRowContext(ctx, `SELECT COALESCE(min(next_attempt_at), ''), count(*) FROM deliveries
 		WHERE campaign_id = ? AND status = 'deferred'`, campaignID).Scan(&next, &n)
 	if err != nil {
 		return time.Time{}, 0, fmt.Errorf("next retry: %w", err)

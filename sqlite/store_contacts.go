@@ -359,7 +359,9 @@ func (p prefixScanner) Scan(dest ...any) error {
 	return p.rows.Scan(append([]any{p.key}, dest...)...)
 }
 
-func decodeKeyCursor(c string) (string, int64, error) {
+// decodeKeyCursor reads a search cursor: the text the last row shown
+// matched and its subscriber id (empty and 0 for the first page).
+func decodeKeyCursor(c string) (key string, id int64, err error) {
 	k, err := decodeCursor(c, 'k')
 	if err != nil || k == "" {
 		return "", 0, err

@@ -83,7 +83,7 @@ type DeliveryLedger interface {
 	DueDeferred(ctx context.Context, campaignID int64, now time.Time, limit int) ([]Delivery, error)
 	// NextRetry returns when the earliest deferred delivery is due, and
 	// how many are deferred.
-	NextRetry(ctx context.Context, campaignID int64) (time.Time, int, error)
+	NextRetry(ctx context.Context, campaignID int64) (due time.Time, deferred int, err error)
 	// ApplyLedger applies ops in one transaction and returns one error
 	// slot per op (nil, ErrNotSendable or ErrStale).
 	ApplyLedger(ctx context.Context, ops []LedgerOp) ([]error, error)
