@@ -314,7 +314,7 @@ func (w *batchWriter) removed(ctx context.Context, q *sql.Tx, batch []importRow)
 	}
 	byHash := map[string]string{}
 	for _, r := range batch {
-		byHash[suppressionHash(r.norm)] = r.norm
+		byHash[subscribers.SuppressionHash(r.norm)] = r.norm
 	}
 	hashes := make([]any, 0, len(byHash))
 	for h := range byHash {

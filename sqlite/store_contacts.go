@@ -463,7 +463,7 @@ func (s *Store) FindSuppressed(ctx context.Context, q subscribers.SuppressedQuer
 	if after == "" && subscribers.ValidateEmail(subscribers.CleanEmail(search)) == nil && len(page.Addresses) == 0 {
 		var st, created string
 		err := s.db.QueryRowContext(ctx, `SELECT status, created_at FROM suppressions WHERE email_hash = ?`,
-			suppressionHash(subscribers.NormalizeEmail(search))).Scan(&st, &created)
+			subscribers.SuppressionHash(subscribers.NormalizeEmail(search))).Scan(&st, &created)
 		if err == nil && (q.Status == "" || subscribers.Status(st) == q.Status) {
 			page.Addresses = append(page.Addresses, subscribers.SuppressedAddress{Email: subscribers.CleanEmail(search), Status: subscribers.Status(st),
 				Reason: "removed: personal data erased", Since: parseTime(created), Removed: true})

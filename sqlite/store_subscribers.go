@@ -2,9 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,12 +10,6 @@ import (
 
 	"github.com/dispatchhq/dispatch/subscribers"
 )
-
-// suppressionHash is how a removed address is remembered without keeping it.
-func suppressionHash(norm string) string {
-	h := sha256.Sum256([]byte(norm))
-	return hex.EncodeToString(h[:])
-}
 
 // AddSubscriber creates a subscriber or adds an existing one to lists.
 // Existing name and attributes are not changed. It returns ErrSuppressed
@@ -99,7 +91,7 @@ func checkAttributesSize(attrs map[string]any, limit int) error {
 
 func isRemoved(ctx context.Context, q queryer, norm string) (bool, error) {
 	var one int
-	err := q.QueryRowContext(ctx, `SELECT 1 FROM suppressions WHERE email_hash = ?`, suppressionHash(norm)).Scan(&one)
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM suppressions WHERE email_hash = ?`, subscribers.SuppressionHash(norm)).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -400,7 +392,7 @@ func (s *Store) RemoveSubscriber(ctx context.Context, email, actor string) error
 		}
 		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO suppressions (email_hash, status, reason, created_at) VALUES (?, ?, 'removed', ?)
-			ON CONFLICT (email_hash) DO NOTHING`, suppressionHash(norm), st, formatTime(s.now())); err != nil {
+			ON CONFLICT (email_hash) DO NOTHING`, subscribers.SuppressionHash(norm), st, formatTime(s.now())); err != nil {
 			return fmt.Errorf("record suppression: %w", err)
 		}
 		// Bounce diagnostics quote the address; they go with the person.

@@ -62,7 +62,7 @@ func (s *Store) ExportSuppressions(ctx context.Context) ([]subscribers.Suppressi
 				e.EmailHash = second
 			} else {
 				e.List = second
-				e.EmailHash = suppressionHash(subscribers.NormalizeEmail(e.Email))
+				e.EmailHash = subscribers.SuppressionHash(subscribers.NormalizeEmail(e.Email))
 			}
 			e.At = parseTime(at)
 			out = append(out, e)
@@ -252,7 +252,7 @@ func (s *Store) subscribersWithHash(ctx context.Context, hashes map[string]bool)
 		if err := rows.Scan(&norm); err != nil {
 			return nil, fmt.Errorf("find erased subscribers: %w", err)
 		}
-		if hashes[suppressionHash(norm)] {
+		if hashes[subscribers.SuppressionHash(norm)] {
 			out = append(out, norm)
 		}
 	}
