@@ -135,16 +135,6 @@ func UnsubscribeURL(baseURL, token string) string {
 	return strings.TrimRight(baseURL, "/") + "/u/" + url.PathEscape(token)
 }
 
-// ParseMessageID verifies the delivery token that is the local part of a
-// Message-ID Dispatch set ("<token@domain>", with or without brackets).
-func (t *Tokens) ParseMessageID(id string) (int64, error) {
-	id = strings.Trim(strings.TrimSpace(id), "<>")
-	if at := strings.LastIndexByte(id, '@'); at >= 0 {
-		id = id[:at]
-	}
-	return t.ParseDelivery(id)
-}
-
 // VERPAddress adds +tag to the local part of addr:
 // bounces@example.com → bounces+tag@example.com.
 func VERPAddress(addr, tag string) string {
