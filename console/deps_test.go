@@ -17,7 +17,7 @@ func TestDependencies(t *testing.T) {
 		"github.com/mattn/go-sqlite3":                 "no SQL in the console",
 		"github.com/dispatchhq/dispatch/mailer":       "the console does not send",
 		"github.com/dispatchhq/dispatch/campaign":     "sends arrive through the Sending interface",
-		"github.com/dispatchhq/dispatch/web":          "the public server and the console share nothing but the domain",
+		"github.com/dispatchhq/dispatch/web":          "the public server and the console share only the domain and internal/httpserve",
 		"github.com/dispatchhq/dispatch/cmd/dispatch": "nothing imports cmd",
 		"github.com/spf13/viper":                      "configuration arrives as a Config struct",
 	})

@@ -3,8 +3,8 @@ package console
 import (
 	"net"
 	"net/http"
-	"strings"
-	"time"
+
+	"github.com/dispatchhq/dispatch/internal/httpserve"
 )
 
 // csp allows scripts, styles and images from the console itself only (and
@@ -36,84 +36,22 @@ func (s *Server) headers(next http.Handler) http.Handler {
 
 // recoverPanics turns a handler panic into a 500 page and one log line.
 func (s *Server) recoverPanics(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			v := recover()
-			if v == nil {
-				return
-			}
-			if v == http.ErrAbortHandler {
-				panic(v)
-			}
-			s.cfg.Logger.ErrorContext(r.Context(), "panic in console handler", "route", route(r), "panic", v)
-			if rec, ok := w.(*recorder); !ok || rec.status == 0 {
-				s.message(w, r, http.StatusInternalServerError, "Something went wrong",
-					"The console hit an error. Nothing was changed by this request unless the page said so. Try again.")
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
+	return httpserve.Recover(s.cfg.Logger, "panic in console handler", func(w http.ResponseWriter, r *http.Request) {
+		s.message(w, r, http.StatusInternalServerError, "Something went wrong",
+			"The console hit an error. Nothing was changed by this request unless the page said so. Try again.")
+	}, next)
 }
-
-// recorder remembers the status and size of a response for the access log.
-type recorder struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (rec *recorder) WriteHeader(code int) {
-	if rec.status == 0 {
-		rec.status = code
-	}
-	rec.ResponseWriter.WriteHeader(code)
-}
-
-func (rec *recorder) Write(p []byte) (int, error) {
-	if rec.status == 0 {
-		rec.status = http.StatusOK
-	}
-	n, err := rec.ResponseWriter.Write(p)
-	rec.bytes += int64(n)
-	return n, err
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
 
 // accessLog writes one line per request: the route pattern, never the
 // path or query, and never a header or form value (cookies and passwords
 // stay out of logs).
 func (s *Server) accessLog(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := s.cfg.Now()
-		rec := &recorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
-		if rec.status == 0 {
-			rec.status = http.StatusOK
-		}
-		s.cfg.Logger.InfoContext(r.Context(), "console request",
-			"method", r.Method,
-			"route", route(r),
-			"status", rec.status,
-			"bytes", rec.bytes,
-			"duration", s.cfg.Now().Sub(start).Round(time.Microsecond),
-			"ip", clientIP(r),
-		)
-	})
-}
-
-// route names the request for logs: the matched pattern without its
-// method, or "unmatched".
-func route(r *http.Request) string {
-	p := r.Pattern
-	if i := strings.IndexByte(p, ' '); i >= 0 {
-		p = p[i+1:]
-	}
-	if p == "" || p == "/" {
-		return "unmatched"
-	}
-	return p
+	return httpserve.AccessLog{
+		Logger:   s.cfg.Logger,
+		Message:  "console request",
+		Now:      s.cfg.Now,
+		ClientIP: clientIP,
+	}.Handler(next)
 }
 
 // clientIP is the peer address. The console is meant for loopback or a

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dispatchhq/dispatch/accounts"
+	"github.com/dispatchhq/dispatch/internal/httpserve"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -197,7 +198,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, subscribers.ErrNotFound), errors.Is(err, accounts.ErrNotFound):
 		s.message(w, r, http.StatusNotFound, "Not found", "It may have been deleted or renamed.")
 	default:
-		s.cfg.Logger.ErrorContext(r.Context(), "console request failed", "route", route(r), "err", err)
+		s.cfg.Logger.ErrorContext(r.Context(), "console request failed", "route", httpserve.Route(r), "err", err)
 		s.message(w, r, http.StatusInternalServerError, "Something went wrong",
 			"The console hit an error and logged it. Try again; if it keeps happening, check the server log.")
 	}

@@ -2,17 +2,14 @@ package console
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/dispatchhq/dispatch/accounts"
+	"github.com/dispatchhq/dispatch/internal/httpserve"
 )
 
 // HTTP server timeouts. Forms are small and the database is local;
@@ -38,11 +35,7 @@ type Server struct {
 	xorigin  *http.CrossOriginProtection
 	handler  http.Handler
 
-	mu       sync.Mutex
-	srv      *http.Server
-	ln       net.Listener
-	done     chan struct{}
-	serveErr error
+	http *httpserve.Server
 }
 
 // New checks cfg, applies defaults and builds the routes. It does not
@@ -76,6 +69,20 @@ func New(cfg Config) (*Server, error) {
 			"This form was sent from another site, so it was refused. Open the console and try again.")
 	}))
 	s.handler = s.routes()
+	s.http = httpserve.New(httpserve.Config{
+		Name:              "console",
+		Listen:            cfg.Listen,
+		Handler:           s.handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ShutdownTimeout:   cfg.ShutdownTimeout,
+		Logger:            cfg.Logger,
+		LogAttrs:          []any{"base_url", cfg.BaseURL},
+		Background:        s.pruneSessions,
+	})
 	return s, nil
 }
 
@@ -88,110 +95,32 @@ func (s *Server) Accounts() *accounts.Service { return s.accounts }
 
 // Open listens on Config.Listen and serves in a background goroutine. It
 // returns once the socket is bound. Stop the server with Close.
-func (s *Server) Open() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.srv != nil {
-		return errors.New("console is already open")
-	}
-	ln, err := net.Listen("tcp", s.cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("console: listen on %s: %w", s.cfg.Listen, err)
-	}
-	srv := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
-	}
-	s.srv, s.ln, s.done = srv, ln, make(chan struct{})
-	go func() {
-		defer close(s.done)
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			s.mu.Lock()
-			s.serveErr = err
-			s.mu.Unlock()
-		}
-	}()
-	s.cfg.Logger.Info("console listening", "addr", ln.Addr().String(), "base_url", s.cfg.BaseURL)
-	return nil
-}
+func (s *Server) Open() error { return s.http.Open() }
 
 // Addr is the address Open bound; empty before Open.
-func (s *Server) Addr() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ln == nil {
-		return ""
-	}
-	return s.ln.Addr().String()
-}
+func (s *Server) Addr() string { return s.http.Addr() }
 
 // Close stops accepting connections and waits for requests in flight until
 // ctx ends (or ShutdownTimeout, if ctx has no deadline).
-func (s *Server) Close(ctx context.Context) error {
-	s.mu.Lock()
-	srv, done := s.srv, s.done
-	s.srv = nil
-	s.mu.Unlock()
-	if srv == nil {
-		return nil
-	}
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, s.cfg.ShutdownTimeout)
-		defer cancel()
-	}
-	err := srv.Shutdown(ctx)
-	if err != nil {
-		_ = srv.Close()
-		err = fmt.Errorf("shut down console: %w", err)
-	}
-	<-done
-	s.mu.Lock()
-	serveErr := s.serveErr
-	s.serveErr = nil
-	s.mu.Unlock()
-	if serveErr != nil {
-		return errors.Join(err, fmt.Errorf("console: serve: %w", serveErr))
-	}
-	return err
-}
+func (s *Server) Close(ctx context.Context) error { return s.http.Close(ctx) }
 
 // Run opens the server unless Open already did, serves until ctx ends,
-// then shuts down gracefully. It blocks. It also prunes expired sessions
-// every few minutes.
-func (s *Server) Run(ctx context.Context) error {
-	s.mu.Lock()
-	opened := s.srv != nil
-	s.mu.Unlock()
-	if !opened {
-		if err := s.Open(); err != nil {
-			return err
-		}
-	}
-	s.mu.Lock()
-	done := s.done
-	s.mu.Unlock()
+// then shuts down gracefully. It blocks. While the server is open, it
+// prunes expired sessions every few minutes.
+func (s *Server) Run(ctx context.Context) error { return s.http.Run(ctx) }
+
+// pruneSessions deletes expired sessions every few minutes until ctx ends.
+func (s *Server) pruneSessions(ctx context.Context) {
 	tick := time.NewTicker(5 * time.Minute)
 	defer tick.Stop()
-loop:
 	for {
 		select {
 		case <-ctx.Done():
-			break loop
-		case <-done:
-			break loop
+			return
 		case <-tick.C:
 			if _, err := s.accounts.PruneSessions(ctx); err != nil && ctx.Err() == nil {
 				s.cfg.Logger.Warn("prune console sessions", "err", err)
 			}
 		}
 	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
-	defer cancel()
-	return s.Close(sctx)
 }

@@ -6,8 +6,8 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"strings"
-	"time"
+
+	"github.com/dispatchhq/dispatch/internal/httpserve"
 )
 
 // secure sets the headers every response carries. The pages load nothing:
@@ -32,82 +32,22 @@ func (s *Server) secure(next http.Handler) http.Handler {
 // recoverPanics turns a handler panic into a 500 page and one log line,
 // instead of a dropped connection.
 func (s *Server) recoverPanics(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			v := recover()
-			if v == nil {
-				return
-			}
-			if v == http.ErrAbortHandler {
-				panic(v)
-			}
-			s.cfg.Logger.ErrorContext(r.Context(), "panic in handler", "route", route(r), "panic", v)
-			if rec, ok := w.(*recorder); !ok || rec.status == 0 {
-				s.message(w, r, http.StatusInternalServerError, titleError, textError...)
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
+	return httpserve.Recover(s.cfg.Logger, "panic in handler", func(w http.ResponseWriter, r *http.Request) {
+		s.message(w, r, http.StatusInternalServerError, titleError, textError...)
+	}, next)
 }
-
-// recorder remembers the status and size of a response for the access log.
-type recorder struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (rec *recorder) WriteHeader(code int) {
-	if rec.status == 0 {
-		rec.status = code
-	}
-	rec.ResponseWriter.WriteHeader(code)
-}
-
-func (rec *recorder) Write(p []byte) (int, error) {
-	if rec.status == 0 {
-		rec.status = http.StatusOK
-	}
-	n, err := rec.ResponseWriter.Write(p)
-	rec.bytes += int64(n)
-	return n, err
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
 
 // accessLog writes one structured line per request. It logs the route
 // pattern, never the path: the path of an unsubscribe link is a credential.
 func (s *Server) accessLog(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := s.cfg.Now()
-		rec := &recorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
-		if rec.status == 0 {
-			rec.status = http.StatusOK
-		}
-		s.cfg.Logger.InfoContext(r.Context(), "http request",
-			"method", r.Method,
-			"route", route(r),
-			"status", rec.status,
-			"bytes", rec.bytes,
-			"duration", s.cfg.Now().Sub(start).Round(time.Microsecond),
-			"ip", clientIP(r, s.proxies).String(),
-		)
-	})
-}
-
-// route names the request for logs: the matched pattern without its
-// method, or "unmatched".
-func route(r *http.Request) string {
-	p := r.Pattern
-	if i := strings.IndexByte(p, ' '); i >= 0 {
-		p = p[i+1:]
-	}
-	if p == "" || p == "/" {
-		return "unmatched"
-	}
-	return p
+	return httpserve.AccessLog{
+		Logger:  s.cfg.Logger,
+		Message: "http request",
+		Now:     s.cfg.Now,
+		ClientIP: func(r *http.Request) string {
+			return clientIP(r, s.proxies).String()
+		},
+	}.Handler(next)
 }
 
 // guard applies a route's rate limit and body limit before h.
@@ -177,7 +117,7 @@ func bodyTooLarge(r *http.Request) bool {
 func (s *Server) sameOrigin(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := s.xorigin.Check(r); err != nil {
-			s.cfg.Logger.InfoContext(r.Context(), "cross-site request refused", "route", route(r),
+			s.cfg.Logger.InfoContext(r.Context(), "cross-site request refused", "route", httpserve.Route(r),
 				"sec_fetch_site", r.Header.Get("Sec-Fetch-Site"), "origin", r.Header.Get("Origin"))
 			s.message(w, r, http.StatusForbidden, titleCrossSite, textCrossSite...)
 			return

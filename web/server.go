@@ -2,15 +2,12 @@ package web
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
-	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/dispatchhq/dispatch/bounce/apply"
+	"github.com/dispatchhq/dispatch/internal/httpserve"
 	"github.com/dispatchhq/dispatch/tracking"
 )
 
@@ -51,15 +48,7 @@ type Server struct {
 	counter      *tracking.Counter
 	links        *linkCache
 
-	mu       sync.Mutex
-	srv      *http.Server
-	ln       net.Listener
-	done     chan struct{} // closed when Serve returns
-	serveErr error
-	// stopCount ends the counter's flushing; countDone is closed once it
-	// has flushed for the last time.
-	stopCount context.CancelFunc
-	countDone chan struct{}
+	http *httpserve.Server
 }
 
 // New checks cfg, applies defaults and builds the routes. It does not
@@ -110,6 +99,22 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.links = &linkCache{store: cfg.Store, now: cfg.Now, campaigns: map[int64]*campaignLinks{}}
 	s.handler = s.routes()
+	s.http = httpserve.New(httpserve.Config{
+		Name:              "web server",
+		Listen:            cfg.Listen,
+		Handler:           s.handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ShutdownTimeout:   cfg.ShutdownTimeout,
+		Logger:            cfg.Logger,
+		LogAttrs:          []any{"base_url", cfg.BaseURL},
+		// The counter flushes clicks while the server serves; the last
+		// clicks are written once no request can add one.
+		Background: s.counter.Run,
+	})
 	return s, nil
 }
 
@@ -120,116 +125,20 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Open listens on Config.Listen and serves in a background goroutine. It
 // returns once the socket is bound, so a port already in use is an error
 // here rather than a log line later. Stop the server with Close.
-func (s *Server) Open() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.srv != nil {
-		return errors.New("web server is already open")
-	}
-	ln, err := net.Listen("tcp", s.cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", s.cfg.Listen, err)
-	}
-	srv := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
-	}
-	s.srv, s.ln, s.done = srv, ln, make(chan struct{})
-	var cctx context.Context
-	cctx, s.stopCount = context.WithCancel(context.Background())
-	s.countDone = make(chan struct{})
-	go func(done chan struct{}) {
-		defer close(done)
-		s.counter.Run(cctx)
-	}(s.countDone)
-	go func() {
-		defer close(s.done)
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			s.mu.Lock()
-			s.serveErr = err
-			s.mu.Unlock()
-		}
-	}()
-	s.cfg.Logger.Info("web server listening", "addr", ln.Addr().String(), "base_url", s.cfg.BaseURL)
-	return nil
-}
+func (s *Server) Open() error { return s.http.Open() }
 
 // Addr is the address Open bound, with the real port when Listen asked for
 // port 0; empty before Open.
-func (s *Server) Addr() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ln == nil {
-		return ""
-	}
-	return s.ln.Addr().String()
-}
+func (s *Server) Addr() string { return s.http.Addr() }
 
 // Close stops accepting connections and waits for requests in flight to
 // finish, until ctx ends (or ShutdownTimeout passes, if ctx has no
 // deadline); then it drops the remaining connections. Closing a server that
 // is not open does nothing.
-func (s *Server) Close(ctx context.Context) error {
-	s.mu.Lock()
-	srv, done := s.srv, s.done
-	stopCount, countDone := s.stopCount, s.countDone
-	s.srv = nil // a second Close, or a Close after Run, does nothing
-	s.mu.Unlock()
-	if srv == nil {
-		return nil
-	}
-	// The last clicks are written once no request can add one.
-	defer func() { stopCount(); <-countDone }()
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, s.cfg.ShutdownTimeout)
-		defer cancel()
-	}
-	err := srv.Shutdown(ctx)
-	if err != nil {
-		// Requests still running past the deadline are cut off.
-		_ = srv.Close()
-		err = fmt.Errorf("shut down web server: %w", err)
-	}
-	<-done
-	s.mu.Lock()
-	serveErr := s.serveErr
-	s.serveErr = nil
-	s.mu.Unlock()
-	if serveErr != nil {
-		return errors.Join(err, fmt.Errorf("serve: %w", serveErr))
-	}
-	return err
-}
+func (s *Server) Close(ctx context.Context) error { return s.http.Close(ctx) }
 
 // Run opens the server unless Open already did, serves until ctx ends, then
 // shuts down gracefully (waiting up to ShutdownTimeout). It blocks. It
 // returns nil after a shutdown caused by ctx, and an error if listening or
 // serving fails.
-func (s *Server) Run(ctx context.Context) error {
-	s.mu.Lock()
-	opened := s.srv != nil
-	s.mu.Unlock()
-	if !opened {
-		if err := s.Open(); err != nil {
-			return err
-		}
-	}
-	s.mu.Lock()
-	done := s.done
-	s.mu.Unlock()
-	select {
-	case <-ctx.Done():
-	case <-done:
-		// Serve failed on its own; Close reports why.
-	}
-	// The caller's context is already over; shutdown gets its own time.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
-	defer cancel()
-	return s.Close(sctx)
-}
+func (s *Server) Run(ctx context.Context) error { return s.http.Run(ctx) }

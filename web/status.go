@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/dispatchhq/dispatch/bounce/webhook"
+	"github.com/dispatchhq/dispatch/internal/httpserve"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -78,10 +79,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.message(w, r, http.StatusBadRequest, titleBadRequest, textBadRequest...)
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		// The client went away; nobody will read the page.
-		s.cfg.Logger.DebugContext(r.Context(), "request canceled", "route", route(r))
+		s.cfg.Logger.DebugContext(r.Context(), "request canceled", "route", httpserve.Route(r))
 		s.message(w, r, http.StatusServiceUnavailable, titleError, textError...)
 	default:
-		s.cfg.Logger.ErrorContext(r.Context(), "request failed", "route", route(r), "err", err)
+		s.cfg.Logger.ErrorContext(r.Context(), "request failed", "route", httpserve.Route(r), "err", err)
 		s.message(w, r, http.StatusInternalServerError, titleError, textError...)
 	}
 }

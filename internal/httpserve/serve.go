@@ -42,6 +42,13 @@ type Config struct {
 	Logger *slog.Logger
 	// LogAttrs are added to the "listening" log line, after the address.
 	LogAttrs []any
+
+	// Background, when set, is work that lives as long as the server
+	// serves (flushing counters, pruning sessions). Open starts it once
+	// the socket is bound; Close cancels its context once the server has
+	// shut down, so no request is left to add work, and waits for it to
+	// return.
+	Background func(ctx context.Context)
 }
 
 // Server is one http.Server's life. Its methods are safe for concurrent
@@ -54,6 +61,10 @@ type Server struct {
 	ln       net.Listener
 	done     chan struct{} // closed when Serve returns
 	serveErr error
+	// stopBackground ends Config.Background; backgroundDone is closed when
+	// it has returned.
+	stopBackground context.CancelFunc
+	backgroundDone chan struct{}
 }
 
 // New returns a Server that is not listening yet.
@@ -100,6 +111,15 @@ func (s *Server) Open() error {
 			s.mu.Unlock()
 		}
 	}(s.done)
+	if s.cfg.Background != nil {
+		var bctx context.Context
+		bctx, s.stopBackground = context.WithCancel(context.Background())
+		s.backgroundDone = make(chan struct{})
+		go func(done chan struct{}) {
+			defer close(done)
+			s.cfg.Background(bctx)
+		}(s.backgroundDone)
+	}
 	s.cfg.Logger.Info(s.cfg.Name+" listening", append([]any{"addr", ln.Addr().String()}, s.cfg.LogAttrs...)...)
 	return nil
 }
@@ -123,10 +143,19 @@ func (s *Server) Addr() string {
 func (s *Server) Close(ctx context.Context) error {
 	s.mu.Lock()
 	srv, done := s.srv, s.done
+	stopBackground, backgroundDone := s.stopBackground, s.backgroundDone
 	s.srv = nil // a second Close, or a Close after Run, does nothing
+	s.stopBackground, s.backgroundDone = nil, nil
 	s.mu.Unlock()
 	if srv == nil {
 		return nil
+	}
+	if stopBackground != nil {
+		// Deferred, so it runs once the server is down.
+		defer func() {
+			stopBackground()
+			<-backgroundDone
+		}()
 	}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -267,4 +268,59 @@ func TestRecover(t *testing.T) {
 	}()
 	serve(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) })
 	t.Error("ErrAbortHandler was swallowed")
+}
+
+// Background runs while the server is open; Close ends it only once the
+// requests in flight are answered, and waits for it to return.
+func TestBackgroundOutlivesRequests(t *testing.T) {
+	var answered atomic.Bool
+	started, release := make(chan struct{}), make(chan struct{})
+	bgStarted := make(chan struct{})
+	var sawAnswered, returned atomic.Bool
+	srv := httpserve.New(httpserve.Config{
+		Name:   "test server",
+		Listen: "127.0.0.1:0",
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			close(started)
+			<-release
+			io.WriteString(w, "done")
+			answered.Store(true)
+		}),
+		Background: func(ctx context.Context) {
+			close(bgStarted)
+			<-ctx.Done()
+			sawAnswered.Store(answered.Load())
+			returned.Store(true)
+		},
+	})
+	if err := srv.Open(); err != nil {
+		t.Fatal(err)
+	}
+	<-bgStarted
+	got := make(chan int, 1)
+	go func() {
+		resp, err := http.Get("http://" + srv.Addr() + "/")
+		if err != nil {
+			got <- 0
+			return
+		}
+		resp.Body.Close()
+		got <- resp.StatusCode
+	}()
+	<-started
+	closed := make(chan error, 1)
+	go func() { closed <- srv.Close(context.Background()) }()
+	close(release)
+	if code := <-got; code != 200 {
+		t.Fatalf("request in flight = %d, want 200", code)
+	}
+	if err := <-closed; err != nil {
+		t.Fatalf("Close = %v", err)
+	}
+	if !returned.Load() {
+		t.Fatal("Close returned before Background did")
+	}
+	if !sawAnswered.Load() {
+		t.Fatal("Background was stopped before the request in flight was answered")
+	}
 }
