@@ -19,7 +19,7 @@ func (s *Store) CountAttributes(ctx context.Context, listID int64) (map[string]i
 		FROM subscriptions ss
 		JOIN subscribers s ON s.id = ss.subscriber_id,
 		     json_each(s.attributes) a
-		WHERE ss.list_id = ? AND ss.status = 'subscribed' AND s.status = 'active'
+		WHERE ss.list_id = ? AND ss.status = `+sqlSubscribed+` AND s.status = `+sqlActive+`
 		  AND a.type <> 'null' AND NOT (a.type = 'text' AND a.atom = '')
 		GROUP BY a.key`, listID)
 	if err != nil {

@@ -28,7 +28,7 @@ func (s *Store) CreateCampaign(ctx context.Context, nc subscribers.NewCampaign) 
 			INSERT INTO deliveries (campaign_id, subscriber_id, updated_at)
 			SELECT ?, ss.subscriber_id, ?
 			FROM subscriptions ss JOIN subscribers s ON s.id = ss.subscriber_id
-			WHERE ss.list_id = ? AND ss.status = 'subscribed' AND s.status = 'active'
+			WHERE ss.list_id = ? AND ss.status = `+sqlSubscribed+` AND s.status = `+sqlActive+`
 			ORDER BY ss.subscriber_id`, id, now, nc.ListID)
 		if err != nil {
 			return fmt.Errorf("enqueue deliveries: %w", err)
@@ -128,7 +128,7 @@ func (s *Store) FindCampaignStats(ctx context.Context, id int64) (subscribers.Ca
 	}
 	st.HardBounces, st.SoftBounces, st.Complaints = b.Hard, b.Soft, b.Complaints
 	err = s.db.QueryRowContext(ctx, `SELECT possible_duplicates,
-			(SELECT count(DISTINCT subscriber_id) FROM events WHERE campaign_id = ? AND type = 'unsubscribed')
+			(SELECT count(DISTINCT subscriber_id) FROM events WHERE campaign_id = ? AND type = `+sqlEventUnsubscribed+`)
 		FROM campaigns WHERE id = ?`, id, id).Scan(&st.PossibleDuplicates, &st.Unsubscribed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, fmt.Errorf("campaign %d: %w", id, subscribers.ErrNotFound)
@@ -147,13 +147,13 @@ func (s *Store) StartCampaignRun(ctx context.Context, id int64) (int, error) {
 	var n int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		now := formatTime(s.now())
-		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'queued', recovered = 1, updated_at = ?
-			WHERE campaign_id = ? AND status = 'sending'`, now, id)
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = `+sqlQueued+`, recovered = 1, updated_at = ?
+			WHERE campaign_id = ? AND status = `+sqlSending, now, id)
 		if err != nil {
 			return fmt.Errorf("recover in-flight deliveries: %w", err)
 		}
 		n, _ = res.RowsAffected()
-		_, err = tx.ExecContext(ctx, `UPDATE campaigns SET status = 'sending', pause_reason = '',
+		_, err = tx.ExecContext(ctx, `UPDATE campaigns SET status = `+sqlCampaignSending+`, pause_reason = '',
 			possible_duplicates = possible_duplicates + ?, started_at = COALESCE(started_at, ?), updated_at = ?
 			WHERE id = ?`, n, now, now, id)
 		return err
@@ -183,7 +183,7 @@ func (s *Store) EndCampaignRun(ctx context.Context, id int64, elapsed time.Durat
 func (s *Store) CountActiveMembers(ctx context.Context, listID int64) (int, error) {
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM subscriptions ss JOIN subscribers s ON s.id = ss.subscriber_id
-		WHERE ss.list_id = ? AND ss.status = 'subscribed' AND s.status = 'active'`, listID).Scan(&n)
+		WHERE ss.list_id = ? AND ss.status = `+sqlSubscribed+` AND s.status = `+sqlActive, listID).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count recipients: %w", err)
 	}

@@ -31,8 +31,8 @@ func (s *Store) DeleteList(ctx context.Context, name, actor string) error {
 		}
 		var active, done int
 		if err := tx.QueryRowContext(ctx, `SELECT
-				count(*) FILTER (WHERE status IN ('sending', 'paused')),
-				count(*) FILTER (WHERE status NOT IN ('sending', 'paused'))
+				count(*) FILTER (WHERE status IN (`+sqlCampaignSending+`, `+sqlCampaignPaused+`)),
+				count(*) FILTER (WHERE status NOT IN (`+sqlCampaignSending+`, `+sqlCampaignPaused+`))
 			FROM campaigns WHERE list_id = ?`, l.ID).Scan(&active, &done); err != nil {
 			return fmt.Errorf("delete list %q: %w", l.Name, err)
 		}

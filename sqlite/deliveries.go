@@ -38,7 +38,7 @@ func scanDeliveries(rows *sql.Rows) ([]subscribers.Delivery, error) {
 func (s *Store) NextQueued(ctx context.Context, campaignID, after int64, limit int) ([]subscribers.Delivery, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+deliveryColumns+`
 		FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
-		WHERE +d.campaign_id = ? AND d.status = 'queued' AND d.id > ?
+		WHERE +d.campaign_id = ? AND d.status = `+sqlQueued+` AND d.id > ?
 		ORDER BY d.id LIMIT ?`, campaignID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("next deliveries: %w", err)
@@ -50,7 +50,7 @@ func (s *Store) NextQueued(ctx context.Context, campaignID, after int64, limit i
 func (s *Store) DueDeferred(ctx context.Context, campaignID int64, now time.Time, limit int) ([]subscribers.Delivery, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+deliveryColumns+`
 		FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
-		WHERE d.campaign_id = ? AND d.status = 'deferred' AND d.next_attempt_at <= ?
+		WHERE d.campaign_id = ? AND d.status = `+sqlDeferred+` AND d.next_attempt_at <= ?
 		ORDER BY d.next_attempt_at LIMIT ?`, campaignID, formatTime(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due deliveries: %w", err)
@@ -64,7 +64,7 @@ func (s *Store) NextRetry(ctx context.Context, campaignID int64) (due time.Time,
 	var next string
 	var n int
 	err = s.db.QueryRowContext(ctx, `SELECT COALESCE(min(next_attempt_at), ''), count(*) FROM deliveries
-		WHERE campaign_id = ? AND status = 'deferred'`, campaignID).Scan(&next, &n)
+		WHERE campaign_id = ? AND status = `+sqlDeferred, campaignID).Scan(&next, &n)
 	if err != nil {
 		return time.Time{}, 0, fmt.Errorf("next retry: %w", err)
 	}
@@ -103,15 +103,15 @@ func (s *Store) ApplyLedger(ctx context.Context, ops []subscribers.LedgerOp) ([]
 			var res sql.Result
 			switch op.Kind {
 			case subscribers.OpBegin:
-				res, err = s.execCached(ctx, tx, `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ?
-					WHERE id = ? AND status IN ('queued', 'deferred') AND attempts = ? AND EXISTS (
+				res, err = s.execCached(ctx, tx, `UPDATE deliveries SET status = `+sqlSending+`, attempts = attempts + 1, updated_at = ?
+					WHERE id = ? AND status IN (`+sqlQueued+`, `+sqlDeferred+`) AND attempts = ? AND EXISTS (
 						SELECT 1 FROM subscribers s JOIN subscriptions ss ON ss.subscriber_id = s.id
-						WHERE s.id = deliveries.subscriber_id AND s.status = 'active'
-						  AND ss.list_id = ? AND ss.status = 'subscribed')`, at, op.DeliveryID, op.Attempts, op.ListID)
+						WHERE s.id = deliveries.subscriber_id AND s.status = `+sqlActive+`
+						  AND ss.list_id = ? AND ss.status = `+sqlSubscribed+`)`, at, op.DeliveryID, op.Attempts, op.ListID)
 				if err == nil {
 					if n, _ := res.RowsAffected(); n == 0 {
-						res, err = s.execCached(ctx, tx, `UPDATE deliveries SET status = 'skipped', last_error = 'subscriber no longer active or subscribed', updated_at = ?
-							WHERE id = ? AND status IN ('queued', 'deferred') AND attempts = ?`, at, op.DeliveryID, op.Attempts)
+						res, err = s.execCached(ctx, tx, `UPDATE deliveries SET status = `+sqlSkipped+`, last_error = 'subscriber no longer active or subscribed', updated_at = ?
+							WHERE id = ? AND status IN (`+sqlQueued+`, `+sqlDeferred+`) AND attempts = ?`, at, op.DeliveryID, op.Attempts)
 						results[i] = subscribers.ErrStale
 						if n, _ := res.RowsAffected(); err == nil && n > 0 {
 							results[i] = subscribers.ErrNotSendable
@@ -119,24 +119,24 @@ func (s *Store) ApplyLedger(ctx context.Context, ops []subscribers.LedgerOp) ([]
 					}
 				}
 			case subscribers.OpSent:
-				_, err = s.execCached(ctx, tx, `UPDATE deliveries SET status = 'sent', sent_at = ?, smtp_code = ?, last_error = '', relay = ?, updated_at = ?
+				_, err = s.execCached(ctx, tx, `UPDATE deliveries SET status = `+sqlSent+`, sent_at = ?, smtp_code = ?, last_error = '', relay = ?, updated_at = ?
 					WHERE id = ?`, at, op.SMTPCode, op.Relay, at, op.DeliveryID)
 			case subscribers.OpDeferred:
-				_, err = s.execCached(ctx, tx, `UPDATE deliveries SET status = 'deferred', next_attempt_at = ?, smtp_code = ?, last_error = ?, relay = ?, updated_at = ?
+				_, err = s.execCached(ctx, tx, `UPDATE deliveries SET status = `+sqlDeferred+`, next_attempt_at = ?, smtp_code = ?, last_error = ?, relay = ?, updated_at = ?
 					WHERE id = ?`, formatTime(op.NextAttempt), op.SMTPCode, op.Error, op.Relay, at, op.DeliveryID)
 			case subscribers.OpFailed:
-				_, err = s.execCached(ctx, tx, `UPDATE deliveries SET status = 'failed', smtp_code = ?, last_error = ?, relay = ?, updated_at = ?
+				_, err = s.execCached(ctx, tx, `UPDATE deliveries SET status = `+sqlFailed+`, smtp_code = ?, last_error = ?, relay = ?, updated_at = ?
 					WHERE id = ?`, op.SMTPCode, op.Error, op.Relay, at, op.DeliveryID)
 			case subscribers.OpRequeue:
-				_, err = s.execCached(ctx, tx, `UPDATE deliveries SET status = 'deferred', next_attempt_at = ?, attempts = max(attempts - 1, 0),
+				_, err = s.execCached(ctx, tx, `UPDATE deliveries SET status = `+sqlDeferred+`, next_attempt_at = ?, attempts = max(attempts - 1, 0),
 					last_error = ?, relay = ?, updated_at = ? WHERE id = ?`, at, op.Error, op.Relay, at, op.DeliveryID)
 			case subscribers.OpPostpone:
 				next := at
 				if !op.NextAttempt.IsZero() {
 					next = formatTime(op.NextAttempt)
 				}
-				_, err = s.execCached(ctx, tx, `UPDATE deliveries SET status = 'deferred', next_attempt_at = ?, last_error = ?, relay = ?, updated_at = ?
-					WHERE id = ? AND status IN ('queued', 'deferred') AND attempts = ?`, next, op.Error, op.Relay, at, op.DeliveryID, op.Attempts)
+				_, err = s.execCached(ctx, tx, `UPDATE deliveries SET status = `+sqlDeferred+`, next_attempt_at = ?, last_error = ?, relay = ?, updated_at = ?
+					WHERE id = ? AND status IN (`+sqlQueued+`, `+sqlDeferred+`) AND attempts = ?`, next, op.Error, op.Relay, at, op.DeliveryID, op.Attempts)
 			default:
 				err = fmt.Errorf("unknown ledger op %d", op.Kind)
 			}

@@ -23,7 +23,7 @@ func (s *Store) FindFailedDeliveries(ctx context.Context, campaignID int64) ([]s
 	rows, err := s.db.QueryContext(ctx, `SELECT d.id, d.subscriber_id, COALESCE(s.email, ''), COALESCE(s.name, ''),
 		`+failureKind+`, d.attempts, d.smtp_code, d.last_error, d.relay, d.updated_at
 		FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
-		WHERE +d.campaign_id = ? AND d.status = 'failed' ORDER BY d.id`, campaignID)
+		WHERE +d.campaign_id = ? AND d.status = `+sqlFailed+` ORDER BY d.id`, campaignID)
 	if err != nil {
 		return nil, fmt.Errorf("failed deliveries of campaign %d: %w", campaignID, err)
 	}
@@ -50,7 +50,7 @@ func (s *Store) RetryFailed(ctx context.Context, campaignID int64) (subscribers.
 	res := subscribers.RetryResult{Kept: map[subscribers.FailureKind]int{}}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT `+failureKind+`, count(*) FROM deliveries d
-			WHERE +d.campaign_id = ? AND d.status = 'failed' GROUP BY 1`, campaignID)
+			WHERE +d.campaign_id = ? AND d.status = `+sqlFailed+` GROUP BY 1`, campaignID)
 		if err != nil {
 			return err
 		}
@@ -70,8 +70,8 @@ func (s *Store) RetryFailed(ctx context.Context, campaignID int64) (subscribers.
 			return err
 		}
 		now := formatTime(s.now())
-		r, err := tx.ExecContext(ctx, `UPDATE deliveries AS d SET status = 'queued', attempts = 0, next_attempt_at = NULL, updated_at = ?
-			WHERE +d.campaign_id = ? AND d.status = 'failed' AND `+failureKind+` = '`+string(subscribers.FailTemporary)+`'`, now, campaignID)
+		r, err := tx.ExecContext(ctx, `UPDATE deliveries AS d SET status = `+sqlQueued+`, attempts = 0, next_attempt_at = NULL, updated_at = ?
+			WHERE +d.campaign_id = ? AND d.status = `+sqlFailed+` AND `+failureKind+` = '`+string(subscribers.FailTemporary)+`'`, now, campaignID)
 		if err != nil {
 			return err
 		}
@@ -80,7 +80,7 @@ func (s *Store) RetryFailed(ctx context.Context, campaignID int64) (subscribers.
 		if n == 0 {
 			return nil
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE campaigns SET status = 'sending', pause_reason = '', finished_at = NULL, updated_at = ?
+		_, err = tx.ExecContext(ctx, `UPDATE campaigns SET status = `+sqlCampaignSending+`, pause_reason = '', finished_at = NULL, updated_at = ?
 			WHERE id = ?`, now, campaignID)
 		return err
 	})

@@ -186,7 +186,7 @@ func (s *Store) ConfirmSubscription(ctx context.Context, c subscribers.Confirmat
 		if wasRemoved {
 			// They erased themselves and came back: the hash that kept
 			// them suppressed has done its job.
-			if _, err := tx.ExecContext(ctx, `DELETE FROM suppressions WHERE email_hash = ?`, suppressionHash(norm)); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM suppressions WHERE email_hash = ?`, subscribers.SuppressionHash(norm)); err != nil {
 				return fmt.Errorf("lift the erasure's suppression: %w", err)
 			}
 		}
@@ -207,7 +207,7 @@ func (s *Store) ConfirmSubscription(ctx context.Context, c subscribers.Confirmat
 // kept) and the status it was suppressed with.
 func removedStatus(ctx context.Context, q queryer, norm string) (subscribers.Status, bool, error) {
 	var st subscribers.Status
-	err := q.QueryRowContext(ctx, `SELECT status FROM suppressions WHERE email_hash = ?`, suppressionHash(norm)).Scan(&st)
+	err := q.QueryRowContext(ctx, `SELECT status FROM suppressions WHERE email_hash = ?`, subscribers.SuppressionHash(norm)).Scan(&st)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}

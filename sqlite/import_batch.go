@@ -466,12 +466,12 @@ func (w *batchWriter) insert(ctx context.Context, tx *sql.Tx, rows []importRow) 
 		return fmt.Errorf("import: inserted ids %d..%d are not contiguous for %d rows", before+1, after, len(rows))
 	}
 	if err := w.exec(ctx, tx, `INSERT INTO subscriptions (list_id, subscriber_id, source, consented_at, updated_at, basis)
-		SELECT ?, id, ?, ?, ?, ? FROM subscribers WHERE id > ? AND id <= ? AND status = 'active'`,
+		SELECT ?, id, ?, ?, ?, ? FROM subscribers WHERE id > ? AND id <= ? AND status = `+sqlActive,
 		w.listID, w.cfg.Source, now, now, w.cfg.Basis, before, after); err != nil {
 		return fmt.Errorf("import: insert subscriptions: %w", err)
 	}
 	if err := w.exec(ctx, tx, `INSERT INTO events (subscriber_id, list_id, type, new_status, actor, created_at)
-		SELECT id, CASE status WHEN 'active' THEN ? END, 'created', status, ?, ? FROM subscribers WHERE id > ? AND id <= ?`,
+		SELECT id, CASE status WHEN `+sqlActive+` THEN ? END, `+sqlEventCreated+`, status, ?, ? FROM subscribers WHERE id > ? AND id <= ?`,
 		w.listID, w.cfg.Actor, now, before, after); err != nil {
 		return fmt.Errorf("import: record events: %w", err)
 	}

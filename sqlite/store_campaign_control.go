@@ -57,7 +57,7 @@ func (s *Store) ScheduleCampaign(ctx context.Context, nc subscribers.NewCampaign
 	res, err := s.db.ExecContext(ctx, `
 		INSERT INTO campaigns (slug, list_id, subject, issue_path, snapshot, status, hold, scheduled_at, schedule_zone,
 			background, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, 'paused', 'schedule', ?, ?, 1, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, `+sqlCampaignPaused+`, `+sqlHoldSchedule+`, ?, ?, 1, ?, ?)`,
 		nc.Slug, nc.ListID, nc.Subject, nc.IssuePath, string(nc.Snapshot), formatTime(at), zone, now, now)
 	if err != nil {
 		return nil, fmt.Errorf("schedule campaign: %w", err)
@@ -82,7 +82,7 @@ func (s *Store) EnqueueScheduled(ctx context.Context, id int64) (int, error) {
 			SELECT c.id, ss.subscriber_id, ?
 			FROM campaigns c JOIN subscriptions ss ON ss.list_id = c.list_id
 			JOIN subscribers s ON s.id = ss.subscriber_id
-			WHERE c.id = ? AND ss.status = 'subscribed' AND s.status = 'active'
+			WHERE c.id = ? AND ss.status = `+sqlSubscribed+` AND s.status = `+sqlActive+`
 			ORDER BY ss.subscriber_id`, now, id)
 		if err != nil {
 			return fmt.Errorf("enqueue deliveries of campaign %d: %w", id, err)
@@ -90,8 +90,8 @@ func (s *Store) EnqueueScheduled(ctx context.Context, id int64) (int, error) {
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM deliveries WHERE campaign_id = ?`, id).Scan(&n); err != nil {
 			return fmt.Errorf("count deliveries of campaign %d: %w", id, err)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE campaigns SET recipients = ?, status = 'sending', hold = '', pause_reason = '',
-			updated_at = ? WHERE id = ? AND hold = 'schedule'`, n, now, id)
+		_, err = tx.ExecContext(ctx, `UPDATE campaigns SET recipients = ?, status = `+sqlCampaignSending+`, hold = '', pause_reason = '',
+			updated_at = ? WHERE id = ? AND hold = `+sqlHoldSchedule, n, now, id)
 		return err
 	})
 	return n, err
@@ -106,13 +106,13 @@ func (s *Store) SetCampaignRequest(ctx context.Context, id int64, r subscribers.
 // HoldCampaign pauses a campaign until an explicit resume, with the
 // reason, and clears any request (it has been acted on).
 func (s *Store) HoldCampaign(ctx context.Context, id int64, hold subscribers.CampaignHold, reason string) error {
-	return s.updateCampaign(ctx, id, `status = 'paused', hold = ?, pause_reason = ?, request = ''`, hold, reason)
+	return s.updateCampaign(ctx, id, `status = `+sqlCampaignPaused+`, hold = ?, pause_reason = ?, request = ''`, hold, reason)
 }
 
 // ResumeCampaign lets a paused or interrupted campaign be sent again:
 // background hands it to the runner of `dispatch serve`.
 func (s *Store) ResumeCampaign(ctx context.Context, id int64, background bool) error {
-	return s.updateCampaign(ctx, id, `status = 'sending', hold = '', pause_reason = '', request = '', background = ?`, background)
+	return s.updateCampaign(ctx, id, `status = `+sqlCampaignSending+`, hold = '', pause_reason = '', request = '', background = ?`, background)
 }
 
 func (s *Store) updateCampaign(ctx context.Context, id int64, set string, args ...any) error {
@@ -134,13 +134,13 @@ func (s *Store) CancelCampaign(ctx context.Context, id int64) (int, error) {
 	var n int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		now := formatTime(s.now())
-		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'skipped', last_error = 'campaign cancelled', updated_at = ?
-			WHERE campaign_id = ? AND status IN ('queued', 'deferred', 'sending')`, now, id)
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = `+sqlSkipped+`, last_error = 'campaign cancelled', updated_at = ?
+			WHERE campaign_id = ? AND status IN (`+sqlQueued+`, `+sqlDeferred+`, `+sqlSending+`)`, now, id)
 		if err != nil {
 			return fmt.Errorf("skip the deliveries of campaign %d: %w", id, err)
 		}
 		n, _ = res.RowsAffected()
-		_, err = tx.ExecContext(ctx, `UPDATE campaigns SET status = 'finished', hold = '', request = '', pause_reason = '',
+		_, err = tx.ExecContext(ctx, `UPDATE campaigns SET status = `+sqlCampaignFinished+`, hold = '', request = '', pause_reason = '',
 			cancelled_at = ?, finished_at = COALESCE(finished_at, ?), updated_at = ? WHERE id = ?`, now, now, now, id)
 		if err != nil {
 			return fmt.Errorf("cancel campaign %d: %w", id, err)
@@ -157,7 +157,7 @@ func (s *Store) CancelCampaign(ctx context.Context, id int64) (int, error) {
 func (s *Store) FindRunnable(ctx context.Context, now time.Time) ([]int64, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id FROM campaigns
 		WHERE background = 1 AND cancelled_at IS NULL
-		AND (status = 'sending' OR (hold = 'schedule' AND scheduled_at <= ?)) ORDER BY id`, formatTime(now))
+		AND (status = `+sqlCampaignSending+` OR (hold = `+sqlHoldSchedule+` AND scheduled_at <= ?)) ORDER BY id`, formatTime(now))
 	if err != nil {
 		return nil, fmt.Errorf("find runnable campaigns: %w", err)
 	}

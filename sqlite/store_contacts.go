@@ -59,10 +59,10 @@ func (s *Store) CheckCounts(ctx context.Context) error {
 	rows.Close()
 	rows, err = s.db.QueryContext(ctx, `
 		SELECT l.id, COALESCE(c.subscribed, -1), COALESCE(c.unsubscribed, -1), COALESCE(c.active, -1),
-		       (SELECT COUNT(*) FROM subscriptions ss WHERE ss.list_id = l.id AND ss.status = 'subscribed'),
-		       (SELECT COUNT(*) FROM subscriptions ss WHERE ss.list_id = l.id AND ss.status = 'unsubscribed'),
+		       (SELECT COUNT(*) FROM subscriptions ss WHERE ss.list_id = l.id AND ss.status = `+sqlSubscribed+`),
+		       (SELECT COUNT(*) FROM subscriptions ss WHERE ss.list_id = l.id AND ss.status = `+sqlUnsubscribed+`),
 		       (SELECT COUNT(*) FROM subscriptions ss JOIN subscribers s ON s.id = ss.subscriber_id
-		        WHERE ss.list_id = l.id AND ss.status = 'subscribed' AND s.status = 'active')
+		        WHERE ss.list_id = l.id AND ss.status = `+sqlSubscribed+` AND s.status = `+sqlActive+`)
 		FROM lists l LEFT JOIN list_counts c ON c.list_id = l.id`)
 	if err != nil {
 		return fmt.Errorf("check counts: %w", err)
@@ -112,7 +112,7 @@ func queryFilters(q subscribers.SubscriberQuery) ([]string, []any) {
 		args = append(args, q.Status)
 		if q.Status != subscribers.StatusActive {
 			// Lets SQLite use the partial indexes on suppressed rows.
-			where = append(where, `s.status <> 'active'`)
+			where = append(where, `s.status <> `+sqlActive)
 		}
 	}
 	if q.ListID != 0 {
@@ -407,7 +407,7 @@ func (s *Store) FindSuppressed(ctx context.Context, q subscribers.SuppressedQuer
 	if err != nil {
 		return nil, err
 	}
-	where := []string{`s.status <> 'active'`}
+	where := []string{`s.status <> ` + sqlActive}
 	var args []any
 	if q.Status != "" {
 		st, err := subscribers.ParseStatus(string(q.Status))

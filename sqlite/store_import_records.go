@@ -14,7 +14,7 @@ import (
 func (s *Store) CreateImportRecord(ctx context.Context, r subscribers.ImportRecord) (int64, error) {
 	res, err := s.db.ExecContext(ctx, `
 		INSERT INTO imports (actor, file_name, file_size, list, mapping, dry_run, status, started_at)
-		VALUES (?, ?, ?, ?, ?, ?, 'running', ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, `+sqlImportRunning+`, ?)`,
 		r.Actor, r.FileName, r.FileSize, r.List, r.Mapping, r.DryRun, formatTime(s.now()))
 	if err != nil {
 		return 0, fmt.Errorf("record import of %s: %w", r.FileName, err)
@@ -40,7 +40,7 @@ func (s *Store) FinishImportRecord(ctx context.Context, id int64, status subscri
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		r, err := tx.ExecContext(ctx, `
 			UPDATE imports SET status = ?, error = ?, result = ?, rows_read = ?, added = ?, invalid_count = ?, finished_at = ?
-			WHERE id = ? AND status = 'running'`,
+			WHERE id = ? AND status = `+sqlImportRunning,
 			status, errText, summary, rows, added, invalidCount, formatTime(s.now()), id)
 		if err != nil {
 			return fmt.Errorf("record import result: %w", err)
@@ -62,9 +62,9 @@ func (s *Store) FinishImportRecord(ctx context.Context, id int64, status subscri
 // InterruptRunningImports marks imports left running by a process that
 // ended (a crash, a restart) as interrupted, and returns how many.
 func (s *Store) InterruptRunningImports(ctx context.Context) (int, error) {
-	r, err := s.db.ExecContext(ctx, `UPDATE imports SET status = 'interrupted', finished_at = ?,
+	r, err := s.db.ExecContext(ctx, `UPDATE imports SET status = `+sqlImportInterrupted+`, finished_at = ?,
 		error = 'the server stopped during the import; run it again: rows already imported are not duplicated'
-		WHERE status = 'running'`, formatTime(s.now()))
+		WHERE status = `+sqlImportRunning, formatTime(s.now()))
 	if err != nil {
 		return 0, fmt.Errorf("mark interrupted imports: %w", err)
 	}

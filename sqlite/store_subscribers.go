@@ -135,9 +135,9 @@ func (s *Store) subscribe(ctx context.Context, tx *sql.Tx, subID, listID int64, 
 	now := formatTime(s.now())
 	res, err := tx.ExecContext(ctx, `
 		INSERT INTO subscriptions (list_id, subscriber_id, status, source, consented_at, updated_at, basis)
-		VALUES (?1, ?2, 'subscribed', ?3, ?4, ?4, ?5)
+		VALUES (?1, ?2, `+sqlSubscribed+`, ?3, ?4, ?4, ?5)
 		ON CONFLICT (list_id, subscriber_id) DO UPDATE
-		SET status = 'subscribed', source = ?3, consented_at = ?4, updated_at = ?4, basis = ?5,
+		SET status = `+sqlSubscribed+`, source = ?3, consented_at = ?4, updated_at = ?4, basis = ?5,
 		    requested_at = NULL, request_source = '', request_text = ''
 		WHERE status = 'unconfirmed'`, listID, subID, source, now, basis)
 	if err != nil {
@@ -452,9 +452,9 @@ func (s *Store) unsubscribeTx(ctx context.Context, tx *sql.Tx, op *unsubOp) erro
 	now := formatTime(s.now())
 	// A form request waiting for confirmation ends too: whoever asked,
 	// the person has now said no.
-	q := `UPDATE subscriptions SET status = 'unsubscribed', unsubscribed_at = ?, updated_at = ?,
+	q := `UPDATE subscriptions SET status = ` + sqlUnsubscribed + `, unsubscribed_at = ?, updated_at = ?,
 	             requested_at = NULL, request_source = '', request_text = ''
-	      WHERE subscriber_id = ? AND status IN ('subscribed', 'unconfirmed')`
+	      WHERE subscriber_id = ? AND status IN (` + sqlSubscribed + `, 'unconfirmed')`
 	args := []any{now, now, op.subscriberID}
 	if op.listID != 0 {
 		q += ` AND list_id = ?`
@@ -490,9 +490,9 @@ func (s *Store) Resubscribe(ctx context.Context, subscriberID, listID int64, act
 			return fmt.Errorf("%s is %s: %w", sub.Email, sub.Status, subscribers.ErrSuppressed)
 		}
 		now := formatTime(s.now())
-		q := `UPDATE subscriptions SET status = 'subscribed', unsubscribed_at = NULL, updated_at = ?,
+		q := `UPDATE subscriptions SET status = ` + sqlSubscribed + `, unsubscribed_at = NULL, updated_at = ?,
 		             consented_at = ?, source = ?
-		      WHERE subscriber_id = ? AND status = 'unsubscribed'`
+		      WHERE subscriber_id = ? AND status = ` + sqlUnsubscribed
 		args := []any{now, now, actor, subscriberID}
 		if listID != 0 {
 			q += ` AND list_id = ?`
@@ -502,7 +502,7 @@ func (s *Store) Resubscribe(ctx context.Context, subscriberID, listID int64, act
 			return fmt.Errorf("resubscribe: %w", err)
 		}
 		if sub.Status == subscribers.StatusUnsubscribed {
-			if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET status = 'active', updated_at = ? WHERE id = ?`, now, sub.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET status = `+sqlActive+`, updated_at = ? WHERE id = ?`, now, sub.ID); err != nil {
 				return fmt.Errorf("reactivate: %w", err)
 			}
 		}

@@ -31,18 +31,18 @@ func (s *Store) ExportSuppressions(ctx context.Context) ([]subscribers.Suppressi
 			FROM subscribers s
 			LEFT JOIN events e ON e.id = (SELECT max(id) FROM events
 			                              WHERE subscriber_id = s.id AND new_status = s.status)
-			WHERE s.status != 'active'
+			WHERE s.status != ` + sqlActive + `
 			ORDER BY s.id`},
 		{"list unsubscribes", `
-			SELECT s.email, l.name, 'unsubscribed', COALESCE(e.reason, ''), COALESCE(e.actor, ''),
+			SELECT s.email, l.name, ` + sqlStatusUnsubscribed + `, COALESCE(e.reason, ''), COALESCE(e.actor, ''),
 			       COALESCE(e.created_at, ss.unsubscribed_at, ss.updated_at), 0
 			FROM subscriptions ss
 			JOIN subscribers s ON s.id = ss.subscriber_id
 			JOIN lists l ON l.id = ss.list_id
 			LEFT JOIN events e ON e.id = (SELECT max(id) FROM events
-			                              WHERE subscriber_id = s.id AND type = 'unsubscribed'
+			                              WHERE subscriber_id = s.id AND type = ` + sqlEventUnsubscribed + `
 			                                AND (list_id = ss.list_id OR list_id IS NULL))
-			WHERE ss.status = 'unsubscribed'
+			WHERE ss.status = ` + sqlUnsubscribed + `
 			ORDER BY s.id, l.name`},
 		{"erased addresses", `
 			SELECT '', email_hash, status, reason, '', created_at, 1 FROM suppressions ORDER BY created_at, email_hash`},
@@ -220,10 +220,10 @@ func (s *Store) endSubscription(ctx context.Context, tx *sql.Tx, subID int64, e 
 	now := formatTime(s.now())
 	r, err := tx.ExecContext(ctx, `
 		INSERT INTO subscriptions (list_id, subscriber_id, status, source, consented_at, unsubscribed_at, updated_at)
-		VALUES (?, ?, 'unsubscribed', ?, ?, ?, ?)
+		VALUES (?, ?, `+sqlUnsubscribed+`, ?, ?, ?, ?)
 		ON CONFLICT (list_id, subscriber_id) DO UPDATE
-		SET status = 'unsubscribed', unsubscribed_at = excluded.unsubscribed_at, updated_at = excluded.updated_at
-		WHERE status = 'subscribed'`, l.ID, subID, actor, formatTime(e.At), now, now)
+		SET status = `+sqlUnsubscribed+`, unsubscribed_at = excluded.unsubscribed_at, updated_at = excluded.updated_at
+		WHERE status = `+sqlSubscribed, l.ID, subID, actor, formatTime(e.At), now, now)
 	if err != nil {
 		return fmt.Errorf("end subscription: %w", err)
 	}

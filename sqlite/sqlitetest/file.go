@@ -12,7 +12,7 @@ import (
 // invariants are what every database Dispatch writes must satisfy, each
 // as a query counting the rows that break it.
 var invariants = map[string]string{
-	"sent deliveries without sent_at":      `SELECT count(*) FROM deliveries WHERE status = 'sent' AND sent_at IS NULL`,
+	"sent deliveries without sent_at":      `SELECT count(*) FROM deliveries WHERE status = '` + string(subscribers.DeliverySent) + `' AND sent_at IS NULL`,
 	"deliveries of a missing subscriber":   `SELECT count(*) FROM deliveries WHERE subscriber_id NOT IN (SELECT id FROM subscribers)`,
 	"deliveries of a missing campaign":     `SELECT count(*) FROM deliveries WHERE campaign_id NOT IN (SELECT id FROM campaigns)`,
 	"events of a missing subscriber":       `SELECT count(*) FROM events WHERE subscriber_id IS NOT NULL AND subscriber_id NOT IN (SELECT id FROM subscribers)`,
