@@ -122,7 +122,7 @@ func (s *Store) DeliverySentAt(ctx context.Context, deliveryID int64) (int64, ti
 // zero when none was.
 func (s *Store) CampaignLastSentAt(ctx context.Context, id int64) (time.Time, error) {
 	var last string
-	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(max(sent_at), '') FROM deliveries WHERE campaign_id = ? AND status = 'sent'`, id).Scan(&last)
+	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(max(sent_at), '') FROM deliveries WHERE campaign_id = ? AND status = `+sqlSent, id).Scan(&last)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("last send of campaign %d: %w", id, err)
 	}
