@@ -35,7 +35,7 @@ func (s *Store) JoinList(ctx context.Context, subscriberID, listID int64, actor,
 		case err != nil:
 			return fmt.Errorf("join list %d: %w", listID, err)
 		case st == subscribers.Unsubscribed:
-			if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET status = 'subscribed', unsubscribed_at = NULL,
+			if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET status = `+sqlSubscribed+`, unsubscribed_at = NULL,
 				updated_at = ?, consented_at = ?, source = ? WHERE subscriber_id = ? AND list_id = ?`,
 				now, now, source, subscriberID, listID); err != nil {
 				return fmt.Errorf("join list %d: %w", listID, err)
@@ -48,7 +48,7 @@ func (s *Store) JoinList(ctx context.Context, subscriberID, listID int64, actor,
 		if sub.Status != subscribers.StatusUnsubscribed {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET status = 'active', updated_at = ? WHERE id = ?`, now, sub.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET status = `+sqlActive+`, updated_at = ? WHERE id = ?`, now, sub.ID); err != nil {
 			return fmt.Errorf("reactivate subscriber %d: %w", sub.ID, err)
 		}
 		return s.insertEvent(ctx, tx, subscribers.Event{SubscriberID: sub.ID, ListID: listID, Type: subscribers.EventStatus,
