@@ -160,6 +160,20 @@ func VERPTag(addr, base string) (string, bool) {
 	return local[len(blocal)+1:], true
 }
 
+// FoldToken is the form in which two spellings of one token compare
+// equal: mail systems may change the case of an address or a Message-ID,
+// so ASCII letters are lower-cased; every other character is left alone,
+// so that a look-alike such as U+212A KELVIN SIGN stays what it is and
+// fails verification.
+func FoldToken(tok string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, tok)
+}
+
 // lowerASCII lower-cases s, which must be ASCII: ok is false if it is not.
 func lowerASCII(s string) (string, bool) {
 	upper := false

@@ -121,6 +121,38 @@ func TestEqualFoldASCII(t *testing.T) {
 	}
 }
 
+// TestFoldToken: two spellings of an issued token fold to one, and a
+// look-alike stays apart and does not verify.
+func TestFoldToken(t *testing.T) {
+	tok, err := subscribers.NewTokens("0123456789abcdef0123456789abcdef")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A token with a k in it, to spell with the look-alike below.
+	var issued string
+	for id := int64(1); !strings.Contains(issued, "k"); id++ {
+		issued = tok.Delivery(id)
+	}
+	upper := strings.ToUpper(issued)
+	if got := subscribers.FoldToken(upper); got != issued {
+		t.Errorf("FoldToken(%q) = %q; want the issued %q", upper, got, issued)
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"AbC-9", "abc-9"},
+		{"\u212a", "\u212a"},
+		{"É", "É"},
+		{"", ""},
+	} {
+		if got := subscribers.FoldToken(tc.in); got != tc.want {
+			t.Errorf("FoldToken(%q) = %q; want %q", tc.in, got, tc.want)
+		}
+	}
+	lookalike := strings.Replace(issued, "k", "\u212a", 1)
+	if _, err := tok.ParseDelivery(subscribers.FoldToken(lookalike)); err == nil {
+		t.Errorf("%q, a token with KELVIN SIGN for k, verified after FoldToken", lookalike)
+	}
+}
+
 // TestNewTokensAndCheckSecretShareTheLengthRule: one rule, MinSecretLen,
 // for the signer and the configuration check.
 func TestNewTokensAndCheckSecretShareTheLengthRule(t *testing.T) {

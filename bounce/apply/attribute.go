@@ -45,7 +45,7 @@ func MessageIDRef(id, where string) Ref {
 func (a *Applier) Attribute(ctx context.Context, refs []Ref, origin string) (*subscribers.Delivery, Attribution, error) {
 	tried := map[string]bool{}
 	for _, r := range refs {
-		tok := lowerASCII(strings.TrimSpace(r.Token))
+		tok := subscribers.FoldToken(strings.TrimSpace(r.Token))
 		if tok == "" || tried[tok] {
 			continue
 		}
@@ -70,16 +70,4 @@ func (a *Applier) Attribute(ctx context.Context, refs []Ref, origin string) (*su
 		return d, r.Attr, nil
 	}
 	return nil, "", nil
-}
-
-// lowerASCII folds the case of ASCII letters only. strings.ToLower would
-// turn look-alikes such as U+212A KELVIN SIGN into "k" and so make a token
-// that was never issued verify; left alone, they fail verification.
-func lowerASCII(s string) string {
-	return strings.Map(func(r rune) rune {
-		if 'A' <= r && r <= 'Z' {
-			return r + 'a' - 'A'
-		}
-		return r
-	}, s)
 }

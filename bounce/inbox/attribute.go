@@ -34,7 +34,7 @@ func (p *Processor) verpTags(res *bounce.Result, h textproto.Header) []string {
 		if !ok {
 			continue
 		}
-		tag = lowerASCII(tag)
+		tag = subscribers.FoldToken(tag)
 		if !seen[tag] {
 			seen[tag] = true
 			tags = append(tags, tag)
@@ -94,16 +94,4 @@ func deliveryRefs(tags []string, res *bounce.Result, h textproto.Header, base st
 		}
 	}
 	return cs
-}
-
-// lowerASCII folds the case of ASCII letters only. strings.ToLower would
-// turn look-alikes such as U+212A KELVIN SIGN into "k" and so make a token
-// that was never issued verify; left alone, they fail verification.
-func lowerASCII(s string) string {
-	return strings.Map(func(r rune) rune {
-		if 'A' <= r && r <= 'Z' {
-			return r + 'a' - 'A'
-		}
-		return r
-	}, s)
 }
