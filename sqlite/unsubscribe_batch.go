@@ -153,7 +153,7 @@ func (u *unsubscriber) commit(ctx context.Context, conn *sql.Conn, batch []*unsu
 		return
 	}
 	errs := make([]error, len(live))
-	err := inConnTx(ctx, conn, func(tx *sql.Tx) error {
+	err := inTxOn(ctx, conn, func(tx *sql.Tx) error {
 		for i, op := range live {
 			errs[i] = op.run(ctx, u.s, tx)
 			// A subscriber removed meanwhile is found missing before
@@ -176,22 +176,6 @@ func (u *unsubscriber) commit(ctx context.Context, conn *sql.Conn, batch []*unsu
 		return
 	}
 	for _, op := range live {
-		op.result <- inConnTx(ctx, conn, func(tx *sql.Tx) error { return op.run(ctx, u.s, tx) })
+		op.result <- inTxOn(ctx, conn, func(tx *sql.Tx) error { return op.run(ctx, u.s, tx) })
 	}
-}
-
-// inConnTx is inTx on a given connection.
-func inConnTx(ctx context.Context, conn *sql.Conn, fn func(tx *sql.Tx) error) error {
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
 }
