@@ -28,12 +28,7 @@ func (p *Processor) ProcessFiles(ctx context.Context, paths []string, fn func(Ou
 			return sum, ctx.Err()
 		}
 		if err != nil {
-			o := Outcome{Source: path, Error: err.Error()}
-			sum.Add(o)
-			if fn != nil {
-				fn(o)
-			}
-			p.log.ErrorContext(ctx, "bounce mail: read file", "source", path, "err", err)
+			p.unreadable(ctx, &sum, fn, path, err)
 		}
 	}
 	return sum, nil
@@ -107,12 +102,7 @@ func (p *Processor) processMaildirFiles(ctx context.Context, paths []string, fn 
 		}
 		raw, err := readFile(path)
 		if err != nil {
-			o := Outcome{Source: path, Error: err.Error()}
-			sum.Add(o)
-			if fn != nil {
-				fn(o)
-			}
-			p.log.ErrorContext(ctx, "bounce mail: read file", "source", path, "err", err)
+			p.unreadable(ctx, &sum, fn, path, err)
 			continue
 		}
 		raw = stripFromLine(raw)
@@ -144,4 +134,15 @@ func stripFromLine(raw []byte) []byte {
 		return raw[i+1:]
 	}
 	return raw
+}
+
+// unreadable counts a file that could not be read in the summary, reports
+// it through fn and logs it; the other files are still processed.
+func (p *Processor) unreadable(ctx context.Context, sum *Summary, fn func(Outcome), path string, err error) {
+	o := Outcome{Source: path, Error: err.Error()}
+	sum.Add(o)
+	if fn != nil {
+		fn(o)
+	}
+	p.log.ErrorContext(ctx, "bounce mail: read file", "source", path, "err", err)
 }
