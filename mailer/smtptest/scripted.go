@@ -206,7 +206,8 @@ func (c *scriptedConn) serve() {
 	}
 }
 
-// command answers one command; false ends the connection.
+// command answers one command; false ends the connection. It is one case
+// per SMTP verb, a table that reads better whole than split.
 func (c *scriptedConn) command(verb, arg string) bool {
 	switch verb {
 	case "EHLO":
