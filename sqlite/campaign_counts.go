@@ -13,11 +13,11 @@ import (
 func (s *Store) CheckCampaignCounts(ctx context.Context) error {
 	rows, err := s.db.QueryContext(ctx, `
 		WITH real AS (
-			SELECT campaign_id, sum(status = 'queued') AS queued, sum(status = 'sending') AS sending,
-			       sum(status = 'sent') AS sent, sum(status = 'deferred') AS deferred,
-			       sum(status = 'failed') AS failed, sum(status = 'skipped') AS skipped,
-			       COALESCE(min(CASE WHEN status = 'sent' THEN sent_at END), '') AS first,
-			       COALESCE(max(CASE WHEN status = 'sent' THEN sent_at END), '') AS last
+			SELECT campaign_id, sum(status = `+sqlQueued+`) AS queued, sum(status = `+sqlSending+`) AS sending,
+			       sum(status = `+sqlSent+`) AS sent, sum(status = `+sqlDeferred+`) AS deferred,
+			       sum(status = `+sqlFailed+`) AS failed, sum(status = `+sqlSkipped+`) AS skipped,
+			       COALESCE(min(CASE WHEN status = `+sqlSent+` THEN sent_at END), '') AS first,
+			       COALESCE(max(CASE WHEN status = `+sqlSent+` THEN sent_at END), '') AS last
 			FROM deliveries GROUP BY campaign_id)
 		SELECT r.campaign_id,
 		       printf('queued %d/%d sending %d/%d sent %d/%d deferred %d/%d failed %d/%d skipped %d/%d first %s/%s last %s/%s',

@@ -169,7 +169,7 @@ func (s *Store) campaignFailures(ctx context.Context, id int64) ([]subscribers.F
 
 func (s *Store) readFailures(ctx context.Context, id int64) ([]subscribers.FailureCount, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT smtp_code, last_error, count(*) FROM deliveries INDEXED BY deliveries_failed
-		WHERE campaign_id = ? AND status = 'failed' GROUP BY smtp_code, last_error`, id)
+		WHERE campaign_id = ? AND status = `+sqlFailed+` GROUP BY smtp_code, last_error`, id)
 	if err != nil {
 		return nil, fmt.Errorf("campaign %d failures: %w", id, err)
 	}
@@ -241,7 +241,7 @@ func (s *Store) FindListGrowth(ctx context.Context, listID int64, since time.Tim
 			FROM subscriptions WHERE list_id = ? AND consented_at >= ?
 			UNION ALL
 			SELECT date(unsubscribed_at, 'weekday 0', '-6 days'), 0, 1, 0
-			FROM subscriptions WHERE list_id = ? AND status = 'unsubscribed' AND unsubscribed_at >= ?
+			FROM subscriptions WHERE list_id = ? AND status = `+sqlUnsubscribed+` AND unsubscribed_at >= ?
 			UNION ALL
 			SELECT date(b.created_at, 'weekday 0', '-6 days'), 0, 0, 1
 			FROM subscriptions ss JOIN bounces b ON b.subscriber_id = ss.subscriber_id
