@@ -97,7 +97,7 @@ func (s *Store) formRequest(ctx context.Context, tx *sql.Tx, subID int64, req su
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO subscriptions (list_id, subscriber_id, status, source, consented_at, updated_at,
 		                           requested_at, request_source, request_text)
-		VALUES (?1, ?2, 'unconfirmed', ?3, ?4, ?4, ?4, ?3, ?5)
+		VALUES (?1, ?2, `+sqlUnconfirmed+`, ?3, ?4, ?4, ?4, ?3, ?5)
 		ON CONFLICT (list_id, subscriber_id) DO UPDATE
 		SET requested_at = ?4, request_source = ?3, request_text = ?5, updated_at = ?4`,
 		req.ListID, subID, req.Source, now, req.ConsentText); err != nil {
@@ -114,9 +114,9 @@ func (s *Store) formSubscribe(ctx context.Context, tx *sql.Tx, subID int64, req 
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO subscriptions (list_id, subscriber_id, status, source, consented_at, updated_at, basis,
 		                           consent_text, consent_ip, consent_agent)
-		VALUES (?1, ?2, 'subscribed', ?3, ?4, ?4, 'consent', ?5, ?6, ?7)
+		VALUES (?1, ?2, `+sqlSubscribed+`, ?3, ?4, ?4, 'consent', ?5, ?6, ?7)
 		ON CONFLICT (list_id, subscriber_id) DO UPDATE
-		SET status = 'subscribed', source = ?3, consented_at = ?4, updated_at = ?4, basis = 'consent',
+		SET status = `+sqlSubscribed+`, source = ?3, consented_at = ?4, updated_at = ?4, basis = 'consent',
 		    consent_text = ?5, consent_ip = ?6, consent_agent = ?7,
 		    requested_at = NULL, request_source = '', request_text = ''`,
 		req.ListID, subID, req.Source, now, req.ConsentText, req.IP, req.UserAgent); err != nil {
@@ -169,7 +169,7 @@ func (s *Store) ConfirmSubscription(ctx context.Context, c subscribers.Confirmat
 		}
 		now := s.now()
 		if _, err := tx.ExecContext(ctx, `
-			UPDATE subscriptions SET status = 'subscribed', source = ?, consented_at = ?, updated_at = ?,
+			UPDATE subscriptions SET status = `+sqlSubscribed+`, source = ?, consented_at = ?, updated_at = ?,
 			       unsubscribed_at = NULL, basis = 'consent', consent_text = ?, consent_ip = ?, consent_agent = ?,
 			       requested_at = NULL, request_source = '', request_text = ''
 			WHERE list_id = ? AND subscriber_id = ?`,
@@ -178,7 +178,7 @@ func (s *Store) ConfirmSubscription(ctx context.Context, c subscribers.Confirmat
 		}
 		out.Resubscribed = status == subscribers.Unsubscribed || sub.Status == subscribers.StatusUnsubscribed || wasRemoved
 		if sub.Status == subscribers.StatusUnsubscribed {
-			if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET status = 'active', updated_at = ? WHERE id = ?`,
+			if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET status = `+sqlActive+`, updated_at = ? WHERE id = ?`,
 				formatTime(now), sub.ID); err != nil {
 				return fmt.Errorf("reactivate: %w", err)
 			}
@@ -244,15 +244,15 @@ func (s *Store) PurgeUnconfirmed(ctx context.Context, before time.Time, actor st
 		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO temp.purge_candidates (id)
 			SELECT DISTINCT ss.subscriber_id FROM subscriptions ss
-			WHERE ss.status = 'unconfirmed' AND ss.requested_at < ?
+			WHERE ss.status = `+sqlUnconfirmed+` AND ss.requested_at < ?
 			  AND NOT EXISTS (SELECT 1 FROM subscriptions o WHERE o.subscriber_id = ss.subscriber_id
-			                  AND NOT (o.status = 'unconfirmed' AND o.requested_at < ?))
+			                  AND NOT (o.status = `+sqlUnconfirmed+` AND o.requested_at < ?))
 			  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = ss.subscriber_id)
 			  AND EXISTS (SELECT 1 FROM events e WHERE e.subscriber_id = ss.subscriber_id
-			              AND e.type = 'created' AND e.actor = 'subscriber')`, cut, cut); err != nil {
+			              AND e.type = `+sqlEventCreated+` AND e.actor = 'subscriber')`, cut, cut); err != nil {
 			return fmt.Errorf("find subscribers to purge: %w", err)
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE status = 'unconfirmed' AND requested_at < ?`, cut)
+		res, err := tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE status = `+sqlUnconfirmed+` AND requested_at < ?`, cut)
 		if err != nil {
 			return fmt.Errorf("purge subscriptions: %w", err)
 		}

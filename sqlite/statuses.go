@@ -17,6 +17,7 @@ const (
 	// subscriptions.status
 	sqlSubscribed   = `'` + string(subscribers.Subscribed) + `'`
 	sqlUnsubscribed = `'` + string(subscribers.Unsubscribed) + `'`
+	sqlUnconfirmed  = `'` + string(subscribers.Unconfirmed) + `'`
 
 	// deliveries.status
 	sqlQueued   = `'` + string(subscribers.DeliveryQueued) + `'`

@@ -25,7 +25,7 @@ func TestStatusesInSQL(t *testing.T) {
 		named[string(st)] = true
 	}
 	for _, v := range []string{
-		string(subscribers.Subscribed), string(subscribers.Unsubscribed),
+		string(subscribers.Subscribed), string(subscribers.Unsubscribed), string(subscribers.Unconfirmed),
 		string(subscribers.DeliveryQueued), string(subscribers.DeliverySending), string(subscribers.DeliverySent),
 		string(subscribers.DeliveryDeferred), string(subscribers.DeliveryFailed), string(subscribers.DeliverySkipped),
 		string(subscribers.CampaignSending), string(subscribers.CampaignPaused), string(subscribers.CampaignFinished),
@@ -94,7 +94,8 @@ func TestStatusesMatchMigrations(t *testing.T) {
 			}
 			return out
 		}()},
-		{"subscriptions", "status", strs(string(subscribers.Subscribed), string(subscribers.Unsubscribed))},
+		{"subscriptions", "status", strs(string(subscribers.Subscribed), string(subscribers.Unsubscribed),
+			string(subscribers.Unconfirmed))},
 		{"deliveries", "status", strs(string(subscribers.DeliveryQueued), string(subscribers.DeliverySending),
 			string(subscribers.DeliverySent), string(subscribers.DeliveryDeferred), string(subscribers.DeliveryFailed),
 			string(subscribers.DeliverySkipped))},

@@ -139,7 +139,7 @@ func (s *Store) subscribe(ctx context.Context, tx *sql.Tx, subID, listID int64, 
 		ON CONFLICT (list_id, subscriber_id) DO UPDATE
 		SET status = `+sqlSubscribed+`, source = ?3, consented_at = ?4, updated_at = ?4, basis = ?5,
 		    requested_at = NULL, request_source = '', request_text = ''
-		WHERE status = 'unconfirmed'`, listID, subID, source, now, basis)
+		WHERE status = `+sqlUnconfirmed, listID, subID, source, now, basis)
 	if err != nil {
 		return false, fmt.Errorf("subscribe: %w", err)
 	}
@@ -454,7 +454,7 @@ func (s *Store) unsubscribeTx(ctx context.Context, tx *sql.Tx, op *unsubOp) erro
 	// the person has now said no.
 	q := `UPDATE subscriptions SET status = ` + sqlUnsubscribed + `, unsubscribed_at = ?, updated_at = ?,
 	             requested_at = NULL, request_source = '', request_text = ''
-	      WHERE subscriber_id = ? AND status IN (` + sqlSubscribed + `, 'unconfirmed')`
+	      WHERE subscriber_id = ? AND status IN (` + sqlSubscribed + `, ` + sqlUnconfirmed + `)`
 	args := []any{now, now, op.subscriberID}
 	if op.listID != 0 {
 		q += ` AND list_id = ?`
