@@ -251,7 +251,9 @@ type ImportConfig struct {
 	MaxAttributesBytes int `mapstructure:"max_attributes_bytes"`
 }
 
-// DefaultConfig is what Dispatch uses for every key nobody set.
+// DefaultConfig is what Dispatch uses for every key nobody set. It is a
+// table, one key per line, and reads better whole than split to keep
+// under the 80-line rule.
 func DefaultConfig() Config {
 	return Config{
 		Database: DatabaseConfig{

@@ -45,63 +45,68 @@ format --log-format chooses. Stop with Ctrl-C or SIGTERM (graceful shutdown).`,
   dispatch serve --log-format json
   DISPATCH_WEB_LISTEN=0.0.0.0:8080 dispatch serve`,
 		Args: exactArgs(0),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			if err := a.useServerLogs(logFormat); err != nil {
-				return err
-			}
-			s, err := a.openStore(ctx)
-			if err != nil {
-				return err
-			}
-			if err := a.announceStore(ctx, s); err != nil {
-				return err
-			}
-			tokens, err := a.tokens()
-			if err != nil {
-				return err
-			}
-			verifier, err := a.webhookVerifier()
-			if err != nil {
-				return err
-			}
-			wcfg, err := a.webConfig()
-			if err != nil {
-				return err
-			}
-			wcfg.Tokens, wcfg.Store, wcfg.Webhooks = tokens, s, verifier
-			if wcfg.Mail, err = a.webMailQueue(s); err != nil {
-				return err
-			}
-			srv, err := web.New(wcfg)
-			if err != nil {
-				return err
-			}
-			if err := srv.Open(); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "Serving on http://%s (links use %s). Ctrl-C to stop.\n", srv.Addr(), a.cfg.Web.BaseURL)
-			g, gctx := errgroup.WithContext(ctx)
-			g.Go(func() error { return srv.Run(gctx) })
-			if wcfg.Mail != nil {
-				g.Go(func() error { return wcfg.Mail.Run(gctx) })
-			}
-			// Ctrl-C can arrive while the parts below still start: their
-			// context error is then the interrupt, not a failure, and serve
-			// stops as cleanly as it would a moment later.
-			if err := a.startParts(gctx, g, s, tokens); err != nil && ctx.Err() == nil {
-				_ = srv.Close(context.WithoutCancel(ctx))
-				return err
-			}
-			err = g.Wait()
-			if errors.Is(err, context.Canceled) {
-				return nil
-			}
-			return err
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.serve(cmd.Context(), logFormat) },
 	}
 	cmd.Flags().StringVar(&logFormat, "log-format", logFormatText, "log lines on stderr as text (key=value) or json (one object per line)")
 	return cmd
+}
+
+// serve runs the public server, the console and the background parts
+// until ctx ends or one of them fails.
+func (a *app) serve(ctx context.Context, logFormat string) error {
+	if err := a.useServerLogs(logFormat); err != nil {
+		return err
+	}
+	s, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	if err := a.announceStore(ctx, s); err != nil {
+		return err
+	}
+	tokens, err := a.tokens()
+	if err != nil {
+		return err
+	}
+	verifier, err := a.webhookVerifier()
+	if err != nil {
+		return err
+	}
+	wcfg, err := a.webConfig()
+	if err != nil {
+		return err
+	}
+	wcfg.Tokens = tokens
+	wcfg.Store = s
+	wcfg.Webhooks = verifier
+	if wcfg.Mail, err = a.webMailQueue(s); err != nil {
+		return err
+	}
+	srv, err := web.New(wcfg)
+	if err != nil {
+		return err
+	}
+	if err := srv.Open(); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "Serving on http://%s (links use %s). Ctrl-C to stop.\n", srv.Addr(), a.cfg.Web.BaseURL)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return srv.Run(gctx) })
+	if wcfg.Mail != nil {
+		g.Go(func() error { return wcfg.Mail.Run(gctx) })
+	}
+	// Ctrl-C can arrive while the parts below still start: their
+	// context error is then the interrupt, not a failure, and serve
+	// stops as cleanly as it would a moment later.
+	if err := a.startParts(gctx, g, s, tokens); err != nil && ctx.Err() == nil {
+		_ = srv.Close(context.WithoutCancel(ctx))
+		return err
+	}
+	err = g.Wait()
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
 }
 
 // webhookVerifier configures the providers that have settings; nil when

@@ -2,15 +2,18 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -244,69 +247,81 @@ func newSubShowCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			listNames := map[int64]string{}
-			for _, l := range sub.Lists {
-				listNames[l.ListID] = l.List
-			}
-			j := toSubscriberJSON(sub)
-			j.Events = []eventJSON{}
-			for _, e := range events {
-				name := listNames[e.ListID]
-				if name == "" && e.ListID != 0 {
-					if l, err := s.FindListByID(cmd.Context(), e.ListID); err == nil {
-						name = l.Name
-					}
-				}
-				j.Events = append(j.Events, eventJSON{Type: e.Type, OldStatus: e.OldStatus, NewStatus: e.NewStatus, List: name,
-					CampaignID: e.CampaignID, Actor: e.Actor, Reason: e.Reason, At: e.CreatedAt})
-			}
+			j := subscriberShow(cmd.Context(), s, sub, events)
 			if asJSON {
 				return printJSON(a.stdout, j)
 			}
-			tw := newTable(a.stdout)
-			fmt.Fprintf(tw, "Email:\t%s\n", termSafe(j.Email))
-			fmt.Fprintf(tw, "Name:\t%s\n", termSafe(j.Name))
-			fmt.Fprintf(tw, "Status:\t%s\n", j.Status)
-			fmt.Fprintf(tw, "Created:\t%s\n", j.CreatedAt.Format(time.RFC3339))
-			keys := make([]string, 0, len(j.Attributes))
-			for k := range j.Attributes {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				fmt.Fprintf(tw, "  %s:\t%s\n", termSafe(k), termSafe(fmt.Sprint(j.Attributes[k])))
-			}
-			tw.Flush()
-			fmt.Fprintln(a.stdout, "\nSubscriptions:")
-			tw = newTable(a.stdout)
-			for _, l := range j.Subscriptions {
-				fmt.Fprintf(tw, "  %s\t%s\tsince %s\tvia %s\tbasis %s\n", termSafe(l.List), l.Status, l.ConsentedAt.Format(time.DateOnly), termSafe(l.Source), l.Basis)
-				if l.RequestedAt != nil {
-					fmt.Fprintf(tw, "  \twaiting for confirmation since %s\n", l.RequestedAt.Format(time.RFC3339))
-				}
-				if c := l.Consent; c != nil {
-					fmt.Fprintf(tw, "  \tconsent: %q\n", termSafe(c.Text))
-					fmt.Fprintf(tw, "  \tconfirmed at %s from %s, %s\n", l.ConsentedAt.Format(time.RFC3339), orDash(c.IP), termSafe(orDash(c.UserAgent)))
-				}
-			}
-			tw.Flush()
-			fmt.Fprintln(a.stdout, "\nHistory:")
-			tw = newTable(a.stdout)
-			for _, e := range j.Events {
-				change := e.Type
-				if e.NewStatus != "" && e.OldStatus != "" {
-					change += fmt.Sprintf(" (%s → %s)", e.OldStatus, e.NewStatus)
-				}
-				if e.List != "" {
-					change += " " + e.List
-				}
-				fmt.Fprintf(tw, "  %s\t%s\tby %s\t%s\n", e.At.Format("2006-01-02 15:04:05"), termSafe(change), termSafe(e.Actor), termSafe(e.Reason))
-			}
-			return tw.Flush()
+			return printSubscriber(a.stdout, j)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// subscriberShow is what `subscribers show` prints of sub: its JSON, with
+// each event's list named.
+func subscriberShow(ctx context.Context, s *sqlite.Store, sub *subscribers.Subscriber, events []subscribers.Event) subscriberJSON {
+	listNames := map[int64]string{}
+	for _, l := range sub.Lists {
+		listNames[l.ListID] = l.List
+	}
+	j := toSubscriberJSON(sub)
+	j.Events = []eventJSON{}
+	for _, e := range events {
+		name := listNames[e.ListID]
+		if name == "" && e.ListID != 0 {
+			if l, err := s.FindListByID(ctx, e.ListID); err == nil {
+				name = l.Name
+			}
+		}
+		j.Events = append(j.Events, eventJSON{Type: e.Type, OldStatus: e.OldStatus, NewStatus: e.NewStatus, List: name,
+			CampaignID: e.CampaignID, Actor: e.Actor, Reason: e.Reason, At: e.CreatedAt})
+	}
+	return j
+}
+
+// printSubscriber writes j as `subscribers show` does without --json.
+func printSubscriber(w io.Writer, j subscriberJSON) error {
+	tw := newTable(w)
+	fmt.Fprintf(tw, "Email:\t%s\n", termSafe(j.Email))
+	fmt.Fprintf(tw, "Name:\t%s\n", termSafe(j.Name))
+	fmt.Fprintf(tw, "Status:\t%s\n", j.Status)
+	fmt.Fprintf(tw, "Created:\t%s\n", j.CreatedAt.Format(time.RFC3339))
+	keys := make([]string, 0, len(j.Attributes))
+	for k := range j.Attributes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(tw, "  %s:\t%s\n", termSafe(k), termSafe(fmt.Sprint(j.Attributes[k])))
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nSubscriptions:")
+	tw = newTable(w)
+	for _, l := range j.Subscriptions {
+		fmt.Fprintf(tw, "  %s\t%s\tsince %s\tvia %s\tbasis %s\n", termSafe(l.List), l.Status, l.ConsentedAt.Format(time.DateOnly), termSafe(l.Source), l.Basis)
+		if l.RequestedAt != nil {
+			fmt.Fprintf(tw, "  \twaiting for confirmation since %s\n", l.RequestedAt.Format(time.RFC3339))
+		}
+		if c := l.Consent; c != nil {
+			fmt.Fprintf(tw, "  \tconsent: %q\n", termSafe(c.Text))
+			fmt.Fprintf(tw, "  \tconfirmed at %s from %s, %s\n", l.ConsentedAt.Format(time.RFC3339), orDash(c.IP), termSafe(orDash(c.UserAgent)))
+		}
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nHistory:")
+	tw = newTable(w)
+	for _, e := range j.Events {
+		change := e.Type
+		if e.NewStatus != "" && e.OldStatus != "" {
+			change += fmt.Sprintf(" (%s → %s)", e.OldStatus, e.NewStatus)
+		}
+		if e.List != "" {
+			change += " " + e.List
+		}
+		fmt.Fprintf(tw, "  %s\t%s\tby %s\t%s\n", e.At.Format("2006-01-02 15:04:05"), termSafe(change), termSafe(e.Actor), termSafe(e.Reason))
+	}
+	return tw.Flush()
 }
 
 func newSubRemoveCmd(a *app) *cobra.Command {
