@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -76,11 +75,6 @@ type ImportRunner interface {
 	Progress(id int64) (imports.Progress, bool)
 }
 
-// Previewer reads the start of an uploaded file exactly as the import
-// would (the CSV reader of `dispatch import`), for the preview and the
-// mapping form.
-type Previewer func(r io.Reader, o PreviewOptions) (*ImportPreview, error)
-
 // Defaults applied by New to zero Config fields.
 const (
 	DefaultListen          = "127.0.0.1:8081"
@@ -121,12 +115,13 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxBodyBytes limits request bodies of forms (uploads set their own).
 	MaxBodyBytes int64
-	// Imports runs the imports started from the import pages, Uploads
+	// Imports runs the imports started from the import pages, and Uploads
 	// keeps the uploaded files until they are imported (its limit is the
-	// upload limit, admin.max_upload_mb), and Preview reads them. Without all three the import pages say imports are not set up.
+	// upload limit, admin.max_upload_mb); the pages preview an upload with
+	// the import's own reader (csvimport.PreviewImport). Without both the
+	// import pages say imports are not set up.
 	Imports ImportRunner
 	Uploads *imports.Spool
-	Preview Previewer
 	// ImportLimits bound the rows of an import, as import.* does for the CLI.
 	ImportLimits subscribers.ImportLimits
 	// ShutdownTimeout bounds how long Run and Close wait for requests.

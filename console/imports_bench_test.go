@@ -118,7 +118,7 @@ func benchConsole(b *testing.B, s *sqlite.Store) *benchClient {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { r.Close() })
-	srv, err := console.New(console.Config{Store: s, Imports: r, Uploads: sp, Preview: previewImport})
+	srv, err := console.New(console.Config{Store: s, Imports: r, Uploads: sp})
 	if err != nil {
 		b.Fatal(err)
 	}

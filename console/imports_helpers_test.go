@@ -2,17 +2,15 @@ package console_test
 
 import (
 	"context"
-	"io"
 	"testing"
 
 	"github.com/dispatchhq/dispatch/console"
-	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/imports"
 	"github.com/dispatchhq/dispatch/sqlite"
 )
 
 // withImports gives cfg a real import runner over s, a spool in a
-// temporary directory (unless cfg has one) and the import's own preview.
+// temporary directory (unless cfg has one).
 func withImports(t *testing.T, cfg *console.Config, s *sqlite.Store) {
 	t.Helper()
 	if cfg.Uploads == nil {
@@ -27,23 +25,5 @@ func withImports(t *testing.T, cfg *console.Config, s *sqlite.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
-	cfg.Imports, cfg.Preview = r, previewImport
-}
-
-// previewImport is the wiring of `dispatch serve`: the console's preview
-// is the import's own.
-func previewImport(r io.Reader, o console.PreviewOptions) (*console.ImportPreview, error) {
-	p, err := csvimport.PreviewImport(r, csvimport.PreviewConfig{Mapping: o.Mapping, Rows: o.Rows, Limits: o.Limits})
-	if err != nil {
-		return nil, err
-	}
-	out := &console.ImportPreview{Encoding: p.Encoding, Delimiter: p.Delimiter, Header: p.Header, Mapping: p.Mapping,
-		MappingErr: p.MappingErr}
-	for _, c := range p.Columns {
-		out.Columns = append(out.Columns, console.PreviewColumn(c))
-	}
-	for _, row := range p.Rows {
-		out.Rows = append(out.Rows, console.PreviewRow(row))
-	}
-	return out, nil
+	cfg.Imports = r
 }

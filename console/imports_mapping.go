@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/imports"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
@@ -15,7 +16,7 @@ import (
 type mappingData struct {
 	Upload  *imports.Upload
 	Form    importForm
-	Preview *ImportPreview
+	Preview *csvimport.Preview
 	Columns []mappingColumn
 	Lists   []subscribers.List
 	// NewList is true when the target is a new list.
@@ -93,7 +94,7 @@ func (s *Server) importMapping(w http.ResponseWriter, r *http.Request, f importF
 	case err != nil:
 		msg = "Nothing was imported: " + err.Error() + "."
 	case mp != nil:
-		if p, err = s.previewUpload(up, &PreviewOptions{Mapping: mp}); err != nil {
+		if p, err = s.previewUpload(up, mp); err != nil {
 			p, msg = detected, "Nothing was imported: "+err.Error()+"."
 		}
 	}
@@ -140,7 +141,7 @@ func (s *Server) importMapping(w http.ResponseWriter, r *http.Request, f importF
 
 // mappingColumns fills the form: the admin's own choices when the form
 // had them (so a refused form keeps them), else what the reader did.
-func mappingColumns(f importForm, p *ImportPreview) []mappingColumn {
+func mappingColumns(f importForm, p *csvimport.Preview) []mappingColumn {
 	opts := roleOptions
 	for _, c := range p.Columns {
 		if c.Role == "json" {

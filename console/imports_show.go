@@ -35,7 +35,7 @@ func (s *Server) renderImports(w http.ResponseWriter, r *http.Request, status in
 
 // importsReady reports whether imports are set up; if not, it says so.
 func (s *Server) importsReady(w http.ResponseWriter, r *http.Request) bool {
-	if s.cfg.Imports == nil || s.cfg.Uploads == nil || s.cfg.Preview == nil {
+	if s.cfg.Imports == nil || s.cfg.Uploads == nil {
 		s.message(w, r, http.StatusNotFound, "Imports are not set up",
 			"This console was started without an import runner. Use `dispatch import` from the command line.")
 		return false

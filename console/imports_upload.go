@@ -12,7 +12,9 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/imports"
+	"github.com/dispatchhq/dispatch/subscribers"
 )
 
 // previewRows is how many rows the preview shows.
@@ -123,7 +125,8 @@ func (s *Server) uploadError(err error, name string) string {
 
 // previewUpload reads the start of an upload as the import would, and
 // refuses what is not CSV text whatever the mapping.
-func (s *Server) previewUpload(up *imports.Upload, o *PreviewOptions) (*ImportPreview, error) {
+// A nil mapping detects the columns.
+func (s *Server) previewUpload(up *imports.Upload, mp *subscribers.Mapping) (*csvimport.Preview, error) {
 	f, err := os.Open(up.Path)
 	if err != nil {
 		return nil, errors.New("the file is gone (it was imported already, or is more than a day old): upload it again")
@@ -137,11 +140,7 @@ func (s *Server) previewUpload(up *imports.Upload, o *PreviewOptions) (*ImportPr
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	opts := PreviewOptions{Rows: previewRows, Limits: s.cfg.ImportLimits}
-	if o != nil {
-		opts.Mapping = o.Mapping
-	}
-	p, err := s.cfg.Preview(f, opts)
+	p, err := csvimport.PreviewImport(f, csvimport.PreviewConfig{Mapping: mp, Rows: previewRows, Limits: s.cfg.ImportLimits})
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +181,7 @@ func kindOf(contentType string) string {
 
 // binaryCells reports control characters in what the reader understood:
 // text files have none but tabs.
-func binaryCells(p *ImportPreview) bool {
+func binaryCells(p *csvimport.Preview) bool {
 	bad := func(s string) bool {
 		return strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' }) >= 0
 	}

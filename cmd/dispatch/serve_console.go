@@ -40,7 +40,6 @@ func (a *app) startConsole(ctx context.Context, g *errgroup.Group, s *sqlite.Sto
 		Logger:             a.serverLogger(),
 		Imports:            runner,
 		Uploads:            uploads,
-		Preview:            previewImport,
 		ImportLimits:       a.cfg.Import.limits(),
 		Issues:             a.templateConfig(""),
 		Sending:            a.consoleSending(s),

@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"io"
 	"time"
 
-	"github.com/dispatchhq/dispatch/console"
-	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/imports"
 	"github.com/dispatchhq/dispatch/sqlite"
 )
@@ -28,21 +25,4 @@ func (a *app) consoleImports(ctx context.Context, s *sqlite.Store) (*imports.Run
 		return nil, nil, err
 	}
 	return r, sp, nil
-}
-
-// previewImport is the console's preview: the import's own reader.
-func previewImport(r io.Reader, o console.PreviewOptions) (*console.ImportPreview, error) {
-	p, err := csvimport.PreviewImport(r, csvimport.PreviewConfig{Mapping: o.Mapping, Rows: o.Rows, Limits: o.Limits})
-	if err != nil {
-		return nil, err
-	}
-	out := &console.ImportPreview{Encoding: p.Encoding, Delimiter: p.Delimiter, Header: p.Header, Mapping: p.Mapping,
-		MappingErr: p.MappingErr}
-	for _, c := range p.Columns {
-		out.Columns = append(out.Columns, console.PreviewColumn(c))
-	}
-	for _, row := range p.Rows {
-		out.Rows = append(out.Rows, console.PreviewRow(row))
-	}
-	return out, nil
 }
