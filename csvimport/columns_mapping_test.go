@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/dispatchhq/dispatch/csvimport"
+	"github.com/dispatchhq/dispatch/sqlite/sqlitetest"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -49,7 +50,7 @@ func TestImportMapping(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := mustOpen(t)
+			s := sqlitetest.Open(t)
 			mp, err := subscribers.ParseMapping(tc.spec)
 			if err != nil {
 				t.Fatal(err)
@@ -58,7 +59,7 @@ func TestImportMapping(t *testing.T) {
 				subscribers.ImportConfig{List: "clients", Mapping: mp}); err != nil {
 				t.Fatalf("import with --map %q: %v", tc.spec, err)
 			}
-			sub := mustFind(t, s, tc.email)
+			sub := sqlitetest.FindByEmail(t, s, tc.email)
 			if sub.Name != tc.wantName || !reflect.DeepEqual(sub.Attributes, tc.wantAttrs) {
 				t.Errorf("with mapping %q: %s = name %q attrs %v; want %q %v", tc.spec, tc.email, sub.Name, sub.Attributes, tc.wantName, tc.wantAttrs)
 			}
@@ -77,7 +78,7 @@ func TestImportMappingErrorsWriteNothing(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := mustOpen(t)
+			s := sqlitetest.Open(t)
 			mp, err := subscribers.ParseMapping(tc.spec)
 			if err != nil {
 				t.Fatal(err)

@@ -3,54 +3,17 @@ package csvimport_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/dispatchhq/dispatch/csvimport"
-	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/sqlite/sqlitetest"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
 // These tests read the fixtures of testdata/import into a real store and
 // check what landed: the reading is csvimport's, the store only commits.
-
-// mustOpen opens a fresh store in a temporary directory.
-func mustOpen(tb testing.TB) *sqlite.Store {
-	tb.Helper()
-	return sqlitetest.Open(tb)
-}
-
-// mustImport imports the fixture file into the list "clients" unless cfg
-// names one.
-func mustImport(tb testing.TB, s *sqlite.Store, file string, cfg subscribers.ImportConfig) *subscribers.ImportResult {
-	tb.Helper()
-	f, err := os.Open(filepath.Join("..", "testdata", "import", file))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	if cfg.List == "" {
-		cfg.List = "clients"
-	}
-	res, err := csvimport.Import(context.Background(), s, file, f, cfg)
-	if err != nil {
-		tb.Fatalf("import %s: %v", file, err)
-	}
-	return res
-}
-
-func mustFind(tb testing.TB, s *sqlite.Store, email string) *subscribers.Subscriber {
-	tb.Helper()
-	sub, err := s.FindSubscriberByEmail(context.Background(), email)
-	if err != nil {
-		tb.Fatalf("find %s: %v", email, err)
-	}
-	return sub
-}
 
 // TestImportDialects imports every fixture dialect and checks what landed.
 func TestImportDialects(t *testing.T) {
@@ -111,8 +74,8 @@ func TestImportDialects(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			s := mustOpen(t)
-			res := mustImport(t, s, tc.file, subscribers.ImportConfig{})
+			s := sqlitetest.Open(t)
+			res := sqlitetest.Import(t, s, tc.file, subscribers.ImportConfig{})
 			if res.Encoding != tc.encoding || res.Delimiter != tc.delimiter {
 				t.Errorf("detected encoding %q delimiter %q; want %q %q", res.Encoding, res.Delimiter, tc.encoding, tc.delimiter)
 			}
@@ -120,7 +83,7 @@ func TestImportDialects(t *testing.T) {
 				t.Errorf("result %+v; want %d added, no invalid, no duplicates", res, tc.added)
 			}
 			for _, p := range tc.people {
-				sub := mustFind(t, s, p.email)
+				sub := sqlitetest.FindByEmail(t, s, p.email)
 				if sub.Name != p.name {
 					t.Errorf("%s name = %q; want %q", p.email, sub.Name, p.name)
 				}
@@ -136,9 +99,9 @@ func TestImportDialects(t *testing.T) {
 }
 
 func TestImportExportFormats(t *testing.T) {
-	s := mustOpen(t)
-	mustImport(t, s, "mailchimp.csv", subscribers.ImportConfig{})
-	mc := mustFind(t, s, "mc.one@example.com")
+	s := sqlitetest.Open(t)
+	sqlitetest.Import(t, s, "mailchimp.csv", subscribers.ImportConfig{})
+	mc := sqlitetest.FindByEmail(t, s, "mc.one@example.com")
 	if mc.Attributes["tags"] != "clients,vip" || mc.Attributes["phone_number"] != "+1 555 0100" || mc.Attributes["member_rating"] != "2" {
 		t.Errorf("mailchimp attributes = %v", mc.Attributes)
 	}
@@ -146,12 +109,12 @@ func TestImportExportFormats(t *testing.T) {
 		t.Errorf("name columns leaked into attributes: %v", mc.Attributes)
 	}
 
-	res := mustImport(t, s, "listmonk.csv", subscribers.ImportConfig{})
-	lm := mustFind(t, s, "lm.one@example.com")
+	res := sqlitetest.Import(t, s, "listmonk.csv", subscribers.ImportConfig{})
+	lm := sqlitetest.FindByEmail(t, s, "lm.one@example.com")
 	if lm.Attributes["company"] != "Nair & Co" || lm.Attributes["tier"] != float64(2) || lm.Attributes["uuid"] == nil {
 		t.Errorf("listmonk attributes = %v; want JSON attributes merged and other columns kept", lm.Attributes)
 	}
-	blocked := mustFind(t, s, "lm.blocked@example.com")
+	blocked := sqlitetest.FindByEmail(t, s, "lm.blocked@example.com")
 	if blocked.Status != subscribers.StatusBlocklisted || len(blocked.Lists) != 0 {
 		t.Errorf("listmonk blocklisted row imported as %s with lists %v; want blocklisted, no lists", blocked.Status, blocked.Lists)
 	}
@@ -159,16 +122,16 @@ func TestImportExportFormats(t *testing.T) {
 		t.Errorf("listmonk result added=%d suppressed=%d; want 1 and 1", res.Added, res.Suppressed)
 	}
 
-	mustImport(t, s, "outlook.csv", subscribers.ImportConfig{})
-	h := mustFind(t, s, "harriet@example.com")
+	sqlitetest.Import(t, s, "outlook.csv", subscribers.ImportConfig{})
+	h := sqlitetest.FindByEmail(t, s, "harriet@example.com")
 	if h.Attributes["e_mail_2_address"] != "hq@example.org" || h.Attributes["company"] != "Aero Ltd" {
 		t.Errorf("outlook attributes = %v", h.Attributes)
 	}
 }
 
 func TestImportInvalidRows(t *testing.T) {
-	s := mustOpen(t)
-	res := mustImport(t, s, "invalid.csv", subscribers.ImportConfig{})
+	s := sqlitetest.Open(t)
+	res := sqlitetest.Import(t, s, "invalid.csv", subscribers.ImportConfig{})
 	want := map[int]string{
 		3: "missing @",
 		4: "display-name",
@@ -194,11 +157,11 @@ func TestImportInvalidRows(t *testing.T) {
 	if inv := res.Invalid[0]; inv.Line != 3 || inv.Value != "not-an-address" {
 		t.Errorf("first invalid = %+v; want line 3 value not-an-address", inv)
 	}
-	mustFind(t, s, "padded@example.com")
+	sqlitetest.FindByEmail(t, s, "padded@example.com")
 }
 
 func TestImportLineNumbersCountEmbeddedNewlines(t *testing.T) {
-	s := mustOpen(t)
+	s := sqlitetest.Open(t)
 	csv := "email,notes\r\nok@example.com,\"a\r\nb\r\nc\"\r\nbroken,x\r\n"
 	res, err := csvimport.Import(context.Background(), s, "x.csv", strings.NewReader(csv), subscribers.ImportConfig{List: "l"})
 	if err != nil {
@@ -210,7 +173,7 @@ func TestImportLineNumbersCountEmbeddedNewlines(t *testing.T) {
 }
 
 func TestImportExplicitEncoding(t *testing.T) {
-	s := mustOpen(t)
+	s := sqlitetest.Open(t)
 	// ISO-8859-15 has € at 0xA4 where Windows-1252 has ¤.
 	in := []byte("email,name\neuro@example.com,Cost \xa4\n")
 	res, err := csvimport.Import(context.Background(), s, "x.csv", strings.NewReader(string(in)), subscribers.ImportConfig{List: "l", Encoding: "iso-8859-15"})
@@ -220,7 +183,7 @@ func TestImportExplicitEncoding(t *testing.T) {
 	if res.Encoding != "iso-8859-15" {
 		t.Errorf("encoding = %q", res.Encoding)
 	}
-	if sub := mustFind(t, s, "euro@example.com"); sub.Name != "Cost €" {
+	if sub := sqlitetest.FindByEmail(t, s, "euro@example.com"); sub.Name != "Cost €" {
 		t.Errorf("name = %q; want Cost €", sub.Name)
 	}
 	if _, err := csvimport.Import(context.Background(), s, "x.csv", strings.NewReader("email\n"), subscribers.ImportConfig{List: "l", Encoding: "klingon"}); err == nil || !strings.Contains(err.Error(), "unknown encoding") {
@@ -232,7 +195,7 @@ func TestImportExplicitEncoding(t *testing.T) {
 // stray legacy bytes after it are read as in a detected UTF-8 file, never
 // stored as invalid UTF-8. Found by FuzzCSVReader.
 func TestImportExplicitEncodingUTF8BOM(t *testing.T) {
-	s := mustOpen(t)
+	s := sqlitetest.Open(t)
 	in := "\ufeffemail,name\nzoe@example.com,Zoë\nrene@example.com,Ren\xe9e\n"
 	res, err := csvimport.Import(context.Background(), s, "x.csv", strings.NewReader(in), subscribers.ImportConfig{List: "l", Encoding: "windows-1252"})
 	if err != nil {
@@ -242,14 +205,14 @@ func TestImportExplicitEncodingUTF8BOM(t *testing.T) {
 		t.Fatalf("result %+v; want 2 added", res)
 	}
 	for email, want := range map[string]string{"zoe@example.com": "Zoë", "rene@example.com": "Renée"} {
-		if sub := mustFind(t, s, email); sub.Name != want {
+		if sub := sqlitetest.FindByEmail(t, s, email); sub.Name != want {
 			t.Errorf("%s name = %q; want %q", email, sub.Name, want)
 		}
 	}
 }
 
 func TestImportLegacyBytesBeyondSample(t *testing.T) {
-	s := mustOpen(t)
+	s := sqlitetest.Open(t)
 	var b strings.Builder
 	b.WriteString("email,name\n")
 	for i := 0; b.Len() < 70<<10; i++ {
@@ -263,7 +226,7 @@ func TestImportLegacyBytesBeyondSample(t *testing.T) {
 	if res.InvalidCount != 0 {
 		t.Fatalf("invalid: %+v", res.Invalid)
 	}
-	if sub := mustFind(t, s, "late@example.com"); sub.Name != "Renée" {
+	if sub := sqlitetest.FindByEmail(t, s, "late@example.com"); sub.Name != "Renée" {
 		t.Errorf("name = %q; want Renée", sub.Name)
 	}
 }

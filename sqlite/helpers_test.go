@@ -2,13 +2,12 @@ package sqlite_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/sqlite"
+	"github.com/dispatchhq/dispatch/sqlite/sqlitetest"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -25,28 +24,13 @@ func mustOpen(tb testing.TB) *sqlite.Store {
 	return s
 }
 
+// mustImport imports a fixture of testdata/import (sqlitetest.Import).
 func mustImport(tb testing.TB, s *sqlite.Store, file string, cfg subscribers.ImportConfig) *subscribers.ImportResult {
 	tb.Helper()
-	f, err := os.Open(filepath.Join("..", "testdata", "import", file))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	if cfg.List == "" {
-		cfg.List = "clients"
-	}
-	res, err := csvimport.Import(context.Background(), s, file, f, cfg)
-	if err != nil {
-		tb.Fatalf("import %s: %v", file, err)
-	}
-	return res
+	return sqlitetest.Import(tb, s, file, cfg)
 }
 
 func mustFind(tb testing.TB, s *sqlite.Store, email string) *subscribers.Subscriber {
 	tb.Helper()
-	sub, err := s.FindSubscriberByEmail(context.Background(), email)
-	if err != nil {
-		tb.Fatalf("find %s: %v", email, err)
-	}
-	return sub
+	return sqlitetest.FindByEmail(tb, s, email)
 }
