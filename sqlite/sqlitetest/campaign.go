@@ -94,8 +94,10 @@ func SeedSentCampaign(tb testing.TB, s *sqlite.Store, cfg SentCampaign) *subscri
 			SELECT ?, id, created_at FROM subscribers WHERE id > ? ORDER BY id`, []any{c.ID, base}},
 		{"recipients", `UPDATE campaigns SET recipients = ?, started_at = ` + stamp(`'+0 seconds'`) + ` WHERE id = ?`, []any{cfg.N, c.ID}},
 		{"states", `UPDATE deliveries SET
-			status = CASE WHEN subscriber_id - ? <= ? THEN 'sent' WHEN subscriber_id - ? <= ? THEN 'failed'
-			              WHEN subscriber_id - ? <= ? THEN 'deferred' ELSE 'queued' END,
+			status = CASE WHEN subscriber_id - ? <= ? THEN ` + sqlText(subscribers.DeliverySent) + `
+			              WHEN subscriber_id - ? <= ? THEN ` + sqlText(subscribers.DeliveryFailed) + `
+			              WHEN subscriber_id - ? <= ? THEN ` + sqlText(subscribers.DeliveryDeferred) + `
+			              ELSE ` + sqlText(subscribers.DeliveryQueued) + ` END,
 			attempts = CASE WHEN subscriber_id - ? <= ? THEN 1 ELSE 0 END,
 			sent_at = CASE WHEN subscriber_id - ? <= ? THEN ` + stamp(`'+' || ((subscriber_id - ? - 1) / ?) || ' seconds'`) + ` END,
 			next_attempt_at = ` + stamp(`'+1 day'`) + `,
@@ -117,23 +119,23 @@ func SeedSentCampaign(tb testing.TB, s *sqlite.Store, cfg SentCampaign) *subscri
 	// every few sent deliveries, from an hour after the start over 3 days.
 	returns := func(n, offset int) string {
 		step := max(cfg.Sent/max(n, 1), 1)
-		return fmt.Sprintf(`FROM deliveries WHERE campaign_id = %d AND status = 'sent' AND (subscriber_id - %d + %d) %% %d = 0
-			ORDER BY id LIMIT %d`, c.ID, base, offset, step, n)
+		return fmt.Sprintf(`FROM deliveries WHERE campaign_id = %d AND status = %s AND (subscriber_id - %d + %d) %% %d = 0
+			ORDER BY id LIMIT %d`, c.ID, sqlText(subscribers.DeliverySent), base, offset, step, n)
 	}
 	later := stamp(`'+' || (3600 + (id * 7919) % (3 * 86400)) || ' seconds'`)
 	if cfg.HardBounces > 0 {
 		steps = append(steps, seedStep{"bounces", `INSERT INTO bounces (subscriber_id, campaign_id, delivery_id, kind, status, reason, source, source_key, created_at)
-			SELECT subscriber_id, campaign_id, id, 'hard', '5.1.1', 'user unknown', 'mail', 'seed-h' || id, ` + later + ` ` +
+			SELECT subscriber_id, campaign_id, id, ` + sqlText(subscribers.BounceHard) + `, '5.1.1', 'user unknown', 'mail', 'seed-h' || id, ` + later + ` ` +
 			returns(cfg.HardBounces, 0), nil})
 	}
 	if cfg.Complaints > 0 {
 		steps = append(steps, seedStep{"complaints", `INSERT INTO bounces (subscriber_id, campaign_id, delivery_id, kind, source, source_key, created_at)
-			SELECT subscriber_id, campaign_id, id, 'complaint', 'mail', 'seed-c' || id, ` + later + ` ` +
+			SELECT subscriber_id, campaign_id, id, ` + sqlText(subscribers.BounceComplaint) + `, 'mail', 'seed-c' || id, ` + later + ` ` +
 			returns(cfg.Complaints, 1), nil})
 	}
 	if cfg.Unsubscribes > 0 {
 		steps = append(steps, seedStep{"unsubscribes", `INSERT INTO events (subscriber_id, list_id, campaign_id, type, actor, created_at)
-			SELECT subscriber_id, ` + fmt.Sprint(l.ID) + `, campaign_id, 'unsubscribed', 'reader', ` + later + ` ` +
+			SELECT subscriber_id, ` + fmt.Sprint(l.ID) + `, campaign_id, ` + sqlText(subscribers.EventUnsubscribed) + `, 'reader', ` + later + ` ` +
 			returns(cfg.Unsubscribes, 2), nil})
 	}
 	for _, st := range steps {

@@ -12,7 +12,7 @@ import (
 // invariants are what every database Dispatch writes must satisfy, each
 // as a query counting the rows that break it.
 var invariants = map[string]string{
-	"sent deliveries without sent_at":      `SELECT count(*) FROM deliveries WHERE status = '` + string(subscribers.DeliverySent) + `' AND sent_at IS NULL`,
+	"sent deliveries without sent_at":      `SELECT count(*) FROM deliveries WHERE status = ` + sqlText(subscribers.DeliverySent) + ` AND sent_at IS NULL`,
 	"deliveries of a missing subscriber":   `SELECT count(*) FROM deliveries WHERE subscriber_id NOT IN (SELECT id FROM subscribers)`,
 	"deliveries of a missing campaign":     `SELECT count(*) FROM deliveries WHERE campaign_id NOT IN (SELECT id FROM campaigns)`,
 	"events of a missing subscriber":       `SELECT count(*) FROM events WHERE subscriber_id IS NOT NULL AND subscriber_id NOT IN (SELECT id FROM subscribers)`,
@@ -22,7 +22,7 @@ var invariants = map[string]string{
 	"subscriber rows duplicated by e-mail": `SELECT count(*) - count(DISTINCT email_norm) FROM subscribers`,
 	"campaign counts that disagree": `SELECT count(*) FROM campaigns c LEFT JOIN campaign_counts k ON k.campaign_id = c.id
 		WHERE COALESCE(k.queued + k.sending + k.sent + k.deferred + k.failed + k.skipped, 0) != (SELECT count(*) FROM deliveries d WHERE d.campaign_id = c.id)
-		   OR COALESCE(k.sent, 0) != (SELECT count(*) FROM deliveries d WHERE d.campaign_id = c.id AND d.status = 'sent')`,
+		   OR COALESCE(k.sent, 0) != (SELECT count(*) FROM deliveries d WHERE d.campaign_id = c.id AND d.status = ` + sqlText(subscribers.DeliverySent) + `)`,
 }
 
 // Invariants checks a database file that no process has open (a backup,
