@@ -144,12 +144,16 @@ type failureGroups struct {
 // campaignFailures groups a campaign's failed deliveries by reply. Reading
 // and grouping them costs a few milliseconds per thousand (each reply may
 // name its recipient, so each is a group to merge), so the groups are kept
-// until the campaign's kept counts show that a delivery has failed, left
-// the failed state or been sent since.
+// until the kept counts show that a delivery has failed since (the
+// timeline's failures only grow) or left the failed state (the failed
+// count drops without a new failure). The current counts alone would
+// miss a failure retried that fails again with another reply: every
+// count ends where it was.
 func (s *Store) campaignFailures(ctx context.Context, id int64) ([]subscribers.FailureCount, error) {
 	var key string
-	err := s.db.QueryRowContext(ctx, `SELECT failed || '/' || sent || '/' || deferred || '/' || queued FROM campaign_counts
-		WHERE campaign_id = ?`, id).Scan(&key)
+	err := s.db.QueryRowContext(ctx, `SELECT k.failed || '/' ||
+		(SELECT COALESCE(sum(m.failed), 0) FROM campaign_minutes m WHERE m.campaign_id = k.campaign_id)
+		FROM campaign_counts k WHERE k.campaign_id = ?`, id).Scan(&key)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
