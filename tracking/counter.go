@@ -2,15 +2,12 @@ package tracking
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"log/slog"
 	"net/netip"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dispatchhq/dispatch/subscribers"
@@ -84,17 +81,36 @@ const (
 
 // Counter classifies and counts clicks and opens in memory and flushes
 // them to the store. It is safe for concurrent use.
+//
+// The counts are split into shards by reader, each with its own lock, and
+// a click takes its shard's lock only for the few map updates that need
+// it: the HMAC that names the reader, the scanner checks and any
+// allocation happen before. One lock for everything made the redirect's
+// tail: at 15,000 clicks a second on two cores, a holder descheduled
+// mid-HMAC kept 50 requests waiting.
 type Counter struct {
-	cfg Config
+	cfg    Config
+	agents agentCache
+	salt   atomic.Pointer[daySalt]
+	saltMu sync.Mutex // one new salt per day
+	shards [shardCount]shard
+	// flushMu serialises flushes, so counts are added in order.
+	flushMu sync.Mutex
+}
 
+// shardCount shards the readers; a power of two.
+const shardCount = 16
+
+// shard is the memory of the readers whose key falls in it, and the
+// counts of their clicks since the last flush.
+type shard struct {
 	mu       sync.Mutex
 	day      int64
-	salt     []byte
 	visitors map[[16]byte]*visitor
 	deltas   map[deltaKey]*subscribers.ClickDelta
 	ready    []subscribers.IndividualClick // out of the burst window
 	opens    map[deltaKey]int
-	flushMu  sync.Mutex // one flush at a time, so counts are added in order
+	_        [64]byte // keeps two shards' locks off one cache line
 }
 
 type deltaKey struct {
@@ -107,7 +123,8 @@ type deltaKey struct {
 type visitor struct {
 	counted    map[int]bool      // links whose unique human this reader is today
 	last       map[int]time.Time // when each link was last hit
-	recent     []recent          // clicks within the burst window, at most maxRecent
+	recent     []recent          // clicks within the burst window from head on, at most maxRecent
+	head       int
 	burstUntil time.Time
 }
 
@@ -150,15 +167,19 @@ func New(cfg Config) (*Counter, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Counter{cfg: cfg, deltas: map[deltaKey]*subscribers.ClickDelta{}, opens: map[deltaKey]int{},
-		visitors: map[[16]byte]*visitor{}}, nil
+	c := &Counter{cfg: cfg, agents: agentCache{scanners: cfg.Scanners}}
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.visitors, sh.deltas, sh.opens = map[[16]byte]*visitor{}, map[deltaKey]*subscribers.ClickDelta{}, map[deltaKey]int{}
+	}
+	return c, nil
 }
 
 // Judge applies the rules that need no memory: the user agent, the
 // address and the scanner window.
 func (c *Counter) Judge(cl Click, at time.Time) Verdict {
 	switch {
-	case c.cfg.Scanners.Agent(cl.UserAgent):
+	case c.agents.scanner(cl.UserAgent):
 		return Verdict{true, ReasonAgent}
 	case cl.IP.IsValid() && c.cfg.Scanners.Address(cl.IP):
 		return Verdict{true, ReasonAddress}
@@ -173,23 +194,29 @@ func (c *Counter) Judge(cl Click, at time.Time) Verdict {
 func (c *Counter) Click(cl Click) Verdict {
 	at := c.cfg.Now()
 	v := c.Judge(cl, at)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	vis := c.visitor(cl, at)
-	vis.prune(at.Add(-c.cfg.BurstWindow), &c.ready)
+	day, key := c.visitorKey(cl, at)
+	var rec *subscribers.IndividualClick
+	if cl.DeliveryID != 0 {
+		rec = &subscribers.IndividualClick{CampaignID: cl.CampaignID, N: cl.N, DeliveryID: cl.DeliveryID, At: at}
+	}
+	sh := &c.shards[key[0]%shardCount]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	vis := sh.visitor(day, key, at, c.cfg.MaxVisitors/shardCount+1)
+	vis.prune(at.Add(-c.cfg.BurstWindow), &sh.ready)
 	if !v.Machine && at.Before(vis.burstUntil) {
 		v = Verdict{true, ReasonBurst}
 	}
 	vis.last[cl.N] = at
 	if cl.Links >= 2 && vis.hitsAll(cl.Links, at.Add(-c.cfg.BurstWindow)) {
 		vis.burstUntil = at.Add(c.cfg.BurstWindow)
-		for i := range vis.recent {
-			c.unhuman(cl.CampaignID, vis, &vis.recent[i])
+		for i := range vis.recent[vis.head:] {
+			sh.unhuman(cl.CampaignID, vis, &vis.recent[vis.head+i])
 		}
 		v = Verdict{true, ReasonBurst}
 	}
 	r := recent{n: cl.N, at: at, human: !v.Machine}
-	d := c.delta(cl.CampaignID, cl.N, at)
+	d := sh.delta(cl.CampaignID, cl.N, at)
 	if v.Machine {
 		d.Machine++
 	} else {
@@ -200,25 +227,26 @@ func (c *Counter) Click(cl Click) Verdict {
 			r.unique = true
 		}
 	}
-	if cl.DeliveryID != 0 {
-		r.click = &subscribers.IndividualClick{CampaignID: cl.CampaignID, N: cl.N, DeliveryID: cl.DeliveryID, At: at, Machine: v.Machine}
+	if rec != nil {
+		rec.Machine = v.Machine
+		r.click = rec
 	}
-	if len(vis.recent) >= maxRecent {
-		vis.settle(1, &c.ready)
+	if len(vis.recent)-vis.head >= maxRecent {
+		vis.settle(1, &sh.ready)
 	}
 	vis.recent = append(vis.recent, r)
 	return v
 }
 
 // unhuman moves a click of a burst from the human to the machine count.
-func (c *Counter) unhuman(campaign int64, vis *visitor, r *recent) {
+func (sh *shard) unhuman(campaign int64, vis *visitor, r *recent) {
 	if r.click != nil {
 		r.click.Machine = true
 	}
 	if !r.human {
 		return
 	}
-	d := c.delta(campaign, r.n, r.at)
+	d := sh.delta(campaign, r.n, r.at)
 	d.Human--
 	d.Machine++
 	if r.unique {
@@ -231,78 +259,75 @@ func (c *Counter) unhuman(campaign int64, vis *visitor, r *recent) {
 // Open counts a fetch of a campaign's pixel.
 func (c *Counter) Open(campaignID int64) {
 	at := c.cfg.Now()
-	c.mu.Lock()
-	c.opens[deltaKey{campaign: campaignID, hour: hourOf(at)}]++
-	c.mu.Unlock()
+	sh := &c.shards[uint64(campaignID)%shardCount]
+	sh.mu.Lock()
+	sh.opens[deltaKey{campaign: campaignID, hour: hourOf(at)}]++
+	sh.mu.Unlock()
 }
 
 func hourOf(t time.Time) int64 { return t.Unix() - t.Unix()%3600 }
 
-func (c *Counter) delta(campaign int64, n int, at time.Time) *subscribers.ClickDelta {
+func (sh *shard) delta(campaign int64, n int, at time.Time) *subscribers.ClickDelta {
 	k := deltaKey{campaign, n, hourOf(at)}
-	d := c.deltas[k]
+	d := sh.deltas[k]
 	if d == nil {
 		d = &subscribers.ClickDelta{CampaignID: campaign, N: n, Hour: time.Unix(k.hour, 0).UTC()}
-		c.deltas[k] = d
+		sh.deltas[k] = d
 	}
 	return d
 }
 
-// visitor finds the reader of a click: the delivery in individual mode,
-// else the address and user agent, each keyed by an HMAC with the day's
-// salt. A new day starts with a new salt and forgets everyone.
-func (c *Counter) visitor(cl Click, at time.Time) *visitor {
-	day := at.Unix() / 86400
-	if day != c.day || c.salt == nil || len(c.visitors) >= c.cfg.MaxVisitors {
-		for _, v := range c.visitors {
-			v.prune(at.Add(time.Hour*48), &c.ready) // keep their individual clicks
+// visitor finds the reader of key. A shard that sees a new day, or more
+// readers than its share of MaxVisitors, forgets everyone.
+func (sh *shard) visitor(day int64, key [16]byte, at time.Time, max int) *visitor {
+	if day > sh.day || len(sh.visitors) >= max {
+		for _, v := range sh.visitors {
+			v.prune(at.Add(time.Hour*48), &sh.ready) // keep their individual clicks
 		}
-		c.day, c.salt, c.visitors = day, newSalt(), map[[16]byte]*visitor{}
+		sh.day, sh.visitors = max64(day, sh.day), map[[16]byte]*visitor{}
 	}
-	h := hmac.New(sha256.New, c.salt)
-	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(cl.CampaignID))
-	binary.BigEndian.PutUint64(b[8:], uint64(cl.DeliveryID))
-	h.Write(b[:])
-	if cl.DeliveryID == 0 {
-		ip := cl.IP.As16()
-		h.Write(ip[:])
-		h.Write([]byte(cl.UserAgent))
-	}
-	var key [16]byte
-	copy(key[:], h.Sum(nil))
-	v := c.visitors[key]
+	v := sh.visitors[key]
 	if v == nil {
 		v = &visitor{counted: map[int]bool{}, last: map[int]time.Time{}}
-		c.visitors[key] = v
+		sh.visitors[key] = v
 	}
 	return v
 }
 
-func newSalt() []byte {
-	s := make([]byte, 32)
-	_, _ = rand.Read(s) // crypto/rand.Read never fails (Go 1.24+)
-	return s
+func max64(a, b int64) int64 {
+	if a > b {
+		return a
+	}
+	return b
 }
 
 // prune forgets clicks before since, handing their individual records on.
 func (v *visitor) prune(since time.Time, ready *[]subscribers.IndividualClick) {
-	i := 0
+	i := v.head
 	for i < len(v.recent) && v.recent[i].at.Before(since) {
 		i++
 	}
-	v.settle(i, ready)
+	v.settle(i-v.head, ready)
 }
 
 // settle forgets the n oldest recent clicks, handing their individual
-// records on.
+// records on. The ring is compacted only once its dead head is as long as
+// its limit, so a busy reader costs no copy per click.
 func (v *visitor) settle(n int, ready *[]subscribers.IndividualClick) {
-	for _, r := range v.recent[:n] {
+	for _, r := range v.recent[v.head : v.head+n] {
 		if r.click != nil {
 			*ready = append(*ready, *r.click)
 		}
 	}
-	v.recent = append(v.recent[:0], v.recent[n:]...)
+	v.head += n
+	switch {
+	case v.head == len(v.recent):
+		v.recent, v.head = v.recent[:0], 0
+	case v.head >= maxRecent:
+		k := copy(v.recent, v.recent[v.head:])
+		clear(v.recent[k:])
+		v.recent, v.head = v.recent[:k], 0
+	}
 }
 
 // hitsAll reports whether the reader hit links distinct links since.
@@ -342,11 +367,15 @@ func (c *Counter) Run(ctx context.Context) {
 // FlushAll is Flush after handing on every individual click, even those
 // a burst could still change: for shutdown.
 func (c *Counter) FlushAll(ctx context.Context) error {
-	c.mu.Lock()
-	for _, v := range c.visitors {
-		v.prune(c.cfg.Now().Add(time.Hour*48), &c.ready)
+	now := c.cfg.Now()
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.Lock()
+		for _, v := range sh.visitors {
+			v.prune(now.Add(time.Hour*48), &sh.ready)
+		}
+		sh.mu.Unlock()
 	}
-	c.mu.Unlock()
 	return c.Flush(ctx)
 }
 
@@ -355,40 +384,70 @@ func (c *Counter) FlushAll(ctx context.Context) error {
 func (c *Counter) Flush(ctx context.Context) error {
 	c.flushMu.Lock()
 	defer c.flushMu.Unlock()
-	c.mu.Lock()
-	deltas, ready, opens := c.deltas, c.ready, c.opens
-	c.deltas, c.ready, c.opens = map[deltaKey]*subscribers.ClickDelta{}, nil, map[deltaKey]int{}
-	c.mu.Unlock()
+	deltas, opens := map[deltaKey]subscribers.ClickDelta{}, map[deltaKey]int{}
+	var ready []subscribers.IndividualClick
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.Lock()
+		// An empty map stays the shard's (no garbage per idle flush), and
+		// is then not read outside the lock.
+		var ds map[deltaKey]*subscribers.ClickDelta
+		var os map[deltaKey]int
+		if len(sh.deltas) > 0 {
+			ds, sh.deltas = sh.deltas, map[deltaKey]*subscribers.ClickDelta{}
+		}
+		if len(sh.opens) > 0 {
+			os, sh.opens = sh.opens, map[deltaKey]int{}
+		}
+		rs := sh.ready
+		sh.ready = nil
+		sh.mu.Unlock()
+		for k, d := range ds {
+			m := deltas[k]
+			m.CampaignID, m.N, m.Hour = d.CampaignID, d.N, d.Hour
+			m.Human += d.Human
+			m.Machine += d.Machine
+			m.UniqueHumans += d.UniqueHumans
+			deltas[k] = m
+		}
+		ready = append(ready, rs...)
+		for k, n := range os {
+			opens[k] += n
+		}
+	}
 	if len(deltas)+len(ready)+len(opens) == 0 {
 		return nil
 	}
 	ds := make([]subscribers.ClickDelta, 0, len(deltas))
 	for _, d := range deltas {
 		if d.Human != 0 || d.Machine != 0 || d.UniqueHumans != 0 {
-			ds = append(ds, *d)
+			ds = append(ds, d)
 		}
 	}
 	os := make([]subscribers.OpenDelta, 0, len(opens))
 	for k, n := range opens {
 		os = append(os, subscribers.OpenDelta{CampaignID: k.campaign, Hour: time.Unix(k.hour, 0).UTC(), Opens: n})
 	}
-	// Visitors are a map: put their clicks back in time order.
+	// Shards and visitors are maps: put the clicks back in time order.
 	slices.SortStableFunc(ready, func(a, b subscribers.IndividualClick) int { return a.At.Compare(b.At) })
 	err := c.cfg.Store.AddClicks(ctx, ds, ready, os)
 	if err == nil {
 		return nil
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	// Kept for the next flush, in the first shard: a flush adds up the
+	// shards' counts whichever holds them.
+	sh := &c.shards[0]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
 	for k, d := range deltas {
-		m := c.delta(k.campaign, k.n, time.Unix(k.hour, 0))
+		m := sh.delta(k.campaign, k.n, time.Unix(k.hour, 0))
 		m.Human += d.Human
 		m.Machine += d.Machine
 		m.UniqueHumans += d.UniqueHumans
 	}
-	c.ready = append(ready, c.ready...)
+	sh.ready = append(ready, sh.ready...)
 	for k, n := range opens {
-		c.opens[k] += n
+		sh.opens[k] += n
 	}
 	return err
 }
