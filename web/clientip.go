@@ -96,17 +96,16 @@ func clientIP(r *http.Request, trusted proxies) netip.Addr {
 // client has one spelling.
 func parseHost(s string) (netip.Addr, bool) {
 	s = strings.Trim(strings.TrimSpace(s), `"`)
-	ip, err := netip.ParseAddr(s)
-	if err != nil {
-		ap, perr := netip.ParseAddrPort(s)
-		switch {
-		case perr == nil:
-			ip = ap.Addr()
-		case len(s) > 2 && s[0] == '[' && s[len(s)-1] == ']':
-			if ip, err = netip.ParseAddr(s[1 : len(s)-1]); err != nil {
-				return netip.Addr{}, false
-			}
-		default:
+	// Address and port first: it is what every RemoteAddr is, and a failed
+	// parse allocates its error.
+	var ip netip.Addr
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		ip = ap.Addr()
+	} else if ip, err = netip.ParseAddr(s); err != nil {
+		if len(s) <= 2 || s[0] != '[' || s[len(s)-1] != ']' {
+			return netip.Addr{}, false
+		}
+		if ip, err = netip.ParseAddr(s[1 : len(s)-1]); err != nil {
 			return netip.Addr{}, false
 		}
 	}

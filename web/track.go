@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dispatchhq/dispatch/subscribers"
@@ -27,49 +28,69 @@ type TrackingStore interface {
 // send moves while a campaign sends.
 const refreshEvery = time.Second
 
-// linkCache keeps each clicked campaign's links in memory, so a redirect
-// costs no query.
+// maxDeliveries bounds the deliveries whose send time is kept in memory;
+// past it the memory starts over.
+const maxDeliveries = 1 << 17
+
+// linkCache keeps each clicked campaign's links in memory, and the send
+// time of each clicked delivery, so a redirect costs no query: links of a
+// campaign never change once registered, nor does a delivery's send time
+// once it is sent.
 type linkCache struct {
 	store TrackingStore
 	now   func() time.Time
 
 	mu        sync.RWMutex
 	campaigns map[int64]*campaignLinks
+
+	deliveriesMu sync.RWMutex
+	deliveries   map[int64]deliverySent
 }
 
 type campaignLinks struct {
 	tracking subscribers.CampaignTracking
-	urls     map[int]string
+	// location is each link's URL as the Location header's value, shared
+	// by every response that redirects to it.
+	location map[int][]string
 	loaded   time.Time
-	lastSent time.Time
-	sentRead time.Time
+	sent     atomic.Pointer[lastSend]
 }
 
-// find returns the campaign's record and the URL of link n ("" for none).
-func (lc *linkCache) find(ctx context.Context, campaign int64, n int) (*campaignLinks, string, error) {
+// lastSend is when the campaign last sent a message, and when that was
+// read.
+type lastSend struct{ at, read time.Time }
+
+type deliverySent struct {
+	campaign int64
+	at       time.Time
+}
+
+// find returns the campaign's record and link n's Location value (nil for
+// none).
+func (lc *linkCache) find(ctx context.Context, campaign int64, n int) (*campaignLinks, []string, error) {
 	now := lc.now()
 	lc.mu.RLock()
 	cl := lc.campaigns[campaign]
 	lc.mu.RUnlock()
 	if cl != nil {
-		if u, ok := cl.urls[n]; ok {
+		if u, ok := cl.location[n]; ok {
 			return cl, u, nil
 		}
 		if now.Sub(cl.loaded) < refreshEvery {
-			return cl, "", nil
+			return cl, nil, nil
 		}
 	}
 	ct, err := lc.store.FindCampaignTracking(ctx, campaign)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	links, err := lc.store.FindCampaignLinks(ctx, campaign)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
-	fresh := &campaignLinks{tracking: ct, urls: make(map[int]string, len(links)), loaded: now}
+	fresh := &campaignLinks{tracking: ct, location: make(map[int][]string, len(links)), loaded: now}
 	for _, l := range links {
-		fresh.urls[l.N] = l.URL
+		fresh.location[l.N] = []string{l.URL}
 	}
 	lc.mu.Lock()
 	if len(lc.campaigns) > 10_000 {
@@ -77,27 +98,44 @@ func (lc *linkCache) find(ctx context.Context, campaign int64, n int) (*campaign
 	}
 	lc.campaigns[campaign] = fresh
 	lc.mu.Unlock()
-	return fresh, fresh.urls[n], nil
+	return fresh, fresh.location[n], nil
 }
 
 // lastSent is when the campaign last sent a message, read at most once a
 // refreshEvery.
 func (lc *linkCache) lastSent(ctx context.Context, campaign int64, cl *campaignLinks) (time.Time, error) {
 	now := lc.now()
-	lc.mu.RLock()
-	at, read := cl.lastSent, cl.sentRead
-	lc.mu.RUnlock()
-	if now.Sub(read) < refreshEvery {
-		return at, nil
+	if ls := cl.sent.Load(); ls != nil && now.Sub(ls.read) < refreshEvery {
+		return ls.at, nil
 	}
 	at, err := lc.store.CampaignLastSentAt(ctx, campaign)
 	if err != nil {
 		return time.Time{}, err
 	}
-	lc.mu.Lock()
-	cl.lastSent, cl.sentRead = at, now
-	lc.mu.Unlock()
+	cl.sent.Store(&lastSend{at: at, read: now})
 	return at, nil
+}
+
+// deliverySent returns the campaign of a delivery and when it was sent
+// (zero if not yet), from memory once the delivery is known sent.
+func (lc *linkCache) deliverySent(ctx context.Context, id int64) (int64, time.Time, error) {
+	lc.deliveriesMu.RLock()
+	d, ok := lc.deliveries[id]
+	lc.deliveriesMu.RUnlock()
+	if ok {
+		return d.campaign, d.at, nil
+	}
+	campaign, at, err := lc.store.DeliverySentAt(ctx, id)
+	if err != nil || at.IsZero() {
+		return campaign, at, err // not sent yet: it may be soon
+	}
+	lc.deliveriesMu.Lock()
+	if lc.deliveries == nil || len(lc.deliveries) >= maxDeliveries {
+		lc.deliveries = map[int64]deliverySent{}
+	}
+	lc.deliveries[id] = deliverySent{campaign, at}
+	lc.deliveriesMu.Unlock()
+	return campaign, at, nil
 }
 
 // tracked serves /l/ and /o/ itself, before the mux, so no path cleaning
@@ -143,43 +181,40 @@ func (s *Server) handleLink(w http.ResponseWriter, r *http.Request, rest string)
 		s.message(w, r, http.StatusMethodNotAllowed, titleNotFound, textNotFound...)
 		return
 	}
-	parts := strings.Split(rest, "/")
-	if len(parts) != 2 && len(parts) != 3 {
-		s.notFound(w, r)
-		return
-	}
-	nStr, sig, _ := strings.Cut(parts[1], ".")
-	campaign, ok1 := parseID(parts[0])
+	campaignStr, rest, ok0 := strings.Cut(rest, "/")
+	link, token, _ := strings.Cut(rest, "/")
+	nStr, sig, _ := strings.Cut(link, ".")
+	campaign, ok1 := parseID(campaignStr)
 	n, ok2 := parseID(nStr)
-	if !ok1 || !ok2 || !s.cfg.Tokens.VerifyLinkSig(campaign, int(n), sig) {
+	if !ok0 || !ok1 || !ok2 || strings.Contains(token, "/") || !s.cfg.Tokens.VerifyLinkSig(campaign, int(n), sig) {
 		s.notFound(w, r)
 		return
 	}
-	cl, target, err := s.links.find(r.Context(), campaign, int(n))
+	cl, location, err := s.links.find(r.Context(), campaign, int(n))
 	if err != nil {
 		s.cfg.Logger.ErrorContext(r.Context(), "find tracked link", "campaign", campaign, "err", err)
 		s.message(w, r, http.StatusServiceUnavailable, titleError, textError...)
 		return
 	}
-	if target == "" {
+	if location == nil {
 		s.notFound(w, r)
 		return
 	}
 	if r.Method == http.MethodGet && cl.tracking.Clicks != subscribers.TrackOff {
-		s.countClick(r, cl, campaign, int(n), parts)
+		s.countClick(r, cl, campaign, int(n), token)
 	}
-	w.Header().Set("Location", target)
+	w.Header()["Location"] = location // shared, never changed: net/http only reads it
 	w.WriteHeader(http.StatusFound)
 }
 
 // countClick counts a click: with the delivery in individual mode (when
 // the token verifies and belongs to the campaign), else anonymously.
-func (s *Server) countClick(r *http.Request, cl *campaignLinks, campaign int64, n int, parts []string) {
-	c := tracking.Click{CampaignID: campaign, N: n, Links: len(cl.urls), IP: clientIP(r, s.proxies),
+func (s *Server) countClick(r *http.Request, cl *campaignLinks, campaign int64, n int, token string) {
+	c := tracking.Click{CampaignID: campaign, N: n, Links: len(cl.location), IP: clientIP(r, s.proxies),
 		UserAgent: r.UserAgent()}
-	if cl.tracking.Clicks == subscribers.TrackIndividual && len(parts) == 3 {
-		if id, err := s.cfg.Tokens.ParseDelivery(parts[2]); err == nil {
-			if owner, sent, err := s.cfg.Store.DeliverySentAt(r.Context(), id); err == nil && owner == campaign {
+	if cl.tracking.Clicks == subscribers.TrackIndividual && token != "" {
+		if id, err := s.cfg.Tokens.ParseDelivery(token); err == nil {
+			if owner, sent, err := s.links.deliverySent(r.Context(), id); err == nil && owner == campaign {
 				c.DeliveryID, c.SentAt = id, sent
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -276,5 +277,60 @@ func TestConcurrentClicksAreAllCounted(t *testing.T) {
 	}
 	if total != workers*each {
 		t.Errorf("%d clicks counted; want %d", total, workers*each)
+	}
+}
+
+// queryCounter is the real store, counting the per-click reads the
+// redirect could make.
+type queryCounter struct {
+	web.Store
+	deliveries, links atomic.Int64
+}
+
+func (q *queryCounter) DeliverySentAt(ctx context.Context, id int64) (int64, time.Time, error) {
+	q.deliveries.Add(1)
+	return q.Store.DeliverySentAt(ctx, id)
+}
+
+func (q *queryCounter) FindCampaignLinks(ctx context.Context, id int64) ([]subscribers.TrackedLink, error) {
+	q.links.Add(1)
+	return q.Store.FindCampaignLinks(ctx, id)
+}
+
+// TestIndividualClicksReadEachDeliveryOnce: in individual mode the
+// redirect reads a delivery's send time once, not once per click (it
+// never changes once sent), and a campaign's links once; a delivery not
+// yet sent is read again on its next click.
+func TestIndividualClicksReadEachDeliveryOnce(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	var q *queryCounter
+	e := newEnv(t, func(c *web.Config) {
+		q = &queryCounter{Store: c.Store}
+		c.Store, c.Now = q, func() time.Time { return now }
+	})
+	id, _ := e.trackedCampaign("news", subscribers.TrackIndividual)
+	list, _ := e.store.FindListByName(context.Background(), "news")
+	ds := sqlitetest.Deliveries(t, e.store, id)
+	sqlitetest.Begin(t, e.store, list.ID, subscribers.Delivery{ID: ds[0].ID})
+	if _, err := e.store.ApplyLedger(context.Background(), []subscribers.LedgerOp{{Kind: subscribers.OpSent, DeliveryID: ds[0].ID, At: now.Add(-time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		for _, d := range ds {
+			if resp := e.browse("GET", e.linkPath(id, 1+i%2)+"/"+e.tokens.Delivery(d.ID)); resp.StatusCode != http.StatusFound {
+				t.Fatalf("click %d: status %d", i, resp.StatusCode)
+			}
+		}
+	}
+	// Delivery 0 is sent: read once. Delivery 1 is not: read each time.
+	if got := q.deliveries.Load(); got != 1+4 {
+		t.Errorf("%d reads of a delivery's send time for 4 clicks of a sent and an unsent delivery; want 5", got)
+	}
+	if got := q.links.Load(); got != 1 {
+		t.Errorf("%d reads of the campaign's links; want 1", got)
+	}
+	// Each delivery hit both links within seconds: a burst, all machines'.
+	if got := e.clicks(id); got != "1:0/4/0 2:0/4/0" {
+		t.Errorf("clicks = %s; want all 8 counted, as machines'", got)
 	}
 }
