@@ -50,8 +50,9 @@ type Store struct {
 	unsubOnce sync.Once
 	unsub     *unsubscriber // started by the first Unsubscribe
 
-	stmts    sync.Map // query → *sql.Stmt, the ledger's kept statements (stmtcache.go)
-	failures sync.Map // campaign id → failureGroups (campaign_report.go)
+	stmts    sync.Map    // query → *sql.Stmt, the ledger's kept statements (stmtcache.go)
+	failures sync.Map    // campaign id → failureGroups (campaign_report.go)
+	version  dataVersion // DataVersion's connection (dataversion.go)
 }
 
 // Open opens (creating if needed) the database file at path and applies any
@@ -120,6 +121,7 @@ func (s *Store) Close() error {
 	if s.unsub != nil {
 		s.unsub.close()
 	}
+	s.version.close()
 	// Folding the WAL back keeps the single-file promise after a clean exit.
 	s.checkpointNoWait()
 	s.closeStmts()
