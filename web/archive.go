@@ -22,9 +22,20 @@ const (
 	cachePrivate = "private, max-age=60"
 )
 
-// archiveList loads the list a path names, or ErrNotFound.
-func (s *Server) archiveList(ctx context.Context, r *http.Request) (*subscribers.List, error) {
-	return s.cfg.Store.FindListByName(ctx, r.PathValue("list"))
+// issueRef is what a web version's answer depends on in its request.
+type issueRef struct {
+	list, slug string
+	// keyed is the campaign a valid key in the query names; 0 without one.
+	keyed int64
+}
+
+// issueAnswer is what a web version's path shows: a page, or a redirect.
+type issueAnswer struct {
+	page  *issuePage
+	keyed bool // opened by its key: not for indexing or shared caches
+	// moved is where the issue a valid key opens lives now, when the path
+	// names another list: the list was renamed since the email was sent.
+	moved string
 }
 
 // handleArchiveIssue serves the web version of a sent issue: to anyone
@@ -33,59 +44,88 @@ func (s *Server) archiveList(ctx context.Context, r *http.Request) (*subscribers
 // unknown issue, private list without a key, a key for another issue),
 // the answer is the same 404, so nothing can be learnt by guessing.
 func (s *Server) handleArchiveIssue(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	l, err := s.archiveList(ctx, r)
+	ref := issueRef{list: r.PathValue("list"), slug: r.PathValue("slug")}
+	if r.URL.RawQuery != "" {
+		if k := r.URL.Query().Get(subscribers.ArchiveKeyParam); k != "" {
+			// A bad key is as no key: the issue may still be public.
+			ref.keyed, _ = s.cfg.Tokens.ParseArchive(k)
+		}
+	}
+	a, err := answer(r.Context(), s.cfg.Store, s.issueAnswers, ref, func(ctx context.Context) (*issueAnswer, error) {
+		return s.loadIssue(ctx, ref)
+	})
 	if err != nil {
 		s.archiveFail(w, r, err)
 		return
 	}
-	slug := r.PathValue("slug")
-	var is *subscribers.ArchivedIssue
-	keyed := false
-	if k := r.URL.Query().Get(subscribers.ArchiveKeyParam); k != "" {
-		is, err = s.keyedIssue(ctx, k, l, slug)
-		keyed = err == nil
-	}
-	if is == nil {
-		if !l.IsPublic() {
-			s.archiveFail(w, r, subscribers.ErrNotFound)
-			return
-		}
-		if is, err = s.cfg.Store.FindArchivedIssue(ctx, l.ID, slug); err != nil {
-			s.archiveFail(w, r, err)
-			return
-		}
-	}
-	p, err := s.issuePage(ctx, l, is.CampaignID, is.Slug, is.SentAt)
-	if err != nil {
-		s.archiveFail(w, r, err)
+	if a.moved != "" {
+		// Found, not Moved Permanently: the old name may come back, for
+		// this list or another one.
+		http.Redirect(w, r, a.moved, http.StatusFound)
 		return
 	}
 	h := w.Header()
-	h.Set("Content-Security-Policy", p.csp)
+	h.Set("Content-Security-Policy", a.page.csp)
 	h.Set("Cache-Control", cachePublic)
-	if !l.IsPublic() || keyed {
+	if a.keyed { // every private issue is opened by its key
 		h.Set("Cache-Control", cachePrivate)
 		h.Set("X-Robots-Tag", "noindex")
 	}
-	s.serveCacheable(w, r, "text/html; charset=utf-8", p.etag, p.sentAt, p.body)
+	s.serveCacheable(w, r, "text/html; charset=utf-8", a.page.etag, a.page.sentAt, a.page.body)
 }
 
-// keyedIssue returns the issue a valid key opens, if it is the one the
-// path names.
-func (s *Server) keyedIssue(ctx context.Context, key string, l *subscribers.List, slug string) (*subscribers.ArchivedIssue, error) {
-	id, err := s.cfg.Tokens.ParseArchive(key)
-	if err != nil {
+// loadIssue reads what the web version's path shows. A valid key opens
+// its own campaign's issue on any list; without one (or with a key for
+// another issue) only a public list's issues open. A valid key on a path
+// whose list is not its campaign's, where no public issue answers either,
+// redirects to the issue under its list's present name: old emails' links
+// keep working after a rename, and the answer depends only on the key,
+// never on whether the path's list exists.
+func (s *Server) loadIssue(ctx context.Context, ref issueRef) (*issueAnswer, error) {
+	l, err := s.cfg.Store.FindListByName(ctx, ref.list)
+	if err != nil && !errors.Is(err, subscribers.ErrNotFound) {
 		return nil, err
 	}
-	c, err := s.cfg.Store.FindCampaignByID(ctx, id)
-	if err != nil {
-		return nil, err
+	var keyed *subscribers.Campaign
+	if ref.keyed != 0 {
+		c, err := s.cfg.Store.FindCampaignByID(ctx, ref.keyed)
+		switch {
+		case errors.Is(err, subscribers.ErrNotFound):
+		case err != nil:
+			return nil, err
+		case c.Slug == ref.slug && !c.StartedAt.IsZero():
+			keyed = c
+		}
 	}
-	if c.ListID != l.ID || c.Slug != slug || c.StartedAt.IsZero() {
-		return nil, subscribers.ErrNotFound
+	if keyed != nil && l != nil && keyed.ListID == l.ID {
+		p, err := s.issuePage(ctx, l, keyed.ID, keyed.Slug, keyed.StartedAt)
+		if err != nil {
+			return nil, err
+		}
+		return &issueAnswer{page: p, keyed: true}, nil
 	}
-	return &subscribers.ArchivedIssue{CampaignID: c.ID, ListID: c.ListID, Slug: c.Slug, SentAt: c.StartedAt}, nil
+	if l != nil && l.IsPublic() {
+		is, err := s.cfg.Store.FindArchivedIssue(ctx, l.ID, ref.slug)
+		switch {
+		case err == nil:
+			p, err := s.issuePage(ctx, l, is.CampaignID, is.Slug, is.SentAt)
+			if err != nil {
+				return nil, err
+			}
+			return &issueAnswer{page: p}, nil
+		case !errors.Is(err, subscribers.ErrNotFound):
+			return nil, err
+		}
+	}
+	if keyed != nil {
+		home, err := s.cfg.Store.FindListByID(ctx, keyed.ListID)
+		if err != nil {
+			return nil, err
+		}
+		return &issueAnswer{moved: s.prefix + "/archive/" + url.PathEscape(home.Name) + "/" + url.PathEscape(keyed.Slug) +
+			"?" + subscribers.ArchiveKeyParam + "=" + s.cfg.Tokens.Archive(keyed.ID)}, nil
+	}
+	return nil, fmt.Errorf("issue %q of list %q: %w", ref.slug, ref.list, subscribers.ErrNotFound)
 }
 
 // issuePage returns the rendered web version of a campaign, rendering it
@@ -131,60 +171,82 @@ type archiveItem struct {
 	ISODate string // for <time datetime>
 }
 
+// indexRef names one page of a list's archive.
+type indexRef struct {
+	list string
+	page int
+}
+
 // handleArchiveIndex lists a public list's sent issues, newest first,
 // ArchivePageSize to a page (?page=2 …).
 func (s *Server) handleArchiveIndex(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	l, err := s.archiveList(ctx, r)
-	if err != nil {
-		s.archiveFail(w, r, err)
-		return
-	}
-	if !l.IsPublic() {
-		s.archiveFail(w, r, subscribers.ErrNotFound)
-		return
-	}
-	page := 1
+	ref := indexRef{list: r.PathValue("list"), page: 1}
 	if v := r.URL.Query().Get("page"); v != "" {
-		if page, err = strconv.Atoi(v); err != nil || page < 1 || page > 1_000_000 {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1_000_000 {
 			s.archiveFail(w, r, subscribers.ErrNotFound)
 			return
 		}
+		ref.page = n
 	}
-	size := s.cfg.ArchivePageSize
-	ap, err := s.cfg.Store.FindArchive(ctx, l.ID, (page-1)*size, size)
+	p, err := answer(r.Context(), s.cfg.Store, s.indexAnswers, ref, func(ctx context.Context) (*renderedPage, error) {
+		return s.loadIndex(ctx, ref)
+	})
 	if err != nil {
 		s.archiveFail(w, r, err)
 		return
 	}
-	if page > 1 && len(ap.Issues) == 0 {
-		s.archiveFail(w, r, subscribers.ErrNotFound)
-		return
+	w.Header().Set("Cache-Control", cachePublic)
+	s.serveCacheable(w, r, "text/html; charset=utf-8", p.etag, p.modified, p.body)
+}
+
+// loadIndex renders one page of a public list's archive.
+func (s *Server) loadIndex(ctx context.Context, ref indexRef) (*renderedPage, error) {
+	l, err := s.publicList(ctx, ref.list)
+	if err != nil {
+		return nil, err
+	}
+	size := s.cfg.ArchivePageSize
+	ap, err := s.cfg.Store.FindArchive(ctx, l.ID, (ref.page-1)*size, size)
+	if err != nil {
+		return nil, err
+	}
+	if ref.page > 1 && len(ap.Issues) == 0 {
+		return nil, fmt.Errorf("page %d of the archive of list %d: %w", ref.page, l.ID, subscribers.ErrNotFound)
 	}
 	items, err := s.archiveItems(ctx, l, ap)
 	if err != nil {
-		s.archiveFail(w, r, err)
-		return
+		return nil, err
 	}
 	base := s.prefix + "/archive/" + url.PathEscape(l.Name)
 	d := pageData{Title: l.DisplayName(), ListName: l.DisplayName(), Issues: items, Indexable: true,
 		FeedURL: base + "/feed.atom", Total: ap.Total}
-	if page > 1 {
+	if ref.page > 1 {
 		d.NewerURL = base
-		if page > 2 {
-			d.NewerURL += "?page=" + strconv.Itoa(page-1)
+		if ref.page > 2 {
+			d.NewerURL += "?page=" + strconv.Itoa(ref.page-1)
 		}
 	}
 	if ap.More {
-		d.OlderURL = base + "?page=" + strconv.Itoa(page+1)
+		d.OlderURL = base + "?page=" + strconv.Itoa(ref.page+1)
 	}
 	body, err := s.execute(pageArchive, d)
 	if err != nil {
-		s.archiveFail(w, r, fmt.Errorf("render archive of list %d: %w", l.ID, err))
-		return
+		return nil, fmt.Errorf("render archive of list %d: %w", l.ID, err)
 	}
-	w.Header().Set("Cache-Control", cachePublic)
-	s.serveCacheable(w, r, "text/html; charset=utf-8", etagOf(body), ap.Updated, body)
+	return &renderedPage{body: body, etag: etagOf(body), modified: ap.Updated}, nil
+}
+
+// publicList is the list called name if it is public, else ErrNotFound.
+func (s *Server) publicList(ctx context.Context, name string) (*subscribers.List, error) {
+	l, err := s.cfg.Store.FindListByName(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if !l.IsPublic() {
+		return nil, fmt.Errorf("list %q is private: %w", name, subscribers.ErrNotFound)
+	}
+	return l, nil
 }
 
 // archiveItems describes a page of issues, rendering any not yet cached.
@@ -236,5 +298,5 @@ func (s *Server) archiveFail(w http.ResponseWriter, r *http.Request, err error) 
 		s.message(w, r, http.StatusNotFound, titleNotFound, textNotFound...)
 		return
 	}
-	s.archiveFail(w, r, err)
+	s.fail(w, r, err)
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 
@@ -12,20 +13,27 @@ import (
 // handleArchiveFeed serves a public list's newest issues as an Atom feed
 // (RFC 4287): one entry per issue, linking to its web version.
 func (s *Server) handleArchiveFeed(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	l, err := s.archiveList(ctx, r)
+	name := r.PathValue("list")
+	p, err := answer(r.Context(), s.cfg.Store, s.feedAnswers, name, func(ctx context.Context) (*renderedPage, error) {
+		return s.loadFeed(ctx, name)
+	})
 	if err != nil {
 		s.archiveFail(w, r, err)
 		return
 	}
-	if !l.IsPublic() {
-		s.archiveFail(w, r, subscribers.ErrNotFound)
-		return
+	w.Header().Set("Cache-Control", cachePublic)
+	s.serveCacheable(w, r, "application/atom+xml; charset=utf-8", p.etag, p.modified, p.body)
+}
+
+// loadFeed writes the feed of the public list called name.
+func (s *Server) loadFeed(ctx context.Context, name string) (*renderedPage, error) {
+	l, err := s.publicList(ctx, name)
+	if err != nil {
+		return nil, err
 	}
 	ap, err := s.cfg.Store.FindArchive(ctx, l.ID, 0, s.cfg.ArchivePageSize)
 	if err != nil {
-		s.archiveFail(w, r, err)
-		return
+		return nil, err
 	}
 	index := subscribers.ArchiveURL(s.cfg.BaseURL, l.Name, "")
 	index = index[:len(index)-1] // no trailing slash: the index itself
@@ -41,8 +49,7 @@ func (s *Server) handleArchiveFeed(w http.ResponseWriter, r *http.Request) {
 	for _, is := range ap.Issues {
 		p, err := s.issuePage(ctx, l, is.CampaignID, is.Slug, is.SentAt)
 		if err != nil {
-			s.archiveFail(w, r, err)
-			return
+			return nil, err
 		}
 		link := subscribers.ArchiveURL(s.cfg.BaseURL, l.Name, is.Slug)
 		f.Items = append(f.Items, &feeds.Item{
@@ -55,10 +62,8 @@ func (s *Server) handleArchiveFeed(w http.ResponseWriter, r *http.Request) {
 	}
 	atom, err := f.ToAtom()
 	if err != nil {
-		s.archiveFail(w, r, fmt.Errorf("write feed of list %d: %w", l.ID, err))
-		return
+		return nil, fmt.Errorf("write feed of list %d: %w", l.ID, err)
 	}
 	body := []byte(atom)
-	w.Header().Set("Cache-Control", cachePublic)
-	s.serveCacheable(w, r, "application/atom+xml; charset=utf-8", etagOf(body), ap.Updated, body)
+	return &renderedPage{body: body, etag: etagOf(body), modified: ap.Updated}, nil
 }

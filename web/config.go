@@ -30,6 +30,9 @@ type Store interface {
 	Ping(ctx context.Context) error
 	FindListByName(ctx context.Context, name string) (*subscribers.List, error)
 	subscribers.ArchiveService
+	// DataVersion changes whenever the database does: the archive keeps
+	// its answers while it stays the same.
+	DataVersion(ctx context.Context) (int64, error)
 	// The preference centre.
 	FindLists(ctx context.Context) ([]subscribers.List, error)
 	JoinList(ctx context.Context, subscriberID, listID int64, actor, source string) error

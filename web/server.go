@@ -35,6 +35,10 @@ type Server struct {
 	// manageMails limits manage links per address (see addressKey).
 	manageMails *limiter
 	issues      *issueCache
+	// The archive's answers, kept while the database does not change.
+	issueAnswers *answerCache[issueRef, *issueAnswer]
+	indexAnswers *answerCache[indexRef, *renderedPage]
+	feedAnswers  *answerCache[string, *renderedPage]
 	// The subscribe forms: POSTs per client and per address typed, and
 	// confirmation mails per client and per address.
 	subIP, subAddr, mailIP, mailAddr *limiter
@@ -63,21 +67,24 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:         cfg,
-		prefix:      pathPrefix(cfg.BaseURL),
-		pages:       p,
-		pageLimit:   newLimiter(cfg.RatePerSecond, cfg.RateBurst, cfg.MaxClients),
-		oneClick:    newLimiter(cfg.OneClickRatePerSecond, cfg.OneClickRateBurst, cfg.MaxClients),
-		hookLimit:   newLimiter(cfg.WebhookRatePerSecond, cfg.WebhookRateBurst, cfg.MaxClients),
-		archLimit:   newLimiter(cfg.ArchiveRatePerSecond, cfg.ArchiveRateBurst, cfg.MaxClients),
-		issues:      newIssueCache(issueCacheSize),
-		manageMails: newLimiter(manageMailsPerHour/3600.0, manageMailBurst, cfg.MaxClients),
-		proxies:     proxies(cfg.TrustedProxies),
-		xorigin:     http.NewCrossOriginProtection(),
-		subIP:       newLimiter(cfg.Subscribe.RatePerSecond, cfg.Subscribe.RateBurst, cfg.MaxClients),
-		subAddr:     newLimiter(cfg.Subscribe.AddressRatePerSecond, cfg.Subscribe.AddressRateBurst, cfg.MaxClients),
-		mailIP:      newLimiter(cfg.Subscribe.MailRatePerSecond, cfg.Subscribe.MailRateBurst, cfg.MaxClients),
-		mailAddr:    newLimiter(cfg.Subscribe.MailAddressPerSecond, cfg.Subscribe.MailAddressBurst, cfg.MaxClients),
+		cfg:          cfg,
+		prefix:       pathPrefix(cfg.BaseURL),
+		pages:        p,
+		pageLimit:    newLimiter(cfg.RatePerSecond, cfg.RateBurst, cfg.MaxClients),
+		oneClick:     newLimiter(cfg.OneClickRatePerSecond, cfg.OneClickRateBurst, cfg.MaxClients),
+		hookLimit:    newLimiter(cfg.WebhookRatePerSecond, cfg.WebhookRateBurst, cfg.MaxClients),
+		archLimit:    newLimiter(cfg.ArchiveRatePerSecond, cfg.ArchiveRateBurst, cfg.MaxClients),
+		issues:       newIssueCache(issueCacheSize),
+		issueAnswers: newAnswerCache[issueRef, *issueAnswer](),
+		indexAnswers: newAnswerCache[indexRef, *renderedPage](),
+		feedAnswers:  newAnswerCache[string, *renderedPage](),
+		manageMails:  newLimiter(manageMailsPerHour/3600.0, manageMailBurst, cfg.MaxClients),
+		proxies:      proxies(cfg.TrustedProxies),
+		xorigin:      http.NewCrossOriginProtection(),
+		subIP:        newLimiter(cfg.Subscribe.RatePerSecond, cfg.Subscribe.RateBurst, cfg.MaxClients),
+		subAddr:      newLimiter(cfg.Subscribe.AddressRatePerSecond, cfg.Subscribe.AddressRateBurst, cfg.MaxClients),
+		mailIP:       newLimiter(cfg.Subscribe.MailRatePerSecond, cfg.Subscribe.MailRateBurst, cfg.MaxClients),
+		mailAddr:     newLimiter(cfg.Subscribe.MailAddressPerSecond, cfg.Subscribe.MailAddressBurst, cfg.MaxClients),
 	}
 	if o := origin(cfg.BaseURL); o != "" {
 		// Behind a proxy, Host may be the backend's address while the
