@@ -104,7 +104,7 @@ func New(cfg Config) (*Server, error) {
 		FlushEvery: cfg.ClickFlushEvery, Logger: cfg.Logger, Now: cfg.Now}); err != nil {
 		return nil, fmt.Errorf("web config: %w", err)
 	}
-	s.links = &linkCache{store: cfg.Store, now: cfg.Now, campaigns: map[int64]*campaignLinks{}}
+	s.links = &linkCache{store: cfg.Store, campaigns: map[int64]*campaignLinks{}}
 	s.handler = s.routes()
 	s.http = httpserve.New(httpserve.Config{
 		Name:              "web server",

@@ -38,7 +38,6 @@ const maxDeliveries = 1 << 17
 // once it is sent.
 type linkCache struct {
 	store TrackingStore
-	now   func() time.Time
 
 	mu        sync.RWMutex
 	campaigns map[int64]*campaignLinks
@@ -67,8 +66,7 @@ type deliverySent struct {
 
 // find returns the campaign's record and link n's Location value (nil for
 // none).
-func (lc *linkCache) find(ctx context.Context, campaign int64, n int) (*campaignLinks, []string, error) {
-	now := lc.now()
+func (lc *linkCache) find(ctx context.Context, now time.Time, campaign int64, n int) (*campaignLinks, []string, error) {
 	lc.mu.RLock()
 	cl := lc.campaigns[campaign]
 	lc.mu.RUnlock()
@@ -103,8 +101,7 @@ func (lc *linkCache) find(ctx context.Context, campaign int64, n int) (*campaign
 
 // lastSent is when the campaign last sent a message, read at most once a
 // refreshEvery.
-func (lc *linkCache) lastSent(ctx context.Context, campaign int64, cl *campaignLinks) (time.Time, error) {
-	now := lc.now()
+func (lc *linkCache) lastSent(ctx context.Context, now time.Time, campaign int64, cl *campaignLinks) (time.Time, error) {
 	if ls := cl.sent.Load(); ls != nil && now.Sub(ls.read) < refreshEvery {
 		return ls.at, nil
 	}
@@ -190,7 +187,8 @@ func (s *Server) handleLink(w http.ResponseWriter, r *http.Request, rest string)
 		s.notFound(w, r)
 		return
 	}
-	cl, location, err := s.links.find(r.Context(), campaign, int(n))
+	now := s.cfg.Now()
+	cl, location, err := s.links.find(r.Context(), now, campaign, int(n))
 	if err != nil {
 		s.cfg.Logger.ErrorContext(r.Context(), "find tracked link", "campaign", campaign, "err", err)
 		s.message(w, r, http.StatusServiceUnavailable, titleError, textError...)
@@ -201,7 +199,7 @@ func (s *Server) handleLink(w http.ResponseWriter, r *http.Request, rest string)
 		return
 	}
 	if r.Method == http.MethodGet && cl.tracking.Clicks != subscribers.TrackOff {
-		s.countClick(r, cl, campaign, int(n), token)
+		s.countClick(r, now, cl, campaign, int(n), token)
 	}
 	w.Header()["Location"] = location // shared, never changed: net/http only reads it
 	w.WriteHeader(http.StatusFound)
@@ -209,9 +207,9 @@ func (s *Server) handleLink(w http.ResponseWriter, r *http.Request, rest string)
 
 // countClick counts a click: with the delivery in individual mode (when
 // the token verifies and belongs to the campaign), else anonymously.
-func (s *Server) countClick(r *http.Request, cl *campaignLinks, campaign int64, n int, token string) {
+func (s *Server) countClick(r *http.Request, now time.Time, cl *campaignLinks, campaign int64, n int, token string) {
 	c := tracking.Click{CampaignID: campaign, N: n, Links: len(cl.location), IP: clientIP(r, s.proxies),
-		UserAgent: r.UserAgent()}
+		UserAgent: r.UserAgent(), At: now}
 	if cl.tracking.Clicks == subscribers.TrackIndividual && token != "" {
 		if id, err := s.cfg.Tokens.ParseDelivery(token); err == nil {
 			if owner, sent, err := s.links.deliverySent(r.Context(), id); err == nil && owner == campaign {
@@ -223,7 +221,7 @@ func (s *Server) countClick(r *http.Request, cl *campaignLinks, campaign int64, 
 		// The delivery is not known: the scanner window runs from the
 		// campaign's latest send, so clicks while it sends count as
 		// machines'.
-		sent, err := s.links.lastSent(r.Context(), campaign, cl)
+		sent, err := s.links.lastSent(r.Context(), now, campaign, cl)
 		if err != nil && !errors.Is(err, context.Canceled) {
 			s.cfg.Logger.WarnContext(r.Context(), "read the campaign's last send", "campaign", campaign, "err", err)
 		}
@@ -250,7 +248,7 @@ func (s *Server) handleOpen(w http.ResponseWriter, r *http.Request, rest string)
 		return
 	}
 	if r.Method == http.MethodGet {
-		cl, _, err := s.links.find(r.Context(), campaign, 0)
+		cl, _, err := s.links.find(r.Context(), s.cfg.Now(), campaign, 0)
 		if err == nil && cl.tracking.Opens == subscribers.OpensAggregate {
 			s.counter.Open(campaign)
 		}
