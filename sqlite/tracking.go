@@ -148,6 +148,14 @@ func (s *Store) AddClicks(ctx context.Context, deltas []subscribers.ClickDelta, 
 			}
 		}
 		for _, c := range individual {
+			if c.Reclassify {
+				if _, err := tx.ExecContext(ctx, `UPDATE link_clicks_individual SET machine = ?
+					WHERE delivery_id = ? AND campaign_id = ? AND n = ? AND clicked_at = ?`,
+					c.Machine, c.DeliveryID, c.CampaignID, c.N, formatTime(c.At)); err != nil {
+					return fmt.Errorf("reclassify click of delivery %d: %w", c.DeliveryID, err)
+				}
+				continue
+			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO link_clicks_individual (campaign_id, n, delivery_id, clicked_at, machine)
 				VALUES (?, ?, ?, ?, ?)`, c.CampaignID, c.N, c.DeliveryID, formatTime(c.At), c.Machine); err != nil {
 				return fmt.Errorf("record click of delivery %d: %w", c.DeliveryID, err)

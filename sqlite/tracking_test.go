@@ -91,12 +91,22 @@ func TestCampaignTrackingAndClicks(t *testing.T) {
 	}
 
 	ds := sqlitetest.Deliveries(t, s, id)
-	ind := []subscribers.IndividualClick{{CampaignID: id, N: 2, DeliveryID: ds[0].ID, At: h1, Machine: true}}
+	ind := []subscribers.IndividualClick{{CampaignID: id, N: 2, DeliveryID: ds[0].ID, At: h1},
+		{CampaignID: id, N: 2, DeliveryID: ds[0].ID, At: h1.Add(time.Second)}}
 	if err := s.AddClicks(ctx, nil, ind, nil); err != nil {
 		t.Fatal(err)
 	}
-	if tabs := sqlitetest.TrackingTables(t, s); len(tabs["link_clicks_individual"].Rows) != 1 {
-		t.Errorf("individual clicks = %v; want 1 row", tabs["link_clicks_individual"].Rows)
+	// A burst later shows the first one a scanner's: only it changes.
+	if err := s.AddClicks(ctx, nil, []subscribers.IndividualClick{{CampaignID: id, N: 2, DeliveryID: ds[0].ID, At: h1,
+		Machine: true, Reclassify: true}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var machine []string
+	for _, r := range sqlitetest.TrackingTables(t, s)["link_clicks_individual"].Rows {
+		machine = append(machine, r[4])
+	}
+	if fmt.Sprint(machine) != "[1 0]" {
+		t.Errorf("individual clicks' machine flags = %v; want [1 0]: two rows, the first reclassified", machine)
 	}
 	c, at, err := s.DeliverySentAt(ctx, ds[0].ID)
 	if err != nil || c != id || !at.IsZero() {

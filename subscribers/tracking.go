@@ -121,6 +121,10 @@ type IndividualClick struct {
 	DeliveryID int64
 	At         time.Time
 	Machine    bool
+	// Reclassify marks a click recorded earlier (same campaign, link,
+	// delivery and time) as Machine says, instead of recording a new one:
+	// a burst can show clicks already written to be a scanner's.
+	Reclassify bool
 }
 
 // LinkClicks is one link's counts in a report.

@@ -112,7 +112,7 @@ type shard struct {
 	day      int64
 	visitors map[[16]byte]*visitor
 	deltas   map[deltaKey]*subscribers.ClickDelta
-	ready    []subscribers.IndividualClick // out of the burst window
+	ready    []subscribers.IndividualClick // individual clicks and reclassifications to write
 	opens    map[deltaKey]int
 	_        [64]byte // keeps two shards' locks off one cache line
 }
@@ -138,11 +138,11 @@ type visitor struct {
 const maxRecent = 64
 
 type recent struct {
-	n      int
-	at     time.Time
-	human  bool
-	unique bool
-	click  *subscribers.IndividualClick // individual mode: recorded once out of the window
+	n        int
+	at       time.Time
+	human    bool
+	unique   bool
+	delivery int64 // individual mode: the click was recorded for it
 }
 
 // New returns a Counter; call Run to flush it.
@@ -202,15 +202,11 @@ func (c *Counter) Click(cl Click) Verdict {
 	}
 	v := c.Judge(cl, at)
 	day, key := c.visitorKey(cl, at)
-	var rec *subscribers.IndividualClick
-	if cl.DeliveryID != 0 {
-		rec = &subscribers.IndividualClick{CampaignID: cl.CampaignID, N: cl.N, DeliveryID: cl.DeliveryID, At: at}
-	}
 	sh := &c.shards[key[0]%shardCount]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	vis := sh.visitor(day, key, at, c.cfg.MaxVisitors/shardCount+1)
-	vis.prune(at.Add(-c.cfg.BurstWindow), &sh.ready)
+	vis.prune(at.Add(-c.cfg.BurstWindow))
 	if !v.Machine && at.Before(vis.burstUntil) {
 		v = Verdict{true, ReasonBurst}
 	}
@@ -234,12 +230,15 @@ func (c *Counter) Click(cl Click) Verdict {
 			r.unique = true
 		}
 	}
-	if rec != nil {
-		rec.Machine = v.Machine
-		r.click = rec
+	if cl.DeliveryID != 0 {
+		// Written with the next flush, like the counts: a burst that
+		// follows reclassifies it (see unhuman).
+		sh.ready = append(sh.ready, subscribers.IndividualClick{CampaignID: cl.CampaignID, N: cl.N,
+			DeliveryID: cl.DeliveryID, At: at, Machine: v.Machine})
+		r.delivery = cl.DeliveryID
 	}
 	if len(vis.recent)-vis.head >= maxRecent {
-		vis.settle(1, &sh.ready)
+		vis.settle(1)
 	}
 	vis.recent = append(vis.recent, r)
 	return v
@@ -247,11 +246,12 @@ func (c *Counter) Click(cl Click) Verdict {
 
 // unhuman moves a click of a burst from the human to the machine count.
 func (sh *shard) unhuman(campaign int64, vis *visitor, r *recent) {
-	if r.click != nil {
-		r.click.Machine = true
-	}
 	if !r.human {
 		return
+	}
+	if r.delivery != 0 {
+		sh.ready = append(sh.ready, subscribers.IndividualClick{CampaignID: campaign, N: r.n, DeliveryID: r.delivery,
+			At: r.at, Machine: true, Reclassify: true})
 	}
 	d := sh.delta(campaign, r.n, r.at)
 	d.Human--
@@ -288,9 +288,6 @@ func (sh *shard) delta(campaign int64, n int, at time.Time) *subscribers.ClickDe
 // readers than its share of MaxVisitors, forgets everyone.
 func (sh *shard) visitor(day int64, key [16]byte, at time.Time, max int) *visitor {
 	if day > sh.day || len(sh.visitors) >= max {
-		for _, v := range sh.visitors {
-			v.prune(at.Add(time.Hour*48), &sh.ready) // keep their individual clicks
-		}
 		sh.day, sh.visitors = max64(day, sh.day), map[[16]byte]*visitor{}
 	}
 	v := sh.visitors[key]
@@ -308,24 +305,19 @@ func max64(a, b int64) int64 {
 	return b
 }
 
-// prune forgets clicks before since, handing their individual records on.
-func (v *visitor) prune(since time.Time, ready *[]subscribers.IndividualClick) {
+// prune forgets clicks before since: a burst can no longer change them.
+func (v *visitor) prune(since time.Time) {
 	i := v.head
 	for i < len(v.recent) && v.recent[i].at.Before(since) {
 		i++
 	}
-	v.settle(i-v.head, ready)
+	v.settle(i - v.head)
 }
 
-// settle forgets the n oldest recent clicks, handing their individual
-// records on. The ring is compacted only once its dead head is as long as
-// its limit, so a busy reader costs no copy per click.
-func (v *visitor) settle(n int, ready *[]subscribers.IndividualClick) {
-	for _, r := range v.recent[v.head : v.head+n] {
-		if r.click != nil {
-			*ready = append(*ready, *r.click)
-		}
-	}
+// settle forgets the n oldest recent clicks. The ring is compacted only
+// once its dead head is as long as its limit, so a busy reader costs no
+// copy per click.
+func (v *visitor) settle(n int) {
 	v.head += n
 	switch {
 	case v.head == len(v.recent):
@@ -349,8 +341,7 @@ func (v *visitor) hitsAll(links int, since time.Time) bool {
 }
 
 // Run flushes every FlushEvery until ctx ends, then flushes everything
-// left, individual clicks still in their burst window included. It
-// blocks.
+// left. It blocks.
 func (c *Counter) Run(ctx context.Context) {
 	t := time.NewTicker(c.cfg.FlushEvery)
 	defer t.Stop()
@@ -371,20 +362,9 @@ func (c *Counter) Run(ctx context.Context) {
 	}
 }
 
-// FlushAll is Flush after handing on every individual click, even those
-// a burst could still change: for shutdown.
-func (c *Counter) FlushAll(ctx context.Context) error {
-	now := c.cfg.Now()
-	for i := range c.shards {
-		sh := &c.shards[i]
-		sh.mu.Lock()
-		for _, v := range sh.visitors {
-			v.prune(now.Add(time.Hour*48), &sh.ready)
-		}
-		sh.mu.Unlock()
-	}
-	return c.Flush(ctx)
-}
+// FlushAll writes everything counted so far, for shutdown. Every click,
+// individual ones included, goes out with the next flush, so it is Flush.
+func (c *Counter) FlushAll(ctx context.Context) error { return c.Flush(ctx) }
 
 // Flush writes the counts gathered since the last flush. On failure they
 // are kept for the next one.
@@ -435,7 +415,9 @@ func (c *Counter) Flush(ctx context.Context) error {
 	for k, n := range opens {
 		os = append(os, subscribers.OpenDelta{CampaignID: k.campaign, Hour: time.Unix(k.hour, 0).UTC(), Opens: n})
 	}
-	// Shards and visitors are maps: put the clicks back in time order.
+	// The shards are a map's order: put the clicks back in time order. A
+	// reclassification has its click's time and comes after it, in the
+	// same shard: the stable sort keeps it after.
 	slices.SortStableFunc(ready, func(a, b subscribers.IndividualClick) int { return a.At.Compare(b.At) })
 	err := c.cfg.Store.AddClicks(ctx, ds, ready, os)
 	if err == nil {

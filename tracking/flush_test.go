@@ -186,3 +186,39 @@ func TestRunFlushesEverySecond(t *testing.T) {
 		<-done
 	})
 }
+
+// TestIndividualClickWrittenAtNextFlush: an individual click is written
+// by the next flush, like the counts (a crash loses at most the last
+// second of them too), and a burst that follows reclassifies it.
+func TestIndividualClickWrittenAtNextFlush(t *testing.T) {
+	f := newFixture(t)
+	ds := sqlitetest.Deliveries(t, f.store, f.campaign)
+	f.now = f.sent.Add(2 * time.Hour)
+	click := func(n int) {
+		f.counter.Click(tracking.Click{CampaignID: f.campaign, N: n, Links: 3, DeliveryID: ds[0].ID, SentAt: f.sent,
+			IP: netip.MustParseAddr("198.51.100.7"), UserAgent: browser})
+	}
+	flags := func() string {
+		if err := f.counter.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var s string
+		for _, r := range sqlitetest.TrackingTables(t, f.store)["link_clicks_individual"].Rows {
+			s += r[1] + ":" + r[4] + " "
+		}
+		return s
+	}
+	click(1)
+	if got := flags(); got != "1:0 " {
+		t.Fatalf("after one click and a flush: %q; want link 1 recorded, human", got)
+	}
+	f.now = f.now.Add(time.Second)
+	click(2)
+	click(3)
+	if got := flags(); got != "1:1 2:1 3:1 " {
+		t.Errorf("after the burst: %q; want all three recorded once, machines'", got)
+	}
+	if got := f.counts(t); got != "1:0/1/0 2:0/1/0 3:0/1/0 " {
+		t.Errorf("counts = %s; want a machine click per link", got)
+	}
+}
