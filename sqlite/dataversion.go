@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"sync"
 )
@@ -13,7 +14,11 @@ import (
 type dataVersion struct {
 	mu   sync.Mutex
 	conn *sql.Conn // nil until first use, and after a failure or Close
-	stmt *sql.Stmt
+	// stmt is the pragma, prepared on conn's driver connection once.
+	// database/sql's own statements cost about as much again as the
+	// pragma itself, and this runs on every archive request.
+	stmt driver.Stmt
+	dest []driver.Value
 }
 
 // DataVersion returns a number that changes whenever a change to the
@@ -34,15 +39,35 @@ func (s *Store) DataVersion(ctx context.Context) (int64, error) {
 		if err != nil {
 			return 0, fmt.Errorf("read data version: %w", err)
 		}
-		stmt, err := conn.PrepareContext(ctx, `PRAGMA data_version`)
-		if err != nil {
-			conn.Close()
-			return 0, fmt.Errorf("read data version: %w", err)
-		}
-		d.conn, d.stmt = conn, stmt
+		d.conn, d.dest = conn, make([]driver.Value, 1)
 	}
 	var v int64
-	if err := d.stmt.QueryRowContext(ctx).Scan(&v); err != nil {
+	err := d.conn.Raw(func(dc any) error {
+		if d.stmt == nil {
+			st, err := dc.(driver.ConnPrepareContext).PrepareContext(ctx, `PRAGMA data_version`)
+			if err != nil {
+				return err
+			}
+			d.stmt = st
+		}
+		rows, err := d.stmt.(driver.StmtQueryContext).QueryContext(ctx, nil)
+		if err != nil {
+			return err
+		}
+		err = rows.Next(d.dest)
+		if cerr := rows.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		var ok bool
+		if v, ok = d.dest[0].(int64); !ok {
+			return fmt.Errorf("data_version is %T", d.dest[0])
+		}
+		return nil
+	})
+	if err != nil {
 		d.closeLocked()
 		return 0, fmt.Errorf("read data version: %w", err)
 	}
@@ -57,9 +82,17 @@ func (d *dataVersion) close() {
 }
 
 func (d *dataVersion) closeLocked() {
-	if d.conn != nil {
-		d.stmt.Close()
-		d.conn.Close()
-		d.conn, d.stmt = nil, nil
+	if d.conn == nil {
+		return
 	}
+	if d.stmt != nil {
+		// The statement belongs to the driver connection, reached only
+		// inside Raw.
+		_ = d.conn.Raw(func(any) error { return d.stmt.Close() })
+		d.stmt = nil
+	}
+	// Discarded, not put back in the pool: it may be the one that failed.
+	_ = d.conn.Raw(func(any) error { return driver.ErrBadConn })
+	d.conn.Close()
+	d.conn = nil
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/dispatchhq/dispatch/internal/loadtest"
 	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
@@ -62,4 +63,19 @@ func TestDataVersion(t *testing.T) {
 	if _, err := s.DataVersion(ctx); err == nil {
 		t.Error("DataVersion of a closed store: no error")
 	}
+}
+
+// BenchmarkDataVersion is what the archive pays on every request.
+func BenchmarkDataVersion(b *testing.B) {
+	s := mustOpen(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	cpu := loadtest.ProcessCPU()
+	for b.Loop() {
+		if _, err := s.DataVersion(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// CPU time, steadier than wall time on a shared machine.
+	b.ReportMetric(float64((loadtest.ProcessCPU()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
 }
