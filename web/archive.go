@@ -1,10 +1,7 @@
 package web
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,13 +10,6 @@ import (
 	"time"
 
 	"github.com/dispatchhq/dispatch/subscribers"
-)
-
-// Cache lifetimes of the archive. Browsers and proxies may keep a page a
-// minute, then revalidate it with its ETag (a 304 costs no rendering).
-const (
-	cachePublic  = "public, max-age=60"
-	cachePrivate = "private, max-age=60"
 )
 
 // issueRef is what a web version's answer depends on in its request.
@@ -65,13 +55,13 @@ func (s *Server) handleArchiveIssue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h := w.Header()
-	h.Set("Content-Security-Policy", a.page.csp)
-	h.Set("Cache-Control", cachePublic)
+	h["Content-Security-Policy"] = a.page.csp
+	h["Cache-Control"] = cachePublic
 	if a.keyed { // every private issue is opened by its key
-		h.Set("Cache-Control", cachePrivate)
-		h.Set("X-Robots-Tag", "noindex")
+		h["Cache-Control"] = cachePrivate
+		h["X-Robots-Tag"] = noindex
 	}
-	s.serveCacheable(w, r, "text/html; charset=utf-8", a.page.etag, a.page.sentAt, a.page.body)
+	a.page.serve(w, r)
 }
 
 // loadIssue reads what the web version's path shows. A valid key opens
@@ -189,19 +179,19 @@ func (s *Server) handleArchiveIndex(w http.ResponseWriter, r *http.Request) {
 		}
 		ref.page = n
 	}
-	p, err := answer(r.Context(), s.cfg.Store, s.indexAnswers, ref, func(ctx context.Context) (*renderedPage, error) {
+	p, err := answer(r.Context(), s.cfg.Store, s.indexAnswers, ref, func(ctx context.Context) (*keptBody, error) {
 		return s.loadIndex(ctx, ref)
 	})
 	if err != nil {
 		s.archiveFail(w, r, err)
 		return
 	}
-	w.Header().Set("Cache-Control", cachePublic)
-	s.serveCacheable(w, r, "text/html; charset=utf-8", p.etag, p.modified, p.body)
+	w.Header()["Cache-Control"] = cachePublic
+	p.serve(w, r)
 }
 
 // loadIndex renders one page of a public list's archive.
-func (s *Server) loadIndex(ctx context.Context, ref indexRef) (*renderedPage, error) {
+func (s *Server) loadIndex(ctx context.Context, ref indexRef) (*keptBody, error) {
 	l, err := s.publicList(ctx, ref.list)
 	if err != nil {
 		return nil, err
@@ -234,7 +224,8 @@ func (s *Server) loadIndex(ctx context.Context, ref indexRef) (*renderedPage, er
 	if err != nil {
 		return nil, fmt.Errorf("render archive of list %d: %w", l.ID, err)
 	}
-	return &renderedPage{body: body, etag: etagOf(body), modified: ap.Updated}, nil
+	k := newKeptBody("text/html; charset=utf-8", body, ap.Updated)
+	return &k, nil
 }
 
 // publicList is the list called name if it is public, else ErrNotFound.
@@ -265,22 +256,6 @@ func (s *Server) archiveItems(ctx context.Context, l *subscribers.List, ap *subs
 		})
 	}
 	return items, nil
-}
-
-// serveCacheable writes body with its validators and answers a
-// revalidation that matches with 304 (http.ServeContent applies
-// If-None-Match before If-Modified-Since, as RFC 9110 says, and handles
-// HEAD and ranges).
-func (s *Server) serveCacheable(w http.ResponseWriter, r *http.Request, contentType, etag string, modified time.Time, body []byte) {
-	h := w.Header()
-	h.Set("Content-Type", contentType)
-	h.Set("ETag", etag)
-	http.ServeContent(w, r, "", modified.UTC().Truncate(time.Second), bytes.NewReader(body))
-}
-
-func etagOf(body []byte) string {
-	sum := sha256.Sum256(body)
-	return `"` + hex.EncodeToString(sum[:16]) + `"`
 }
 
 func trimSlash(s string) string {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"time"
 
 	"golang.org/x/sync/singleflight"
 )
@@ -87,11 +86,4 @@ func answer[K comparable, V any](ctx context.Context, store Store, c *answerCach
 		return zero, err
 	}
 	return v.(V), nil
-}
-
-// renderedPage is an index page or a feed, ready to serve.
-type renderedPage struct {
-	body     []byte
-	etag     string
-	modified time.Time
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"slices"
 	"strings"
 	"sync"
@@ -19,11 +18,9 @@ const issueCacheSize = 256
 
 // issuePage is a rendered web version, ready to serve.
 type issuePage struct {
-	body    []byte
-	csp     string // the page's own Content-Security-Policy
-	etag    string
+	keptBody
+	csp     []string // the page's own Content-Security-Policy
 	subject string
-	sentAt  time.Time
 }
 
 // issueKey names one rendering: the same campaign renders differently
@@ -66,13 +63,10 @@ func (c *issueCache) put(k issueKey, p *issuePage) {
 // newIssuePage prepares a rendered email for serving as a page: its
 // ETag, and a CSP that allows exactly the styles it carries.
 func newIssuePage(body []byte, subject string, sentAt time.Time) *issuePage {
-	sum := sha256.Sum256(body)
 	return &issuePage{
-		body:    body,
-		csp:     emailCSP(body),
-		etag:    `"` + hex.EncodeToString(sum[:16]) + `"`,
-		subject: subject,
-		sentAt:  sentAt,
+		keptBody: newKeptBody("text/html; charset=utf-8", body, sentAt),
+		csp:      []string{emailCSP(body)},
+		subject:  subject,
 	}
 }
 

@@ -3,9 +3,11 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
@@ -163,5 +165,67 @@ func TestArchiveDatabaseFailure(t *testing.T) {
 	}
 	if !strings.Contains(e.logs.String(), `msg="request failed" route=/archive/{list}/{slug}`) {
 		t.Errorf("the failure is not logged:\n%s", e.logs.String())
+	}
+}
+
+// TestArchiveConditionalRequests: the validators of a kept page, as RFC
+// 9110 orders them, over real HTTP.
+func TestArchiveConditionalRequests(t *testing.T) {
+	e := newEnv(t, nil)
+	e.createList("briefing", subscribers.Public)
+	e.sendIssue("briefing", "2026-48", "Patch Tuesday")
+	u := e.ts.URL + "/archive/briefing/2026-48"
+	resp, page := e.get(u)
+	etag, mod := resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
+	if resp.StatusCode != http.StatusOK || etag == "" || mod == "" {
+		t.Fatalf("GET: %d, ETag %q, Last-Modified %q", resp.StatusCode, etag, mod)
+	}
+	if n := resp.Header.Get("Content-Length"); n != strconv.Itoa(len(page)) {
+		t.Errorf("Content-Length %s for %d bytes", n, len(page))
+	}
+	modTime, _ := http.ParseTime(mod)
+	for _, tc := range []struct {
+		name    string
+		method  string
+		headers map[string]string
+		status  int
+	}{
+		{"its ETag", "GET", map[string]string{"If-None-Match": etag}, http.StatusNotModified},
+		{"its ETag, weak", "GET", map[string]string{"If-None-Match": "W/" + etag}, http.StatusNotModified},
+		{"its ETag in a list", "GET", map[string]string{"If-None-Match": `"other", ` + etag}, http.StatusNotModified},
+		{"any ETag", "GET", map[string]string{"If-None-Match": "*"}, http.StatusNotModified},
+		{"another ETag", "GET", map[string]string{"If-None-Match": `"other"`}, http.StatusOK},
+		{"another ETag wins over a date that matches", "GET",
+			map[string]string{"If-None-Match": `"other"`, "If-Modified-Since": mod}, http.StatusOK},
+		{"its date", "GET", map[string]string{"If-Modified-Since": mod}, http.StatusNotModified},
+		{"a later date", "GET", map[string]string{"If-Modified-Since": modTime.Add(time.Hour).Format(http.TimeFormat)}, http.StatusNotModified},
+		{"an earlier date", "GET", map[string]string{"If-Modified-Since": modTime.Add(-time.Second).Format(http.TimeFormat)}, http.StatusOK},
+		{"a date not understood", "GET", map[string]string{"If-Modified-Since": "yesterday"}, http.StatusOK},
+		{"If-Match its ETag", "GET", map[string]string{"If-Match": etag}, http.StatusOK},
+		{"If-Match its ETag, weak", "GET", map[string]string{"If-Match": "W/" + etag}, http.StatusPreconditionFailed},
+		{"If-Match another ETag", "GET", map[string]string{"If-Match": `"other"`}, http.StatusPreconditionFailed},
+		{"HEAD", "HEAD", nil, http.StatusOK},
+		{"HEAD with its ETag", "HEAD", map[string]string{"If-None-Match": etag}, http.StatusNotModified},
+	} {
+		req, _ := http.NewRequest(tc.method, u, nil)
+		for k, v := range tc.headers {
+			req.Header.Set(k, v)
+		}
+		resp, body := e.do(req)
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s: %d; want %d", tc.name, resp.StatusCode, tc.status)
+			continue
+		}
+		if resp.Header.Get("ETag") != etag {
+			t.Errorf("%s: ETag %q; want %q", tc.name, resp.Header.Get("ETag"), etag)
+		}
+		switch {
+		case tc.status == http.StatusOK && tc.method == "GET" && body != page:
+			t.Errorf("%s: not the page", tc.name)
+		case (tc.status != http.StatusOK || tc.method == "HEAD") && body != "":
+			t.Errorf("%s: %d bytes of body; want none", tc.name, len(body))
+		case tc.status == http.StatusNotModified && resp.Header.Get("Content-Type") != "":
+			t.Errorf("%s: a 304 with Content-Type %q", tc.name, resp.Header.Get("Content-Type"))
+		}
 	}
 }

@@ -14,19 +14,19 @@ import (
 // (RFC 4287): one entry per issue, linking to its web version.
 func (s *Server) handleArchiveFeed(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("list")
-	p, err := answer(r.Context(), s.cfg.Store, s.feedAnswers, name, func(ctx context.Context) (*renderedPage, error) {
+	p, err := answer(r.Context(), s.cfg.Store, s.feedAnswers, name, func(ctx context.Context) (*keptBody, error) {
 		return s.loadFeed(ctx, name)
 	})
 	if err != nil {
 		s.archiveFail(w, r, err)
 		return
 	}
-	w.Header().Set("Cache-Control", cachePublic)
-	s.serveCacheable(w, r, "application/atom+xml; charset=utf-8", p.etag, p.modified, p.body)
+	w.Header()["Cache-Control"] = cachePublic
+	p.serve(w, r)
 }
 
 // loadFeed writes the feed of the public list called name.
-func (s *Server) loadFeed(ctx context.Context, name string) (*renderedPage, error) {
+func (s *Server) loadFeed(ctx context.Context, name string) (*keptBody, error) {
 	l, err := s.publicList(ctx, name)
 	if err != nil {
 		return nil, err
@@ -64,6 +64,6 @@ func (s *Server) loadFeed(ctx context.Context, name string) (*renderedPage, erro
 	if err != nil {
 		return nil, fmt.Errorf("write feed of list %d: %w", l.ID, err)
 	}
-	body := []byte(atom)
-	return &renderedPage{body: body, etag: etagOf(body), modified: ap.Updated}, nil
+	k := newKeptBody("application/atom+xml; charset=utf-8", []byte(atom), ap.Updated)
+	return &k, nil
 }

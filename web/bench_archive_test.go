@@ -87,6 +87,52 @@ func BenchmarkArchiveConcurrent(b *testing.B) {
 	}
 }
 
+// BenchmarkArchiveHandler is one web version request through the whole
+// handler (access log, headers, routing, the kept answer, ServeContent)
+// without a network: its time and allocations are the server's own work
+// per request, beside what net/http and the kernel add.
+func BenchmarkArchiveHandler(b *testing.B) {
+	e := newEnv(b, func(c *web.Config) {
+		c.RatePerSecond, c.ArchiveRatePerSecond = -1, -1
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	})
+	e.createList("briefing", subscribers.Public)
+	e.sendIssue("briefing", "issue-7", "Issue 7")
+	h := e.srv.Handler()
+	req := httptest.NewRequest(http.MethodGet, "/archive/briefing/issue-7", nil)
+	w := &discardWriter{h: http.Header{}}
+	b.ReportAllocs()
+	cpu := loadtest.ProcessCPU()
+	for b.Loop() {
+		clear(w.h)
+		w.code = 0
+		h.ServeHTTP(w, req)
+		if w.code != http.StatusOK {
+			b.Fatalf("status %d", w.code)
+		}
+	}
+	// CPU time, steadier than wall time on a shared machine.
+	b.ReportMetric(float64((loadtest.ProcessCPU()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
+}
+
+// discardWriter is a ResponseWriter that keeps the status and headers and
+// drops the body, reused from request to request.
+type discardWriter struct {
+	h    http.Header
+	code int
+}
+
+func (w *discardWriter) Header() http.Header { return w.h }
+func (w *discardWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+}
+func (w *discardWriter) Write(p []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	return len(p), nil
+}
+
 // BenchmarkArchiveWrk serves the same archive and has wrk (Debian's wrk,
 // in its own process; see internal/loadtest) fetch one issue's web version
 // for 10 seconds over 50 connections (issue); then, as the floor this

@@ -37,8 +37,8 @@ type Server struct {
 	issues      *issueCache
 	// The archive's answers, kept while the database does not change.
 	issueAnswers *answerCache[issueRef, *issueAnswer]
-	indexAnswers *answerCache[indexRef, *renderedPage]
-	feedAnswers  *answerCache[string, *renderedPage]
+	indexAnswers *answerCache[indexRef, *keptBody]
+	feedAnswers  *answerCache[string, *keptBody]
 	// The subscribe forms: POSTs per client and per address typed, and
 	// confirmation mails per client and per address.
 	subIP, subAddr, mailIP, mailAddr *limiter
@@ -76,8 +76,8 @@ func New(cfg Config) (*Server, error) {
 		archLimit:    newLimiter(cfg.ArchiveRatePerSecond, cfg.ArchiveRateBurst, cfg.MaxClients),
 		issues:       newIssueCache(issueCacheSize),
 		issueAnswers: newAnswerCache[issueRef, *issueAnswer](),
-		indexAnswers: newAnswerCache[indexRef, *renderedPage](),
-		feedAnswers:  newAnswerCache[string, *renderedPage](),
+		indexAnswers: newAnswerCache[indexRef, *keptBody](),
+		feedAnswers:  newAnswerCache[string, *keptBody](),
 		manageMails:  newLimiter(manageMailsPerHour/3600.0, manageMailBurst, cfg.MaxClients),
 		proxies:      proxies(cfg.TrustedProxies),
 		xorigin:      http.NewCrossOriginProtection(),
