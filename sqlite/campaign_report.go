@@ -16,7 +16,7 @@ import (
 
 // FindCampaignReport returns a campaign's timeline, its failures grouped
 // by reply and its topDomains busiest recipient domains. It reads the
-// counts the triggers of migration 0014 keep, the campaign's failed
+// counts of migration 0014 (kept by countMoves), the campaign's failed
 // deliveries, bounces and unsubscribe events: never every delivery.
 func (s *Store) FindCampaignReport(ctx context.Context, id int64, topDomains int) (subscribers.CampaignReport, error) {
 	var r subscribers.CampaignReport

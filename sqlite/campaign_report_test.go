@@ -6,19 +6,27 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
 // TestCampaignCountsFollowEveryChange drives deliveries through every
 // ledger operation, a dead run's recovery, a retry of failures and a
-// cancel, and checks after each that the kept counts equal a recount.
+// cancel, and checks after each that the kept counts equal a recount and
+// what migration 0014's triggers made of the same changes.
 func TestCampaignCountsFollowEveryChange(t *testing.T) {
 	ctx := context.Background()
 	e := newLedgerEnv(t, 8)
+	if err := sqlite.InstallReferenceCounts(ctx, e.s); err != nil {
+		t.Fatal(err)
+	}
 	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	check := func(step string) {
 		t.Helper()
 		if err := e.s.CheckCampaignCounts(ctx); err != nil {
+			t.Fatalf("after %s: %v", step, err)
+		}
+		if err := sqlite.CompareReferenceCounts(ctx, e.s); err != nil {
 			t.Fatalf("after %s: %v", step, err)
 		}
 	}

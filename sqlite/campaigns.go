@@ -108,8 +108,9 @@ func (s *Store) FindCampaigns(ctx context.Context) ([]subscribers.Campaign, erro
 }
 
 // FindCampaignStats counts deliveries by status, bounces and unsubscribes.
-// Delivery counts come from campaign_counts, which triggers keep (migration
-// 0014), so the cost does not grow with the campaign.
+// Delivery counts come from campaign_counts (migration 0014), kept by the
+// statements that change deliveries (countMoves), so the cost does not
+// grow with the campaign.
 func (s *Store) FindCampaignStats(ctx context.Context, id int64) (subscribers.CampaignStats, error) {
 	var st subscribers.CampaignStats
 	var first, last string
@@ -147,12 +148,13 @@ func (s *Store) StartCampaignRun(ctx context.Context, id int64) (int, error) {
 	var n int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		now := formatTime(s.now())
-		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = `+sqlQueued+`, recovered = 1, updated_at = ?
-			WHERE campaign_id = ? AND status = `+sqlSending, now, id)
+		const inFlight = `campaign_id = ? AND status = ` + sqlSending
+		var err error
+		n, err = s.moveDeliveries(ctx, tx, subscribers.DeliveryQueued, inFlight, []any{id},
+			`UPDATE deliveries SET status = `+sqlQueued+`, recovered = 1, updated_at = ? WHERE `+inFlight, now, id)
 		if err != nil {
 			return fmt.Errorf("recover in-flight deliveries: %w", err)
 		}
-		n, _ = res.RowsAffected()
 		_, err = tx.ExecContext(ctx, `UPDATE campaigns SET status = `+sqlCampaignSending+`, pause_reason = '',
 			possible_duplicates = possible_duplicates + ?, started_at = COALESCE(started_at, ?), updated_at = ?
 			WHERE id = ?`, n, now, now, id)

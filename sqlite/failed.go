@@ -70,12 +70,12 @@ func (s *Store) RetryFailed(ctx context.Context, campaignID int64) (subscribers.
 			return err
 		}
 		now := formatTime(s.now())
-		r, err := tx.ExecContext(ctx, `UPDATE deliveries AS d SET status = `+sqlQueued+`, attempts = 0, next_attempt_at = NULL, updated_at = ?
-			WHERE +d.campaign_id = ? AND d.status = `+sqlFailed+` AND `+failureKind+` = '`+string(subscribers.FailTemporary)+`'`, now, campaignID)
+		const temporary = `+d.campaign_id = ? AND d.status = ` + sqlFailed + ` AND ` + failureKind + ` = '` + string(subscribers.FailTemporary) + `'`
+		n, err := s.moveDeliveries(ctx, tx, subscribers.DeliveryQueued, temporary, []any{campaignID},
+			`UPDATE deliveries AS d SET status = `+sqlQueued+`, attempts = 0, next_attempt_at = NULL, updated_at = ? WHERE `+temporary, now, campaignID)
 		if err != nil {
 			return err
 		}
-		n, _ := r.RowsAffected()
 		res.Requeued = int(n)
 		if n == 0 {
 			return nil

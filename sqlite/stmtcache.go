@@ -9,8 +9,8 @@ import (
 // execCached runs q in tx as a statement prepared once per connection and
 // kept. The ledger runs the same few statements for every message, and
 // preparing one costs more than running it: SQLite compiles the statement
-// and every trigger it fires (the counts of migration 0014) each time, and
-// go-sqlite3 keeps no statements of its own.
+// and every trigger it fires each time, and go-sqlite3 keeps no statements
+// of its own.
 func (s *Store) execCached(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
 	st, err := s.cachedStmt(ctx, q)
 	if err != nil {

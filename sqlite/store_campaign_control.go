@@ -134,12 +134,13 @@ func (s *Store) CancelCampaign(ctx context.Context, id int64) (int, error) {
 	var n int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		now := formatTime(s.now())
-		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = `+sqlSkipped+`, last_error = 'campaign cancelled', updated_at = ?
-			WHERE campaign_id = ? AND status IN (`+sqlQueued+`, `+sqlDeferred+`, `+sqlSending+`)`, now, id)
+		const owed = `campaign_id = ? AND status IN (` + sqlQueued + `, ` + sqlDeferred + `, ` + sqlSending + `)`
+		var err error
+		n, err = s.moveDeliveries(ctx, tx, subscribers.DeliverySkipped, owed, []any{id},
+			`UPDATE deliveries SET status = `+sqlSkipped+`, last_error = 'campaign cancelled', updated_at = ? WHERE `+owed, now, id)
 		if err != nil {
 			return fmt.Errorf("skip the deliveries of campaign %d: %w", id, err)
 		}
-		n, _ = res.RowsAffected()
 		_, err = tx.ExecContext(ctx, `UPDATE campaigns SET status = `+sqlCampaignFinished+`, hold = '', request = '', pause_reason = '',
 			cancelled_at = ?, finished_at = COALESCE(finished_at, ?), updated_at = ? WHERE id = ?`, now, now, now, id)
 		if err != nil {

@@ -23,6 +23,18 @@ var invariants = map[string]string{
 	"campaign counts that disagree": `SELECT count(*) FROM campaigns c LEFT JOIN campaign_counts k ON k.campaign_id = c.id
 		WHERE COALESCE(k.queued + k.sending + k.sent + k.deferred + k.failed + k.skipped, 0) != (SELECT count(*) FROM deliveries d WHERE d.campaign_id = c.id)
 		   OR COALESCE(k.sent, 0) != (SELECT count(*) FROM deliveries d WHERE d.campaign_id = c.id AND d.status = ` + sqlText(subscribers.DeliverySent) + `)`,
+	"campaign domain counts that disagree": `SELECT (SELECT count(*) FROM (
+		SELECT campaign_id, domain, sent, failed FROM campaign_domains WHERE sent <> 0 OR failed <> 0
+		EXCEPT SELECT d.campaign_id, COALESCE(lower(substr(s.email, instr(s.email, '@') + 1)), ''),
+		              sum(d.status = ` + sqlText(subscribers.DeliverySent) + `), sum(d.status = ` + sqlText(subscribers.DeliveryFailed) + `)
+		FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
+		WHERE d.status IN (` + sqlText(subscribers.DeliverySent) + `, ` + sqlText(subscribers.DeliveryFailed) + `) GROUP BY 1, 2))
+		+ (SELECT count(*) FROM (
+		SELECT d.campaign_id, COALESCE(lower(substr(s.email, instr(s.email, '@') + 1)), ''),
+		       sum(d.status = ` + sqlText(subscribers.DeliverySent) + `), sum(d.status = ` + sqlText(subscribers.DeliveryFailed) + `)
+		FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
+		WHERE d.status IN (` + sqlText(subscribers.DeliverySent) + `, ` + sqlText(subscribers.DeliveryFailed) + `) GROUP BY 1, 2
+		EXCEPT SELECT campaign_id, domain, sent, failed FROM campaign_domains))`,
 }
 
 // Invariants checks a database file that no process has open (a backup,

@@ -2,6 +2,7 @@ package sqlitetest_test
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"slices"
@@ -112,6 +113,20 @@ func TestFileChecks(t *testing.T) {
 	ds, evs := sqlitetest.LedgerRows(t, path)
 	if len(ds) != 12 || len(evs) == 0 {
 		t.Errorf("LedgerRows = %d deliveries, %d events; want 12 and some", len(ds), len(evs))
+	}
+	// A copy whose per-domain count has drifted from its deliveries breaks
+	// an invariant.
+	db, err := sql.Open("sqlite3", cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.ExecContext(ctx, `UPDATE campaign_domains SET sent = sent + 1`)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := sqlitetest.Invariants(t, cp); !slices.Equal(p, []string{"campaign domain counts that disagree"}) {
+		t.Errorf("invariants of a copy with a drifted domain count = %v; want the domain counts named", p)
 	}
 }
 
