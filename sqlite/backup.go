@@ -36,17 +36,28 @@ type BackupInfo struct {
 	NewestEvent time.Time `json:"newest_event,omitzero"`
 }
 
+// BackupOptions is how a backup shares the disk with the live database.
+type BackupOptions struct {
+	// MaxBytesPerSecond caps the rate the copy is written at, to leave
+	// the disk idle part of the time for the live database's fsyncs;
+	// 0 writes as fast as the disk takes it.
+	MaxBytesPerSecond int64
+}
+
 // Backup writes a consistent copy of the database at src to dst and checks
-// it before returning. It never creates src. The copy is one step of
-// SQLite's online backup API inside one read transaction: in WAL mode that
-// takes no lock that writers wait for, and, taken in one step, it is never
-// restarted by a sender's commit. It copies pages rather than rebuilding
-// every table and index as VACUUM INTO does, which halves its CPU time.
-// The copy and its check run on an OS thread of the lowest CPU and I/O
-// priority, so that on a busy machine they take only the time a send or a
-// one-click unsubscribe leaves idle. dst is written under a temporary name
-// in its folder, synced, checked and only then renamed, with mode 0600.
-func Backup(ctx context.Context, src, dst string) (BackupInfo, error) {
+// it before returning. It never creates src. The copy is SQLite's online
+// backup API stepped 4 MiB at a time inside one read transaction: in WAL
+// mode that takes no lock that writers wait for, and, all steps reading one
+// snapshot, it is never restarted by a sender's commit. Between steps the
+// copy's writes are flushed to disk, so that the backup never holds more
+// than a few MiB of dirty pages for the live database's fsyncs to queue
+// behind. It copies pages rather than rebuilding every table and index as
+// VACUUM INTO does, which halves its CPU time. The copy and its check run
+// on an OS thread of the lowest CPU and I/O priority, so that on a busy
+// machine they take only the time a send or a one-click unsubscribe leaves
+// idle. dst is written under a temporary name in its folder, checked,
+// synced and only then renamed, with mode 0600.
+func Backup(ctx context.Context, src, dst string, opt BackupOptions) (BackupInfo, error) {
 	start := time.Now()
 	if _, err := os.Stat(src); err != nil {
 		return BackupInfo{}, fmt.Errorf("back up %s: %w", src, err)
@@ -56,7 +67,7 @@ func Backup(ctx context.Context, src, dst string) (BackupInfo, error) {
 		return BackupInfo{}, fmt.Errorf("back up %s: %w", src, err)
 	}
 	defer db.Close()
-	info, err := onIdleThread(func() (BackupInfo, error) { return copyInto(ctx, db, dst) })
+	info, err := onIdleThread(func() (BackupInfo, error) { return copyInto(ctx, db, dst, opt) })
 	if err != nil {
 		return BackupInfo{}, fmt.Errorf("back up %s to %s: %w", src, dst, err)
 	}
@@ -67,7 +78,7 @@ func Backup(ctx context.Context, src, dst string) (BackupInfo, error) {
 // copyInto copies db into dst through a 0600 temporary file that is
 // renamed over dst only once it is complete, checked and synced. It
 // returns what the check found, under dst's name.
-func copyInto(ctx context.Context, db *sql.DB, dst string) (BackupInfo, error) {
+func copyInto(ctx context.Context, db *sql.DB, dst string, opt BackupOptions) (BackupInfo, error) {
 	dir := filepath.Dir(dst)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
 	if err != nil {
@@ -76,16 +87,31 @@ func copyInto(ctx context.Context, db *sql.DB, dst string) (BackupInfo, error) {
 	tmpName := tmp.Name()
 	ok := false
 	defer func() {
+		tmp.Close()
 		if !ok {
 			os.Remove(tmpName)
 		}
 	}()
 	// CreateTemp made it 0600 and empty, which SQLite opens as a new
-	// database; the mode then holds whatever the umask.
-	if err := tmp.Close(); err != nil {
-		return BackupInfo{}, err
+	// database; the mode then holds whatever the umask. tmp stays open,
+	// beside SQLite's own descriptor, to pace the copy's writeback, and is
+	// closed only after SQLite's: closing any descriptor of a file drops
+	// the process's POSIX locks on it, SQLite's included.
+	//
+	// Without pacing, the kernel keeps the copy dirty in memory and writes
+	// it back in bursts of hundreds of megabytes (and all of it at the
+	// final sync), and behind those bursts every fsync of the live
+	// database waits: the one-click handler's commits, the sender's
+	// checkpoints. A send then stalls for seconds at a time.
+	wb := &writeback{f: tmp}
+	start := time.Now()
+	between := func() error {
+		if err := wb.step(); err != nil {
+			return fmt.Errorf("write out: %w", err)
+		}
+		return pace(ctx, tmp, start, opt.MaxBytesPerSecond)
 	}
-	if err := copyPages(ctx, db, tmpName); err != nil {
+	if err := copyPages(ctx, db, tmpName, backupStepPages, between); err != nil {
 		return BackupInfo{}, fmt.Errorf("copy: %w", err)
 	}
 	// While the copy's read transaction was open, no checkpoint could pass
@@ -100,15 +126,41 @@ func copyInto(ctx context.Context, db *sql.DB, dst string) (BackupInfo, error) {
 	if err != nil {
 		return BackupInfo{}, err
 	}
-	if err := syncFile(tmpName); err != nil {
+	if err := tmp.Sync(); err != nil {
 		return BackupInfo{}, err
 	}
+	dropCache(tmp)
 	if err := os.Rename(tmpName, dst); err != nil {
 		return BackupInfo{}, err
 	}
 	ok = true
 	info.Path = dst
 	return info, syncFile(dir)
+}
+
+// pace sleeps until f's size, written since start, is no more than rate
+// bytes a second (no cap when rate is 0).
+func pace(ctx context.Context, f *os.File, start time.Time, rate int64) error {
+	if rate <= 0 {
+		return nil
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	due := time.Duration(float64(st.Size()) / float64(rate) * float64(time.Second))
+	wait := due - time.Since(start)
+	if wait <= 0 {
+		return nil
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 func syncFile(path string) error {

@@ -9,13 +9,24 @@ import (
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
+// backupStepPages is how many pages one step of the online backup API
+// copies: 1 MiB at the default page size. Between two steps the copy's
+// written pages are written out (see writeback), so little more than a
+// step's worth of the copy is ever dirty in the page cache.
+const backupStepPages = 256
+
 // copyPages copies every page of db's main database into the empty file
-// at dst with the online backup API, in a single step. Stepping in smaller
-// pieces would let other processes write between the steps, and SQLite
-// restarts a backup whose source changed: under a running send it would
-// never finish. The single step cannot be interrupted; ctx is checked
-// before it and stops the check that follows.
-func copyPages(ctx context.Context, db *sql.DB, dst string) error {
+// at dst with the online backup API, in steps of stepPages pages, calling
+// between after each step but the last.
+//
+// All the steps read one snapshot: copyPages opens a read transaction on
+// its source connection first, and sqlite3_backup_step uses an open one
+// instead of its own. SQLite restarts a backup when it finds on a new read
+// transaction that another connection wrote the source meanwhile; inside
+// one transaction (a WAL snapshot) nothing is found, so the copy is
+// consistent and never restarted by a sender's commit, and, in WAL mode,
+// it holds no lock a writer waits for.
+func copyPages(ctx context.Context, db *sql.DB, dst string, stepPages int, between func() error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -29,11 +40,20 @@ func copyPages(ctx context.Context, db *sql.DB, dst string) error {
 		return fmt.Errorf("open %s: %w", dst, err)
 	}
 	defer dc.Close()
+	// The copy is synced once, whole, after it is checked (copyInto); its
+	// own commits need not wait for the disk.
+	if _, err := dc.ExecContext(ctx, `PRAGMA synchronous = OFF`); err != nil {
+		return fmt.Errorf("open %s: %w", dst, err)
+	}
 	sc, err := db.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer sc.Close()
+	if err := beginSnapshot(ctx, sc); err != nil {
+		return fmt.Errorf("open a read transaction: %w", err)
+	}
+	defer sc.ExecContext(context.Background(), `ROLLBACK`)
 	err = dc.Raw(func(d any) error {
 		return sc.Raw(func(s any) error {
 			dconn, ok1 := d.(*sqlite3.SQLiteConn)
@@ -45,11 +65,7 @@ func copyPages(ctx context.Context, db *sql.DB, dst string) error {
 			if err != nil {
 				return err
 			}
-			done, err := b.Step(-1)
-			if err == nil && !done {
-				err = errors.New("backup step stopped before the last page")
-			}
-			return errors.Join(err, b.Finish())
+			return errors.Join(stepAll(ctx, b, stepPages, between), b.Finish())
 		})
 	})
 	if err != nil {
@@ -62,4 +78,47 @@ func copyPages(ctx context.Context, db *sql.DB, dst string) error {
 		return fmt.Errorf("set the copy's journal mode: %w", err)
 	}
 	return nil
+}
+
+// beginSnapshot opens a read transaction on c and reads from it: BEGIN
+// alone takes no snapshot until the first read.
+func beginSnapshot(ctx context.Context, c *sql.Conn) error {
+	if _, err := c.ExecContext(ctx, `BEGIN`); err != nil {
+		return err
+	}
+	// Query, not Exec: mattn/go-sqlite3 runs Exec with a cancellable
+	// context on another goroutine, off the caller's demoted thread.
+	rows, err := c.QueryContext(ctx, `SELECT count(*) FROM sqlite_master`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+	}
+	return errors.Join(rows.Err(), rows.Close())
+}
+
+// stepAll runs b's steps to the end. mattn/go-sqlite3 reports SQLITE_BUSY
+// and SQLITE_LOCKED as a step that is not done and no error: the
+// destination is a private file and the source is read in an open
+// transaction, so neither happens, and a step that copies nothing while
+// pages remain is reported rather than retried for ever.
+func stepAll(ctx context.Context, b *sqlite3.SQLiteBackup, stepPages int, between func() error) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		before := b.Remaining()
+		done, err := b.Step(stepPages)
+		if err != nil || done {
+			return err
+		}
+		if b.Remaining() == before && before > 0 {
+			return errors.New("backup step copied nothing: the source or the copy is locked")
+		}
+		if between != nil {
+			if err := between(); err != nil {
+				return err
+			}
+		}
+	}
 }

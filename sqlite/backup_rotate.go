@@ -19,14 +19,14 @@ const rotateStamp = "20060102T150405Z"
 // (dispatch-20261202T013000Z.db for dispatch.db) and then deletes the
 // oldest dated backups of the same database beyond keep (keep <= 0 keeps
 // all). Deleted names are returned. Only files that match the dated name
-// exactly are ever deleted.
-func RotatedBackup(ctx context.Context, src, dir string, keep int, now time.Time) (BackupInfo, []string, error) {
+// exactly are ever deleted. opt is as for Backup.
+func RotatedBackup(ctx context.Context, src, dir string, keep int, now time.Time, opt BackupOptions) (BackupInfo, []string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return BackupInfo{}, nil, fmt.Errorf("back up to %s: %w", dir, err)
 	}
 	prefix, ext := rotatePrefix(src)
 	dst := filepath.Join(dir, prefix+now.UTC().Format(rotateStamp)+ext)
-	info, err := Backup(ctx, src, dst)
+	info, err := Backup(ctx, src, dst, opt)
 	if err != nil {
 		return info, nil, err
 	}

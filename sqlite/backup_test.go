@@ -52,7 +52,7 @@ func TestBackupIsCheckedPrivateAndRestoresIdentically(t *testing.T) {
 	mustImport(t, s, "google.csv", subscribers.ImportConfig{})
 	dst := filepath.Join(t.TempDir(), "copy.db")
 
-	info, err := sqlite.Backup(ctx, s.Path(), dst)
+	info, err := sqlite.Backup(ctx, s.Path(), dst, sqlite.BackupOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestCheckBackupRefusesBadFiles(t *testing.T) {
 	mustImport(t, s, "google.csv", subscribers.ImportConfig{})
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.db")
-	if _, err := sqlite.Backup(ctx, s.Path(), good); err != nil {
+	if _, err := sqlite.Backup(ctx, s.Path(), good, sqlite.BackupOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	body, err := os.ReadFile(good)
@@ -183,7 +183,7 @@ func TestCheckBackupRefusesBadFiles(t *testing.T) {
 func TestBackupNeverCreatesTheDatabase(t *testing.T) {
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "nothing.db")
-	if _, err := sqlite.Backup(context.Background(), missing, filepath.Join(dir, "b.db")); err == nil {
+	if _, err := sqlite.Backup(context.Background(), missing, filepath.Join(dir, "b.db"), sqlite.BackupOptions{}); err == nil {
 		t.Fatal("backup of a missing database succeeded")
 	}
 	if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
@@ -202,7 +202,7 @@ func TestRotatedBackupKeepsTheNewest(t *testing.T) {
 	}
 	at := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	for i := range 4 {
-		if _, _, err := sqlite.RotatedBackup(ctx, s.Path(), dir, 2, at.Add(time.Duration(i)*time.Hour)); err != nil {
+		if _, _, err := sqlite.RotatedBackup(ctx, s.Path(), dir, 2, at.Add(time.Duration(i)*time.Hour), sqlite.BackupOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}

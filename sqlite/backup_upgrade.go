@@ -43,7 +43,8 @@ func (s *Store) backupBeforeMigrating(ctx context.Context, names []string, appli
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("back up before migration %s: %w", first, err)
 	}
-	if _, err := copyInto(ctx, s.db, dst); err != nil {
+	// Nothing else runs during a migration: the copy goes at full speed.
+	if _, err := copyInto(ctx, s.db, dst, BackupOptions{}); err != nil {
 		return fmt.Errorf("back up before migration %s to %s: %w", first, dst, err)
 	}
 	return nil

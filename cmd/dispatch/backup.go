@@ -54,9 +54,9 @@ restore (see its --help).`,
 				err     error
 			)
 			if toDir != "" {
-				info, removed, err = sqlite.RotatedBackup(cmd.Context(), src, toDir, keep, time.Now())
+				info, removed, err = sqlite.RotatedBackup(cmd.Context(), src, toDir, keep, time.Now(), a.cfg.Backup.options())
 			} else {
-				info, err = sqlite.Backup(cmd.Context(), src, args[0])
+				info, err = sqlite.Backup(cmd.Context(), src, args[0], a.cfg.Backup.options())
 			}
 			if err != nil {
 				return err

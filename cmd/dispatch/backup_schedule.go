@@ -51,7 +51,7 @@ func runBackupSchedule(ctx context.Context, log *slog.Logger, dbPath string, c B
 			return
 		case <-timer.C:
 		}
-		info, removed, err := sqlite.RotatedBackup(ctx, dbPath, c.Dir, c.Keep, time.Now())
+		info, removed, err := sqlite.RotatedBackup(ctx, dbPath, c.Dir, c.Keep, time.Now(), c.options())
 		switch {
 		case ctx.Err() != nil:
 			return

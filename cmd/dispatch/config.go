@@ -14,6 +14,7 @@ import (
 	"github.com/dispatchhq/dispatch/bounce/webhook"
 	"github.com/dispatchhq/dispatch/console"
 	"github.com/dispatchhq/dispatch/internal/tlsmode"
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/web"
 )
@@ -42,6 +43,14 @@ type BackupConfig struct {
 	Dir      string        `mapstructure:"dir"`
 	Interval time.Duration `mapstructure:"interval"`
 	Keep     int           `mapstructure:"keep"`
+	// MaxMBPerS caps the rate every backup (scheduled or `dispatch
+	// backup`) writes its copy at; 0 is as fast as the disk takes it.
+	MaxMBPerS int `mapstructure:"max_mb_per_s"`
+}
+
+// options is the section as sqlite.Backup takes it.
+func (c BackupConfig) options() sqlite.BackupOptions {
+	return sqlite.BackupOptions{MaxBytesPerSecond: int64(c.MaxMBPerS) * 1_000_000}
 }
 
 // AdminConfig is the admin console that `dispatch serve` runs on its own
@@ -572,6 +581,9 @@ func (c *Config) validateBackup(p *problems) {
 	}
 	if c.Backup.Keep < 0 {
 		p.bad("backup.keep", "must be 0 (keep every backup) or more, not %d", c.Backup.Keep)
+	}
+	if c.Backup.MaxMBPerS < 0 {
+		p.bad("backup.max_mb_per_s", "must be 0 (no cap) or more megabytes a second, not %d", c.Backup.MaxMBPerS)
 	}
 }
 

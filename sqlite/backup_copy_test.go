@@ -1,0 +1,115 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestCopyPagesReadsOneSnapshotWhileOthersWrite steps the copy a few pages
+// at a time and commits a row through another connection after every
+// step: SQLite restarts a backup whose source another connection wrote,
+// unless, as here, the backup reads inside one transaction. The copy must
+// end (in no more steps than the source has pages), hold exactly the rows
+// of its start, and pass the integrity check.
+func TestCopyPagesReadsOneSnapshotWhileOthersWrite(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(ctx, filepath.Join(dir, "dispatch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const rows = 200
+	for _, q := range []string{
+		`CREATE TABLE pad (x BLOB)`,
+		`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) INSERT INTO pad SELECT randomblob(3000) FROM n`,
+	} {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var pages int
+	if err := s.db.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	src, err := openRaw(s.Path(), "rw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dst := filepath.Join(dir, "copy.db")
+	if err := os.WriteFile(dst, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	steps := 0
+	err = copyPages(ctx, src, dst, 8, func() error {
+		steps++
+		if steps > pages {
+			return fmt.Errorf("still copying after %d steps of 8 pages: restarted", steps)
+		}
+		_, err := s.db.ExecContext(ctx, `INSERT INTO pad VALUES (randomblob(3000))`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if steps < 2 || steps > pages/8+1 {
+		t.Errorf("the copy of %d pages took %d steps of 8 pages: want 2 to %d (more means it restarted)", pages, steps, pages/8+1)
+	}
+	check := func(path string, want int) {
+		t.Helper()
+		db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var n int
+		var ok string
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pad`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&ok); err != nil {
+			t.Fatal(err)
+		}
+		if n != want || ok != "ok" {
+			t.Errorf("%s: %d rows, integrity %q; want %d rows, ok", filepath.Base(path), n, ok, want)
+		}
+	}
+	check(dst, rows)
+	check(s.Path(), rows+steps)
+}
+
+// TestBackupKeepsToItsCap backs up a 5 MB database capped at 1 MB/s. The
+// copy is paced between its 1 MiB steps, by what reached the file (SQLite
+// holds up to 2 MiB of it in its cache): the fourth and last pause comes
+// with at least 2 MiB written, so the backup cannot end in under 2 s, while
+// uncapped it takes a fraction of that.
+func TestBackupKeepsToItsCap(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(ctx, filepath.Join(dir, "dispatch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE pad (x BLOB)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1200) INSERT INTO pad SELECT randomblob(3900) FROM n`); err != nil {
+		t.Fatal(err)
+	}
+	info, err := Backup(ctx, s.Path(), filepath.Join(dir, "capped.db"), BackupOptions{MaxBytesPerSecond: 1_000_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Bytes < 4<<20 {
+		t.Fatalf("the database is %d bytes; the test needs over 4 MiB", info.Bytes)
+	}
+	if min := 2 * float64(1<<20) / 1e6; info.Seconds < min {
+		t.Errorf("a %d-byte backup capped at 1 MB/s took %.2fs; want at least %.2fs", info.Bytes, info.Seconds, min)
+	}
+}
