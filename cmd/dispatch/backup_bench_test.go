@@ -95,10 +95,16 @@ web:
 		alone := benchSend(b, dir, srv, "alone", link, nil)
 		var bk backupJSON
 		var bkStart, bkEnd time.Time
+		var bkCPU time.Duration
+		var dirty int64
 		during := benchSend(b, dir, srv, "during", link, func() {
+			stop := sampleDirty(&dirty)
 			bkStart = time.Now()
-			bk = parseBackup(b, dispatch(b, dir, "backup", filepath.Join(dir, "backup.db"), "--json"))
+			cmd := exec.Command(dispatchBin, "backup", filepath.Join(dir, "backup.db"), "--json")
+			bk = parseBackup(b, runCmd(b, cmd, dir, nil))
 			bkEnd = time.Now()
+			stop()
+			bkCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 			os.Remove(filepath.Join(dir, "backup.db"))
 		})
 		inBackup := during.latencies(bkStart, bkEnd)
@@ -110,6 +116,11 @@ web:
 		b.ReportMetric(float64(bk.Bytes)/1e6, "MB-backup")
 		b.ReportMetric(ms(quantile(inBackup, 0.99)), "ms-p99-oneclick-in-backup")
 		b.ReportMetric(ms(quantile(inBackup, 1)), "ms-max-oneclick-in-backup")
+		b.ReportMetric(float64(bk.Bytes)/1e6/bk.Seconds, "MB/s-backup")
+		b.ReportMetric(bkCPU.Seconds(), "s-cpu-backup")
+		b.ReportMetric(float64(dirty)/1e6, "MB-dirty-peak-in-backup")
+		b.ReportMetric(alone.cpuPerMsg(), "µs-cpu/msg-send-alone")
+		b.ReportMetric(during.cpuPerMsg(), "µs-cpu/msg-send-during")
 		b.Logf("send alone: %d in %.2fs = %.0f msg/s, one-click p50 %.1f ms p99 %.1f ms max %.1f ms (%d POSTs); largest gap between two accepted messages %.0f ms",
 			alone.sent, alone.seconds, alone.rate, ms(quantile(alone.lat, 0.5)), ms(quantile(alone.lat, 0.99)), ms(quantile(alone.lat, 1)), len(alone.lat), ms(alone.gap))
 		b.Logf("send during backup: %d in %.2fs = %.0f msg/s (%.1f%% drop); largest gap between two accepted messages %.0f ms",
@@ -119,6 +130,10 @@ web:
 			overlap(bkStart, bkEnd, during.start, during.end).Seconds())
 		b.Logf("one-click during the backup: %d POSTs, p50 %.1f ms, p99 %.1f ms, max %.1f ms",
 			len(inBackup), ms(quantile(inBackup, 0.5)), ms(quantile(inBackup, 0.99)), ms(quantile(inBackup, 1)))
+		b.Logf("backup: %.1f s of CPU, %.0f MB/s; peak of dirty and writeback pages (whole machine) during it %.0f MB",
+			bkCPU.Seconds(), float64(bk.Bytes)/1e6/bk.Seconds, float64(dirty)/1e6)
+		b.Logf("send CPU: %.0f µs/msg alone, %.0f µs/msg during the backup", alone.cpuPerMsg(), during.cpuPerMsg())
+		b.Logf("messages accepted per second during the send, from the backup's start (negative: before it): %s", during.perSecond(bkStart, bkEnd))
 		if la, err := os.ReadFile("/proc/loadavg"); err == nil {
 			b.Logf("load average: %s", strings.TrimSpace(string(la)))
 		}
@@ -204,6 +219,81 @@ type sendRun struct {
 	lat        []time.Duration
 	at         []time.Time // when each POST of lat was sent
 	gap        time.Duration
+	cpu        time.Duration // of the send command
+	received   []time.Time   // when the SMTP server accepted each message
+}
+
+func (r sendRun) cpuPerMsg() float64 {
+	return float64(r.cpu.Microseconds()) / float64(max(r.sent, 1))
+}
+
+// perSecond counts the messages accepted in each second from the backup's
+// start, marking the second the backup ended with "|": where a send slows
+// (the copy, the check, the final sync) shows there.
+func (r sendRun) perSecond(from, to time.Time) string {
+	if len(r.received) == 0 {
+		return ""
+	}
+	sec := func(t time.Time) int { // floor of the seconds from from to t
+		d := t.Sub(from)
+		if d < 0 {
+			return -int((-d + time.Second - 1) / time.Second)
+		}
+		return int(d / time.Second)
+	}
+	first, last := sec(r.received[0]), sec(r.received[0])
+	counts := map[int]int{}
+	for _, t := range r.received {
+		counts[sec(t)]++
+		first, last = min(first, sec(t)), max(last, sec(t))
+	}
+	end := int(to.Sub(from) / time.Second)
+	var sb strings.Builder
+	for i := first; i <= last; i++ {
+		if i == 0 {
+			sb.WriteString("[backup] ")
+		}
+		fmt.Fprintf(&sb, "%d ", counts[i])
+		if i == end {
+			sb.WriteString("| ")
+		}
+	}
+	return sb.String()
+}
+
+// sampleDirty records in *peak the largest Dirty+Writeback of
+// /proc/meminfo, every 100 ms until the returned func is called. It
+// records nothing where /proc/meminfo is missing.
+func sampleDirty(peak *int64) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			b, err := os.ReadFile("/proc/meminfo")
+			if err != nil {
+				return
+			}
+			var sum int64
+			for _, line := range strings.Split(string(b), "\n") {
+				var kb int64
+				if f := strings.Fields(line); len(f) >= 2 && (f[0] == "Dirty:" || f[0] == "Writeback:") {
+					fmt.Sscan(f[1], &kb)
+					sum += kb * 1024
+				}
+			}
+			*peak = max(*peak, sum)
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
 }
 
 // latencies returns the one-click latencies of POSTs sent between from and to.
@@ -280,6 +370,9 @@ func benchSend(b *testing.B, dir string, srv *smtptest.Server, name string, link
 	}
 	err := cmd.Wait()
 	run.end = time.Now()
+	if cmd.ProcessState != nil {
+		run.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
 	cancel()
 	wg.Wait()
 	if err != nil {
@@ -295,6 +388,9 @@ func benchSend(b *testing.B, dir string, srv *smtptest.Server, name string, link
 	run.sent, run.seconds = res.Sent, res.Seconds
 	run.rate = float64(res.Sent) / res.Seconds
 	msgs := srv.Messages()
+	for _, m := range msgs {
+		run.received = append(run.received, m.Received)
+	}
 	for i := 1; i < len(msgs); i++ {
 		run.gap = max(run.gap, msgs[i].Received.Sub(msgs[i-1].Received))
 	}
