@@ -46,17 +46,18 @@ type BackupOptions struct {
 
 // Backup writes a consistent copy of the database at src to dst and checks
 // it before returning. It never creates src. The copy is SQLite's online
-// backup API stepped 4 MiB at a time inside one read transaction: in WAL
-// mode that takes no lock that writers wait for, and, all steps reading one
-// snapshot, it is never restarted by a sender's commit. Between steps the
-// copy's writes are flushed to disk, so that the backup never holds more
-// than a few MiB of dirty pages for the live database's fsyncs to queue
-// behind. It copies pages rather than rebuilding every table and index as
-// VACUUM INTO does, which halves its CPU time. The copy and its check run
-// on an OS thread of the lowest CPU and I/O priority, so that on a busy
-// machine they take only the time a send or a one-click unsubscribe leaves
-// idle. dst is written under a temporary name in its folder, checked,
-// synced and only then renamed, with mode 0600.
+// backup API inside one read transaction: in WAL mode that takes no lock
+// that writers wait for, and, all its steps reading one snapshot, it is
+// never restarted by a sender's commit. The pages are copied into the page
+// cache at full speed, so the snapshot is held briefly (while it is, the
+// live database's WAL cannot be restarted and grows, which slows every
+// read of a send), and only then written out to the disk, a megabyte at a
+// time (see writeOut). It copies pages rather than rebuilding every table
+// and index as VACUUM INTO does, which halves its CPU time. The copy and
+// its check run on an OS thread of the lowest CPU and I/O priority, so that
+// on a busy machine they take only the time a send or a one-click
+// unsubscribe leaves idle. dst is written under a temporary name in its
+// folder, checked, synced and only then renamed, with mode 0600.
 func Backup(ctx context.Context, src, dst string, opt BackupOptions) (BackupInfo, error) {
 	start := time.Now()
 	if _, err := os.Stat(src); err != nil {
@@ -94,24 +95,10 @@ func copyInto(ctx context.Context, db *sql.DB, dst string, opt BackupOptions) (B
 	}()
 	// CreateTemp made it 0600 and empty, which SQLite opens as a new
 	// database; the mode then holds whatever the umask. tmp stays open,
-	// beside SQLite's own descriptor, to pace the copy's writeback, and is
-	// closed only after SQLite's: closing any descriptor of a file drops
-	// the process's POSIX locks on it, SQLite's included.
-	//
-	// Without pacing, the kernel keeps the copy dirty in memory and writes
-	// it back in bursts of hundreds of megabytes (and all of it at the
-	// final sync), and behind those bursts every fsync of the live
-	// database waits: the one-click handler's commits, the sender's
-	// checkpoints. A send then stalls for seconds at a time.
-	wb := &writeback{f: tmp}
-	start := time.Now()
-	between := func() error {
-		if err := wb.step(); err != nil {
-			return fmt.Errorf("write out: %w", err)
-		}
-		return pace(ctx, tmp, start, opt.MaxBytesPerSecond)
-	}
-	if err := copyPages(ctx, db, tmpName, backupStepPages, between); err != nil {
+	// beside SQLite's own descriptor, to write the copy out, and is closed
+	// only after SQLite's: closing any descriptor of a file drops the
+	// process's POSIX locks on it, SQLite's included.
+	if err := copyPages(ctx, db, tmpName, backupStepPages, nil); err != nil {
 		return BackupInfo{}, fmt.Errorf("copy: %w", err)
 	}
 	// While the copy's read transaction was open, no checkpoint could pass
@@ -122,6 +109,13 @@ func copyInto(ctx context.Context, db *sql.DB, dst string, opt BackupOptions) (B
 	// writers: a PASSIVE checkpoint takes no lock they wait for, and theirs
 	// skip while this one runs.
 	_, _ = db.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
+	// The copy is in the page cache, not yet on disk. It is written out
+	// only now, paced, with the read transaction closed: written out step
+	// by step during the copy, it kept the snapshot open as long as the
+	// disk took, and the send slowed more (docs/benchmarks.md).
+	if err := writeOut(ctx, tmp, opt.MaxBytesPerSecond); err != nil {
+		return BackupInfo{}, fmt.Errorf("write out: %w", err)
+	}
 	info, err := CheckBackup(ctx, tmpName)
 	if err != nil {
 		return BackupInfo{}, err
@@ -138,17 +132,13 @@ func copyInto(ctx context.Context, db *sql.DB, dst string, opt BackupOptions) (B
 	return info, syncFile(dir)
 }
 
-// pace sleeps until f's size, written since start, is no more than rate
-// bytes a second (no cap when rate is 0).
-func pace(ctx context.Context, f *os.File, start time.Time, rate int64) error {
+// pace sleeps until done bytes, written since start, are no more than
+// rate bytes a second (no cap when rate is 0).
+func pace(ctx context.Context, done int64, start time.Time, rate int64) error {
 	if rate <= 0 {
 		return nil
 	}
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	due := time.Duration(float64(st.Size()) / float64(rate) * float64(time.Second))
+	due := time.Duration(float64(done) / float64(rate) * float64(time.Second))
 	wait := due - time.Since(start)
 	if wait <= 0 {
 		return nil

@@ -10,14 +10,13 @@ import (
 )
 
 // backupStepPages is how many pages one step of the online backup API
-// copies: 1 MiB at the default page size. Between two steps the copy's
-// written pages are written out (see writeback), so little more than a
-// step's worth of the copy is ever dirty in the page cache.
+// copies (1 MiB at the default page size): ctx is checked between steps.
 const backupStepPages = 256
 
 // copyPages copies every page of db's main database into the empty file
 // at dst with the online backup API, in steps of stepPages pages, calling
-// between after each step but the last.
+// between (when not nil; tests write to the source there) after each step
+// but the last.
 //
 // All the steps read one snapshot: copyPages opens a read transaction on
 // its source connection first, and sqlite3_backup_step uses an open one
@@ -25,7 +24,8 @@ const backupStepPages = 256
 // transaction that another connection wrote the source meanwhile; inside
 // one transaction (a WAL snapshot) nothing is found, so the copy is
 // consistent and never restarted by a sender's commit, and, in WAL mode,
-// it holds no lock a writer waits for.
+// it holds no lock a writer waits for. The copy's connection does not
+// sync: copyInto writes the file out afterwards, at its own pace.
 func copyPages(ctx context.Context, db *sql.DB, dst string, stepPages int, between func() error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -40,8 +40,9 @@ func copyPages(ctx context.Context, db *sql.DB, dst string, stepPages int, betwe
 		return fmt.Errorf("open %s: %w", dst, err)
 	}
 	defer dc.Close()
-	// The copy is synced once, whole, after it is checked (copyInto); its
-	// own commits need not wait for the disk.
+	// Its commit would otherwise fsync the whole copy at once, a burst of
+	// writes every fsync of the live database queues behind (copyInto
+	// writes it out a megabyte at a time instead).
 	if _, err := dc.ExecContext(ctx, `PRAGMA synchronous = OFF`); err != nil {
 		return fmt.Errorf("open %s: %w", dst, err)
 	}

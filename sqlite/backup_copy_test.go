@@ -83,10 +83,9 @@ func TestCopyPagesReadsOneSnapshotWhileOthersWrite(t *testing.T) {
 	check(s.Path(), rows+steps)
 }
 
-// TestBackupKeepsToItsCap backs up a 5 MB database capped at 1 MB/s. The
-// copy is paced between its 1 MiB steps, by what reached the file (SQLite
-// holds up to 2 MiB of it in its cache): the fourth and last pause comes
-// with at least 2 MiB written, so the backup cannot end in under 2 s, while
+// TestBackupKeepsToItsCap backs up a 3 MB database capped at 2 MB/s: the
+// copy is written out a megabyte at a time, each no sooner than the cap
+// allows, so the backup cannot end in under its size over the cap, while
 // uncapped it takes a fraction of that.
 func TestBackupKeepsToItsCap(t *testing.T) {
 	ctx := context.Background()
@@ -99,17 +98,18 @@ func TestBackupKeepsToItsCap(t *testing.T) {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE pad (x BLOB)`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.db.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1200) INSERT INTO pad SELECT randomblob(3900) FROM n`); err != nil {
+	if _, err := s.db.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 700) INSERT INTO pad SELECT randomblob(3900) FROM n`); err != nil {
 		t.Fatal(err)
 	}
-	info, err := Backup(ctx, s.Path(), filepath.Join(dir, "capped.db"), BackupOptions{MaxBytesPerSecond: 1_000_000})
+	const rate = 2_000_000
+	info, err := Backup(ctx, s.Path(), filepath.Join(dir, "capped.db"), BackupOptions{MaxBytesPerSecond: rate})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Bytes < 4<<20 {
-		t.Fatalf("the database is %d bytes; the test needs over 4 MiB", info.Bytes)
+	if info.Bytes < 2<<20 {
+		t.Fatalf("the database is %d bytes; the test needs over 2 MiB", info.Bytes)
 	}
-	if min := 2 * float64(1<<20) / 1e6; info.Seconds < min {
-		t.Errorf("a %d-byte backup capped at 1 MB/s took %.2fs; want at least %.2fs", info.Bytes, info.Seconds, min)
+	if min := float64(info.Bytes) / rate; info.Seconds < min {
+		t.Errorf("a %d-byte backup capped at 2 MB/s took %.2fs; want at least %.2fs", info.Bytes, info.Seconds, min)
 	}
 }

@@ -1,25 +1,42 @@
 package sqlite
 
 import (
+	"context"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// writeback bounds the dirty pages of a file being written: each step
-// writes out what the steps before wrote and waits until the disk has it.
-// The writer then goes no faster than the disk takes its data, and never
-// has more than one step's worth (1 MiB) queued for the disk, so a small
-// fsync from another process (a one-click commit, a send's checkpoint)
-// queues behind at most that. Pipelining the steps (start one, wait for
-// the one before) was no faster here, the disk being the limit, and left
-// twice as much in the queue.
-type writeback struct {
-	f *os.File
-}
+// writeOutChunk is how much of the copy writeOut hands the disk at a time.
+const writeOutChunk = 1 << 20
 
-func (w *writeback) step() error {
-	return unix.SyncFileRange(int(w.f.Fd()), 0, 0, unix.SYNC_FILE_RANGE_WAIT_BEFORE|unix.SYNC_FILE_RANGE_WRITE|unix.SYNC_FILE_RANGE_WAIT_AFTER)
+// writeOut writes the copy in f to the disk a megabyte at a time, waiting
+// for each before starting the next, and no faster than rate bytes a
+// second (0: no cap). Left to the kernel, the copy would go to the disk
+// in bursts of hundreds of megabytes (and all that is left at the final
+// fsync), and every fsync of the live database (a one-click commit, a
+// send's checkpoint) would queue behind them; this way it queues behind
+// a megabyte at most.
+func writeOut(ctx context.Context, f *os.File, rate int64) error {
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	fd := int(f.Fd())
+	start := time.Now()
+	for off := int64(0); off < st.Size(); off += writeOutChunk {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := unix.SyncFileRange(fd, off, writeOutChunk, unix.SYNC_FILE_RANGE_WAIT_BEFORE|unix.SYNC_FILE_RANGE_WRITE|unix.SYNC_FILE_RANGE_WAIT_AFTER); err != nil {
+			return err
+		}
+		if err := pace(ctx, off+writeOutChunk, start, rate); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // dropCache asks the kernel to drop the file's cached pages: a backup is

@@ -2,25 +2,20 @@
 
 package sqlite
 
-import "os"
+import (
+	"context"
+	"os"
+	"time"
+)
 
-// writeback bounds the dirty pages of a file being written, where
-// sync_file_range is missing, by syncing it every 64 MiB.
-type writeback struct {
-	f      *os.File
-	synced int64
-}
-
-func (w *writeback) step() error {
-	st, err := w.f.Stat()
+// writeOut, where sync_file_range is missing, leaves the writing to the
+// final fsync, and only keeps to the cap.
+func writeOut(ctx context.Context, f *os.File, rate int64) error {
+	st, err := f.Stat()
 	if err != nil {
 		return err
 	}
-	if st.Size()-w.synced < 64<<20 {
-		return nil
-	}
-	w.synced = st.Size()
-	return w.f.Sync()
+	return pace(ctx, st.Size(), time.Now(), rate)
 }
 
 func dropCache(*os.File) {}

@@ -96,9 +96,9 @@ web:
 		var bk backupJSON
 		var bkStart, bkEnd time.Time
 		var bkCPU time.Duration
-		var dirty int64
+		var dirty, wal int64
 		during := benchSend(b, dir, srv, "during", link, func() {
-			stop := sampleDirty(&dirty)
+			stop := samplePeaks(db+"-wal", &dirty, &wal)
 			bkStart = time.Now()
 			cmd := exec.Command(dispatchBin, "backup", filepath.Join(dir, "backup.db"), "--json")
 			bk = parseBackup(b, runCmd(b, cmd, dir, nil))
@@ -119,6 +119,7 @@ web:
 		b.ReportMetric(float64(bk.Bytes)/1e6/bk.Seconds, "MB/s-backup")
 		b.ReportMetric(bkCPU.Seconds(), "s-cpu-backup")
 		b.ReportMetric(float64(dirty)/1e6, "MB-dirty-peak-in-backup")
+		b.ReportMetric(float64(wal)/1e6, "MB-wal-peak-in-backup")
 		b.ReportMetric(alone.cpuPerMsg(), "µs-cpu/msg-send-alone")
 		b.ReportMetric(during.cpuPerMsg(), "µs-cpu/msg-send-during")
 		b.Logf("send alone: %d in %.2fs = %.0f msg/s, one-click p50 %.1f ms p99 %.1f ms max %.1f ms (%d POSTs); largest gap between two accepted messages %.0f ms",
@@ -130,8 +131,8 @@ web:
 			overlap(bkStart, bkEnd, during.start, during.end).Seconds())
 		b.Logf("one-click during the backup: %d POSTs, p50 %.1f ms, p99 %.1f ms, max %.1f ms",
 			len(inBackup), ms(quantile(inBackup, 0.5)), ms(quantile(inBackup, 0.99)), ms(quantile(inBackup, 1)))
-		b.Logf("backup: %.1f s of CPU, %.0f MB/s; peak of dirty and writeback pages (whole machine) during it %.0f MB",
-			bkCPU.Seconds(), float64(bk.Bytes)/1e6/bk.Seconds, float64(dirty)/1e6)
+		b.Logf("backup: %.1f s of CPU, %.0f MB/s; peak of dirty and writeback pages (whole machine) during it %.0f MB; largest WAL %.0f MB",
+			bkCPU.Seconds(), float64(bk.Bytes)/1e6/bk.Seconds, float64(dirty)/1e6, float64(wal)/1e6)
 		b.Logf("send CPU: %.0f µs/msg alone, %.0f µs/msg during the backup", alone.cpuPerMsg(), during.cpuPerMsg())
 		b.Logf("messages accepted per second during the send, from the backup's start (negative: before it): %s", during.perSecond(bkStart, bkEnd))
 		if la, err := os.ReadFile("/proc/loadavg"); err == nil {
@@ -261,10 +262,12 @@ func (r sendRun) perSecond(from, to time.Time) string {
 	return sb.String()
 }
 
-// sampleDirty records in *peak the largest Dirty+Writeback of
-// /proc/meminfo, every 100 ms until the returned func is called. It
-// records nothing where /proc/meminfo is missing.
-func sampleDirty(peak *int64) (stop func()) {
+// samplePeaks records in *dirty the largest Dirty+Writeback of
+// /proc/meminfo (nothing where it is missing), and in *wal the largest
+// size of the file at walPath, every 100 ms until the returned func is
+// called. A backup's long read transaction shows in the WAL: it cannot be
+// restarted while the transaction lasts.
+func samplePeaks(walPath string, dirty, wal *int64) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -273,10 +276,10 @@ func sampleDirty(peak *int64) (stop func()) {
 		tick := time.NewTicker(100 * time.Millisecond)
 		defer tick.Stop()
 		for {
-			b, err := os.ReadFile("/proc/meminfo")
-			if err != nil {
-				return
+			if st, err := os.Stat(walPath); err == nil {
+				*wal = max(*wal, st.Size())
 			}
+			b, _ := os.ReadFile("/proc/meminfo")
 			var sum int64
 			for _, line := range strings.Split(string(b), "\n") {
 				var kb int64
@@ -285,7 +288,7 @@ func sampleDirty(peak *int64) (stop func()) {
 					sum += kb * 1024
 				}
 			}
-			*peak = max(*peak, sum)
+			*dirty = max(*dirty, sum)
 			select {
 			case <-done:
 				return
