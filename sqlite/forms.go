@@ -221,8 +221,9 @@ func removedStatus(ctx context.Context, q queryer, norm string) (subscribers.Sta
 // confirmed: unconfirmed subscriptions are deleted, and so is a subscriber
 // the request created who is on no list and was never mailed a campaign
 // (they never consented, so nothing of them is kept, not even a hash); a
-// request noted on a list the person had left is dropped. Each removal is
-// recorded as a "purged" event by actor.
+// request noted on a list the person had left is dropped. Each purged
+// subscription is recorded as a "purged" event by actor, and each
+// subscriber deleted as a "removed" one.
 func (s *Store) PurgeUnconfirmed(ctx context.Context, before time.Time, actor string) (subscribers.PurgeResult, error) {
 	var out subscribers.PurgeResult
 	cut := formatTime(before.UTC())
@@ -264,6 +265,13 @@ func (s *Store) PurgeUnconfirmed(ctx context.Context, before time.Time, actor st
 		}
 		n, _ = res.RowsAffected()
 		out.Requests = int(n)
+		// As for RemoveSubscriber, the removal is recorded: the events
+		// outlive the subscriber, and keep the id from being given again.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO events (subscriber_id, type, old_status, actor, reason, created_at)
+			SELECT id, ?, status, ?, 'never confirmed', ? FROM subscribers WHERE id IN (SELECT id FROM temp.purge_candidates)`,
+			subscribers.EventRemoved, actor, now); err != nil {
+			return fmt.Errorf("record removals: %w", err)
+		}
 		if res, err = tx.ExecContext(ctx, `DELETE FROM subscribers WHERE id IN (SELECT id FROM temp.purge_candidates)`); err != nil {
 			return fmt.Errorf("purge subscribers: %w", err)
 		}

@@ -443,17 +443,17 @@ func (w *batchWriter) insert(ctx context.Context, tx *sql.Tx, rows []importRow) 
 	}
 	now := formatTime(w.s.now())
 	var before int64
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(max(id), 0) FROM subscribers`).Scan(&before); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT `+lastSubscriberID).Scan(&before); err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
 	for start := 0; start < len(rows); start += insertChunk {
 		chunk := rows[start:min(start+insertChunk, len(rows))]
-		args := make([]any, 1, 1+len(chunk)*5)
-		args[0] = now
+		args := make([]any, 2, 2+len(chunk)*5)
+		args[0], args[1] = now, before+int64(start)
 		for _, r := range chunk {
 			args = append(args, r.email, r.norm, r.name, r.json, string(r.status))
 		}
-		if err := w.exec(ctx, tx, `INSERT INTO subscribers (email, email_norm, name, attributes, status, created_at, updated_at)
+		if err := w.exec(ctx, tx, `INSERT INTO subscribers (id, email, email_norm, name, attributes, status, created_at, updated_at)
 			VALUES `+insertRows(len(chunk)), args...); err != nil {
 			return fmt.Errorf("import: insert subscribers: %w", err)
 		}
@@ -482,8 +482,10 @@ func (w *batchWriter) insert(ctx context.Context, tx *sql.Tx, rows []importRow) 
 // insertRowsFull is insertRows(insertChunk), built once.
 var insertRowsFull = buildInsertRows(insertChunk)
 
-// insertRows returns n "(?2, ?3, ?4, ?5, ?6, ?1, ?1)" groups with
-// consecutive numbers: ?1 is the shared timestamp, bound once.
+// insertRows returns n "(?2 + 1, ?3, ?4, ?5, ?6, ?7, ?1, ?1)" groups with
+// consecutive numbers: ?1 is the shared timestamp and ?2 the id before the
+// chunk's first, each bound once. The ids are given, not left to SQLite,
+// which would reuse a removed subscriber's (lastSubscriberID).
 func insertRows(n int) string {
 	if n == insertChunk {
 		return insertRowsFull
@@ -497,8 +499,8 @@ func buildInsertRows(n int) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		p := 2 + i*5
-		fmt.Fprintf(&b, "(?%d, ?%d, ?%d, ?%d, ?%d, ?1, ?1)", p, p+1, p+2, p+3, p+4)
+		p := 3 + i*5
+		fmt.Fprintf(&b, "(?2 + %d, ?%d, ?%d, ?%d, ?%d, ?%d, ?1, ?1)", i+1, p, p+1, p+2, p+3, p+4)
 	}
 	return b.String()
 }

@@ -111,8 +111,8 @@ func (s *Store) createSubscriber(ctx context.Context, tx *sql.Tx, email, name st
 	}
 	now := s.now()
 	res, err := tx.ExecContext(ctx, `
-		INSERT INTO subscribers (email, email_norm, name, attributes, status, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		INSERT INTO subscribers (id, email, email_norm, name, attributes, status, created_at, updated_at)
+		VALUES (`+lastSubscriberID+` + 1, ?, ?, ?, ?, ?, ?, ?)`,
 		email, strings.ToLower(email), strings.TrimSpace(name), string(js), status, formatTime(now), formatTime(now))
 	if err != nil {
 		return nil, fmt.Errorf("create subscriber %s: %w", email, err)
@@ -377,8 +377,12 @@ func rank(st subscribers.Status) int {
 }
 
 // RemoveSubscriber erases a person's data (address, name, attributes,
-// subscriptions, free-text event reasons) and keeps only a hash of the
-// address so that it stays suppressed.
+// subscriptions, free-text event reasons, replies that quote the address,
+// which links they clicked) and keeps only a hash of the address so that
+// it stays suppressed. What campaigns count survives, under the removed id
+// and without the person: the ledger's deliveries (a message was sent),
+// the events (the audit trail and unsubscribe counts) and the bounces (a
+// campaign's bounce counts).
 func (s *Store) RemoveSubscriber(ctx context.Context, email, actor string) error {
 	norm := subscribers.NormalizeEmail(email)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
@@ -395,9 +399,19 @@ func (s *Store) RemoveSubscriber(ctx context.Context, email, actor string) error
 			ON CONFLICT (email_hash) DO NOTHING`, subscribers.SuppressionHash(norm), st, formatTime(s.now())); err != nil {
 			return fmt.Errorf("record suppression: %w", err)
 		}
-		// Bounce diagnostics quote the address; they go with the person.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM bounces WHERE subscriber_id = ?`, sub.ID); err != nil {
-			return fmt.Errorf("delete bounces: %w", err)
+		// Bounce diagnostics quote the address; they go, and the bounce
+		// stays, counted for its campaign, with no one attached.
+		if _, err := tx.ExecContext(ctx, `UPDATE bounces SET subscriber_id = NULL, reason = '' WHERE subscriber_id = ?`, sub.ID); err != nil {
+			return fmt.Errorf("anonymise bounces: %w", err)
+		}
+		if err := redactDeliveries(ctx, tx, sub.ID, norm); err != nil {
+			return err
+		}
+		// Which links the person clicked (individual tracking) is theirs;
+		// the campaign's click counts are kept apart and stay.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM link_clicks_individual
+			WHERE delivery_id IN (`+deliveriesOf+`)`, sub.ID); err != nil {
+			return fmt.Errorf("delete individual clicks: %w", err)
 		}
 		// So do the unattributed reports that name it.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM unattributed_reports

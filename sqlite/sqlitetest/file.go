@@ -12,10 +12,20 @@ import (
 // invariants are what every database Dispatch writes must satisfy, each
 // as a query counting the rows that break it.
 var invariants = map[string]string{
-	"sent deliveries without sent_at":      `SELECT count(*) FROM deliveries WHERE status = ` + sqlText(subscribers.DeliverySent) + ` AND sent_at IS NULL`,
-	"deliveries of a missing subscriber":   `SELECT count(*) FROM deliveries WHERE subscriber_id NOT IN (SELECT id FROM subscribers)`,
-	"deliveries of a missing campaign":     `SELECT count(*) FROM deliveries WHERE campaign_id NOT IN (SELECT id FROM campaigns)`,
-	"events of a missing subscriber":       `SELECT count(*) FROM events WHERE subscriber_id IS NOT NULL AND subscriber_id NOT IN (SELECT id FROM subscribers)`,
+	"sent deliveries without sent_at": `SELECT count(*) FROM deliveries WHERE status = ` + sqlText(subscribers.DeliverySent) + ` AND sent_at IS NULL`,
+	// A removed subscriber's deliveries and events stay (the ledger, the
+	// audit trail, the campaigns' counts), under an id that a "removed"
+	// event records and that no one else may take.
+	"deliveries of a missing subscriber": `SELECT count(*) FROM deliveries WHERE subscriber_id NOT IN (SELECT id FROM subscribers)
+		AND subscriber_id NOT IN (` + removedIDs + `)`,
+	"deliveries of a missing campaign": `SELECT count(*) FROM deliveries WHERE campaign_id NOT IN (SELECT id FROM campaigns)`,
+	"events of a missing subscriber": `SELECT count(*) FROM events WHERE subscriber_id IS NOT NULL AND subscriber_id NOT IN (SELECT id FROM subscribers)
+		AND subscriber_id NOT IN (` + removedIDs + `)`,
+	"subscribers with a removed subscriber's id": `SELECT count(*) FROM subscribers WHERE id IN (` + removedIDs + `)`,
+	"replies quoting an address of a removed subscriber": `SELECT count(*) FROM deliveries WHERE subscriber_id NOT IN (SELECT id FROM subscribers)
+		AND last_error LIKE '%@%'`,
+	"clicks of a removed subscriber": `SELECT count(*) FROM link_clicks_individual k JOIN deliveries d ON d.id = k.delivery_id
+		WHERE d.subscriber_id NOT IN (SELECT id FROM subscribers)`,
 	"events of a missing campaign":         `SELECT count(*) FROM events WHERE campaign_id IS NOT NULL AND campaign_id NOT IN (SELECT id FROM campaigns)`,
 	"campaigns whose recipients disagree":  `SELECT count(*) FROM campaigns c WHERE recipients != (SELECT count(*) FROM deliveries d WHERE d.campaign_id = c.id)`,
 	"rows breaking a foreign key":          `SELECT count(*) FROM pragma_foreign_key_check`,
@@ -36,6 +46,9 @@ var invariants = map[string]string{
 		WHERE d.status IN (` + sqlText(subscribers.DeliverySent) + `, ` + sqlText(subscribers.DeliveryFailed) + `) GROUP BY 1, 2
 		EXCEPT SELECT campaign_id, domain, sent, failed FROM campaign_domains))`,
 }
+
+// removedIDs selects the ids of removed subscribers.
+const removedIDs = `SELECT subscriber_id FROM events WHERE type = '` + subscribers.EventRemoved + `' AND subscriber_id IS NOT NULL`
 
 // Invariants checks a database file that no process has open (a backup,
 // or a database after its process exited) and returns, sorted, the
