@@ -220,8 +220,8 @@ func bodyUnsubscribeSentinels(slots *slotTable) []string {
 }
 
 // textPart assembles the plain-text alternative around the body text: the
-// title and date on top, the reason, unsubscribe URL and postal address at
-// the bottom.
+// title and date on top, the reason, unsubscribe URL, manage URL (when the
+// recipient has one) and postal address at the bottom.
 func textPart(bodyText, title string, date time.Time, listName string, cfg Config, slots *slotTable) string {
 	var b strings.Builder
 	head := wrap(strings.ToUpper(strings.TrimSpace(title)), textWidth, slots.measure)
@@ -246,7 +246,9 @@ func textPart(bodyText, title string, date time.Time, listName string, cfg Confi
 	reason := "You are receiving this email because you subscribed to " + listName + " as " + slots.add("{{ .Email }}", originFooter, 0) + "."
 	b.WriteString(strings.Join(wrap(reason, textWidth, slots.measure), "\n"))
 	b.WriteString("\nUnsubscribe: " + slots.add("{{ .UnsubscribeURL }}", originFooter, 0) + "\n")
-	b.WriteString("Manage your subscription: " + slots.add("{{ .ManageURL }}", originFooter, 0) + "\n\n")
+	// A recipient without a preference centre (no ManageURL) gets no line
+	// that leads nowhere.
+	b.WriteString(slots.add("{{ if .ManageURL }}Manage your subscription: {{ .ManageURL }}\n{{ end }}", originFooter, 0) + "\n")
 	for _, l := range postalLines(cfg.PostalAddress) {
 		b.WriteString(l + "\n")
 	}

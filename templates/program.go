@@ -43,29 +43,39 @@ type chunk struct {
 	def    string // value of a default "…" in the pipeline
 	hasDef bool
 	esc    escaper
+	// cond, with condKey for fieldAttr, is the field of the
+	// {{ if .F }} the chunk stands in: it prints only when that field
+	// is not empty. fieldNone: always.
+	cond    fieldID
+	condKey string
+}
+
+// fieldValue returns the recipient's value of a field.
+func fieldValue(r *Recipient, f fieldID, key string) string {
+	switch f {
+	case fieldName:
+		return r.Name
+	case fieldFirstName:
+		return r.FirstName()
+	case fieldEmail:
+		return r.Email
+	case fieldUnsubscribeURL:
+		return r.UnsubscribeURL
+	case fieldWebURL:
+		return r.WebURL
+	case fieldManageURL:
+		return r.ManageURL
+	case fieldAttr:
+		return r.Attr(key)
+	case fieldClickToken:
+		return r.ClickToken
+	}
+	return ""
 }
 
 // value returns the recipient's value for a slot chunk.
 func (ch *chunk) value(r *Recipient) string {
-	var v string
-	switch ch.field {
-	case fieldName:
-		v = r.Name
-	case fieldFirstName:
-		v = r.FirstName()
-	case fieldEmail:
-		v = r.Email
-	case fieldUnsubscribeURL:
-		v = r.UnsubscribeURL
-	case fieldWebURL:
-		v = r.WebURL
-	case fieldManageURL:
-		v = r.ManageURL
-	case fieldAttr:
-		v = r.Attr(ch.key)
-	case fieldClickToken:
-		v = r.ClickToken
-	}
+	v := fieldValue(r, ch.field, ch.key)
 	if v == "" && ch.hasDef {
 		v = ch.def
 	}
@@ -76,6 +86,9 @@ func (ch *chunk) value(r *Recipient) string {
 func (p *program) appendTo(dst []byte, r *Recipient) []byte {
 	for i := range p.chunks {
 		ch := &p.chunks[i]
+		if ch.cond != fieldNone && fieldValue(r, ch.cond, ch.condKey) == "" {
+			continue
+		}
 		if ch.field == fieldNone {
 			dst = append(dst, ch.lit...)
 			continue
@@ -86,26 +99,36 @@ func (p *program) appendTo(dst []byte, r *Recipient) []byte {
 }
 
 // buildProgram flattens an (escaped, for HTML) template tree. It reports
-// false when the tree holds anything beyond text and simple placeholders
-// (if, range, variables, other functions), which then run through the
-// template package instead.
+// false when the tree holds anything beyond text, simple placeholders and,
+// in text, {{ if .F }} around them (else, range, variables, other
+// functions), which then run through the template package instead.
 func buildProgram(root *parse.ListNode, html bool) (*program, bool) {
 	p := &program{}
+	if root == nil {
+		return p, true
+	}
+	if !p.add(root.Nodes, html, chunk{}) {
+		return nil, false
+	}
+	return p, true
+}
+
+// add appends the chunks of nodes, which stand in the {{ if }} of the
+// field cond (fieldNone: in none).
+func (p *program) add(nodes []parse.Node, html bool, cond chunk) bool {
 	addLit := func(s string) {
 		if s == "" {
 			return
 		}
 		p.lits += len(s)
-		if n := len(p.chunks); n > 0 && p.chunks[n-1].field == fieldNone {
+		if n := len(p.chunks); n > 0 && p.chunks[n-1].field == fieldNone &&
+			p.chunks[n-1].cond == cond.field && p.chunks[n-1].condKey == cond.key {
 			p.chunks[n-1].lit += s
 			return
 		}
-		p.chunks = append(p.chunks, chunk{lit: s})
+		p.chunks = append(p.chunks, chunk{lit: s, cond: cond.field, condKey: cond.key})
 	}
-	if root == nil {
-		return p, true
-	}
-	for _, n := range root.Nodes {
+	for _, n := range nodes {
 		switch n := n.(type) {
 		case *parse.TextNode:
 			addLit(string(n.Text))
@@ -116,18 +139,32 @@ func buildProgram(root *parse.ListNode, html bool) (*program, bool) {
 			}
 			ch, constant, ok := actionChunk(n, html)
 			if !ok {
-				return nil, false
+				return false
 			}
 			if constant {
 				addLit(string(appendEscaped(nil, ch.lit, ch.esc)))
 				continue
 			}
+			ch.cond, ch.condKey = cond.field, cond.key
 			p.chunks = append(p.chunks, ch)
+		case *parse.IfNode:
+			// In text only (html/template's escaping inside an if is left
+			// to it), one level, no else, a bare field: the text part's
+			// {{ if .ManageURL }}.
+			var c chunk
+			pipe := n.Pipe
+			if html || cond.field != fieldNone || n.ElseList != nil || len(pipe.Decl) > 0 || pipe.IsAssign ||
+				len(pipe.Cmds) != 1 || !fieldChunk(&c, pipe.Cmds[0].Args) {
+				return false
+			}
+			if !p.add(n.List.Nodes, html, c) {
+				return false
+			}
 		default:
-			return nil, false
+			return false
 		}
 	}
-	return p, true
+	return true
 }
 
 // actionChunk recognises the pipelines of the fast path:

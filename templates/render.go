@@ -140,7 +140,7 @@ func buildTextPart(src, name string) (part, error) {
 	if t.Tree != nil {
 		if prog, ok := buildProgram(t.Tree.Root, false); ok {
 			p.prog = prog
-			if len(prog.chunks) <= 1 && (len(prog.chunks) == 0 || prog.chunks[0].field == fieldNone) {
+			if len(prog.chunks) <= 1 && (len(prog.chunks) == 0 || prog.chunks[0].field == fieldNone && prog.chunks[0].cond == fieldNone) {
 				p.fixed = string(prog.appendTo(nil, &Recipient{}))
 				p.isFix = true
 			}
