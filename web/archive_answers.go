@@ -72,7 +72,7 @@ func answer[K comparable, V any](ctx context.Context, store Store, c *answerCach
 	}
 	// Requests that arrive after a change must not share a read begun
 	// before it: the version is part of the flight's name.
-	v, err, _ := c.flight.Do(fmt.Sprintf("%d %v", version, k), func() (any, error) {
+	v, err, _ := c.flight.Do(flightKey(version, k), func() (any, error) {
 		// One request's read serves the others: its client leaving must
 		// not cancel it for them.
 		v, err := load(context.WithoutCancel(ctx))
@@ -86,4 +86,11 @@ func answer[K comparable, V any](ctx context.Context, store Store, c *answerCach
 		return zero, err
 	}
 	return v.(V), nil
+}
+
+// flightKey names a read in flight: the version and the key in Go syntax,
+// where strings are quoted, so that no two keys share a name (with %v,
+// list "a b" and slug "c" would read as list "a" and slug "b c").
+func flightKey(version int64, k any) string {
+	return fmt.Sprintf("%d %#v", version, k)
 }

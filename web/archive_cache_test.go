@@ -2,9 +2,11 @@ package web_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -226,6 +228,61 @@ func TestArchiveConditionalRequests(t *testing.T) {
 			t.Errorf("%s: %d bytes of body; want none", tc.name, len(body))
 		case tc.status == http.StatusNotModified && resp.Header.Get("Content-Type") != "":
 			t.Errorf("%s: a 304 with Content-Type %q", tc.name, resp.Header.Get("Content-Type"))
+		}
+	}
+}
+
+// TestArchiveConcurrentFirstRequests: many requests for pages not yet kept
+// all get the same page (they share one read and one rendering), and a
+// change committed meanwhile is seen by every request that starts after
+// it.
+func TestArchiveConcurrentFirstRequests(t *testing.T) {
+	e, _, cli := newCountingEnv(t)
+	e.createList("briefing", subscribers.Public)
+	for i := range 3 {
+		e.sendIssue("briefing", "issue-"+strconv.Itoa(i), "Issue "+strconv.Itoa(i))
+	}
+	paths := []string{"/archive/briefing/issue-0", "/archive/briefing/issue-2", "/archive/briefing", "/archive/briefing/feed.atom"}
+	fetch := func() map[string][]string {
+		var mu sync.Mutex
+		got := map[string][]string{}
+		var wg sync.WaitGroup
+		for i := range 40 {
+			wg.Go(func() {
+				p := paths[i%len(paths)]
+				resp, err := http.Get(e.ts.URL + p)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				defer resp.Body.Close()
+				body, _ := io.ReadAll(resp.Body)
+				mu.Lock()
+				got[p] = append(got[p], strconv.Itoa(resp.StatusCode)+" "+string(body))
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		return got
+	}
+	for p, answers := range fetch() {
+		for _, a := range answers {
+			if !strings.HasPrefix(a, "200 ") || a != answers[0] {
+				t.Errorf("%s: answers differ or fail: %.40q", p, a)
+				break
+			}
+		}
+	}
+	priv := subscribers.Private
+	if _, err := cli.UpdateList(context.Background(), "briefing", subscribers.ListUpdate{Visibility: &priv}); err != nil {
+		t.Fatal(err)
+	}
+	for p, answers := range fetch() {
+		for _, a := range answers {
+			if !strings.HasPrefix(a, "404 ") {
+				t.Errorf("%s after the list was made private: %.40q; want 404", p, a)
+				break
+			}
 		}
 	}
 }

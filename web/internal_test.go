@@ -135,3 +135,25 @@ func TestNegativeRateDisablesLimit(t *testing.T) {
 		t.Errorf("newLimiter(-1) = %v; want nil", l)
 	}
 }
+
+// TestFlightKeysAreDistinct: two requests share a read only for the same
+// key: spaces in a path's list and slug cannot make two keys look alike.
+func TestFlightKeysAreDistinct(t *testing.T) {
+	keys := map[string]issueRef{}
+	for _, ref := range []issueRef{
+		{list: "a b", slug: "c"},
+		{list: "a", slug: "b c"},
+		{list: "a", slug: "b c", keyed: 1},
+		{list: `a", slug: "b`, slug: "c"},
+		{list: "a", slug: `b", slug: "c`},
+	} {
+		k := flightKey(7, ref)
+		if other, ok := keys[k]; ok {
+			t.Errorf("%+v and %+v share the flight %s", ref, other, k)
+		}
+		keys[k] = ref
+	}
+	if flightKey(7, issueRef{list: "a"}) == flightKey(8, issueRef{list: "a"}) {
+		t.Error("two data versions share a flight")
+	}
+}
