@@ -38,8 +38,12 @@ func (s *Service) stale(l subscribers.Lease) bool {
 	return s.cfg.Now().Sub(l.HeartbeatAt) > s.cfg.StaleAfter
 }
 
-// liveLease returns the lease of that name if a live process other than
-// this one holds it, else nil.
+// liveLease returns the lease of that name if a live process holds it,
+// else nil. This process counts: in `dispatch serve` the console and the
+// campaign runner are one process, and a campaign the runner sends is
+// running, not interrupted, and is paused through its heartbeat, not
+// under its feet. A lease of this process is live while its heartbeat
+// goes on; one left behind goes stale as another process's would.
 func (s *Service) liveLease(ctx context.Context, name string) (*subscribers.Lease, error) {
 	l, err := s.store.FindLease(ctx, name)
 	if errors.Is(err, subscribers.ErrNotFound) {
@@ -48,7 +52,13 @@ func (s *Service) liveLease(ctx context.Context, name string) (*subscribers.Leas
 	if err != nil {
 		return nil, err
 	}
-	if l.Owner.Same(s.cfg.Owner) || s.stale(*l) {
+	if l.Owner.Same(s.cfg.Owner) {
+		if s.cfg.Now().Sub(l.HeartbeatAt) > s.cfg.StaleAfter {
+			return nil, nil
+		}
+		return l, nil
+	}
+	if s.stale(*l) {
 		return nil, nil
 	}
 	return l, nil

@@ -151,27 +151,40 @@ func TestPauseAndCancelReachTheProcessRunningIt(t *testing.T) {
 		},
 			wantStatus: subscribers.CampaignFinished, cancelled: true},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, 40)
-			e.srv.SetDelay(50 * time.Millisecond)
-			ctx := context.Background()
-			a := campaign.New(campaign.Config{Sender: e.sender, Owner: owner("host-a", 100), Heartbeat: 10 * time.Millisecond}, e.store)
-			run := started(t, a, e.draft(t, issueV1))
-			res, err := tc.act(e.serviceAs(owner("host-b", 200), nil), run.Campaign.ID)
-			if err != nil || res.Asked == nil || res.Asked.Owner.Host != "host-a" {
-				t.Fatalf("%s = %+v, %v; want host-a asked", tc.name, res, err)
-			}
-			out, err := run.Send(ctx, nil)
-			if err != nil {
-				t.Fatalf("Send = %v; want a clean stop", err)
-			}
-			if out.Campaign.Status != tc.wantStatus || out.Cancelled != tc.cancelled || out.Stats.Sent >= 40 {
-				t.Errorf("after %s: status %s, cancelled %v, %d sent; want %s, %v, fewer than 40", tc.name,
-					out.Campaign.Status, out.Cancelled, out.Stats.Sent, tc.wantStatus, tc.cancelled)
-			}
-			if tc.cancelled && out.Stats.Queued+out.Stats.Deferred+out.Stats.Sending != 0 {
-				t.Errorf("cancelled campaign still owes %+v; want nothing", out.Stats)
-			}
-		})
+		// The asker is another process (`dispatch campaigns pause`), or
+		// the same one: the console of the `dispatch serve` whose runner
+		// sends the campaign, which must not take it for interrupted.
+		for _, asker := range []subscribers.LeaseOwner{owner("host-b", 200), owner("host-a", 100)} {
+			t.Run(tc.name+" from "+asker.Host, func(t *testing.T) {
+				e := newEnv(t, 40)
+				e.srv.SetDelay(50 * time.Millisecond)
+				ctx := context.Background()
+				a := campaign.New(campaign.Config{Sender: e.sender, Owner: owner("host-a", 100), Heartbeat: 10 * time.Millisecond}, e.store)
+				run := started(t, a, e.draft(t, issueV1))
+				svc := e.serviceAs(asker, nil)
+				rep, err := svc.Report(ctx, run.Campaign.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st := rep.State(); st != campaign.StateRunning {
+					t.Fatalf("Report from %s: %s; want running", asker.Host, st)
+				}
+				res, err := tc.act(svc, run.Campaign.ID)
+				if err != nil || res.Asked == nil || res.Asked.Owner.Host != "host-a" {
+					t.Fatalf("%s = %+v, %v; want host-a asked", tc.name, res, err)
+				}
+				out, err := run.Send(ctx, nil)
+				if err != nil {
+					t.Fatalf("Send = %v; want a clean stop", err)
+				}
+				if out.Campaign.Status != tc.wantStatus || out.Cancelled != tc.cancelled || out.Stats.Sent >= 40 {
+					t.Errorf("after %s: status %s, cancelled %v, %d sent; want %s, %v, fewer than 40", tc.name,
+						out.Campaign.Status, out.Cancelled, out.Stats.Sent, tc.wantStatus, tc.cancelled)
+				}
+				if tc.cancelled && out.Stats.Queued+out.Stats.Deferred+out.Stats.Sending != 0 {
+					t.Errorf("cancelled campaign still owes %+v; want nothing", out.Stats)
+				}
+			})
+		}
 	}
 }
