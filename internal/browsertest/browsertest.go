@@ -41,6 +41,13 @@ func NewWithTimeout(t testing.TB, timeout time.Duration) context.Context {
 	t.Cleanup(cancelAlloc)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	t.Cleanup(cancel)
+	// The browser lives as long as the context of the first run: start
+	// it on the context without the time limit, so that running out of
+	// time fails the step at hand and leaves the browser up to show (in
+	// Snapshot) where the test was.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start %s: %v", exe, err)
+	}
 	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
 	t.Cleanup(cancelTimeout)
 	return ctx
