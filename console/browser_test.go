@@ -47,7 +47,7 @@ func shoot(t *testing.T, ctx context.Context, name string, width int) {
 		opts = append(opts, chromedp.EmulateMobile)
 	}
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), int64(h), opts...)); err != nil {
-		t.Fatal(err)
+		browsertest.Fatalf(t, ctx, "%v", err)
 	}
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
@@ -93,7 +93,7 @@ func visit(t *testing.T, ctx context.Context, base, path, name, waitFor string) 
 			chromedp.Navigate(base+path),
 			chromedp.WaitVisible(chromedp.CSS(waitFor)),
 		); err != nil {
-			t.Fatalf("open %s at %d px: %v", path, v.width, err)
+			browsertest.Fatalf(t, ctx, "open %s at %d px: %v", path, v.width, err)
 		}
 		font, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.body).fontFamily`))
 		if err != nil || !strings.Contains(font, "system-ui") {
@@ -127,13 +127,11 @@ func sessionCookie(t *testing.T, ctx context.Context, base string) *network.Cook
 	return nil
 }
 
+// text is the visible text of the first element matching sel, read in
+// one round trip so that an element htmx swaps cannot go stale.
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		t.Fatalf("text of %s: %v", sel, err)
-	}
-	return strings.TrimSpace(s)
+	return browsertest.Text(t, ctx, sel)
 }
 
 // TestConsoleInChromium is what an admin does: log in with a wrong
@@ -156,11 +154,10 @@ func TestConsoleInChromium(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#email"), adminEmail),
 		chromedp.SendKeys(chromedp.CSS("#password"), "not my password"),
 		chromedp.Submit(chromedp.CSS("#password")),
-		chromedp.WaitVisible(chromedp.CSS(".alert")),
 	); err != nil {
-		t.Fatalf("log in with a wrong password: %v", err)
+		browsertest.Fatalf(t, ctx, "log in with a wrong password: %v", err)
 	}
-	if got := text(t, ctx, ".alert"); got != "Wrong email address or password." {
+	if got := browsertest.WaitText(t, ctx, ".alert", "Wrong email address or password."); got != "Wrong email address or password." {
 		t.Errorf("after a wrong password: %q", got)
 	}
 	browsertest.CheckAccessibility(t, ctx, "login-error")
@@ -172,7 +169,7 @@ func TestConsoleInChromium(t *testing.T) {
 		chromedp.KeyEvent("\r"),
 		chromedp.WaitVisible(chromedp.CSS(`a[aria-current="page"][href="/lists"]`)),
 	); err != nil {
-		t.Fatalf("log in: %v", err)
+		browsertest.Fatalf(t, ctx, "log in: %v", err)
 	}
 	if got := text(t, ctx, "h1"); got != "Lists" {
 		t.Errorf("after login, h1 = %q; want the page asked for (Lists)", got)
@@ -191,7 +188,7 @@ func TestConsoleInChromium(t *testing.T) {
 	// link, with the focus ring.
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(base+"/lists"),
 		chromedp.WaitVisible(chromedp.CSS("#name")), chromedp.KeyEvent("\t")); err != nil {
-		t.Fatal(err)
+		browsertest.Fatalf(t, ctx, "%v", err)
 	}
 	focus, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const e = document.activeElement, s = getComputedStyle(e);
 		return e.textContent + "|" + s.outlineStyle + " " + s.outlineWidth + "|" + (e.getBoundingClientRect().left >= 0) })()`))
@@ -204,11 +201,10 @@ func TestConsoleInChromium(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#name"), "press"),
 		chromedp.SendKeys(chromedp.CSS("#title"), "Press releases"),
 		chromedp.Submit(chromedp.CSS("#name")),
-		chromedp.WaitVisible(chromedp.CSS(".notice")),
 	); err != nil {
-		t.Fatalf("create a list: %v", err)
+		browsertest.Fatalf(t, ctx, "create a list: %v", err)
 	}
-	if got := text(t, ctx, ".notice"); got != `List "press" created.` {
+	if got := browsertest.WaitText(t, ctx, ".notice", `"press"`); got != `List "press" created.` {
 		t.Errorf("notice = %q", got)
 	}
 	if l, err := tc.store.FindListByName(t.Context(), "press"); err != nil || l.Title != "Press releases" {
@@ -227,7 +223,7 @@ func TestConsoleInChromium(t *testing.T) {
 		chromedp.Click(chromedp.CSS(".who button")),
 		chromedp.WaitVisible(chromedp.CSS("#email")),
 	); err != nil {
-		t.Fatalf("log out: %v", err)
+		browsertest.Fatalf(t, ctx, "log out: %v", err)
 	}
 	if got := text(t, ctx, "main .notice"); got != "You are logged out." {
 		t.Errorf("after logout: %q", got)
@@ -236,7 +232,7 @@ func TestConsoleInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("body"))); err != nil {
-		t.Fatal(err)
+		browsertest.Fatalf(t, ctx, "%v", err)
 	}
 	loc, err := chromedp.Run(ctx, chromedp.Location())
 	if err != nil || !strings.Contains(loc, "/login") {

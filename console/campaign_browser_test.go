@@ -36,7 +36,7 @@ func TestCampaignInChromium(t *testing.T) {
 		chromedp.Submit(chromedp.CSS("#password")),
 		chromedp.WaitVisible(chromedp.CSS("#progress")),
 	); err != nil {
-		t.Fatalf("log in: %v", err)
+		browsertest.Fatalf(t, ctx, "log in: %v", err)
 	}
 	if got := text(t, ctx, "#n-sent"); got != "150" {
 		t.Fatalf("sent = %q; want 150", got)
@@ -60,23 +60,19 @@ func TestCampaignInChromium(t *testing.T) {
 	}
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#n-sent`)), chromedp.Poll[chromedp.Void](
 		`document.querySelector('#n-sent').textContent === '155'`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-		t.Fatalf("the page did not follow the send (sent shows %q): %v", text(t, ctx, "#n-sent"), err)
+		browsertest.Fatalf(t, ctx, "the page did not follow the send (sent shows %q): %v", text(t, ctx, "#n-sent"), err)
 	}
 	visit(t, ctx, base, path, "campaign-running", "#progress")
 
 	// Pause: the sending process is asked, and stops.
-	if err := chromedp.Do(ctx,
+	// The buttons are in the progress section htmx swaps every few
+	// seconds: browsertest.Click finds them again when they go stale.
+	browsertest.Do(t, ctx, "open the campaign to pause it",
 		chromedp.EmulateViewport(1280, 900),
 		chromedp.Navigate(base+path),
-		chromedp.WaitVisible(chromedp.CSS(`form[action$="/pause"] button`)),
-		chromedp.Click(chromedp.CSS(`form[action$="/pause"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(".notice")),
-	); err != nil {
-		t.Fatalf("pause: %v", err)
-	}
-	if got := text(t, ctx, ".notice"); !strings.Contains(got, "Pausing") {
-		t.Errorf("notice after pause = %q", got)
-	}
+	)
+	browsertest.Click(t, ctx, `form[action$="/pause"] button`)
+	browsertest.WaitText(t, ctx, ".notice", "Pausing")
 	if err := tc.store.ReleaseLease(t.Context(), subscribers.CampaignLease(c.ID), sender); err != nil {
 		t.Fatal(err)
 	}
@@ -85,21 +81,14 @@ func TestCampaignInChromium(t *testing.T) {
 	}
 	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelector('#campaign-state').textContent === 'paused'`,
 		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-		t.Fatalf("the page did not show the pause: %v", err)
+		browsertest.Fatalf(t, ctx, "the page did not show the pause: %v", err)
 	}
 	visit(t, ctx, base, path, "campaign-paused", `form[action$="/resume"] button`)
 
 	// Resume: with no runner up, the page says what is missing.
-	if err := chromedp.Do(ctx,
-		chromedp.EmulateViewport(1280, 900),
-		chromedp.Click(chromedp.CSS(`form[action$="/resume"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(".notice")),
-	); err != nil {
-		t.Fatalf("resume: %v", err)
-	}
-	if got := text(t, ctx, ".notice"); !strings.Contains(got, "Campaign resumed") {
-		t.Errorf("notice after resume = %q", got)
-	}
+	browsertest.Do(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 900))
+	browsertest.Click(t, ctx, `form[action$="/resume"] button`)
+	browsertest.WaitText(t, ctx, ".notice", "Campaign resumed")
 	if got := text(t, ctx, "#campaign-state"); got != "interrupted" {
 		t.Errorf("state after resume = %q; want interrupted (no runner)", got)
 	}

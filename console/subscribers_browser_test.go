@@ -37,7 +37,7 @@ func TestSubscribersInChromium(t *testing.T) {
 		chromedp.Submit(chromedp.CSS("#password")),
 		chromedp.WaitVisible(chromedp.CSS("#q")),
 	); err != nil {
-		t.Fatalf("log in: %v", err)
+		browsertest.Fatalf(t, ctx, "log in: %v", err)
 	}
 	visit(t, ctx, base, "/subscribers", "subscribers", "#q")
 
@@ -49,7 +49,7 @@ func TestSubscribersInChromium(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#q"), "mallory"),
 		chromedp.Submit(chromedp.CSS("#q")),
 	); err != nil {
-		t.Fatalf("search: %v", err)
+		browsertest.Fatalf(t, ctx, "search: %v", err)
 	}
 	// Wait for the results page, not the page the search was typed on.
 	for i := 0; ; i++ {
@@ -63,13 +63,13 @@ func TestSubscribersInChromium(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("tbody th a"))); err != nil {
-		t.Fatal(err)
+		browsertest.Fatalf(t, ctx, "%v", err)
 	}
 	if got := text(t, ctx, "tbody"); !strings.Contains(got, "trap@spam.example") || strings.Contains(got, "user01") {
 		t.Errorf("search results = %q; want only trap@spam.example", got)
 	}
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("tbody th a")), chromedp.WaitVisible(chromedp.CSS("#reason"))); err != nil {
-		t.Fatalf("open the subscriber: %v", err)
+		browsertest.Fatalf(t, ctx, "open the subscriber: %v", err)
 	}
 	visit(t, ctx, base, fmt.Sprintf("/subscribers/%d", res.Subscriber.ID), "subscriber", "#reason")
 
@@ -79,7 +79,7 @@ func TestSubscribersInChromium(t *testing.T) {
 		chromedp.Submit(chromedp.CSS("#reason")),
 		chromedp.WaitVisible(chromedp.CSS(".notice")),
 	); err != nil {
-		t.Fatalf("blocklist: %v", err)
+		browsertest.Fatalf(t, ctx, "blocklist: %v", err)
 	}
 	if got := text(t, ctx, ".notice"); !strings.Contains(got, "Blocklisted trap@spam.example") {
 		t.Errorf("notice = %q", got)

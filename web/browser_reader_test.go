@@ -30,7 +30,7 @@ func readerPage(t *testing.T, ctx context.Context, dir, name string) {
 			// As tall as the page, so that no scroll bar narrows the
 			// screenshot.
 			if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), 900)); err != nil {
-				t.Fatal(err)
+				browsertest.Fatalf(t, ctx, "%v", err)
 			}
 			h, err := chromedp.Run(ctx, chromedp.Evaluate[int64](`document.documentElement.scrollHeight`))
 			if err != nil {
@@ -39,7 +39,7 @@ func readerPage(t *testing.T, ctx context.Context, dir, name string) {
 			height = max(h, 900)
 		}
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), height, opts...), colourScheme(false)); err != nil {
-			t.Fatal(err)
+			browsertest.Fatalf(t, ctx, "%v", err)
 		}
 		sw, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
 		if err != nil {
@@ -55,10 +55,7 @@ func readerPage(t *testing.T, ctx context.Context, dir, name string) {
 
 func heading(t *testing.T, ctx context.Context) string {
 	t.Helper()
-	h, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("h1")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := browsertest.Text(t, ctx, "h1")
 	return strings.TrimSpace(h)
 }
 
@@ -77,7 +74,7 @@ func TestArchiveInChromium(t *testing.T) {
 	e.sendIssue("briefing", "2026-48", "Patch Tuesday")
 
 	if err := chromedp.Do(ctx, chromedp.Navigate(e.ts.URL+"/archive/briefing"), chromedp.WaitVisible(chromedp.CSS(".issues"))); err != nil {
-		t.Fatalf("open the archive: %v", err)
+		browsertest.Fatalf(t, ctx, "open the archive: %v", err)
 	}
 	if h := heading(t, ctx); h != title {
 		t.Errorf("archive heading = %q; want the list's title", h)
@@ -89,7 +86,7 @@ func TestArchiveInChromium(t *testing.T) {
 		t.Fatalf("open the newest issue: %v, %+v", err, resp)
 	}
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("h1.title"))); err != nil {
-		t.Fatal(err)
+		browsertest.Fatalf(t, ctx, "%v", err)
 	}
 	if h := heading(t, ctx); h != "Patch Tuesday" {
 		t.Errorf("web version heading = %q; want the newest issue", h)
@@ -103,10 +100,7 @@ func TestArchiveInChromium(t *testing.T) {
 	if bg != "rgb(14, 35, 64)" {
 		t.Errorf("masthead background = %q; want rgb(14, 35, 64): are the email's styles blocked?", bg)
 	}
-	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	text := browsertest.Text(t, ctx, "body")
 	if !strings.Contains(text, "Hello reader from your firm.") {
 		t.Errorf("the web version does not read neutrally:\n%s", text)
 	}
@@ -117,7 +111,7 @@ func TestArchiveInChromium(t *testing.T) {
 	c := e.sendIssue("clients", "q4", "Quarterly letter")
 	if err := chromedp.Do(ctx, chromedp.Navigate(e.tokens.ArchiveLink(e.ts.URL, "clients", "q4", c.ID)),
 		chromedp.WaitVisible(chromedp.CSS("h1.title"))); err != nil {
-		t.Fatal(err)
+		browsertest.Fatalf(t, ctx, "%v", err)
 	}
 	if h := heading(t, ctx); h != "Quarterly letter" {
 		t.Errorf("private issue heading = %q", h)
@@ -143,14 +137,14 @@ func TestPreferencesInChromium(t *testing.T) {
 
 	// Ask for a link.
 	if err := chromedp.Do(ctx, chromedp.Navigate(e.ts.URL+"/manage"), chromedp.WaitVisible(chromedp.CSS("#email"))); err != nil {
-		t.Fatal(err)
+		browsertest.Fatalf(t, ctx, "%v", err)
 	}
 	readerPage(t, ctx, dir, "manage-request")
 	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#email"), "ada@example.com")); err != nil {
-		t.Fatal(err)
+		browsertest.Fatalf(t, ctx, "%v", err)
 	}
 	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS("form button"))); err != nil {
-		t.Fatal(err)
+		browsertest.Fatalf(t, ctx, "%v", err)
 	}
 	if h := heading(t, ctx); h != "Check your inbox" {
 		t.Errorf("after asking: %q", h)
@@ -167,17 +161,17 @@ func TestPreferencesInChromium(t *testing.T) {
 
 	// Swap briefing for alerts.
 	if err := chromedp.Do(ctx, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#lists-heading"))); err != nil {
-		t.Fatal(err)
+		browsertest.Fatalf(t, ctx, "%v", err)
 	}
 	readerPage(t, ctx, dir, "manage")
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`input[name=list][value="`+itoa(brief.ID)+`"]`)),
 		chromedp.Click(chromedp.CSS(`input[name=list][value="`+itoa(alerts.ID)+`"]`)),
 	); err != nil {
-		t.Fatal(err)
+		browsertest.Fatalf(t, ctx, "%v", err)
 	}
 	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`form[action$="/lists"] button`))); err != nil {
-		t.Fatal(err)
+		browsertest.Fatalf(t, ctx, "%v", err)
 	}
 	if h := heading(t, ctx); h != "Please confirm" {
 		t.Fatalf("after saving the choice: %q; want the confirmation step", h)
@@ -187,7 +181,7 @@ func TestPreferencesInChromium(t *testing.T) {
 	}
 	readerPage(t, ctx, dir, "manage-confirm")
 	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS("main form button"))); err != nil {
-		t.Fatal(err)
+		browsertest.Fatalf(t, ctx, "%v", err)
 	}
 	if e.subscription(ada.ID, brief.ID) != subscribers.Unsubscribed || e.subscription(ada.ID, alerts.ID) != subscribers.Subscribed {
 		t.Errorf("after confirming: briefing %s, alerts %s", e.subscription(ada.ID, brief.ID), e.subscription(ada.ID, alerts.ID))
@@ -202,7 +196,7 @@ func TestPreferencesInChromium(t *testing.T) {
 	}
 	if err := chromedp.Do(ctx, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#data-heading")),
 		chromedp.Click(chromedp.CSS(`form[action$="/export"] button`))); err != nil {
-		t.Fatal(err)
+		browsertest.Fatalf(t, ctx, "%v", err)
 	}
 	var data []byte
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
@@ -220,17 +214,17 @@ func TestPreferencesInChromium(t *testing.T) {
 
 	// Delete everything.
 	if err := chromedp.Do(ctx, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#leave-heading"))); err != nil {
-		t.Fatal(err)
+		browsertest.Fatalf(t, ctx, "%v", err)
 	}
 	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`form[action$="/delete"] button`))); err != nil {
-		t.Fatal(err)
+		browsertest.Fatalf(t, ctx, "%v", err)
 	}
 	if _, err := e.store.FindSubscriberByID(context.Background(), ada.ID); err != nil {
 		t.Fatalf("the first step of deleting erased: %v", err)
 	}
 	readerPage(t, ctx, dir, "manage-delete-confirm")
 	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS("main form button"))); err != nil {
-		t.Fatal(err)
+		browsertest.Fatalf(t, ctx, "%v", err)
 	}
 	if h := heading(t, ctx); h != "Your data is deleted" {
 		t.Errorf("after deleting: %q", h)

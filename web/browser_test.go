@@ -86,7 +86,7 @@ func TestUnsubscribeInChromium(t *testing.T) {
 			chromedp.Navigate(e.unsubscribeURL(alice.ID, weekly, 42)),
 			chromedp.WaitVisible(chromedp.CSS("button[type=submit]")),
 		); err != nil {
-			t.Fatalf("open confirm page: %v", err)
+			browsertest.Fatalf(t, ctx, "open confirm page: %v", err)
 		}
 		// The masthead colour proves the CSP hash let the stylesheet in.
 		bg, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('.masthead')).backgroundColor`))
@@ -100,7 +100,7 @@ func TestUnsubscribeInChromium(t *testing.T) {
 
 		// Keyboard users see where they are: tab to the first control.
 		if err := chromedp.Do(ctx, chromedp.KeyEvent("\t")); err != nil {
-			t.Fatal(err)
+			browsertest.Fatalf(t, ctx, "%v", err)
 		}
 		outline, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const s = getComputedStyle(document.activeElement); return document.activeElement.tagName + " " + s.outlineStyle + " " + s.outlineWidth })()`))
 		if err != nil {
@@ -118,12 +118,9 @@ func TestUnsubscribeInChromium(t *testing.T) {
 			t.Errorf("confirmation status = %d; want 200", resp.Status)
 		}
 		if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#resubscribe-heading"))); err != nil {
-			t.Fatalf("wait for confirmation: %v", err)
+			browsertest.Fatalf(t, ctx, "wait for confirmation: %v", err)
 		}
-		title, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("h1")))
-		if err != nil {
-			t.Fatal(err)
-		}
+		title := browsertest.Text(t, ctx, "h1")
 		if title != "You’re unsubscribed" {
 			t.Errorf("confirmation heading = %q; want You’re unsubscribed", title)
 		}
@@ -142,7 +139,7 @@ func TestUnsubscribeInChromium(t *testing.T) {
 
 		// And back again.
 		if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(".aside button"))); err != nil {
-			t.Fatalf("click resubscribe: %v", err)
+			browsertest.Fatalf(t, ctx, "click resubscribe: %v", err)
 		}
 		if got := e.subscription(alice.ID, weekly); got != subscribers.Subscribed {
 			t.Errorf("after resubscribing, subscription = %q; want subscribed", got)
@@ -162,7 +159,7 @@ func TestUnsubscribeInChromium(t *testing.T) {
 				chromedp.Navigate(e.unsubscribeURL(bob.ID, weekly, 7)),
 				chromedp.WaitVisible(chromedp.CSS("button[type=submit]")),
 			); err != nil {
-				t.Fatalf("open confirm page: %v", err)
+				browsertest.Fatalf(t, ctx, "open confirm page: %v", err)
 			}
 			width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
 			if err != nil {
@@ -181,12 +178,9 @@ func TestUnsubscribeInChromium(t *testing.T) {
 			chromedp.Navigate(e.ts.URL+"/u/0123456789abcdefghij"),
 			chromedp.WaitVisible(chromedp.CSS("main p")),
 		); err != nil {
-			t.Fatalf("open invalid link: %v", err)
+			browsertest.Fatalf(t, ctx, "open invalid link: %v", err)
 		}
-		title, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("h1")))
-		if err != nil {
-			t.Fatal(err)
-		}
+		title := browsertest.Text(t, ctx, "h1")
 		if title != "This link doesn’t work" {
 			t.Errorf("heading = %q; want the invalid-link page", title)
 		}

@@ -88,7 +88,7 @@ func TestSubscribeInChromium(t *testing.T) {
 		browsertest.CheckAccessibility(t, ctx, name)
 		for _, w := range []int{390, 1280} {
 			if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(w), 800)); err != nil {
-				t.Fatal(err)
+				browsertest.Fatalf(t, ctx, "%v", err)
 			}
 			screenshot(t, ctx, dir, name+"-"+strconv.Itoa(w), w, false)
 			width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
@@ -107,7 +107,7 @@ func TestSubscribeInChromium(t *testing.T) {
 		chromedp.Navigate(base+"/subscribe/briefing"),
 		chromedp.WaitVisible(chromedp.CSS("#email")),
 	); err != nil {
-		t.Fatalf("open the form: %v", err)
+		browsertest.Fatalf(t, ctx, "open the form: %v", err)
 	}
 	// The honeypot is out of sight and out of the tab order.
 	trap, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const r = document.querySelector('#website').getBoundingClientRect(); return r.right + " " + document.querySelector('#website').tabIndex })()`))
@@ -120,12 +120,12 @@ func TestSubscribeInChromium(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#name"), "Ada Lovelace"),
 		chromedp.Sleep(1200*time.Millisecond), // a person takes longer than min_fill_time
 	); err != nil {
-		t.Fatal(err)
+		browsertest.Fatalf(t, ctx, "%v", err)
 	}
 	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS("button[type=submit]"))); err != nil {
-		t.Fatalf("submit: %v", err)
+		browsertest.Fatalf(t, ctx, "submit: %v", err)
 	}
-	if h1, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("h1"))); h1 != "Check your inbox" {
+	if h1 := browsertest.Text(t, ctx, "h1"); h1 != "Check your inbox" {
 		t.Fatalf("after submitting: %q; want Check your inbox", h1)
 	}
 	check("subscribe-check-inbox")
@@ -152,16 +152,16 @@ func TestSubscribeInChromium(t *testing.T) {
 	}
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 800), chromedp.Navigate(link),
 		chromedp.WaitVisible(chromedp.CSS("button[type=submit]"))); err != nil {
-		t.Fatalf("open the link: %v", err)
+		browsertest.Fatalf(t, ctx, "open the link: %v", err)
 	}
 	check("subscribe-confirm")
 	if s := sub(); s.Status != subscribers.Unconfirmed {
 		t.Fatalf("opening the link (GET) confirmed it: %s", s.Status)
 	}
 	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS("button[type=submit]"))); err != nil {
-		t.Fatalf("confirm: %v", err)
+		browsertest.Fatalf(t, ctx, "confirm: %v", err)
 	}
-	if h1, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("h1"))); h1 != "You’re subscribed" {
+	if h1 := browsertest.Text(t, ctx, "h1"); h1 != "You’re subscribed" {
 		t.Fatalf("after confirming: %q", h1)
 	}
 	check("subscribe-confirmed")

@@ -152,12 +152,9 @@ Source: [CertWatch](%s/certwatch).
 		chromedp.Click(chromedp.CSS(`a[href*="/l/"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#landed")),
 	); err != nil {
-		t.Fatal(err)
+		browsertest.Fatalf(t, ctx, "%v", err)
 	}
-	landed, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#landed")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	landed := browsertest.Text(t, ctx, "#landed")
 	at, err := chromedp.Run(ctx, chromedp.Location())
 	if err != nil {
 		t.Fatal(err)
