@@ -16,6 +16,7 @@ import (
 	"github.com/dispatchhq/dispatch/accounts"
 	"github.com/dispatchhq/dispatch/campaign"
 	"github.com/dispatchhq/dispatch/console"
+	"github.com/dispatchhq/dispatch/internal/consolecampaigns"
 	"github.com/dispatchhq/dispatch/internal/tlsmode"
 	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/mailer/smtptest"
@@ -38,13 +39,15 @@ const testFrom = "Northwind Briefing <briefing@example.com>"
 func newIssueConsole(t *testing.T, cfg console.Config) *issueConsole {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 3, 4, 9, 0, 0, 0, time.UTC)}
-	return newIssueConsoleNow(t, cfg, clk.Now, clk)
+	return newIssueConsoleNow(t, cfg, clk.Now, clk, 0)
 }
 
 // newIssueConsoleNow is newIssueConsole with the time from now (the
 // store, console and campaign service share it): time.Now for flows that
-// wait for the campaign runner. clk, if any, is what now reads.
-func newIssueConsoleNow(t *testing.T, cfg console.Config, now func() time.Time, clk *clock) *issueConsole {
+// wait for the campaign runner. clk, if any, is what now reads. rate, if
+// positive, paces the relay in messages per second, so that a browser
+// can follow a send.
+func newIssueConsoleNow(t *testing.T, cfg console.Config, now func() time.Time, clk *clock, rate float64) *issueConsole {
 	t.Helper()
 	ctx := context.Background()
 	srv := smtptest.NewServer(t)
@@ -61,6 +64,7 @@ func newIssueConsoleNow(t *testing.T, cfg console.Config, now func() time.Time, 
 	}
 	sender, err := mailer.New(mailer.Config{
 		Relays:        []mailer.Relay{{Name: "test-relay", Host: srv.Host(), Port: srv.Port(), TLS: tlsmode.None, Concurrency: 1}},
+		Rate:          rate,
 		From:          testFrom,
 		BounceAddress: "bounces@example.com",
 		BaseURL:       "https://news.example.com",
@@ -74,6 +78,7 @@ func newIssueConsoleNow(t *testing.T, cfg console.Config, now func() time.Time, 
 	cfg.Store, cfg.Now = s, now
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg.Sending = &campaign.Console{Service: svc, Tester: sender, Subscribers: s, Attributes: s}
+	cfg.Campaigns = consolecampaigns.New(svc)
 	cfg.Issues = templates.Config{PostalAddress: "Northwind LLP, 1 Harbour St, Portsmouth", From: testFrom}
 	if _, err := (&accounts.Service{Store: s, Now: now}).AddUser(ctx, adminEmail, "Ada", adminPassword, "test"); err != nil {
 		t.Fatal(err)
