@@ -213,8 +213,15 @@ func Do(t testing.TB, ctx context.Context, what string, steps ...chromedp.Action
 // the click happens once.
 func Click(t testing.TB, ctx context.Context, sel string) {
 	t.Helper()
+	deadline := time.Now().Add(WaitTimeout)
 	WaitFunc(t, ctx, "a click on "+sel, func() (bool, error) {
-		err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+		// WaitVisible waits as long as its context lets it.
+		cctx, cancel := context.WithDeadline(ctx, deadline)
+		defer cancel()
+		err := chromedp.Do(cctx, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+		if cctx.Err() != nil {
+			return false, err
+		}
 		if err != nil && !Stale(err) {
 			Fatalf(t, ctx, "click %s: %v", sel, err)
 		}
