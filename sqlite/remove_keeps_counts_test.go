@@ -106,6 +106,19 @@ func TestRemoveKeepsCampaignCounts(t *testing.T) {
 		t.Errorf("individual clicks after the removal = %v; want none", rows)
 	}
 
+	// A click the redirect buffered before the removal reaches the store
+	// after it: the count stays, who clicked does not.
+	if err := s.AddClicks(ctx, []subscribers.ClickDelta{{CampaignID: e.c.ID, N: 1, Hour: at, Human: 1, UniqueHumans: 1}},
+		[]subscribers.IndividualClick{{CampaignID: e.c.ID, N: 1, DeliveryID: e.ds[0].ID, At: at.Add(time.Minute)}}, nil); err != nil {
+		t.Fatalf("a late click of a removed reader: %v", err)
+	}
+	if rows := sqlitetest.TrackingTables(t, s)["link_clicks_individual"].Rows; len(rows) != 0 {
+		t.Errorf("individual clicks after a late click of a removed reader = %v; want none", rows)
+	}
+	if clicks, err := s.CampaignClicks(ctx, e.c.ID); err != nil || len(clicks) != 1 || clicks[0].Human != 2 {
+		t.Errorf("clicks after the late click = %+v, %v; want 2 human clicks counted", clicks, err)
+	}
+
 	res, err := s.AddSubscriber(ctx, subscribers.AddInput{Email: "new@example.com", Lists: []string{"news"}})
 	if err != nil {
 		t.Fatal(err)

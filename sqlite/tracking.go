@@ -156,8 +156,11 @@ func (s *Store) AddClicks(ctx context.Context, deltas []subscribers.ClickDelta, 
 				}
 				continue
 			}
+			// A click buffered before its reader was removed must not be
+			// written after: who clicked is personal data the removal erased.
 			if _, err := tx.ExecContext(ctx, `INSERT INTO link_clicks_individual (campaign_id, n, delivery_id, clicked_at, machine)
-				VALUES (?, ?, ?, ?, ?)`, c.CampaignID, c.N, c.DeliveryID, formatTime(c.At), c.Machine); err != nil {
+				SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+					WHERE d.id = ?)`, c.CampaignID, c.N, c.DeliveryID, formatTime(c.At), c.Machine, c.DeliveryID); err != nil {
 				return fmt.Errorf("record click of delivery %d: %w", c.DeliveryID, err)
 			}
 		}
