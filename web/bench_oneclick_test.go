@@ -2,16 +2,14 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/dispatchhq/dispatch/csvimport"
+	"github.com/dispatchhq/dispatch/internal/loadtest"
 	"github.com/dispatchhq/dispatch/internal/synthetic"
 
 	"github.com/dispatchhq/dispatch/sqlite/sqlitetest"
@@ -43,50 +41,27 @@ func BenchmarkOneClickConcurrent(b *testing.B) {
 		b.Fatal(err)
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
-	lat := make([]time.Duration, len(urls))
-	var next atomic.Int64
-	var failed atomic.Int64
-	var wg sync.WaitGroup
-
 	b.ResetTimer()
-	start := time.Now()
-	for range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(urls) {
-					return
-				}
-				t0 := time.Now()
-				resp, err := client.Post(urls[i], "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
-				if err != nil {
-					failed.Add(1)
-					continue
-				}
-				_, _ = io.Copy(io.Discard, resp.Body) // so the connection is reused
-				resp.Body.Close()
-				lat[i] = time.Since(t0)
-				if resp.StatusCode != http.StatusOK {
-					failed.Add(1)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
+	r, err := loadtest.Clients{Clients: clients, N: len(urls), Do: func(i int) error {
+		resp, err := client.Post(urls[i], "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body) // so the connection is reused
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("POST %s: %s", urls[i], resp.Status)
+		}
+		return nil
+	}}.Run()
 	b.StopTimer()
 
-	if n := failed.Load(); n > 0 {
-		b.Fatalf("%d of %d POSTs failed", n, len(urls))
+	if err != nil {
+		b.Fatalf("%d of %d POSTs failed; the first: %v", r.Failed, len(urls), err)
 	}
 	applied := sqlitetest.CountSubscriptions(b, e.store, list, subscribers.Unsubscribed)
 	if applied != len(urls) {
 		b.Fatalf("%d of %d answered POSTs are in the database", applied, len(urls))
 	}
-	slices.Sort(lat)
-	b.ReportMetric(float64(len(urls))/elapsed.Seconds(), "req/s")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
-	b.ReportMetric(0, "ns/op") // wall time per request says nothing at 50 in flight
+	r.Report(b)
 }

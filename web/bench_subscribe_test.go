@@ -7,13 +7,13 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/dispatchhq/dispatch/internal/loadtest"
 	"github.com/dispatchhq/dispatch/sqlite/sqlitetest"
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/web"
@@ -54,46 +54,28 @@ func BenchmarkSubscribeConcurrent(b *testing.B) {
 	stamp := e.tokens.FormStamp(l.ID, time.Now().Add(-time.Minute))
 	target := e.ts.URL + "/subscribe/news"
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
-	lat := make([]time.Duration, b.N)
-	var next, failed atomic.Int64
-	var wg sync.WaitGroup
 
 	b.ResetTimer()
-	start := time.Now()
-	for range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= b.N {
-					return
-				}
-				body := url.Values{"email": {fmt.Sprintf("reader%07d@example.com", i)}, "name": {"Reader"}, "stamp": {stamp}, "website": {""}}
-				req, _ := http.NewRequest(http.MethodPost, target, strings.NewReader(body.Encode()))
-				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255))
-				t0 := time.Now()
-				resp, err := client.Do(req)
-				if err != nil {
-					failed.Add(1)
-					continue
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				lat[i] = time.Since(t0)
-				if resp.StatusCode != http.StatusOK {
-					failed.Add(1)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
+	r, err := loadtest.Clients{Clients: clients, N: b.N, Do: func(i int) error {
+		body := url.Values{"email": {fmt.Sprintf("reader%07d@example.com", i)}, "name": {"Reader"}, "stamp": {stamp}, "website": {""}}
+		req, _ := http.NewRequest(http.MethodPost, target, strings.NewReader(body.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255))
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("POST %s: %s", target, resp.Status)
+		}
+		return nil
+	}}.Run()
 	b.StopTimer()
 
-	if n := failed.Load(); n > 0 {
-		b.Fatalf("%d of %d POSTs failed", n, b.N)
+	if err != nil {
+		b.Fatalf("%d of %d POSTs failed; the first: %v", r.Failed, b.N, err)
 	}
 	if got := sqlitetest.CountSubscriptions(b, e.store, l.ID, subscribers.Unconfirmed); got != b.N {
 		b.Fatalf("%d of %d answered POSTs left an unconfirmed subscription", got, b.N)
@@ -104,10 +86,7 @@ func BenchmarkSubscribeConcurrent(b *testing.B) {
 	if got := sent.n.Load(); got != int64(b.N) {
 		b.Fatalf("%d of %d confirmations mailed", got, b.N)
 	}
-	slices.Sort(lat)
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
-	b.ReportMetric(0, "ns/op")
+	r.Report(b)
 }
 
 // BenchmarkSubscribeFlood is one client posting as fast as 50 connections
