@@ -3,16 +3,13 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"maps"
 	"net/http"
 	"net/http/httptest"
-	"slices"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/dispatchhq/dispatch/internal/loadtest"
 	"github.com/dispatchhq/dispatch/subscribers"
@@ -44,45 +41,24 @@ func BenchmarkArchiveConcurrent(b *testing.B) {
 				e.sendIssue("briefing", "issue-"+itoa(int64(i)), "Issue "+itoa(int64(i)))
 			}
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
-			lat := make([]time.Duration, b.N)
-			var next, failed atomic.Int64
-			var wg sync.WaitGroup
 			b.ResetTimer()
-			start := time.Now()
-			for range clients {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for {
-						i := int(next.Add(1) - 1)
-						if i >= b.N {
-							return
-						}
-						t0 := time.Now()
-						resp, err := client.Get(e.ts.URL + tc.path(i))
-						if err != nil {
-							failed.Add(1)
-							continue
-						}
-						_, _ = io.Copy(io.Discard, resp.Body)
-						resp.Body.Close()
-						lat[i] = time.Since(t0)
-						if resp.StatusCode != http.StatusOK {
-							failed.Add(1)
-						}
-					}
-				}()
-			}
-			wg.Wait()
-			elapsed := time.Since(start)
+			r, err := loadtest.Clients{Clients: clients, N: b.N, Do: func(i int) error {
+				resp, err := client.Get(e.ts.URL + tc.path(i))
+				if err != nil {
+					return err
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					return fmt.Errorf("GET %s: %s", tc.path(i), resp.Status)
+				}
+				return nil
+			}}.Run()
 			b.StopTimer()
-			if n := failed.Load(); n > 0 {
-				b.Fatalf("%d of %d GETs failed", n, b.N)
+			if err != nil {
+				b.Fatalf("%d of %d GETs failed; the first: %v", r.Failed, b.N, err)
 			}
-			slices.Sort(lat)
-			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
-			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
-			b.ReportMetric(0, "ns/op")
+			r.Report(b)
 		})
 	}
 }
