@@ -9,8 +9,12 @@ import (
 )
 
 // failureKind classifies the failed delivery d in SQL, from what the
-// ledger and the bounces table hold; older rows classify the same way.
+// ledger and the bounces table hold; older rows classify the same way. A
+// removed person's failure is "removed" whatever its reply, so that a
+// retry leaves it: there is no one to send to, and their domain, which the
+// per-domain counts took the failure under, is gone with them.
 const failureKind = `CASE
+	WHEN NOT EXISTS (SELECT 1 FROM subscribers s_ WHERE s_.id = d.subscriber_id) THEN '` + string(subscribers.FailRemoved) + `'
 	WHEN EXISTS (SELECT 1 FROM bounces b WHERE b.campaign_id = d.campaign_id AND b.delivery_id = d.id
 		AND b.kind IN ('` + string(subscribers.BounceHard) + `', '` + string(subscribers.BounceSoft) + `')) THEN '` + string(subscribers.FailBounce) + `'
 	WHEN d.last_error LIKE '` + subscribers.GaveUpPrefix + `%' OR d.smtp_code BETWEEN 400 AND 499 THEN '` + string(subscribers.FailTemporary) + `'

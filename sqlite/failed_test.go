@@ -125,3 +125,64 @@ func TestRetryFailedRequeuesOnlyTemporaryFailures(t *testing.T) {
 		t.Errorf("second retry = %+v, %v; want nothing re-queued", again, err)
 	}
 }
+
+// TestRetryLeavesRemovedPeopleFailed: a person erased after their
+// delivery failed for a temporary reason is not queued again by a retry
+// (there is no one to send to), is counted as kept under "removed", and
+// the campaign's per-domain counts, which took the failure under the
+// person's domain, stay right.
+func TestRetryLeavesRemovedPeopleFailed(t *testing.T) {
+	s, c, ids := failedCampaign(t)
+	ctx := context.Background()
+	if err := s.RemoveSubscriber(ctx, "gaveup@example.com", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	before, err := s.FindCampaignReport(ctx, c.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.FindFailedDeliveries(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range got {
+		if f.DeliveryID == ids["gaveup"] && (f.Kind != subscribers.FailRemoved || f.Retryable()) {
+			t.Errorf("the removed person's failure is %s (retryable %v); want removed, not retryable", f.Kind, f.Retryable())
+		}
+	}
+	res, err := s.RetryFailed(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Requeued != 1 || res.Kept[subscribers.FailRemoved] != 1 {
+		t.Errorf("retry = %+v; want busy re-queued and the removed person kept", res)
+	}
+	d, err := s.FindDelivery(ctx, ids["gaveup"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Status != subscribers.DeliveryFailed {
+		t.Errorf("the removed person's delivery is %s; want failed", d.Status)
+	}
+	after, err := s.FindCampaignReport(ctx, c.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed int64
+	for _, dc := range after.Domains {
+		if dc.Domain == "" || dc.Failed < 0 {
+			t.Errorf("domain %+v after the retry; want no count under no domain, none negative", dc)
+		}
+		failed += int64(dc.Failed)
+	}
+	var was int64
+	for _, dc := range before.Domains {
+		was += int64(dc.Failed)
+	}
+	if failed != was-1 {
+		t.Errorf("%d failures by domain after the retry; want %d (only busy's taken back)", failed, was-1)
+	}
+	if p := closedInvariants(t, s); len(p) != 0 {
+		t.Errorf("after retrying around a removed person the database breaks %v", p)
+	}
+}

@@ -95,6 +95,9 @@ const (
 	// FailInvalid: the message could not be built (a bad address or data),
 	// or the subscriber had no address.
 	FailInvalid FailureKind = "invalid"
+	// FailRemoved: the person was removed since (erased on request). They
+	// are never mailed again, and nothing knows their address any more.
+	FailRemoved FailureKind = "removed"
 )
 
 // GaveUpPrefix starts the error of a delivery failed after repeated

@@ -32,6 +32,7 @@ var kindWords = map[subscribers.FailureKind]string{
 	subscribers.FailBounce:    "bounce (address refused)",
 	subscribers.FailRefused:   "refused (sender or content)",
 	subscribers.FailInvalid:   "invalid (message not built)",
+	subscribers.FailRemoved:   "removed (person erased since)",
 }
 
 func (a *app) showFailed(ctx context.Context, s *sqlite.Store, c *subscribers.Campaign, asJSON bool) error {
@@ -133,7 +134,7 @@ again to send them; nobody already sent is mailed twice.`,
 			}
 			if asJSON {
 				kept := map[string]int{}
-				for _, k := range []subscribers.FailureKind{subscribers.FailBounce, subscribers.FailRefused, subscribers.FailInvalid} {
+				for _, k := range []subscribers.FailureKind{subscribers.FailBounce, subscribers.FailRefused, subscribers.FailInvalid, subscribers.FailRemoved} {
 					kept[string(k)] = res.Kept[k]
 				}
 				return printJSON(a.stdout, retryJSON{Campaign: c.ID, Requeued: res.Requeued, Kept: kept, Next: next})
@@ -149,13 +150,14 @@ again to send them; nobody already sent is mailed twice.`,
 				{subscribers.FailBounce, "bounce (the address was refused)", "bounces (the address was refused)"},
 				{subscribers.FailRefused, "refusal about the sender or content", "refusals about the sender or content"},
 				{subscribers.FailInvalid, "message that could not be built", "messages that could not be built"},
+				{subscribers.FailRemoved, "delivery to a person removed since", "deliveries to people removed since"},
 			} {
 				if n := res.Kept[k.kind]; n > 0 {
 					kept = append(kept, plural(n, k.one, k.many))
 				}
 			}
 			if len(kept) > 0 {
-				fmt.Fprintf(a.stdout, "Left failed, since sending again would fail the same way: %s.\n", strings.Join(kept, ", "))
+				fmt.Fprintf(a.stdout, "Left failed, since sending again would fail the same way or reach no one: %s.\n", strings.Join(kept, ", "))
 			}
 			if next != "" {
 				fmt.Fprintf(a.stdout, "Send them with: %s\n", next)
