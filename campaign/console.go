@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dispatchhq/dispatch/doctor"
 	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/templates"
@@ -38,6 +39,18 @@ type Console struct {
 	// attribute no recipient has and gives no default, as `dispatch send`
 	// refuses it.
 	Attributes AttributeCounter
+	// Checks, when set, runs the checks `dispatch send` runs before every
+	// send (the doctor's configuration, message and DNS checks), so that
+	// the console shows and enforces the same ones.
+	Checks func(ctx context.Context, issue *templates.Compiled) (doctor.Report, error)
+}
+
+// Preflight runs Checks on issue; without them it finds nothing.
+func (c *Console) Preflight(ctx context.Context, issue *templates.Compiled) (doctor.Report, error) {
+	if c.Checks == nil {
+		return doctor.Report{}, nil
+	}
+	return c.Checks(ctx, issue)
 }
 
 // AttributeCounter counts, per attribute name, the list's active members

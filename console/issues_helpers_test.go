@@ -36,18 +36,19 @@ type issueConsole struct {
 
 const testFrom = "Northwind Briefing <briefing@example.com>"
 
-func newIssueConsole(t *testing.T, cfg console.Config) *issueConsole {
+func newIssueConsole(t *testing.T, cfg console.Config, opts ...func(*campaign.Console)) *issueConsole {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 3, 4, 9, 0, 0, 0, time.UTC)}
-	return newIssueConsoleNow(t, cfg, clk.Now, clk, 0)
+	return newIssueConsoleNow(t, cfg, clk.Now, clk, 0, opts...)
 }
 
 // newIssueConsoleNow is newIssueConsole with the time from now (the
 // store, console and campaign service share it): time.Now for flows that
 // wait for the campaign runner. clk, if any, is what now reads. rate, if
 // positive, paces the relay in messages per second, so that a browser
-// can follow a send.
-func newIssueConsoleNow(t *testing.T, cfg console.Config, now func() time.Time, clk *clock, rate float64) *issueConsole {
+// can follow a send. opts change the send use case before the console
+// starts.
+func newIssueConsoleNow(t *testing.T, cfg console.Config, now func() time.Time, clk *clock, rate float64, opts ...func(*campaign.Console)) *issueConsole {
 	t.Helper()
 	ctx := context.Background()
 	srv := smtptest.NewServer(t)
@@ -77,7 +78,11 @@ func newIssueConsoleNow(t *testing.T, cfg console.Config, now func() time.Time, 
 		Now: now}, s)
 	cfg.Store, cfg.Now = s, now
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	cfg.Sending = &campaign.Console{Service: svc, Tester: sender, Subscribers: s, Attributes: s}
+	sending := &campaign.Console{Service: svc, Tester: sender, Subscribers: s, Attributes: s}
+	for _, o := range opts {
+		o(sending)
+	}
+	cfg.Sending = sending
 	cfg.Campaigns = consolecampaigns.New(svc)
 	cfg.Issues = templates.Config{PostalAddress: "Northwind LLP, 1 Harbour St, Portsmouth", From: testFrom}
 	if _, err := (&accounts.Service{Store: s, Now: now}).AddUser(ctx, adminEmail, "Ada", adminPassword, "test"); err != nil {

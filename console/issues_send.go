@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dispatchhq/dispatch/doctor"
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/templates"
 )
@@ -19,6 +20,11 @@ type sendData struct {
 	List     *subscribers.List
 	Compiled *templates.Compiled
 	Warnings []templates.Check
+	// Checks are the doctor's findings that are not OK, from the checks
+	// `dispatch send` runs before a send; Failed counts the failures,
+	// which only "send anyway" (--force) sends past.
+	Checks   []doctor.Result
+	Failed   int
 	Owed     int
 	Existing *subscribers.Campaign // the issue's campaign to the list, if any
 	Relays   string
@@ -35,6 +41,7 @@ type sendForm struct {
 	Version int
 	Confirm string
 	Again   bool
+	Force   bool
 	Date    string
 	Time    string
 	Zone    string
@@ -43,7 +50,7 @@ type sendForm struct {
 func readSendForm(r *http.Request) sendForm {
 	v, _ := strconv.Atoi(r.FormValue("version"))
 	return sendForm{List: r.FormValue("list"), Version: v, Confirm: strings.TrimSpace(r.FormValue("confirm")),
-		Again: r.FormValue("again") == "1", Date: strings.TrimSpace(r.FormValue("date")),
+		Again: r.FormValue("again") == "1", Force: r.FormValue("force") == "1", Date: strings.TrimSpace(r.FormValue("date")),
 		Time: strings.TrimSpace(r.FormValue("time")), Zone: strings.TrimSpace(r.FormValue("zone"))}
 }
 
@@ -106,6 +113,17 @@ func (s *Server) sendPage(w http.ResponseWriter, r *http.Request, f sendForm) (*
 		return nil, false
 	}
 	d.Compiled, d.Warnings = dr.Compiled, dr.Checks
+	rep, err := s.cfg.Sending.Preflight(r.Context(), dr.Compiled)
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, false
+	}
+	for _, res := range rep.Results {
+		if res.Status != doctor.OK {
+			d.Checks = append(d.Checks, res)
+		}
+	}
+	d.Failed = rep.Count(doctor.Fail)
 	d.Owed, d.Existing, err = s.cfg.Sending.Plan(r.Context(), dr.Compiled, d.List)
 	if errors.Is(err, subscribers.ErrInvalid) {
 		s.message(w, r, http.StatusConflict, "This issue cannot be sent to "+d.List.Name, sendRefusal(err))
@@ -158,6 +176,11 @@ func (s *Server) handleIssueSend(w http.ResponseWriter, r *http.Request) {
 	if d.Existing != nil && !f.Again {
 		s.renderSend(w, r, http.StatusUnprocessableEntity, fmt.Sprintf("This issue already has campaign %d to %s. Tick “send again as a new campaign” to send it to the whole list again.",
 			d.Existing.ID, d.List.Name), d)
+		return
+	}
+	if d.Failed > 0 && !f.Force {
+		s.renderSend(w, r, http.StatusUnprocessableEntity, fmt.Sprintf("%s before sending: fix %s (`dispatch doctor` shows every check), or tick “send anyway”.",
+			plural(d.Failed, "check failed", "checks failed"), map[bool]string{true: "it", false: "them"}[d.Failed == 1]), d)
 		return
 	}
 	if d.Typed && f.Confirm != d.List.Name {

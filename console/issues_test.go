@@ -10,8 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dispatchhq/dispatch/campaign"
 	"github.com/dispatchhq/dispatch/console"
+	"github.com/dispatchhq/dispatch/doctor"
 	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/templates"
 )
 
 const goodIssue = `---
@@ -314,6 +317,9 @@ func TestIssueSendToList(t *testing.T) {
 			t.Errorf("confirmation lacks %q:\n%s", want, facts)
 		}
 	}
+	if strings.Contains(facts, `name="force"`) {
+		t.Errorf("confirmation offers to send past checks that all passed:\n%s", mainText(facts))
+	}
 	form := url.Values{"list": {fmt.Sprint(clients.ID)}, "version": {"1"}}
 	form.Set("confirm", "client")
 	r := b.post(fmt.Sprintf("/issues/%d/send", id), form)
@@ -358,6 +364,51 @@ func TestIssueSendToList(t *testing.T) {
 	}
 	if r := b.post(fmt.Sprintf("/issues/%d/send", id), form); r.status != http.StatusUnprocessableEntity {
 		t.Errorf("second send without again: %d", r.status)
+	}
+}
+
+// TestIssueSendRunsTheSendChecks: the confirmation shows the checks
+// `dispatch send` runs (here the doctor's configuration checks, with no
+// postal address, which fails, and a base URL that is not https, which
+// only warns since the relay is on this machine); a failed check refuses
+// the send until "send anyway" is ticked, as --force.
+func TestIssueSendRunsTheSendChecks(t *testing.T) {
+	tc := newIssueConsole(t, console.Config{TypedConfirmAbove: 100}, func(c *campaign.Console) {
+		c.Checks = func(context.Context, *templates.Compiled) (doctor.Report, error) {
+			return doctor.CheckConfig(&doctor.Config{BaseURL: "http://localhost:8080", PostalAddress: " ",
+				Relays: []doctor.Relay{{Name: "test-relay", Host: "127.0.0.1", Port: 25}}}), nil
+		}
+	})
+	clients, _ := seed(t, tc.testConsole)
+	b := tc.browser()
+	b.login(adminEmail, adminPassword)
+	id := createIssue(t, b, "march", goodIssue)
+	show := b.get(fmt.Sprintf("/issues/%d/send?list=%d", id, clients.ID))
+	if show.status != http.StatusOK {
+		t.Fatalf("confirmation: %d\n%s", show.status, mainText(show.body))
+	}
+	facts := section(show.body, `aria-labelledby="confirm-h"`)
+	for _, want := range []string{"postal address", "sender.postal_address is empty", "Fix: set sender.postal_address",
+		"base url", "is not https", `name="force"`, "Send anyway despite the failed check"} {
+		if !strings.Contains(facts, want) {
+			t.Errorf("confirmation lacks %q:\n%s", want, mainText(facts))
+		}
+	}
+	if strings.Contains(facts, "web.secret is strong") {
+		t.Errorf("confirmation lists a check that passed:\n%s", mainText(facts))
+	}
+	form := url.Values{"list": {fmt.Sprint(clients.ID)}, "version": {"1"}}
+	r := b.post(fmt.Sprintf("/issues/%d/send", id), form)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "1 check failed before sending") {
+		t.Errorf("send with a failed check: %d\n%s", r.status, mainText(r.body))
+	}
+	if cs, _ := tc.store.FindCampaigns(context.Background()); len(cs) != 1 {
+		t.Fatalf("campaigns after the refusal: %+v; want only the seeded one", cs)
+	}
+	form.Set("force", "1")
+	r = b.post(fmt.Sprintf("/issues/%d/send", id), form)
+	if r.status != http.StatusSeeOther || !regexp.MustCompile(`^/campaigns/\d+$`).MatchString(r.location) {
+		t.Fatalf("send anyway: %d to %q\n%s", r.status, r.location, mainText(r.body))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/dispatchhq/dispatch/doctor"
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/templates"
 )
@@ -22,6 +23,10 @@ type Sending interface {
 	// active members, after suppressions) and returns the issue's existing
 	// campaign to the list, if any. It changes nothing.
 	Plan(ctx context.Context, issue *templates.Compiled, list *subscribers.List) (owed int, existing *subscribers.Campaign, err error)
+	// Preflight runs the checks `dispatch send` runs before a send of
+	// issue; a send with a failed check needs the admin's "send anyway",
+	// as `dispatch send` needs --force.
+	Preflight(ctx context.Context, issue *templates.Compiled) (doctor.Report, error)
 	// Schedule creates a campaign of issue to list that the campaign
 	// runner of `dispatch serve` starts at at (a time past or now starts
 	// it at once, in the background). path is recorded with the campaign;

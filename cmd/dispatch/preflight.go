@@ -26,16 +26,9 @@ const dnsCheckMaxAge = 24 * time.Hour
 // With every relay on this machine the DNS checks are skipped: nothing
 // leaves it.
 func (a *app) preflight(ctx context.Context, s *sqlite.Store, issue *templates.Compiled, relays []mailer.Relay, force bool) error {
-	dc, sender, err := a.doctorConfig(issue.From, relays)
+	rep, err := a.preflightReport(ctx, s, issue, relays)
 	if err != nil {
 		return err
-	}
-	rep := doctor.CheckConfig(dc)
-	if sender != nil {
-		rep.Merge(lintMessage(dc, sender, issue))
-	}
-	if !dc.Local() {
-		rep.Merge(a.cachedDNS(ctx, s, dc))
 	}
 	var warned []string
 	for _, r := range rep.Results {
@@ -62,6 +55,23 @@ func (a *app) preflight(ctx context.Context, s *sqlite.Store, issue *templates.C
 	}
 	return &exitError{code: 1, err: fmt.Errorf("%s before sending: fix %s, or pass --force to send anyway (`dispatch doctor` shows every check)",
 		plural(rep.Count(doctor.Fail), "check failed", "checks failed"), pluralWord(rep.Count(doctor.Fail), "it", "them"))}
+}
+
+// preflightReport runs the checks of preflight and returns what they
+// found; the console shows the same report before a send.
+func (a *app) preflightReport(ctx context.Context, s *sqlite.Store, issue *templates.Compiled, relays []mailer.Relay) (doctor.Report, error) {
+	dc, sender, err := a.doctorConfig(issue.From, relays)
+	if err != nil {
+		return doctor.Report{}, err
+	}
+	rep := doctor.CheckConfig(dc)
+	if sender != nil {
+		rep.Merge(lintMessage(dc, sender, issue))
+	}
+	if !dc.Local() {
+		rep.Merge(a.cachedDNS(ctx, s, dc))
+	}
+	return rep, nil
 }
 
 // cachedDNS returns the DNS checks for dc from the cache when they are

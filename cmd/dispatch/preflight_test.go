@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dispatchhq/dispatch/doctor"
 	"github.com/dispatchhq/dispatch/examples"
 	"github.com/dispatchhq/dispatch/internal/dnstest"
 	"github.com/dispatchhq/dispatch/internal/tlsmode"
@@ -57,6 +58,18 @@ func TestPreflightDNS(t *testing.T) {
 		t.Fatalf("preflight --force: %v; want to go ahead", err)
 	}
 
+	// The console's confirmation runs the same checks through the relay
+	// serve is configured with, and finds the same failure.
+	a.cfg.SMTP = SMTPConfig{Host: "relay.example.com", Port: 587, TLS: tlsmode.StartTLS}
+	cs := a.consoleSending(store)
+	if cs == nil {
+		t.Fatal("the console has no sending with smtp.host set")
+	}
+	rep, err := cs.Preflight(ctx, issue)
+	if err != nil || !rep.Failed() || !reportFixes(rep, "_dmarc.example.com") {
+		t.Fatalf("console preflight = %+v, %v; want the DMARC failure with its record", rep.Results, err)
+	}
+
 	// Published: it passes, and the result is cached for the next send.
 	zone["_dmarc.example.com"] = []string{"TXT v=DMARC1; p=none; rua=mailto:dmarc@example.com"}
 	dns := dnstest.New(t, zone)
@@ -75,6 +88,16 @@ func TestPreflightDNS(t *testing.T) {
 	if n := dns.Queries(); n != asked {
 		t.Errorf("the second send asked DNS %d more questions; want the cached result", n-asked)
 	}
+}
+
+// reportFixes says whether a failed check of rep names want in its fix.
+func reportFixes(rep doctor.Report, want string) bool {
+	for _, r := range rep.Results {
+		if r.Status == doctor.Fail && strings.Contains(r.Fix, want) {
+			return true
+		}
+	}
+	return false
 }
 
 func exitCode(err error) int {

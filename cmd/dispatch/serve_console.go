@@ -9,9 +9,11 @@ import (
 
 	"github.com/dispatchhq/dispatch/campaign"
 	"github.com/dispatchhq/dispatch/console"
+	"github.com/dispatchhq/dispatch/doctor"
 	"github.com/dispatchhq/dispatch/internal/consolecampaigns"
 	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/sqlite"
+	"github.com/dispatchhq/dispatch/templates"
 )
 
 // startConsole opens the admin console on admin.listen, unless
@@ -103,5 +105,9 @@ func (a *app) consoleSending(s *sqlite.Store) console.Sending {
 		log.Warn("console sending off: " + err.Error())
 		return nil
 	}
-	return &campaign.Console{Service: a.campaignService(s, nil, "serve"), Tester: sender, Subscribers: s, Attributes: s}
+	checks := func(ctx context.Context, issue *templates.Compiled) (doctor.Report, error) {
+		return a.preflightReport(ctx, s, issue, mcfg.Relays)
+	}
+	return &campaign.Console{Service: a.campaignService(s, nil, "serve"), Tester: sender, Subscribers: s, Attributes: s,
+		Checks: checks}
 }
