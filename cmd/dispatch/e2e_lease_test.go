@@ -22,7 +22,10 @@ import (
 func TestEndToEndLeaseRefusesASecondSender(t *testing.T) {
 	const n = 60
 	e := newSendEnv(t, n, "", smtptest.DiscardBodies())
-	e.srv.SetDelay(100 * time.Millisecond)
+	// Slow enough that the first send is still running (at least 15 s)
+	// when watch and the second send, two more processes, have started
+	// on a loaded machine; it is killed long before it ends.
+	e.srv.SetDelay(time.Second)
 	first := exec.Command(dispatchBin, "send", e.issue, "--list", "clients", "--yes")
 	first.Dir, first.Env = e.dir, cleanEnv()
 	if err := first.Start(); err != nil {
