@@ -18,6 +18,36 @@ type countsEnv struct {
 	list *subscribers.List
 	c    [2]*subscribers.Campaign
 	ds   [2][]subscribers.Delivery
+	hint hintMode
+}
+
+// hintMode is what the env's ops say about where their deliveries count.
+type hintMode int
+
+const (
+	noHints hintMode = iota
+	rightHints
+	wrongCampaign // the other campaign's
+	wrongDomain   // as after the subscriber's address changed
+)
+
+func (h hintMode) String() string {
+	return [...]string{"no hints", "right hints", "wrong campaign", "wrong domain"}[h]
+}
+
+// hinted is op with the env's kind of hint for delivery i of campaign c.
+func (e *countsEnv) hinted(op subscribers.LedgerOp, c, i int) subscribers.LedgerOp {
+	if e.hint == noHints {
+		return op
+	}
+	op.CampaignID, op.Domain = e.c[c].ID, subscribers.ReportDomain(e.ds[c][i].Email)
+	switch e.hint {
+	case wrongCampaign:
+		op.CampaignID = e.c[1-c].ID
+	case wrongDomain:
+		op.Domain = "elsewhere.example"
+	}
+	return op
 }
 
 func newCountsEnv(t *testing.T) *countsEnv {
@@ -65,12 +95,12 @@ func (e *countsEnv) check(t *testing.T, step string) {
 }
 
 func (e *countsEnv) begin(c, i int) subscribers.LedgerOp {
-	return subscribers.LedgerOp{Kind: subscribers.OpBegin, DeliveryID: e.ds[c][i].ID, ListID: e.list.ID}
+	return e.hinted(subscribers.LedgerOp{Kind: subscribers.OpBegin, DeliveryID: e.ds[c][i].ID, ListID: e.list.ID}, c, i)
 }
 
 // op is an op of kind on delivery i of campaign c at t.
 func (e *countsEnv) op(kind subscribers.LedgerOpKind, c, i int, t time.Time) subscribers.LedgerOp {
-	return subscribers.LedgerOp{Kind: kind, DeliveryID: e.ds[c][i].ID, At: t, SMTPCode: 250, NextAttempt: t.Add(time.Hour), Error: "x"}
+	return e.hinted(subscribers.LedgerOp{Kind: kind, DeliveryID: e.ds[c][i].ID, At: t, SMTPCode: 250, NextAttempt: t.Add(time.Hour), Error: "x"}, c, i)
 }
 
 func (e *countsEnv) apply(t *testing.T, ops ...subscribers.LedgerOp) []error {
@@ -86,10 +116,19 @@ func (e *countsEnv) apply(t *testing.T, ops ...subscribers.LedgerOp) []error {
 // campaigns, minutes, domains and every kind of op, including ops on
 // deliveries in a status the op does not expect, and then the bulk moves
 // (recovery, retry, cancel), and checks after each that the counts the
-// ledger keeps in Go are the ones 0014's triggers kept row by row.
+// ledger keeps in Go are the ones 0014's triggers kept row by row. It
+// runs without hints, with right ones (the ledger then reads no places)
+// and with wrong ones, which must cost no count.
 func TestCountMovesMatchTheTriggers(t *testing.T) {
+	for _, h := range []hintMode{noHints, rightHints, wrongCampaign, wrongDomain} {
+		t.Run(h.String(), func(t *testing.T) { testCountMovesMatchTheTriggers(t, h) })
+	}
+}
+
+func testCountMovesMatchTheTriggers(t *testing.T, h hintMode) {
 	ctx := context.Background()
 	e := newCountsEnv(t)
+	e.hint = h
 	at := time.Date(2026, 3, 1, 10, 0, 59, 0, time.UTC)
 	next := at.Add(time.Second) // the next minute
 	e.check(t, "create")
@@ -238,4 +277,19 @@ func (e *countsEnv) report(t *testing.T) string {
 		out += fmt.Sprintf("%+v\n%+v\n%+v\n", st, r.Minutes, r.Domains)
 	}
 	return out
+}
+
+// TestReportDomainIsTheStoresDomain: the domain the mailer hints for an
+// address is the one the store reads in SQL, so that right hints are taken.
+func TestReportDomainIsTheStoresDomain(t *testing.T) {
+	s := mustOpen(t)
+	for _, email := range []string{"a@example.com", "A@Example.COM", "a@b@Ex.com", "no-at-SIGN", "", "x@", "é@ÉCOLE.Fr", "a@Über.DE"} {
+		want, err := sqlite.DomainOf(context.Background(), s, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := subscribers.ReportDomain(email); got != want {
+			t.Errorf("ReportDomain(%q) = %q; the store reads %q", email, got, want)
+		}
+	}
 }

@@ -98,3 +98,11 @@ func CompareReferenceCounts(ctx context.Context, s *Store) error {
 	}
 	return nil
 }
+
+// DomainOf is the recipient domain of email as the store reads it in SQL
+// (domainOf).
+func DomainOf(ctx context.Context, s *Store, email string) (string, error) {
+	var d string
+	err := s.db.QueryRowContext(ctx, `SELECT `+strings.Replace(domainOf, "email", "?1", -1), email).Scan(&d)
+	return d, err
+}

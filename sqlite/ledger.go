@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/dispatchhq/dispatch/subscribers"
 )
@@ -23,7 +24,7 @@ func (s *Store) ApplyLedger(ctx context.Context, ops []subscribers.LedgerOp) ([]
 			if op.At.IsZero() {
 				at = formatTime(s.now())
 			}
-			mv, err := s.applyLedgerOp(ctx, tx, op, at)
+			mv, err := s.applyHinted(ctx, tx, op, at)
 			results[i] = mv.result
 			if err == nil && op.PossibleDuplicate {
 				err = markPossibleDuplicate(ctx, tx, op.DeliveryID)
@@ -44,13 +45,16 @@ func (s *Store) ApplyLedger(ctx context.Context, ops []subscribers.LedgerOp) ([]
 }
 
 // ledgerMove is what one op did: its result (OpBegin's refusals) and the
-// change of status it made, if any (from is empty if none).
+// change of status it made, if any (from is empty if none); placed when
+// the op's hint said where it counts and the update checked it.
 type ledgerMove struct {
 	result      error
 	delivery    int64
 	from, to    subscribers.DeliveryStatus
 	keptAttempt bool
 	at          string
+	placed      bool
+	place       place
 }
 
 // The ledger's statements, each with the status the delivery is expected
@@ -83,9 +87,60 @@ var (
 	sendingOnly   = []subscribers.DeliveryStatus{subscribers.DeliverySending}
 )
 
-// applyLedgerOp applies one op; err fails the batch.
-func (s *Store) applyLedgerOp(ctx context.Context, tx *sql.Tx, op subscribers.LedgerOp, at string) (ledgerMove, error) {
+// applyHinted applies one op, with its hint if it has one: then each
+// statement also requires the delivery's campaign to be the hint's, and
+// its recipient's domain where the move counts per domain, so that a move
+// it makes is where the hint says. If the hinted statements move nothing
+// (a wrong hint, or the delivery not in the status the op expects), the
+// op runs again without, and the batch reads where it counts.
+func (s *Store) applyHinted(ctx context.Context, tx *sql.Tx, op subscribers.LedgerOp, at string) (ledgerMove, error) {
+	if op.CampaignID != 0 {
+		mv, err := s.applyLedgerOp(ctx, tx, op, at, true)
+		if err != nil || mv.from != "" {
+			mv.placed, mv.place = mv.from != "", place{campaign: op.CampaignID, domain: op.Domain}
+			return mv, err
+		}
+	}
+	return s.applyLedgerOp(ctx, tx, op, at, false)
+}
+
+// hintCampaign and hintDomain are the conditions a hinted statement adds
+// before its last, the status it expects.
+const (
+	hintCampaign = ` AND campaign_id = ?`
+	hintDomain   = hintCampaign + ` AND COALESCE((SELECT ` + domainOf + ` FROM subscribers WHERE id = deliveries.subscriber_id), '') = ?`
+)
+
+// hintedStatements are the ledger's statements with the hint's checks: the
+// campaign for moves that count per campaign only, the domain too for
+// moves from sending that count per domain.
+var hintedStatements = func() map[string]string {
+	m := map[string]string{}
+	for q, cond := range map[string]string{qBegin: hintCampaign, qSkip: hintCampaign, qPostpone: hintCampaign,
+		qRequeue + ` AND attempts > 0`: hintCampaign, qSent: hintDomain, qDeferred: hintDomain, qFailed: hintDomain} {
+		base, ok := strings.CutSuffix(q, ` AND status = ?`)
+		if !ok {
+			base, ok = strings.CutSuffix(strings.TrimSuffix(q, ` AND attempts > 0`), ` AND status = ?`)
+			if !ok {
+				panic("ledger statement without a status condition: " + q)
+			}
+			m[q] = base + cond + ` AND attempts > 0 AND status = ?`
+			continue
+		}
+		m[q] = base + cond + ` AND status = ?`
+	}
+	return m
+}()
+
+// applyLedgerOp applies one op, with its hint's checks if hinted; err fails
+// the batch. Hinted, it tries only the statements for a delivery in the
+// status the op expects.
+func (s *Store) applyLedgerOp(ctx context.Context, tx *sql.Tx, op subscribers.LedgerOp, at string, hinted bool) (ledgerMove, error) {
 	mv := ledgerMove{delivery: op.DeliveryID, at: at}
+	h := noHint
+	if hinted {
+		h = hint{campaign: op.CampaignID, domain: op.Domain, on: true, checksDomain: true}
+	}
 	// OpBegin and OpPostpone take a queued or a deferred delivery; one read
 	// once is more likely queued.
 	waiting := queuedFirst
@@ -96,10 +151,10 @@ func (s *Store) applyLedgerOp(ctx context.Context, tx *sql.Tx, op subscribers.Le
 	switch op.Kind {
 	case subscribers.OpBegin:
 		mv.to = subscribers.DeliverySending
-		mv.from, err = s.updateFrom(ctx, tx, qBegin, waiting, at, op.DeliveryID, op.Attempts, op.ListID)
+		mv.from, err = s.updateFrom(ctx, tx, h.campaignOnly(), qBegin, waiting, at, op.DeliveryID, op.Attempts, op.ListID)
 		if err == nil && mv.from == "" {
 			mv.to, mv.keptAttempt, mv.result = subscribers.DeliverySkipped, true, subscribers.ErrStale
-			mv.from, err = s.updateFrom(ctx, tx, qSkip, waiting, at, op.DeliveryID, op.Attempts)
+			mv.from, err = s.updateFrom(ctx, tx, h.campaignOnly(), qSkip, waiting, at, op.DeliveryID, op.Attempts)
 			if mv.from != "" {
 				mv.result = subscribers.ErrNotSendable
 			}
@@ -110,22 +165,22 @@ func (s *Store) applyLedgerOp(ctx context.Context, tx *sql.Tx, op subscribers.Le
 			next = formatTime(op.NextAttempt)
 		}
 		mv.to, mv.keptAttempt = subscribers.DeliveryDeferred, true
-		mv.from, err = s.updateFrom(ctx, tx, qPostpone, waiting, next, op.Error, op.Relay, at, op.DeliveryID, op.Attempts)
+		mv.from, err = s.updateFrom(ctx, tx, h.campaignOnly(), qPostpone, waiting, next, op.Error, op.Relay, at, op.DeliveryID, op.Attempts)
 	case subscribers.OpSent:
 		mv.to, mv.keptAttempt = subscribers.DeliverySent, true
-		mv.from, _, err = s.updateAny(ctx, tx, qSent, qSent, op.DeliveryID, at, op.SMTPCode, op.Relay, at, op.DeliveryID)
+		mv.from, _, err = s.updateAny(ctx, tx, h, qSent, qSent, op.DeliveryID, at, op.SMTPCode, op.Relay, at, op.DeliveryID)
 	case subscribers.OpDeferred:
 		mv.to, mv.keptAttempt = subscribers.DeliveryDeferred, true
-		mv.from, _, err = s.updateAny(ctx, tx, qDeferred, qDeferred, op.DeliveryID, formatTime(op.NextAttempt), op.SMTPCode, op.Error, op.Relay, at, op.DeliveryID)
+		mv.from, _, err = s.updateAny(ctx, tx, h, qDeferred, qDeferred, op.DeliveryID, formatTime(op.NextAttempt), op.SMTPCode, op.Error, op.Relay, at, op.DeliveryID)
 	case subscribers.OpFailed:
 		mv.to, mv.keptAttempt = subscribers.DeliveryFailed, true
-		mv.from, _, err = s.updateAny(ctx, tx, qFailed, qFailed, op.DeliveryID, op.SMTPCode, op.Error, op.Relay, at, op.DeliveryID)
+		mv.from, _, err = s.updateAny(ctx, tx, h, qFailed, qFailed, op.DeliveryID, op.SMTPCode, op.Error, op.Relay, at, op.DeliveryID)
 	case subscribers.OpRequeue:
 		// The attempt is given back: kept only where there was none
 		// (max(0 - 1, 0)); the fast way is for deliveries with some.
 		var attempts int
 		mv.to = subscribers.DeliveryDeferred
-		mv.from, attempts, err = s.updateAny(ctx, tx, qRequeue+` AND attempts > 0`, qRequeue, op.DeliveryID, at, op.Error, op.Relay, at, op.DeliveryID)
+		mv.from, attempts, err = s.updateAny(ctx, tx, h.campaignOnly(), qRequeue+` AND attempts > 0`, qRequeue, op.DeliveryID, at, op.Error, op.Relay, at, op.DeliveryID)
 		mv.keptAttempt = attempts == 0
 	default:
 		return mv, fmt.Errorf("unknown ledger op %d", op.Kind)
@@ -133,9 +188,34 @@ func (s *Store) applyLedgerOp(ctx context.Context, tx *sql.Tx, op subscribers.Le
 	return mv, err
 }
 
+// hint is where an op says its delivery counts, as the statements check
+// it (on: checked at all; domain: checked too).
+type hint struct {
+	campaign         int64
+	domain           string
+	on, checksDomain bool
+}
+
+var noHint hint
+
+// campaignOnly is h checking the campaign only: for moves that do not count
+// per domain.
+func (h hint) campaignOnly() hint {
+	h.checksDomain = false
+	return h
+}
+
 // updateFrom runs q with each status of froms as its last argument until
-// one changes the row, and returns that status; "" if none did.
-func (s *Store) updateFrom(ctx context.Context, tx *sql.Tx, q string, froms []subscribers.DeliveryStatus, args ...any) (subscribers.DeliveryStatus, error) {
+// one changes the row, and returns that status; "" if none did. With h on,
+// it runs q's hinted statement with h's values before the status.
+func (s *Store) updateFrom(ctx context.Context, tx *sql.Tx, h hint, q string, froms []subscribers.DeliveryStatus, args ...any) (subscribers.DeliveryStatus, error) {
+	if h.on {
+		q = hintedStatements[q]
+		args = append(args, h.campaign)
+		if h.checksDomain {
+			args = append(args, h.domain)
+		}
+	}
 	args = append(args, nil)
 	for _, from := range froms {
 		args[len(args)-1] = from
@@ -153,10 +233,11 @@ func (s *Store) updateFrom(ctx context.Context, tx *sql.Tx, q string, froms []su
 // updateAny runs q on delivery id whatever its status, and returns the
 // status it had and, unless it was sending, its attempts (else -1). A
 // result follows a begin, so it tries fast, which is q for a sending
-// delivery (or a narrower one), before it reads the delivery.
-func (s *Store) updateAny(ctx context.Context, tx *sql.Tx, fast, q string, id int64, args ...any) (subscribers.DeliveryStatus, int, error) {
-	from, err := s.updateFrom(ctx, tx, fast, sendingOnly, args...)
-	if from != "" || err != nil {
+// delivery (or a narrower one), before it reads the delivery. Hinted, it
+// tries only fast.
+func (s *Store) updateAny(ctx context.Context, tx *sql.Tx, h hint, fast, q string, id int64, args ...any) (subscribers.DeliveryStatus, int, error) {
+	from, err := s.updateFrom(ctx, tx, h, fast, sendingOnly, args...)
+	if from != "" || err != nil || h.on {
 		return from, -1, err
 	}
 	var st subscribers.DeliveryStatus
@@ -168,29 +249,36 @@ func (s *Store) updateAny(ctx context.Context, tx *sql.Tx, fast, q string, id in
 	if err != nil {
 		return "", -1, fmt.Errorf("read delivery: %w", err)
 	}
-	from, err = s.updateFrom(ctx, tx, q, []subscribers.DeliveryStatus{st}, args...)
+	from, err = s.updateFrom(ctx, tx, noHint, q, []subscribers.DeliveryStatus{st}, args...)
 	return from, attempts, err
 }
 
-// countLedgerMoves keeps the counts of the moves a batch made: the
-// deliveries' campaigns and recipient domains are read in one query.
+// countLedgerMoves keeps the counts of the moves a batch made: where the
+// ops' hints did not place them, the deliveries' campaigns and recipient
+// domains are read in one query.
 func (s *Store) countLedgerMoves(ctx context.Context, tx *sql.Tx, moved []ledgerMove) error {
 	if len(moved) == 0 {
 		return nil
 	}
-	ids := make([]int64, 0, len(moved))
+	var ids []int64
 	for _, mv := range moved {
-		if mv.from != mv.to {
+		if mv.from != mv.to && !mv.placed {
 			ids = append(ids, mv.delivery)
 		}
 	}
-	of, err := s.deliveryPlaces(ctx, tx, ids)
-	if err != nil {
-		return fmt.Errorf("keep campaign counts: %w", err)
+	var of map[int64]place
+	if len(ids) > 0 {
+		var err error
+		if of, err = s.deliveryPlaces(ctx, tx, ids); err != nil {
+			return fmt.Errorf("keep campaign counts: %w", err)
+		}
 	}
 	var moves countMoves
 	for _, mv := range moved {
-		p := of[mv.delivery]
+		p := mv.place
+		if !mv.placed {
+			p = of[mv.delivery]
+		}
 		moves.add(countMove{campaign: p.campaign, domain: p.domain, from: mv.from, to: mv.to, keptAttempt: mv.keptAttempt, at: mv.at})
 	}
 	return moves.write(ctx, s, tx)

@@ -69,6 +69,38 @@ type LedgerOp struct {
 	// whole message was transmitted (OpDeferred, OpFailed): the server may
 	// have accepted it. The campaign counts it as a possible duplicate.
 	PossibleDuplicate bool
+	// CampaignID, when set, is the delivery's campaign and Domain its
+	// recipient's domain (ReportDomain of the address the caller read):
+	// where the move counts in the campaign's report. The store checks
+	// both as it moves the delivery and looks them up itself when they do
+	// not match, so a wrong hint costs time, never a count.
+	CampaignID int64
+	Domain     string
+}
+
+// ReportDomain is the domain a report counts an address under: what
+// follows the first '@' (the whole address if none), lower-cased in ASCII
+// only, as SQLite's lower() does.
+func ReportDomain(email string) string {
+	d := email
+	for i := 0; i < len(email); i++ {
+		if email[i] == '@' {
+			d = email[i+1:]
+			break
+		}
+	}
+	for i := 0; i < len(d); i++ {
+		if c := d[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(d)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return d
 }
 
 // ErrNotSendable is the result of an OpBegin whose delivery must not be
