@@ -95,6 +95,13 @@ func (l *ledger) record(op subscribers.LedgerOp) {
 	l.reqs <- ledgerReq{op: op}
 }
 
+// counted is op on d with where d counts in the campaign's report, which
+// spares the store reading it for every commit (LedgerOp.CampaignID).
+func (st *runState) counted(d subscribers.Delivery, op subscribers.LedgerOp) subscribers.LedgerOp {
+	op.CampaignID, op.Domain = st.c.ID, subscribers.ReportDomain(d.Email)
+	return op
+}
+
 // close commits what is queued and stops the loop.
 func (l *ledger) close() error {
 	close(l.reqs)

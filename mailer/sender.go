@@ -532,8 +532,8 @@ func (s *Sender) deliver(ctx context.Context, st *runState, rs *relayState, cn *
 		}
 	}
 	now := s.cfg.Now()
-	err := st.ledger.begin(subscribers.LedgerOp{Kind: subscribers.OpBegin, DeliveryID: d.ID, ListID: st.c.ListID,
-		Attempts: d.Attempts, At: now})
+	err := st.ledger.begin(st.counted(d, subscribers.LedgerOp{Kind: subscribers.OpBegin, DeliveryID: d.ID, ListID: st.c.ListID,
+		Attempts: d.Attempts, At: now}))
 	if errors.Is(err, subscribers.ErrNotSendable) {
 		st.skipped.Add(1)
 		return
@@ -548,7 +548,7 @@ func (s *Sender) deliver(ctx context.Context, st *runState, rs *relayState, cn *
 	st.inFlight.Add(1)
 	defer st.inFlight.Add(-1)
 	if !built {
-		s.recordSync(st, subscribers.LedgerOp{Kind: subscribers.OpFailed, DeliveryID: d.ID, At: now, Error: "subscriber has no address", Relay: rs.name})
+		s.recordSync(st, st.counted(d, subscribers.LedgerOp{Kind: subscribers.OpFailed, DeliveryID: d.ID, At: now, Error: "subscriber has no address", Relay: rs.name}))
 		st.failed.Add(1)
 		return
 	}
@@ -561,8 +561,8 @@ func (s *Sender) deliver(ctx context.Context, st *runState, rs *relayState, cn *
 		// The relay broke off before it heard of the recipient: not the
 		// recipient's attempt. A relay that does so on a new connection
 		// is down.
-		s.recordSync(st, subscribers.LedgerOp{Kind: subscribers.OpRequeue, DeliveryID: d.ID, At: now, SMTPCode: o.code,
-			Error: o.text, Relay: rs.name})
+		s.recordSync(st, st.counted(d, subscribers.LedgerOp{Kind: subscribers.OpRequeue, DeliveryID: d.ID, At: now, SMTPCode: o.code,
+			Error: o.text, Relay: rs.name}))
 		if fresh {
 			s.connected(st, rs, now, fmt.Errorf("%s", o.text))
 		}
@@ -619,14 +619,14 @@ func (s *Sender) ready(ctx context.Context, st *runState, rs *relayState, cn *co
 			return false
 		}
 		s.connected(st, rs, now, err)
-		s.recordSync(st, subscribers.LedgerOp{
+		s.recordSync(st, st.counted(d, subscribers.LedgerOp{
 			Kind:       subscribers.OpPostpone,
 			DeliveryID: d.ID,
 			Attempts:   d.Attempts,
 			At:         now,
 			Error:      "not attempted yet: " + err.Error(),
 			Relay:      rs.name,
-		})
+		}))
 		return false
 	}
 	if cn.sent == 0 {
@@ -682,7 +682,7 @@ func (s *Sender) settle(st *runState, rs *relayState, d subscribers.Delivery, o 
 func (s *Sender) settleOutcome(st *runState, rs *relayState, d subscribers.Delivery, o outcome, log deliveryLog) {
 	now := s.cfg.Now()
 	attempts := d.Attempts + 1
-	op := subscribers.LedgerOp{DeliveryID: d.ID, At: now, SMTPCode: o.code, Error: o.text, Relay: rs.name}
+	op := st.counted(d, subscribers.LedgerOp{DeliveryID: d.ID, At: now, SMTPCode: o.code, Error: o.text, Relay: rs.name})
 	if notAuthenticated(o) {
 		// Deferred, not failed: once the DNS is fixed, resuming sends it.
 		op.Kind = subscribers.OpDeferred
@@ -791,15 +791,15 @@ func (s *Sender) maybePause(st *runState, o outcome) {
 
 // fail records a delivery that cannot be attempted at all.
 func (s *Sender) fail(st *runState, d subscribers.Delivery, rs *relayState, code int, msg string) bool {
-	err := st.ledger.begin(subscribers.LedgerOp{Kind: subscribers.OpBegin, DeliveryID: d.ID, ListID: st.c.ListID,
-		Attempts: d.Attempts, At: s.cfg.Now()})
+	err := st.ledger.begin(st.counted(d, subscribers.LedgerOp{Kind: subscribers.OpBegin, DeliveryID: d.ID, ListID: st.c.ListID,
+		Attempts: d.Attempts, At: s.cfg.Now()}))
 	if err != nil {
 		if errors.Is(err, subscribers.ErrNotSendable) {
 			st.skipped.Add(1)
 		}
 		return false
 	}
-	s.recordSync(st, subscribers.LedgerOp{Kind: subscribers.OpFailed, DeliveryID: d.ID, At: s.cfg.Now(), SMTPCode: code, Error: msg, Relay: rs.name})
+	s.recordSync(st, st.counted(d, subscribers.LedgerOp{Kind: subscribers.OpFailed, DeliveryID: d.ID, At: s.cfg.Now(), SMTPCode: code, Error: msg, Relay: rs.name}))
 	return true
 }
 
