@@ -15,8 +15,8 @@ const backupStepPages = 256
 
 // copyPages copies every page of db's main database into the empty file
 // at dst with the online backup API, in steps of stepPages pages, calling
-// between (when not nil; tests write to the source there) after each step
-// but the last.
+// between (when not nil: a long copy's write-behind; tests write to the
+// source there) after each step but the last.
 //
 // All the steps read one snapshot: copyPages opens a read transaction on
 // its source connection first, and sqlite3_backup_step uses an open one

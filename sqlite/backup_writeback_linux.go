@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -45,4 +47,24 @@ func writeOut(ctx context.Context, f *os.File, rate int64) error {
 // dirty pages are not dropped.
 func dropCache(f *os.File) {
 	_ = unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED)
+}
+
+// startWriteOut starts writing the dirty pages of f in [off, off+n) to the
+// disk, and does not wait for them.
+func startWriteOut(f *os.File, off, n int64) error {
+	return unix.SyncFileRange(int(f.Fd()), off, n, unix.SYNC_FILE_RANGE_WRITE)
+}
+
+// dirtyExpiry is vm.dirty_expire_centisecs: how old a dirty page gets
+// before the kernel writes it back by itself.
+func dirtyExpiry() (time.Duration, bool) {
+	b, err := os.ReadFile("/proc/sys/vm/dirty_expire_centisecs")
+	if err != nil {
+		return 0, false
+	}
+	cs, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || cs <= 0 {
+		return 0, false
+	}
+	return time.Duration(cs) * 10 * time.Millisecond, true
 }
