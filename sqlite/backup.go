@@ -98,8 +98,8 @@ func copyInto(ctx context.Context, db *sql.DB, dst string, opt BackupOptions) (B
 	// beside SQLite's own descriptor, to write the copy out, and is closed
 	// only after SQLite's: closing any descriptor of a file drops the
 	// process's POSIX locks on it, SQLite's included.
-	// A long copy hands its oldest pages to the disk as it goes (see
-	// writeBehind); a short one, the usual case, leaves it all to writeOut.
+	// A long copy hands its pages to the disk as it goes (see writeBehind);
+	// a short one, the usual case, leaves it all to writeOut.
 	var behind func() error
 	if wb := newWriteBehind(tmp); wb != nil {
 		behind = wb.step

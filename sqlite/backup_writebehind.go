@@ -5,75 +5,69 @@ import (
 	"time"
 )
 
-// writeBehind hands the disk the pages of a copy that have sat in the page
-// cache for age, while the copy goes on. The kernel writes back any dirty
-// page older than vm.dirty_expire_centisecs (30 s) by itself, all of them
-// at once and at normal I/O priority: a copy that runs longer than that
-// (on a busy machine, where the backup's idle thread gets little CPU) would
-// put hundreds of megabytes in the disk's queue ahead of every fsync of the
-// live database, the stall copyInto's paced write-out exists to avoid.
-// Started here, from the backup's thread, the same pages go out a step at a
-// time, at its idle I/O priority, and before the kernel's deadline. It
-// starts the writes and does not wait for them, so that the copy, which
-// holds the live database's snapshot, is not slowed by the disk.
+// writeBehind hands the disk a long copy's pages while the copy goes on.
+// The kernel writes back a file whose pages have been dirty for longer
+// than vm.dirty_expire_centisecs (30 s) by itself, and then all of that
+// file's dirty pages at once, at normal I/O priority: a copy that runs
+// longer than that (on a busy machine, where the backup's idle thread gets
+// little CPU) put up to a gigabyte in the disk's queue ahead of every fsync
+// of the live database, the stall copyInto's paced write-out exists to
+// avoid. Once the copy has run for a third of the expiry, each step starts
+// writing out the next writeBehindMax bytes of what the copy has written
+// (a step copies a quarter of that, so the backlog of the first seconds is
+// soon gone), from the backup's thread, so at its idle I/O priority (which
+// the mq-deadline and BFQ I/O schedulers serve after everyone else's), and
+// what the kernel finds dirty at the expiry is a step's worth. It starts
+// the writes and does not wait for them: the copy, which holds the live
+// database's snapshot, is not slowed by the disk.
+// writeBehindMax is the most one step of the copy starts writing out:
+// handed all at once, the copy's first seconds would fill the disk's queue.
+const writeBehindMax = 4 << 20
+
 type writeBehind struct {
-	age   time.Duration
+	after time.Duration // how long the copy runs before the write-behind starts
+	began time.Time
 	now   func() time.Time
 	size  func() (int64, error)    // how far the copy's file is written
 	start func(off, n int64) error // starts writing out [off, off+n)
-	marks []sizeAt                 // sizes seen, oldest first
 	done  int64                    // bytes already started
 }
 
-type sizeAt struct {
-	size int64
-	at   time.Time
-}
-
-// newWriteBehind returns the write-behind of the copy in f, or nil where
-// the kernel's dirty page expiry or the means to start a write-out are
-// unknown.
+// newWriteBehind returns the write-behind of the copy in f, starting now,
+// or nil where the kernel's dirty page expiry or the means to start a
+// write-out are unknown.
 func newWriteBehind(f *os.File) *writeBehind {
-	age, ok := dirtyExpiry()
+	expiry, ok := dirtyExpiry()
 	if !ok {
 		return nil
 	}
 	return &writeBehind{
-		// Two thirds of the expiry: the kernel's flusher wakes every
-		// 5 s (vm.dirty_writeback_centisecs) and takes what has expired.
-		age:  age * 2 / 3,
-		now:  time.Now,
-		size: func() (int64, error) { st, err := f.Stat(); return st.Size(), err },
-		start: func(off, n int64) error {
-			return startWriteOut(f, off, n)
-		},
+		after: expiry / 3,
+		began: time.Now(),
+		now:   time.Now,
+		size:  func() (int64, error) { st, err := f.Stat(); return st.Size(), err },
+		start: func(off, n int64) error { return startWriteOut(f, off, n) },
 	}
 }
 
-// step records how far the copy is and starts writing out what was
-// written at least age ago. copyPages calls it after each step.
+// step starts writing out up to writeBehindMax more bytes of what the copy
+// has written, once it has run for after. copyPages calls it after each
+// step.
 func (w *writeBehind) step() error {
+	if w.now().Sub(w.began) < w.after {
+		return nil
+	}
 	n, err := w.size()
 	if err != nil {
 		return err
 	}
-	now := w.now()
-	w.marks = append(w.marks, sizeAt{n, now})
-	old := 0
-	for old < len(w.marks) && now.Sub(w.marks[old].at) >= w.age {
-		old++
-	}
-	if old == 0 {
+	if n <= w.done {
 		return nil
 	}
-	upto := w.marks[old-1].size
-	w.marks = w.marks[old:]
-	if upto <= w.done {
-		return nil
-	}
-	if err := w.start(w.done, upto-w.done); err != nil {
+	n = min(n, w.done+writeBehindMax)
+	if err := w.start(w.done, n-w.done); err != nil {
 		return err
 	}
-	w.done = upto
+	w.done = n
 	return nil
 }

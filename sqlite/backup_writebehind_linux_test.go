@@ -8,7 +8,7 @@ import (
 )
 
 // TestCopyWithWriteBehindAtEveryStep runs the copy with the real
-// write-behind (sync_file_range on the copy's file), aged 0 so that it
+// write-behind (sync_file_range on the copy's file), started with no delay so that it
 // starts a write-out after every step: the copy must still be whole and
 // pass the integrity check, and the write-out must have covered the file
 // as it was before the last step. The database (4.5 MB) is larger than the
@@ -44,7 +44,7 @@ func TestCopyWithWriteBehindAtEveryStep(t *testing.T) {
 	if w == nil {
 		t.Fatal("no write-behind on Linux: /proc/sys/vm/dirty_expire_centisecs unreadable?")
 	}
-	w.age = 0
+	w.after = 0
 	var before int64 // the file's size before the last step
 	steps := 0
 	err = copyPages(ctx, src, dst, 64, func() error {
