@@ -12,17 +12,22 @@ import (
 // longer than that (on a busy machine, where the backup's idle thread gets
 // little CPU) put up to a gigabyte in the disk's queue ahead of every fsync
 // of the live database, the stall copyInto's paced write-out exists to
-// avoid. Once the copy has run for a third of the expiry, each step starts
-// writing out the next writeBehindMax bytes of what the copy has written
-// (a step copies a quarter of that, so the backlog of the first seconds is
-// soon gone), from the backup's thread, so at its idle I/O priority (which
-// the mq-deadline and BFQ I/O schedulers serve after everyone else's), and
-// what the kernel finds dirty at the expiry is a step's worth. It starts
-// the writes and does not wait for them: the copy, which holds the live
-// database's snapshot, is not slowed by the disk.
+// avoid. Once the copy has run for two thirds of the expiry, each step
+// starts writing out the next writeBehindMax bytes of what the copy has
+// written (a step copies an eighth of that, so the backlog is gone well
+// before the expiry), from the backup's thread, so at its idle I/O
+// priority (which the mq-deadline and BFQ I/O schedulers serve after
+// everyone else's), and what the kernel finds dirty at the expiry is a
+// step's worth. It starts the writes and does not wait for them: the copy,
+// which holds the live database's snapshot, is not slowed by the disk.
+//
+// It starts that late because writing out costs CPU and disk time whenever
+// it happens: a copy that ends sooner (the usual case) leaves it all to
+// writeOut, after the snapshot, and a send that ends before then is not
+// slowed by it at all (docs/benchmarks.md).
 // writeBehindMax is the most one step of the copy starts writing out:
-// handed all at once, the copy's first seconds would fill the disk's queue.
-const writeBehindMax = 4 << 20
+// handed all at once, the backlog would fill the disk's queue.
+const writeBehindMax = 8 << 20
 
 type writeBehind struct {
 	after time.Duration // how long the copy runs before the write-behind starts
@@ -42,7 +47,7 @@ func newWriteBehind(f *os.File) *writeBehind {
 		return nil
 	}
 	return &writeBehind{
-		after: expiry / 3,
+		after: expiry * 2 / 3,
 		began: time.Now(),
 		now:   time.Now,
 		size:  func() (int64, error) { st, err := f.Stat(); return st.Size(), err },
