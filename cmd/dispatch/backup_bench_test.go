@@ -28,6 +28,7 @@ var (
 	benchBackupSubs  = flag.Int("backup-subscribers", 1000000, "BenchmarkBackupDuringSend: subscribers in the database")
 	benchBackupLists = flag.Int("backup-lists", 4, "BenchmarkBackupDuringSend: lists every subscriber is on (1 created + 1 subscribed event per list each)")
 	benchBackupSend  = flag.Int("backup-send", 20000, "BenchmarkBackupDuringSend: recipients of the campaign")
+	benchBackupCap   = flag.Int("backup-cap", 0, "BenchmarkBackupDuringSend: backup.max_mb_per_s of the backup (0: no cap)")
 	benchBackupDB    = flag.String("backup-db", "", "BenchmarkBackupDuringSend: reuse (or, when missing, build and keep) the database here")
 )
 
@@ -66,7 +67,9 @@ web:
   secret: %s
   one_click_rate_limit: 0
   rate_limit: 0
-`, srv.Port(), addr, addr, benchSecret)
+backup:
+  max_mb_per_s: %d
+`, srv.Port(), addr, addr, benchSecret, *benchBackupCap)
 	if err := os.WriteFile(filepath.Join(dir, "dispatch.yaml"), []byte(cfg), 0o600); err != nil {
 		b.Fatal(err)
 	}
