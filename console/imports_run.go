@@ -100,7 +100,10 @@ func (s *Server) importRun(w http.ResponseWriter, r *http.Request) (*importRunDa
 		d.Self += "?" + r.URL.RawQuery
 		d.ProgressURL += "?" + r.URL.RawQuery
 	}
-	if p, ok := s.cfg.Imports.Progress(id); ok && !p.Done() {
+	// Still live while this process's runner is writing the end to the
+	// history: the page keeps polling rather than calling it another
+	// process's import.
+	if p, ok := s.cfg.Imports.Progress(id); ok && (!p.Done() || rec.Status == subscribers.ImportRunning) {
 		d.Live, d.Progress = true, viewProgress(p)
 		return d, true
 	}

@@ -178,10 +178,23 @@ func (r *Runner) finish(id int64, j *job, res *subscribers.ImportResult, err err
 		state, msg = subscribers.ImportFailed, err.Error()
 	}
 	// Recorded even while shutting down: the history must say how it ended.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), 10*time.Second)
+	// A busy database (a long write elsewhere) is waited out, a few times:
+	// a record left "running" would strand the import's page.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), time.Minute)
 	defer cancel()
-	if ferr := r.store.FinishImportRecord(ctx, id, state, res, msg); ferr != nil {
-		r.log.Error("record the end of an import", "import", id, "err", ferr)
+	for attempt := 1; ; attempt++ {
+		ferr := r.store.FinishImportRecord(ctx, id, state, res, msg)
+		if ferr == nil {
+			break
+		}
+		r.log.Error("record the end of an import", "import", id, "attempt", attempt, "err", ferr)
+		if errors.Is(ferr, subscribers.ErrNotFound) || ctx.Err() != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
+		}
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
