@@ -26,8 +26,8 @@ import (
 // take back a sent or failed delivery that moves on.
 type countMoves struct {
 	counts  map[int64]*statusCounts
-	minutes map[minuteKey]*settledCounts
-	domains map[domainKey]*settledCounts
+	minutes map[rowKey]*settledCounts // key: the minute
+	domains map[rowKey]*settledCounts // key: the domain
 }
 
 type statusCounts struct {
@@ -39,14 +39,11 @@ type settledCounts struct{ sent, deferred, failed int64 }
 
 func (c settledCounts) zero() bool { return c == settledCounts{} }
 
-type minuteKey struct {
+// rowKey is a row of campaign_minutes (key: the minute) or
+// campaign_domains (key: the domain).
+type rowKey struct {
 	campaign int64
-	minute   string
-}
-
-type domainKey struct {
-	campaign int64
-	domain   string
+	key      string
 }
 
 // countedStatuses are the columns of campaign_counts, in order.
@@ -140,9 +137,9 @@ func (m *countMoves) add(mv countMove) {
 	}
 	if settles(mv.to) || mv.deferral() {
 		if m.minutes == nil {
-			m.minutes = map[minuteKey]*settledCounts{}
+			m.minutes = map[rowKey]*settledCounts{}
 		}
-		k := minuteKey{mv.campaign, mv.at[:min(len(mv.at), len("2006-01-02T15:04"))]}
+		k := rowKey{mv.campaign, mv.at[:min(len(mv.at), len("2006-01-02T15:04"))]}
 		if m.minutes[k] == nil {
 			m.minutes[k] = &settledCounts{}
 		}
@@ -160,9 +157,9 @@ func (m *countMoves) add(mv countMove) {
 
 func (m *countMoves) domain(campaign int64, domain string) *settledCounts {
 	if m.domains == nil {
-		m.domains = map[domainKey]*settledCounts{}
+		m.domains = map[rowKey]*settledCounts{}
 	}
-	k := domainKey{campaign, domain}
+	k := rowKey{campaign, domain}
 	if m.domains[k] == nil {
 		m.domains[k] = &settledCounts{}
 	}
@@ -228,10 +225,10 @@ func (m *countMoves) write(ctx context.Context, s *Store, tx *sql.Tx) error {
 	if err := m.writeCounts(ctx, s, tx); err != nil {
 		return fmt.Errorf("keep campaign counts: %w", err)
 	}
-	if err := m.writeMinutes(ctx, s, tx); err != nil {
+	if err := upsertSettled(ctx, s, tx, upsertMinute, m.minutes); err != nil {
 		return fmt.Errorf("keep campaign timeline: %w", err)
 	}
-	if err := m.writeDomains(ctx, s, tx); err != nil {
+	if err := upsertSettled(ctx, s, tx, upsertDomain, m.domains); err != nil {
 		return fmt.Errorf("keep campaign domains: %w", err)
 	}
 	return nil
@@ -261,46 +258,33 @@ func (m *countMoves) writeCounts(ctx context.Context, s *Store, tx *sql.Tx) erro
 	return nil
 }
 
-func (m *countMoves) writeMinutes(ctx context.Context, s *Store, tx *sql.Tx) error {
-	for _, k := range sortedKeys(m.minutes, func(a, b minuteKey) int {
-		if a.campaign != b.campaign {
-			return cmp.Compare(a.campaign, b.campaign)
-		}
-		return strings.Compare(a.minute, b.minute)
-	}) {
-		c := m.minutes[k]
-		if c.zero() {
-			continue
-		}
-		_, err := s.execCached(ctx, tx, `INSERT INTO campaign_minutes (campaign_id, minute, sent, deferred, failed)
+// settledUpsert adds one row's counts to table, whose key column is col.
+func settledUpsert(table, col string) string {
+	return `INSERT INTO ` + table + ` (campaign_id, ` + col + `, sent, deferred, failed)
 			VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (campaign_id, minute) DO UPDATE SET
-				sent = sent + excluded.sent, deferred = deferred + excluded.deferred, failed = failed + excluded.failed`,
-			k.campaign, k.minute, c.sent, c.deferred, c.failed)
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+			ON CONFLICT (campaign_id, ` + col + `) DO UPDATE SET
+				sent = sent + excluded.sent, deferred = deferred + excluded.deferred, failed = failed + excluded.failed`
 }
 
-func (m *countMoves) writeDomains(ctx context.Context, s *Store, tx *sql.Tx) error {
-	for _, k := range sortedKeys(m.domains, func(a, b domainKey) int {
+var (
+	upsertMinute = settledUpsert("campaign_minutes", "minute")
+	upsertDomain = settledUpsert("campaign_domains", "domain")
+)
+
+// upsertSettled runs q (upsertMinute or upsertDomain) for each of rows,
+// in key order.
+func upsertSettled(ctx context.Context, s *Store, tx *sql.Tx, q string, rows map[rowKey]*settledCounts) error {
+	for _, k := range sortedKeys(rows, func(a, b rowKey) int {
 		if a.campaign != b.campaign {
 			return cmp.Compare(a.campaign, b.campaign)
 		}
-		return strings.Compare(a.domain, b.domain)
+		return strings.Compare(a.key, b.key)
 	}) {
-		c := m.domains[k]
+		c := rows[k]
 		if c.zero() {
 			continue
 		}
-		_, err := s.execCached(ctx, tx, `INSERT INTO campaign_domains (campaign_id, domain, sent, deferred, failed)
-			VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (campaign_id, domain) DO UPDATE SET
-				sent = sent + excluded.sent, deferred = deferred + excluded.deferred, failed = failed + excluded.failed`,
-			k.campaign, k.domain, c.sent, c.deferred, c.failed)
-		if err != nil {
+		if _, err := s.execCached(ctx, tx, q, k.campaign, k.key, c.sent, c.deferred, c.failed); err != nil {
 			return err
 		}
 	}
