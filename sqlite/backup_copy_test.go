@@ -17,21 +17,8 @@ import (
 // of its start, and pass the integrity check.
 func TestCopyPagesReadsOneSnapshotWhileOthersWrite(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	s, err := Open(ctx, filepath.Join(dir, "dispatch.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	const rows = 200
-	for _, q := range []string{
-		`CREATE TABLE pad (x BLOB)`,
-		`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) INSERT INTO pad SELECT randomblob(3000) FROM n`,
-	} {
-		if _, err := s.db.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s, dir := paddedStore(t, rows, 3000)
 	var pages int
 	if err := s.db.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
 		t.Fatal(err)
@@ -89,18 +76,7 @@ func TestCopyPagesReadsOneSnapshotWhileOthersWrite(t *testing.T) {
 // uncapped it takes a fraction of that.
 func TestBackupKeepsToItsCap(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	s, err := Open(ctx, filepath.Join(dir, "dispatch.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE pad (x BLOB)`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.db.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 700) INSERT INTO pad SELECT randomblob(3900) FROM n`); err != nil {
-		t.Fatal(err)
-	}
+	s, dir := paddedStore(t, 700, 3900)
 	const rate = 2_000_000
 	info, err := Backup(ctx, s.Path(), filepath.Join(dir, "capped.db"), BackupOptions{MaxBytesPerSecond: rate})
 	if err != nil {
@@ -112,4 +88,26 @@ func TestBackupKeepsToItsCap(t *testing.T) {
 	if min := float64(info.Bytes) / rate; info.Seconds < min {
 		t.Errorf("a %d-byte backup capped at 2 MB/s took %.2fs; want at least %.2fs", info.Bytes, info.Seconds, min)
 	}
+}
+
+// paddedStore opens a store in a temporary folder, returned too, with a
+// table pad of rows random blobs of size bytes each.
+func paddedStore(t *testing.T, rows, size int) (*Store, string) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(ctx, filepath.Join(dir, "dispatch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	for _, q := range []string{
+		`CREATE TABLE pad (x BLOB)`,
+		fmt.Sprintf(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d) INSERT INTO pad SELECT randomblob(%d) FROM n`, rows, size),
+	} {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s, dir
 }

@@ -15,20 +15,7 @@ import (
 // copy's page cache (2 MB), which spills to the file as the copy goes.
 func TestCopyWithWriteBehindAtEveryStep(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	s, err := Open(ctx, filepath.Join(dir, "dispatch.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	for _, q := range []string{
-		`CREATE TABLE pad (x BLOB)`,
-		`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500) INSERT INTO pad SELECT randomblob(3000) FROM n`,
-	} {
-		if _, err := s.db.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s, dir := paddedStore(t, 1500, 3000)
 	src, err := openRaw(s.Path(), "rw")
 	if err != nil {
 		t.Fatal(err)
