@@ -303,14 +303,7 @@ func TestIssueTestSend(t *testing.T) {
 func TestIssueSendToList(t *testing.T) {
 	tc := newIssueConsole(t, console.Config{TypedConfirmAbove: 5})
 	clients, paused := seed(t, tc.testConsole)
-	b := tc.browser()
-	b.login(adminEmail, adminPassword)
-	id := createIssue(t, b, "march", goodIssue)
-	show := b.get(fmt.Sprintf("/issues/%d/send?list=%d", id, clients.ID))
-	if show.status != http.StatusOK {
-		t.Fatalf("confirmation: %d\n%s", show.status, mainText(show.body))
-	}
-	facts := section(show.body, `aria-labelledby="confirm-h"`)
+	b, id, facts := openSendConfirmation(t, tc, clients)
 	for _, want := range []string{"clients", `<strong id="recipients">10</strong>`, "briefing@example.com",
 		"March briefing for", "test-relay", `name="confirm"`} {
 		if !strings.Contains(facts, want) {
@@ -358,13 +351,28 @@ func TestIssueSendToList(t *testing.T) {
 	}
 
 	// Sent once: a second send needs "again".
-	show = b.get(fmt.Sprintf("/issues/%d/send?list=%d", id, clients.ID))
+	show := b.get(fmt.Sprintf("/issues/%d/send?list=%d", id, clients.ID))
 	if !strings.Contains(show.body, fmt.Sprintf("campaign %d", c.ID)) || !strings.Contains(show.body, `name="again"`) {
 		t.Errorf("second confirmation lacks the existing campaign:\n%s", mainText(show.body))
 	}
 	if r := b.post(fmt.Sprintf("/issues/%d/send", id), form); r.status != http.StatusUnprocessableEntity {
 		t.Errorf("second send without again: %d", r.status)
 	}
+}
+
+// openSendConfirmation logs in, creates the issue "march" and opens its
+// confirmation of a send to list; it returns the browser, the issue's id
+// and the confirmation's facts section.
+func openSendConfirmation(t *testing.T, tc *issueConsole, list *subscribers.List) (*browser, int64, string) {
+	t.Helper()
+	b := tc.browser()
+	b.login(adminEmail, adminPassword)
+	id := createIssue(t, b, "march", goodIssue)
+	show := b.get(fmt.Sprintf("/issues/%d/send?list=%d", id, list.ID))
+	if show.status != http.StatusOK {
+		t.Fatalf("confirmation: %d\n%s", show.status, mainText(show.body))
+	}
+	return b, id, section(show.body, `aria-labelledby="confirm-h"`)
 }
 
 // TestIssueSendRunsTheSendChecks: the confirmation shows the checks
@@ -380,14 +388,7 @@ func TestIssueSendRunsTheSendChecks(t *testing.T) {
 		}
 	})
 	clients, _ := seed(t, tc.testConsole)
-	b := tc.browser()
-	b.login(adminEmail, adminPassword)
-	id := createIssue(t, b, "march", goodIssue)
-	show := b.get(fmt.Sprintf("/issues/%d/send?list=%d", id, clients.ID))
-	if show.status != http.StatusOK {
-		t.Fatalf("confirmation: %d\n%s", show.status, mainText(show.body))
-	}
-	facts := section(show.body, `aria-labelledby="confirm-h"`)
+	b, id, facts := openSendConfirmation(t, tc, clients)
 	for _, want := range []string{"postal address", "sender.postal_address is empty", "Fix: set sender.postal_address",
 		"base url", "is not https", `name="force"`, "Send anyway despite the failed check"} {
 		if !strings.Contains(facts, want) {
