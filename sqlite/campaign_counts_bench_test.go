@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dispatchhq/dispatch/csvimport"
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -22,25 +23,8 @@ import (
 //	go test ./sqlite -run '^$' -bench LedgerCounts -benchtime 20000x -count 3
 func BenchmarkLedgerCounts(b *testing.B) {
 	ctx := context.Background()
-	s := mustOpen(b)
 	n := max(b.N, 1000)
-	var csv strings.Builder
-	csv.WriteString("email\n")
-	for i := range n {
-		fmt.Fprintf(&csv, "u%d@d%d.example\n", i, i%50)
-	}
-	if _, err := csvimport.Import(ctx, s, "x.csv", strings.NewReader(csv.String()), subscribers.ImportConfig{List: "l"}); err != nil {
-		b.Fatal(err)
-	}
-	l, _ := s.FindListByName(ctx, "l")
-	c, err := s.CreateCampaign(ctx, subscribers.NewCampaign{Slug: "x", ListID: l.ID, Subject: "s", IssuePath: "x", Snapshot: []byte("{}")})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ds, err := s.NextQueued(ctx, c.ID, 0, n)
-	if err != nil {
-		b.Fatal(err)
-	}
+	s, l, _, ds := queuedCampaign(b, n, func(i int) string { return fmt.Sprintf("u%d@d%d.example", i, i%50) })
 	now := time.Now()
 	const batch = 250
 	ops := make([]subscribers.LedgerOp, 0, 2*batch)
@@ -71,4 +55,31 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// queuedCampaign imports n subscribers, whose addresses email gives, into
+// the list "l" of a new store, and creates a campaign to them; it returns
+// the store, the list, the campaign and its queued deliveries.
+func queuedCampaign(b *testing.B, n int, email func(i int) string) (*sqlite.Store, *subscribers.List, *subscribers.Campaign, []subscribers.Delivery) {
+	b.Helper()
+	ctx := context.Background()
+	s := mustOpen(b)
+	var csv strings.Builder
+	csv.WriteString("email\n")
+	for i := range n {
+		csv.WriteString(email(i) + "\n")
+	}
+	if _, err := csvimport.Import(ctx, s, "x.csv", strings.NewReader(csv.String()), subscribers.ImportConfig{List: "l"}); err != nil {
+		b.Fatal(err)
+	}
+	l, _ := s.FindListByName(ctx, "l")
+	c, err := s.CreateCampaign(ctx, subscribers.NewCampaign{Slug: "x", ListID: l.ID, Subject: "s", IssuePath: "x", Snapshot: []byte("{}")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ds, err := s.NextQueued(ctx, c.ID, 0, n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s, l, c, ds
 }

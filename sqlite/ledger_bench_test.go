@@ -3,11 +3,9 @@ package sqlite_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/dispatchhq/dispatch/csvimport"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -22,25 +20,8 @@ func BenchmarkLedgerPair(b *testing.B) {
 
 func benchmarkLedgerPair(b *testing.B, hinted bool) {
 	ctx := context.Background()
-	s := mustOpen(b)
 	n := max(b.N+1, 1000)
-	var csv strings.Builder
-	csv.WriteString("email\n")
-	for i := range n {
-		fmt.Fprintf(&csv, "u%d@example%d.com\n", i, i%97)
-	}
-	if _, err := csvimport.Import(ctx, s, "x.csv", strings.NewReader(csv.String()), subscribers.ImportConfig{List: "l"}); err != nil {
-		b.Fatal(err)
-	}
-	l, _ := s.FindListByName(ctx, "l")
-	c, err := s.CreateCampaign(ctx, subscribers.NewCampaign{Slug: "x", ListID: l.ID, Subject: "s", IssuePath: "x", Snapshot: []byte("{}")})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ds, err := s.NextQueued(ctx, c.ID, 0, n)
-	if err != nil {
-		b.Fatal(err)
-	}
+	s, l, c, ds := queuedCampaign(b, n, func(i int) string { return fmt.Sprintf("u%d@example%d.com", i, i%97) })
 	now := time.Now()
 	if _, err := s.ApplyLedger(ctx, []subscribers.LedgerOp{{Kind: subscribers.OpBegin, DeliveryID: ds[0].ID, ListID: l.ID, At: now}}); err != nil {
 		b.Fatal(err)

@@ -316,16 +316,7 @@ func samplePeaks(walPath string, dirty, wal *int64) (stop func()) {
 			if st, err := os.Stat(walPath); err == nil {
 				*wal = max(*wal, st.Size())
 			}
-			b, _ := os.ReadFile("/proc/meminfo")
-			var sum int64
-			for _, line := range strings.Split(string(b), "\n") {
-				var kb int64
-				if f := strings.Fields(line); len(f) >= 2 && (f[0] == "Dirty:" || f[0] == "Writeback:") {
-					fmt.Sscan(f[1], &kb)
-					sum += kb * 1024
-				}
-			}
-			*dirty = max(*dirty, sum)
+			*dirty = max(*dirty, dirtyBytes())
 			select {
 			case <-done:
 				return
@@ -480,18 +471,7 @@ func watchProcess(pid int) (stop func() string) {
 		fmt.Sscan(f[15-3], &sys)
 		return user * 10, sys * 10 // clock ticks of 10 ms
 	}
-	dirtyMB := func() int64 {
-		b, _ := os.ReadFile("/proc/meminfo")
-		var sum int64
-		for _, line := range strings.Split(string(b), "\n") {
-			var kb int64
-			if f := strings.Fields(line); len(f) >= 2 && (f[0] == "Dirty:" || f[0] == "Writeback:") {
-				fmt.Sscan(f[1], &kb)
-				sum += kb
-			}
-		}
-		return sum / 1024
-	}
+	dirtyMB := func() int64 { return dirtyBytes() >> 20 }
 	go func() {
 		defer wg.Done()
 		tick := time.NewTicker(time.Second)
@@ -531,4 +511,19 @@ func histogram(d []time.Duration) string {
 		fmt.Fprintf(&sb, "%d-%d: %d, ", i*10, i*10+10, c)
 	}
 	return sb.String()
+}
+
+// dirtyBytes is the machine's page cache waiting to be written or being
+// written (Dirty and Writeback in /proc/meminfo).
+func dirtyBytes() int64 {
+	b, _ := os.ReadFile("/proc/meminfo")
+	var sum int64
+	for _, line := range strings.Split(string(b), "\n") {
+		var kb int64
+		if f := strings.Fields(line); len(f) >= 2 && (f[0] == "Dirty:" || f[0] == "Writeback:") {
+			fmt.Sscan(f[1], &kb)
+			sum += kb * 1024
+		}
+	}
+	return sum
 }
