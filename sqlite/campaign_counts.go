@@ -37,7 +37,7 @@ func (s *Store) checkDomainCounts(ctx context.Context) ([]string, error) {
 			       sum(d.status = `+sqlSent+`) AS sent, sum(d.status = `+sqlFailed+`) AS failed
 			FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
 			WHERE d.status IN (`+sqlSent+`, `+sqlFailed+`) GROUP BY 1, 2),
-		kept AS (SELECT campaign_id, domain, sent, failed FROM campaign_domains WHERE sent <> 0 OR failed <> 0)
+		kept AS (SELECT campaign_id, domain, sent, failed FROM (`+CampaignDomainsSQL()+`) WHERE sent <> 0 OR failed <> 0)
 		SELECT printf('campaign %d domain %s (kept/counted): sent %d/%d failed %d/%d', campaign_id, domain,
 		              max(k_sent), max(r_sent), max(k_failed), max(r_failed))
 		FROM (SELECT campaign_id, domain, sent AS k_sent, failed AS k_failed, 0 AS r_sent, 0 AS r_failed FROM kept

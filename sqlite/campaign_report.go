@@ -43,8 +43,8 @@ func (s *Store) FindCampaignMinutes(ctx context.Context, id int64) ([]subscriber
 }
 
 func (s *Store) campaignMinutes(ctx context.Context, id int64) ([]subscribers.MinuteCount, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT minute, sent, deferred, failed FROM campaign_minutes
-		WHERE campaign_id = ? ORDER BY minute`, id)
+	rows, err := s.db.QueryContext(ctx, `SELECT minute, sent, deferred, failed FROM (`+settledSQL(minutesTable, "campaign_id = ?1")+`)
+		WHERE sent <> 0 OR deferred <> 0 OR failed <> 0 ORDER BY minute`, id)
 	if err != nil {
 		return nil, fmt.Errorf("campaign %d timeline: %w", id, err)
 	}
@@ -152,8 +152,8 @@ type failureGroups struct {
 func (s *Store) campaignFailures(ctx context.Context, id int64) ([]subscribers.FailureCount, error) {
 	var key string
 	err := s.db.QueryRowContext(ctx, `SELECT k.failed || '/' ||
-		(SELECT COALESCE(sum(m.failed), 0) FROM campaign_minutes m WHERE m.campaign_id = k.campaign_id)
-		FROM campaign_counts k WHERE k.campaign_id = ?`, id).Scan(&key)
+		(SELECT COALESCE(sum(failed), 0) FROM (`+settledSQL(minutesTable, "campaign_id = ?1")+`))
+		FROM campaign_counts k WHERE k.campaign_id = ?1`, id).Scan(&key)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -214,8 +214,8 @@ func (s *Store) campaignDomains(ctx context.Context, id int64, top int) ([]subsc
 	if top <= 0 {
 		return nil, nil
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT domain, sent, deferred, failed, bounced FROM campaign_domains
-		WHERE campaign_id = ? ORDER BY sent + failed DESC, domain LIMIT ?`, id, top)
+	rows, err := s.db.QueryContext(ctx, `SELECT domain, sent, deferred, failed, bounced FROM (`+settledSQL(domainsTable, "campaign_id = ?1")+`)
+		WHERE sent <> 0 OR deferred <> 0 OR failed <> 0 OR bounced <> 0 ORDER BY sent + failed DESC, domain LIMIT ?2`, id, top)
 	if err != nil {
 		return nil, fmt.Errorf("campaign %d domains: %w", id, err)
 	}

@@ -4,10 +4,10 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/dispatchhq/dispatch/subscribers"
 )
@@ -15,7 +15,8 @@ import (
 // countMoves adds up what one transaction's changes of delivery status do
 // to the kept counts of migration 0014 (campaign_counts, campaign_minutes,
 // campaign_domains), and writes them when the transaction is about to
-// commit: one write per campaign, minute and domain, not one per delivery.
+// commit: one write per campaign, not one per delivery (the minutes and
+// domains wait in it, count_pending.go).
 // Migration 0022 dropped the triggers that did so per row; on the send
 // path they cost more than the rest of the ledger's writes.
 //
@@ -220,24 +221,17 @@ func (m *countMoves) readMoves(ctx context.Context, tx *sql.Tx, where string, ar
 	return total, nil
 }
 
-// write adds the recorded moves to the kept counts, in tx.
+// write adds the recorded moves to the kept counts, in tx: one update of
+// each campaign's campaign_counts row, which takes the per-minute and
+// per-domain changes as pending ones (count_pending.go).
 func (m *countMoves) write(ctx context.Context, s *Store, tx *sql.Tx) error {
-	if err := m.writeCounts(ctx, s, tx); err != nil {
-		return fmt.Errorf("keep campaign counts: %w", err)
-	}
-	if err := upsertSettled(ctx, s, tx, upsertMinute, m.minutes); err != nil {
-		return fmt.Errorf("keep campaign timeline: %w", err)
-	}
-	if err := upsertSettled(ctx, s, tx, upsertDomain, m.domains); err != nil {
-		return fmt.Errorf("keep campaign domains: %w", err)
-	}
-	return nil
-}
-
-func (m *countMoves) writeCounts(ctx context.Context, s *Store, tx *sql.Tx) error {
-	for _, campaign := range sortedKeys(m.counts, func(a, b int64) int { return cmp.Compare(a, b) }) {
+	for _, campaign := range m.campaigns() {
 		c := m.counts[campaign]
-		if c.n == [len(countedStatuses)]int64{} && c.first == "" {
+		if c == nil {
+			c = &statusCounts{}
+		}
+		pending := m.pending(campaign)
+		if c.n == [len(countedStatuses)]int64{} && c.first == "" && pending == "" {
 			continue
 		}
 		var first, last any
@@ -246,16 +240,45 @@ func (m *countMoves) writeCounts(ctx context.Context, s *Store, tx *sql.Tx) erro
 		}
 		// Like the trigger, an update: the row was made when the campaign's
 		// deliveries were inserted.
-		_, err := s.execCached(ctx, tx, `UPDATE campaign_counts SET
+		st, err := s.cachedStmt(ctx, `UPDATE campaign_counts SET
 			queued = queued + ?1, sending = sending + ?2, sent = sent + ?3, deferred = deferred + ?4, failed = failed + ?5, skipped = skipped + ?6,
 			first_sent_at = CASE WHEN ?7 IS NOT NULL AND (first_sent_at IS NULL OR ?7 < first_sent_at) THEN ?7 ELSE first_sent_at END,
-			last_sent_at = CASE WHEN ?8 IS NOT NULL AND (last_sent_at IS NULL OR ?8 > last_sent_at) THEN ?8 ELSE last_sent_at END
-			WHERE campaign_id = ?9`, c.n[0], c.n[1], c.n[2], c.n[3], c.n[4], c.n[5], first, last, campaign)
+			last_sent_at = CASE WHEN ?8 IS NOT NULL AND (last_sent_at IS NULL OR ?8 > last_sent_at) THEN ?8 ELSE last_sent_at END,
+			pending = pending || ?9
+			WHERE campaign_id = ?10 RETURNING length(pending)`)
 		if err != nil {
-			return err
+			return fmt.Errorf("keep campaign counts: %w", err)
+		}
+		var n int
+		err = tx.StmtContext(ctx, st).QueryRowContext(ctx, c.n[0], c.n[1], c.n[2], c.n[3], c.n[4], c.n[5], first, last, pending, campaign).Scan(&n)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // no deliveries were ever inserted: nothing to count
+		}
+		if err != nil {
+			return fmt.Errorf("keep campaign counts: %w", err)
+		}
+		if n > s.foldPendingAt() {
+			if err := s.foldPending(ctx, tx, campaign); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// campaigns returns the campaigns that the moves change, in order.
+func (m *countMoves) campaigns() []int64 {
+	set := map[int64]bool{}
+	for c := range m.counts {
+		set[c] = true
+	}
+	for k := range m.minutes {
+		set[k.campaign] = true
+	}
+	for k := range m.domains {
+		set[k.campaign] = true
+	}
+	return sortedKeys(set, func(a, b int64) int { return cmp.Compare(a, b) })
 }
 
 // settledUpsert adds one row's counts to table, whose key column is col.
@@ -274,12 +297,7 @@ var (
 // upsertSettled runs q (upsertMinute or upsertDomain) for each of rows,
 // in key order.
 func upsertSettled(ctx context.Context, s *Store, tx *sql.Tx, q string, rows map[rowKey]*settledCounts) error {
-	for _, k := range sortedKeys(rows, func(a, b rowKey) int {
-		if a.campaign != b.campaign {
-			return cmp.Compare(a.campaign, b.campaign)
-		}
-		return strings.Compare(a.key, b.key)
-	}) {
+	for _, k := range sortedKeys(rows, compareRowKeys) {
 		c := rows[k]
 		if c.zero() {
 			continue

@@ -118,17 +118,38 @@ func (e *countsEnv) apply(t *testing.T, ops ...subscribers.LedgerOp) []error {
 // (recovery, retry, cancel), and checks after each that the counts the
 // ledger keeps in Go are the ones 0014's triggers kept row by row. It
 // runs without hints, with right ones (the ledger then reads no places)
-// and with wrong ones, which must cost no count.
+// and with wrong ones, which must cost no count; and each way with the
+// per-minute and per-domain changes left pending in campaign_counts
+// (count_pending.go) and folded into their tables at every commit.
 func TestCountMovesMatchTheTriggers(t *testing.T) {
 	for _, h := range []hintMode{noHints, rightHints, wrongCampaign, wrongDomain} {
-		t.Run(h.String(), func(t *testing.T) { testCountMovesMatchTheTriggers(t, h) })
+		for _, fold := range []bool{false, true} {
+			name := h.String() + ", pending"
+			if fold {
+				name = h.String() + ", folded"
+			}
+			t.Run(name, func(t *testing.T) { testCountMovesMatchTheTriggers(t, h, fold) })
+		}
 	}
 }
 
-func testCountMovesMatchTheTriggers(t *testing.T, h hintMode) {
+func testCountMovesMatchTheTriggers(t *testing.T, h hintMode, fold bool) {
 	ctx := context.Background()
 	e := newCountsEnv(t)
 	e.hint = h
+	if fold {
+		sqlite.SetFoldPendingAt(e.s, 1)
+	}
+	defer func() {
+		// Both ways were taken: the changes stayed pending, or none did.
+		pending, err := sqlite.PendingCounts(ctx, e.s, e.c[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fold != (pending == "") {
+			t.Errorf("folding at every commit: %v; pending counts %q", fold, pending)
+		}
+	}()
 	at := time.Date(2026, 3, 1, 10, 0, 59, 0, time.UTC)
 	next := at.Add(time.Second) // the next minute
 	e.check(t, "create")

@@ -52,6 +52,7 @@ type Store struct {
 
 	stmts    sync.Map    // query → *sql.Stmt, the ledger's kept statements (stmtcache.go)
 	failures sync.Map    // campaign id → failureGroups (campaign_report.go)
+	foldAt   int         // pending counts' length that folds them; 0: the default (count_pending.go)
 	version  dataVersion // DataVersion's connection (dataversion.go)
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dispatchhq/dispatch/sqlite"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -45,7 +46,7 @@ var invariants = map[string]string{
 		removed AS (SELECT campaign_id, sum(status = ` + sqlText(subscribers.DeliverySent) + `) AS sent, sum(status = ` + sqlText(subscribers.DeliveryFailed) + `) AS failed
 		            FROM deliveries WHERE subscriber_id NOT IN (SELECT id FROM subscribers)
 		              AND status IN (` + sqlText(subscribers.DeliverySent) + `, ` + sqlText(subscribers.DeliveryFailed) + `) GROUP BY 1),
-		kept AS (SELECT campaign_id, domain, sent, failed FROM campaign_domains WHERE sent <> 0 OR failed <> 0),
+		kept AS (SELECT campaign_id, domain, sent, failed FROM (` + sqlite.CampaignDomainsSQL() + `) WHERE sent <> 0 OR failed <> 0),
 		campaigns_ AS (SELECT campaign_id FROM kept UNION SELECT campaign_id FROM present UNION SELECT campaign_id FROM removed)
 		SELECT (SELECT count(*) FROM present p LEFT JOIN kept k ON k.campaign_id = p.campaign_id AND k.domain = p.domain
 		        WHERE COALESCE(k.sent, 0) < p.sent OR COALESCE(k.failed, 0) < p.failed)

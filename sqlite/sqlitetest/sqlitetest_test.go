@@ -120,7 +120,8 @@ func TestFileChecks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = db.ExecContext(ctx, `UPDATE campaign_domains SET sent = sent + 1`)
+	_, err = db.ExecContext(ctx, `INSERT INTO campaign_domains (campaign_id, domain, sent) SELECT campaign_id, 'a.example', 1 FROM campaign_counts WHERE true
+		ON CONFLICT (campaign_id, domain) DO UPDATE SET sent = sent + 1`)
 	db.Close()
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,12 @@
+-- 0023: the per-minute and per-domain counts of 0014 take a batch's
+-- changes in campaign_counts first. Upserting a campaign_minutes and a
+-- campaign_domains row in every ledger commit wrote two more pages to the
+-- WAL per commit (twice the page writes of a send without them), and cost
+-- the send about a tenth of its throughput. The commit already rewrites
+-- the campaign's campaign_counts row; it now appends its minute and
+-- domain changes there, as JSON array elements
+-- (`,["m",minute,sent,deferred,failed]` or `,["d",domain,...]`), and a
+-- commit that finds the list long folds it into the two tables
+-- (sqlite/count_pending.go). Readers add the two: sqlite/count_pending.go
+-- settledSQL.
+ALTER TABLE campaign_counts ADD COLUMN pending TEXT NOT NULL DEFAULT '';
