@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/templates"
 	"github.com/dispatchhq/dispatch/tracking"
 )
 
@@ -47,7 +48,7 @@ func (s *Server) handleCampaignClicksShow(w http.ResponseWriter, r *http.Request
 	if !ok {
 		return
 	}
-	s.render(w, r, page{Name: "campaign_clicks.html", Title: "Clicks: " + d.Campaign.Subject, Nav: "dashboard", Data: d})
+	s.render(w, r, page{Name: "campaign_clicks.html", Title: "Clicks: " + templates.SubjectDisplay(d.Campaign.Subject), Nav: "dashboard", Data: d})
 }
 
 // handleCampaignClicksCSV downloads the report, one row per link.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/templates"
 )
 
 // campaignData is the campaign page: its live progress and its report.
@@ -94,7 +95,7 @@ func (s *Server) handleCampaignShow(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, page{Name: "campaign.html", Title: "Campaign " + strconv.FormatInt(id, 10) + ": " + d.Campaign.Subject,
+	s.render(w, r, page{Name: "campaign.html", Title: "Campaign " + strconv.FormatInt(id, 10) + ": " + templates.SubjectDisplay(d.Campaign.Subject),
 		Nav: "campaigns", Data: d})
 }
 

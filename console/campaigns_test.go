@@ -22,6 +22,7 @@ var sender = subscribers.LeaseOwner{Host: "mailhost", PID: 777, Process: "serve"
 func seedCampaign(t *testing.T, tc *testConsole) *subscribers.Campaign {
 	t.Helper()
 	return sqlitetest.SeedSentCampaign(t, tc.store, sqlitetest.SentCampaign{List: "clients", N: 200,
+		Subject: `Briefing for {{ .FirstName | default "you" }}`,
 		Domains: []string{"northwind.example", "mail.example"}, Sent: 150, Failed: 10, Deferred: 5,
 		Start: time.Date(2026, 3, 4, 8, 0, 0, 0, time.UTC), Rate: 1, HardBounces: 3, Complaints: 1, Unsubscribes: 2})
 }
@@ -71,6 +72,11 @@ func TestCampaignPageProgressAndControls(t *testing.T) {
 	}
 	if strings.Contains(main, `action="`+path+`/resume"`) {
 		t.Error("a running campaign offers Resume")
+	}
+	// The subject's placeholder is named, not shown as template syntax.
+	if !strings.Contains(page.body, "<title>Campaign "+fmt.Sprint(c.ID)+": Briefing for [FirstName]") ||
+		!strings.Contains(main, "<h1>Briefing for [FirstName]") || strings.Contains(page.body, "{{") {
+		t.Error("campaign page does not show the subject with its placeholder named")
 	}
 	if t.Failed() {
 		t.Fatalf("page:\n%s", main)

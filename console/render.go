@@ -17,6 +17,7 @@ import (
 	"github.com/dispatchhq/dispatch/accounts"
 	"github.com/dispatchhq/dispatch/internal/httpserve"
 	"github.com/dispatchhq/dispatch/subscribers"
+	"github.com/dispatchhq/dispatch/templates"
 )
 
 //go:embed templates/*.html static/*
@@ -102,6 +103,8 @@ var funcs = template.FuncMap{
 	"bounced": func(st subscribers.CampaignStats) int { return st.HardBounces + st.SoftBounces },
 	"done":    func(st subscribers.CampaignStats) int { return st.Sent + st.Failed + st.Skipped },
 	"rate":    rateText,
+	// subject shows a subject template's placeholders by name.
+	"subject": templates.SubjectDisplay,
 }
 
 func dateOr(t time.Time, layout string) string {

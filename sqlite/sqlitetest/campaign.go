@@ -1,6 +1,7 @@
 package sqlitetest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -19,6 +20,7 @@ import (
 // the following days.
 type SentCampaign struct {
 	List                                  string   // default "news"; created if missing
+	Subject                               string   // default "Seeded campaign"
 	N                                     int      // recipients, added as subscribers r{i}@{domain}
 	Domains                               []string // default example.com
 	Sent, Failed, Deferred                int
@@ -55,7 +57,7 @@ func SeedSentCampaign(tb testing.TB, s *sqlite.Store, cfg SentCampaign) *subscri
 		}
 	}
 	c, err := s.CreateCampaign(ctx, subscribers.NewCampaign{Slug: fmt.Sprintf("seeded-%d", cfg.N), ListID: l.ID,
-		Subject: "Seeded campaign", IssuePath: "seeded.md", Snapshot: []byte("{}")})
+		Subject: cmp.Or(cfg.Subject, "Seeded campaign"), IssuePath: "seeded.md", Snapshot: []byte("{}")})
 	if err != nil {
 		tb.Fatal(err)
 	}
