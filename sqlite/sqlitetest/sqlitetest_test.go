@@ -163,3 +163,34 @@ func TestSeedSentCampaign(t *testing.T) {
 		t.Errorf("second campaign = %+v, %v; want 10 sent of 10", st, err)
 	}
 }
+
+// TestHoldSnapshotKeepsTheWALFromRestarting: while the snapshot is held, a
+// TRUNCATE checkpoint cannot finish (a reader is still on the WAL); once it
+// is released, one can.
+func TestHoldSnapshotKeepsTheWALFromRestarting(t *testing.T) {
+	ctx := context.Background()
+	s := sqlitetest.Open(t)
+	sqlitetest.Seed(t, s, sqlitetest.SeedConfig{N: 3})
+	checkpointBusy := func() int {
+		t.Helper()
+		db, err := sql.Open("sqlite3", "file:"+s.Path()+"?_busy_timeout=0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var busy, logged, done int
+		if err := db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logged, &done); err != nil {
+			t.Fatal(err)
+		}
+		return busy
+	}
+	release := sqlitetest.HoldSnapshot(t, s.Path())
+	sqlitetest.Seed(t, s, sqlitetest.SeedConfig{N: 3, List: "more"})
+	if busy := checkpointBusy(); busy != 1 {
+		t.Errorf("checkpoint while the snapshot is held: busy = %d; want 1", busy)
+	}
+	release()
+	if busy := checkpointBusy(); busy != 0 {
+		t.Errorf("checkpoint after the release: busy = %d; want 0", busy)
+	}
+}
