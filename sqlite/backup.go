@@ -42,6 +42,10 @@ type BackupOptions struct {
 	// the disk idle part of the time for the live database's fsyncs;
 	// 0 writes as fast as the disk takes it.
 	MaxBytesPerSecond int64
+	// BusyBytesPerSecond caps the rate pages are copied at while another
+	// connection writes the database (see busyPace); 0 copies at full
+	// speed whatever else runs.
+	BusyBytesPerSecond int64
 }
 
 // Backup writes a consistent copy of the database at src to dst and checks
@@ -49,10 +53,11 @@ type BackupOptions struct {
 // backup API inside one read transaction: in WAL mode that takes no lock
 // that writers wait for, and, all its steps reading one snapshot, it is
 // never restarted by a sender's commit. The pages are copied into the page
-// cache at full speed, so the snapshot is held briefly (while it is, the
-// live database's WAL cannot be restarted and grows, which slows every
-// read of a send), and only then written out to the disk, a megabyte at a
-// time (see writeOut). It copies pages rather than rebuilding every table
+// cache, at full speed on a quiet database and no faster than
+// opt.BusyBytesPerSecond while others write it (see busyPace; while the
+// snapshot is held, the live database's WAL cannot be restarted and grows,
+// which slows a send too), and only then written out to the disk, a
+// megabyte at a time (see writeOut). It copies pages rather than rebuilding every table
 // and index as VACUUM INTO does, which halves its CPU time. The copy and
 // its check run on an OS thread of the lowest CPU and I/O priority, so that
 // on a busy machine they take only the time a send or a one-click
@@ -68,7 +73,7 @@ func Backup(ctx context.Context, src, dst string, opt BackupOptions) (BackupInfo
 		return BackupInfo{}, fmt.Errorf("back up %s: %w", src, err)
 	}
 	defer db.Close()
-	info, err := onIdleThread(func() (BackupInfo, error) { return copyInto(ctx, db, dst, opt) })
+	info, err := onIdleThread(func() (BackupInfo, error) { return copyInto(ctx, db, src, dst, opt) })
 	if err != nil {
 		return BackupInfo{}, fmt.Errorf("back up %s to %s: %w", src, dst, err)
 	}
@@ -76,10 +81,10 @@ func Backup(ctx context.Context, src, dst string, opt BackupOptions) (BackupInfo
 	return info, nil
 }
 
-// copyInto copies db into dst through a 0600 temporary file that is
-// renamed over dst only once it is complete, checked and synced. It
-// returns what the check found, under dst's name.
-func copyInto(ctx context.Context, db *sql.DB, dst string, opt BackupOptions) (BackupInfo, error) {
+// copyInto copies db, the database file at src, into dst through a 0600
+// temporary file that is renamed over dst only once it is complete,
+// checked and synced. It returns what the check found, under dst's name.
+func copyInto(ctx context.Context, db *sql.DB, src, dst string, opt BackupOptions) (BackupInfo, error) {
 	dir := filepath.Dir(dst)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
 	if err != nil {
@@ -100,11 +105,26 @@ func copyInto(ctx context.Context, db *sql.DB, dst string, opt BackupOptions) (B
 	// process's POSIX locks on it, SQLite's included.
 	// A long copy hands its pages to the disk as it goes (see writeBehind);
 	// a short one, the usual case, leaves it all to writeOut.
-	var behind func() error
-	if wb := newWriteBehind(tmp); wb != nil {
-		behind = wb.step
+	wb := newWriteBehind(tmp)
+	pace, err := newCopyPace(ctx, db, src, opt.BusyBytesPerSecond)
+	if err != nil {
+		return BackupInfo{}, err
 	}
-	if err := copyPages(ctx, db, tmpName, backupStepPages, behind); err != nil {
+	var between func() error
+	if wb != nil || pace != nil {
+		between = func() error {
+			if wb != nil {
+				if err := wb.step(); err != nil {
+					return err
+				}
+			}
+			if pace != nil {
+				return pace.after(ctx)
+			}
+			return nil
+		}
+	}
+	if err := copyPages(ctx, db, tmpName, backupStepPages, between); err != nil {
 		return BackupInfo{}, fmt.Errorf("copy: %w", err)
 	}
 	// While the copy's read transaction was open, no checkpoint could pass

@@ -44,7 +44,7 @@ func (s *Store) backupBeforeMigrating(ctx context.Context, names []string, appli
 		return fmt.Errorf("back up before migration %s: %w", first, err)
 	}
 	// Nothing else runs during a migration: the copy goes at full speed.
-	if _, err := copyInto(ctx, s.db, dst, BackupOptions{}); err != nil {
+	if _, err := copyInto(ctx, s.db, s.path, dst, BackupOptions{}); err != nil {
 		return fmt.Errorf("back up before migration %s to %s: %w", first, dst, err)
 	}
 	return nil
