@@ -20,11 +20,12 @@ func newBackupCmd(a *app) *cobra.Command {
 		Short: "Write a checked, consistent copy of the database while serve and send run",
 		Long: `backup copies the live database with SQLite's online backup API inside one
 read transaction, at the lowest CPU and I/O priority: serve and send keep
-writing meanwhile, and go first. The copy is then written out to the disk a
-megabyte at a time (no faster than backup.max_mb_per_s, when set), so the
-live database's own writes never wait behind more than that. It is written
-to a temporary name, checked (integrity check, schema version, row counts),
-and only then renamed to FILE, with mode 0600.
+writing meanwhile, and go first. While they write, the copy goes no faster
+than backup.busy_mb_per_s (10 by default). The copy is then written out to
+the disk a megabyte at a time (no faster than backup.max_mb_per_s, when
+set), so the live database's own writes never wait behind more than that.
+It is written to a temporary name, checked (integrity check, schema
+version, row counts), and only then renamed to FILE, with mode 0600.
 
 With --to DIR it writes a dated file (dispatch-20261202T013000Z.db) into DIR
 and, with --keep N, deletes the oldest dated backups beyond N.

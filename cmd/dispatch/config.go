@@ -46,11 +46,17 @@ type BackupConfig struct {
 	// MaxMBPerS caps the rate every backup (scheduled or `dispatch
 	// backup`) writes its copy at; 0 is as fast as the disk takes it.
 	MaxMBPerS int `mapstructure:"max_mb_per_s"`
+	// BusyMBPerS caps the rate every backup copies pages at while serve or
+	// send writes the database; 0 copies at full speed regardless.
+	BusyMBPerS int `mapstructure:"busy_mb_per_s"`
 }
 
 // options is the section as sqlite.Backup takes it.
 func (c BackupConfig) options() sqlite.BackupOptions {
-	return sqlite.BackupOptions{MaxBytesPerSecond: int64(c.MaxMBPerS) * 1_000_000}
+	return sqlite.BackupOptions{
+		MaxBytesPerSecond:  int64(c.MaxMBPerS) * 1_000_000,
+		BusyBytesPerSecond: int64(c.BusyMBPerS) * 1_000_000,
+	}
 }
 
 // AdminConfig is the admin console that `dispatch serve` runs on its own
@@ -337,8 +343,9 @@ func DefaultConfig() Config {
 			TypedConfirmAbove: console.DefaultTypedConfirmAbove,
 		},
 		Backup: BackupConfig{
-			Interval: 24 * time.Hour,
-			Keep:     7,
+			Interval:   24 * time.Hour,
+			Keep:       7,
+			BusyMBPerS: 10,
 		},
 		Tracking: TrackingConfig{
 			Clicks:        "off",
@@ -584,6 +591,9 @@ func (c *Config) validateBackup(p *problems) {
 	}
 	if c.Backup.MaxMBPerS < 0 {
 		p.bad("backup.max_mb_per_s", "must be 0 (no cap) or more megabytes a second, not %d", c.Backup.MaxMBPerS)
+	}
+	if c.Backup.BusyMBPerS < 0 {
+		p.bad("backup.busy_mb_per_s", "must be 0 (no cap) or more megabytes a second, not %d", c.Backup.BusyMBPerS)
 	}
 }
 
