@@ -3,6 +3,7 @@ package mailer
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/dispatchhq/dispatch/subscribers"
 )
@@ -41,7 +42,24 @@ func (l *ledger) run() {
 	defer close(l.done)
 	group := make([]ledgerReq, 0, maxGroup)
 	ops := make([]subscribers.LedgerOp, 0, maxGroup)
-	for first := range l.reqs {
+	// Counts the store holds back are written once the loop has been idle
+	// for ledgerIdle, so that progress views catch up between bursts.
+	idle := time.NewTimer(time.Hour)
+	idle.Stop()
+	defer idle.Stop()
+	for {
+		var first ledgerReq
+		select {
+		case r, ok := <-l.reqs:
+			if !ok {
+				l.fail(l.store.FlushLedgerCounts(context.Background()))
+				return
+			}
+			first = r
+		case <-idle.C:
+			l.fail(l.store.FlushLedgerCounts(context.Background()))
+			continue
+		}
 		group = append(group[:0], first)
 	drain:
 		for len(group) < maxGroup {
@@ -61,14 +79,8 @@ func (l *ledger) run() {
 		}
 		// The commit must happen even while the run is being cancelled:
 		// these are facts about messages already handled.
-		results, err := l.store.ApplyLedger(context.Background(), ops)
-		if err != nil {
-			l.mu.Lock()
-			if l.err == nil {
-				l.err = err
-			}
-			l.mu.Unlock()
-		}
+		results, err := l.store.ApplyLedgerBuffered(context.Background(), ops)
+		l.fail(err)
 		for i, r := range group {
 			if r.reply == nil {
 				continue
@@ -79,7 +91,24 @@ func (l *ledger) run() {
 				r.reply <- results[i]
 			}
 		}
+		idle.Reset(ledgerIdle)
 	}
+}
+
+// ledgerIdle is how long the loop waits for more before it has the store
+// write the counts it holds back.
+const ledgerIdle = 100 * time.Millisecond
+
+// fail records the first commit failure.
+func (l *ledger) fail(err error) {
+	if err == nil {
+		return
+	}
+	l.mu.Lock()
+	if l.err == nil {
+		l.err = err
+	}
+	l.mu.Unlock()
 }
 
 // begin durably marks a delivery as going on the wire. It returns

@@ -145,6 +145,11 @@ func (s *Store) FindCampaignStats(ctx context.Context, id int64) (subscribers.Ca
 // duplicates, since their messages may have been accepted. It returns how
 // many there were.
 func (s *Store) StartCampaignRun(ctx context.Context, id int64) (int, error) {
+	// This store's own held-back counts first: a campaign still marked
+	// after that lost them with another process (ledger_buffer.go).
+	if err := s.FlushLedgerCounts(ctx); err != nil {
+		return 0, err
+	}
 	var n int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		now := formatTime(s.now())
@@ -154,6 +159,15 @@ func (s *Store) StartCampaignRun(ctx context.Context, id int64) (int, error) {
 			`UPDATE deliveries SET status = `+sqlQueued+`, recovered = 1, updated_at = ? WHERE `+inFlight, now, id)
 		if err != nil {
 			return fmt.Errorf("recover in-flight deliveries: %w", err)
+		}
+		var lost bool
+		if err := tx.QueryRowContext(ctx, `SELECT unflushed FROM campaign_counts WHERE campaign_id = ?`, id).Scan(&lost); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("read campaign counts: %w", err)
+		}
+		if lost {
+			if err := s.recountCampaign(ctx, tx, id); err != nil {
+				return err
+			}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE campaigns SET status = `+sqlCampaignSending+`, pause_reason = '',
 			possible_duplicates = possible_duplicates + ?, started_at = COALESCE(started_at, ?), updated_at = ?

@@ -50,10 +50,11 @@ type Store struct {
 	unsubOnce sync.Once
 	unsub     *unsubscriber // started by the first Unsubscribe
 
-	stmts    sync.Map    // query → *sql.Stmt, the ledger's kept statements (stmtcache.go)
-	failures sync.Map    // campaign id → failureGroups (campaign_report.go)
-	foldAt   int         // pending counts' length that folds them; 0: the default (count_pending.go)
-	version  dataVersion // DataVersion's connection (dataversion.go)
+	stmts    sync.Map     // query → *sql.Stmt, the ledger's kept statements (stmtcache.go)
+	failures sync.Map     // campaign id → failureGroups (campaign_report.go)
+	foldAt   int          // pending counts' length that folds them; 0: the default (count_pending.go)
+	buffer   ledgerBuffer // counts held back by ApplyLedgerBuffered (ledger_buffer.go)
+	version  dataVersion  // DataVersion's connection (dataversion.go)
 }
 
 // Open opens (creating if needed) the database file at path and applies any
@@ -123,6 +124,9 @@ func (s *Store) Close() error {
 		s.unsub.close()
 	}
 	s.version.close()
+	// Counts held back are written; were this to fail, the campaign's
+	// next run counts them again (ledger_buffer.go).
+	_ = s.FlushLedgerCounts(context.Background())
 	// Folding the WAL back keeps the single-file promise after a clean exit.
 	s.checkpointNoWait()
 	s.closeStmts()

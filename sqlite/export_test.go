@@ -135,3 +135,22 @@ func DomainOf(ctx context.Context, s *Store, email string) (string, error) {
 	err := s.db.QueryRowContext(ctx, `SELECT `+strings.Replace(domainOf, "email", "?1", -1), email).Scan(&d)
 	return d, err
 }
+
+// DropLedgerBuffer forgets the counts s holds back, as a process that
+// dies does (ledger_buffer.go).
+func DropLedgerBuffer(s *Store) {
+	s.buffer.mu.Lock()
+	defer s.buffer.mu.Unlock()
+	s.buffer.reset()
+}
+
+// CountsUnflushed says whether campaign's counts are marked as held back
+// by a process.
+func CountsUnflushed(ctx context.Context, s *Store, campaign int64) (bool, error) {
+	var u bool
+	err := s.db.QueryRowContext(ctx, `SELECT unflushed FROM campaign_counts WHERE campaign_id = ?`, campaign).Scan(&u)
+	return u, err
+}
+
+// BufferCommits is how many commits the ledger's buffer holds.
+const BufferCommits = bufferCommits

@@ -16,7 +16,18 @@ import (
 // kept counts change in the same transaction, once per campaign, minute
 // and domain for the whole batch (countMoves).
 func (s *Store) ApplyLedger(ctx context.Context, ops []subscribers.LedgerOp) ([]error, error) {
+	return s.applyLedger(ctx, ops, func(ctx context.Context, tx *sql.Tx, moves *countMoves) (func(), error) {
+		return nil, moves.write(ctx, s, tx)
+	})
+}
+
+// applyLedger applies ops in one transaction and hands the moves they
+// made to count, in the transaction; what count returns runs once the
+// transaction has committed.
+func (s *Store) applyLedger(ctx context.Context, ops []subscribers.LedgerOp,
+	count func(context.Context, *sql.Tx, *countMoves) (func(), error)) ([]error, error) {
 	results := make([]error, len(ops))
+	var committed func()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		moved := make([]ledgerMove, 0, len(ops))
 		for i, op := range ops {
@@ -36,10 +47,18 @@ func (s *Store) ApplyLedger(ctx context.Context, ops []subscribers.LedgerOp) ([]
 				moved = append(moved, mv)
 			}
 		}
-		return s.countLedgerMoves(ctx, tx, moved)
+		moves, err := s.countLedgerMoves(ctx, tx, moved)
+		if err != nil {
+			return err
+		}
+		committed, err = count(ctx, tx, moves)
+		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	if committed != nil {
+		committed()
 	}
 	return results, nil
 }
@@ -253,12 +272,13 @@ func (s *Store) updateAny(ctx context.Context, tx *sql.Tx, h hint, fast, q strin
 	return from, attempts, err
 }
 
-// countLedgerMoves keeps the counts of the moves a batch made: where the
-// ops' hints did not place them, the deliveries' campaigns and recipient
-// domains are read in one query.
-func (s *Store) countLedgerMoves(ctx context.Context, tx *sql.Tx, moved []ledgerMove) error {
+// countLedgerMoves adds up the counts of the moves a batch made: where
+// the ops' hints did not place them, the deliveries' campaigns and
+// recipient domains are read in one query.
+func (s *Store) countLedgerMoves(ctx context.Context, tx *sql.Tx, moved []ledgerMove) (*countMoves, error) {
+	var moves countMoves
 	if len(moved) == 0 {
-		return nil
+		return &moves, nil
 	}
 	var ids []int64
 	for _, mv := range moved {
@@ -270,10 +290,9 @@ func (s *Store) countLedgerMoves(ctx context.Context, tx *sql.Tx, moved []ledger
 	if len(ids) > 0 {
 		var err error
 		if of, err = s.deliveryPlaces(ctx, tx, ids); err != nil {
-			return fmt.Errorf("keep campaign counts: %w", err)
+			return nil, fmt.Errorf("keep campaign counts: %w", err)
 		}
 	}
-	var moves countMoves
 	for _, mv := range moved {
 		p := mv.place
 		if !mv.placed {
@@ -281,7 +300,7 @@ func (s *Store) countLedgerMoves(ctx context.Context, tx *sql.Tx, moved []ledger
 		}
 		moves.add(countMove{campaign: p.campaign, domain: p.domain, from: mv.from, to: mv.to, keptAttempt: mv.keptAttempt, at: mv.at})
 	}
-	return moves.write(ctx, s, tx)
+	return &moves, nil
 }
 
 // place is where a delivery counts: its campaign and recipient domain.

@@ -87,6 +87,11 @@ type DeliveryLedger interface {
 	// ApplyLedger applies ops in one transaction and returns one error
 	// slot per op (nil, ErrNotSendable or ErrStale).
 	ApplyLedger(ctx context.Context, ops []LedgerOp) ([]error, error)
+	// ApplyLedgerBuffered is ApplyLedger for a sender's commit loop: the
+	// deliveries are as durable, and the campaigns' counts may follow a
+	// few commits later; FlushLedgerCounts writes them at once.
+	ApplyLedgerBuffered(ctx context.Context, ops []LedgerOp) ([]error, error)
+	FlushLedgerCounts(ctx context.Context) error
 	// SentSince counts the messages sent since t, over all campaigns.
 	SentSince(ctx context.Context, t time.Time) (int, error)
 }

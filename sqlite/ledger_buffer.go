@@ -1,0 +1,187 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/dispatchhq/dispatch/subscribers"
+)
+
+// A sender's commit loop writes the deliveries of every commit at once,
+// but may hold back the campaign counts those commits change: each commit
+// that writes them rewrites the campaign_counts page, one more WAL frame
+// per commit next to the deliveries' one or two. ApplyLedgerBuffered adds
+// a commit's counts to the store's buffer, and writes the buffer with the
+// commit once it holds bufferCommits commits or is bufferAge old;
+// FlushLedgerCounts writes it at any time (the sender does when it goes
+// idle and when it stops; Close does too).
+//
+// A process that dies loses its buffer. Migration 0025's unflushed column
+// says so: the first commit that holds back a campaign's counts sets it,
+// in that commit, and the commit that writes them clears it. The next run
+// of a campaign still marked counts its counts again from its deliveries
+// (StartCampaignRun, recountCampaign); only the deferrals of the lost
+// commits, which no delivery remembers, are missing from the timeline and
+// domains.
+const (
+	bufferCommits = 32
+	bufferAge     = 250 * time.Millisecond
+)
+
+type ledgerBuffer struct {
+	mu      sync.Mutex // held for a whole buffered commit or flush
+	moves   *countMoves
+	marked  map[int64]bool // campaigns whose unflushed this store set
+	commits int
+	since   time.Time
+}
+
+// ApplyLedgerBuffered is ApplyLedger for a sender's commit loop: the
+// deliveries are as durable when it returns, and the campaigns' counts
+// follow within bufferCommits commits or bufferAge, or at
+// FlushLedgerCounts.
+func (s *Store) ApplyLedgerBuffered(ctx context.Context, ops []subscribers.LedgerOp) ([]error, error) {
+	b := &s.buffer
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return s.applyLedger(ctx, ops, func(ctx context.Context, tx *sql.Tx, moves *countMoves) (func(), error) {
+		now := time.Now()
+		if b.commits+1 >= bufferCommits || (!b.since.IsZero() && now.Sub(b.since) >= bufferAge) {
+			all := moves
+			if b.moves != nil {
+				all = b.moves.merged(moves)
+			}
+			if err := s.writeBuffered(ctx, tx, all); err != nil {
+				return nil, err
+			}
+			return b.reset, nil
+		}
+		var marks []int64
+		for _, c := range moves.campaigns() {
+			if !b.marked[c] {
+				if _, err := s.execCached(ctx, tx, `UPDATE campaign_counts SET unflushed = 1 WHERE campaign_id = ?`, c); err != nil {
+					return nil, fmt.Errorf("keep campaign counts: %w", err)
+				}
+				marks = append(marks, c)
+			}
+		}
+		return func() {
+			if b.moves == nil {
+				b.moves, b.marked, b.since = &countMoves{}, map[int64]bool{}, now
+			}
+			b.moves.merge(moves)
+			for _, c := range marks {
+				b.marked[c] = true
+			}
+			b.commits++
+		}, nil
+	})
+}
+
+// FlushLedgerCounts writes the counts that ApplyLedgerBuffered holds back.
+func (s *Store) FlushLedgerCounts(ctx context.Context) error {
+	b := &s.buffer
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.moves == nil {
+		return nil
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error { return s.writeBuffered(ctx, tx, b.moves) })
+	if err != nil {
+		return fmt.Errorf("flush campaign counts: %w", err)
+	}
+	b.reset()
+	return nil
+}
+
+// writeBuffered writes moves, the buffer's (and a commit's), and clears
+// the marks of the campaigns the buffer held.
+func (s *Store) writeBuffered(ctx context.Context, tx *sql.Tx, moves *countMoves) error {
+	if err := moves.write(ctx, s, tx); err != nil {
+		return err
+	}
+	for c := range s.buffer.marked {
+		if _, err := s.execCached(ctx, tx, `UPDATE campaign_counts SET unflushed = 0 WHERE campaign_id = ?`, c); err != nil {
+			return fmt.Errorf("keep campaign counts: %w", err)
+		}
+	}
+	return nil
+}
+
+func (b *ledgerBuffer) reset() {
+	b.moves, b.marked, b.commits, b.since = nil, nil, 0, time.Time{}
+}
+
+// merge adds o's moves to m.
+func (m *countMoves) merge(o *countMoves) {
+	for c, oc := range o.counts {
+		mc := m.status(c)
+		for i := range mc.n {
+			mc.n[i] += oc.n[i]
+		}
+		if oc.first != "" && (mc.first == "" || oc.first < mc.first) {
+			mc.first = oc.first
+		}
+		if oc.last > mc.last {
+			mc.last = oc.last
+		}
+	}
+	for k, c := range o.minutes {
+		if m.minutes == nil {
+			m.minutes = map[rowKey]*settledCounts{}
+		}
+		if m.minutes[k] == nil {
+			m.minutes[k] = &settledCounts{}
+		}
+		m.minutes[k].addTo(*c)
+	}
+	for k, c := range o.domains {
+		m.domain(k.campaign, k.key).addTo(*c)
+	}
+}
+
+// merged returns m and o's moves added up, leaving both as they are.
+func (m *countMoves) merged(o *countMoves) *countMoves {
+	var out countMoves
+	out.merge(m)
+	out.merge(o)
+	return &out
+}
+
+// recountCampaign counts a campaign's kept counts again from its
+// deliveries, after a process that held some back died (ledger_buffer.go):
+// the counts by status and the sent and failed per minute and per domain.
+// The deferrals and bounces per minute and domain are history and stay.
+func (s *Store) recountCampaign(ctx context.Context, tx *sql.Tx, id int64) error {
+	if err := s.foldPending(ctx, tx, id); err != nil {
+		return err
+	}
+	for _, q := range []string{
+		`UPDATE campaign_counts SET (queued, sending, sent, deferred, failed, skipped, first_sent_at, last_sent_at) = (
+			SELECT count(*) FILTER (WHERE status = ` + sqlQueued + `), count(*) FILTER (WHERE status = ` + sqlSending + `),
+			       count(*) FILTER (WHERE status = ` + sqlSent + `), count(*) FILTER (WHERE status = ` + sqlDeferred + `),
+			       count(*) FILTER (WHERE status = ` + sqlFailed + `), count(*) FILTER (WHERE status = ` + sqlSkipped + `),
+			       min(sent_at) FILTER (WHERE status = ` + sqlSent + `), max(sent_at) FILTER (WHERE status = ` + sqlSent + `)
+			FROM deliveries WHERE campaign_id = ?1), unflushed = 0 WHERE campaign_id = ?1`,
+		`UPDATE campaign_minutes SET sent = 0, failed = 0 WHERE campaign_id = ?1`,
+		`INSERT INTO campaign_minutes (campaign_id, minute, sent, failed)
+			SELECT campaign_id, substr(CASE status WHEN ` + sqlSent + ` THEN sent_at ELSE updated_at END, 1, 16),
+			       count(*) FILTER (WHERE status = ` + sqlSent + `), count(*) FILTER (WHERE status = ` + sqlFailed + `)
+			FROM deliveries WHERE campaign_id = ?1 AND status IN (` + sqlSent + `, ` + sqlFailed + `) GROUP BY 1, 2
+			ON CONFLICT (campaign_id, minute) DO UPDATE SET sent = excluded.sent, failed = excluded.failed`,
+		`UPDATE campaign_domains SET sent = 0, failed = 0 WHERE campaign_id = ?1`,
+		`INSERT INTO campaign_domains (campaign_id, domain, sent, failed)
+			SELECT d.campaign_id, COALESCE((SELECT ` + domainOf + ` FROM subscribers WHERE id = d.subscriber_id), ''),
+			       count(*) FILTER (WHERE d.status = ` + sqlSent + `), count(*) FILTER (WHERE d.status = ` + sqlFailed + `)
+			FROM deliveries d WHERE d.campaign_id = ?1 AND d.status IN (` + sqlSent + `, ` + sqlFailed + `) GROUP BY 1, 2
+			ON CONFLICT (campaign_id, domain) DO UPDATE SET sent = excluded.sent, failed = excluded.failed`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, id); err != nil {
+			return fmt.Errorf("count campaign %d again: %w", id, err)
+		}
+	}
+	return nil
+}

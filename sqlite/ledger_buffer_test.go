@@ -1,0 +1,88 @@
+package sqlite_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/dispatchhq/dispatch/sqlite"
+	"github.com/dispatchhq/dispatch/subscribers"
+)
+
+// TestLedgerCountsBuffered checks that a sender's buffered commits hold
+// their counts back until a flush, a full buffer or the campaign's next
+// run after its process died, and that each way the counts end as a
+// recount and 0014's triggers have them.
+func TestLedgerCountsBuffered(t *testing.T) {
+	ctx := context.Background()
+	e := newCountsEnv(t)
+	e.hint = rightHints
+	at := time.Date(2026, 3, 1, 10, 0, 30, 0, time.UTC)
+	buffered := func(ops ...subscribers.LedgerOp) {
+		t.Helper()
+		for _, op := range ops {
+			if _, err := e.s.ApplyLedgerBuffered(ctx, []subscribers.LedgerOp{op}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	unflushed := func(c int, want bool) {
+		t.Helper()
+		u, err := sqlite.CountsUnflushed(ctx, e.s, e.c[c].ID)
+		if err != nil || u != want {
+			t.Fatalf("campaign marked unflushed: %v, %v; want %v", u, err, want)
+		}
+	}
+
+	// Held back: the deliveries moved, the counts not yet.
+	buffered(e.begin(0, 0), e.begin(0, 1), e.begin(0, 2), e.op(subscribers.OpSent, 0, 0, at), e.op(subscribers.OpFailed, 0, 1, at))
+	if err := e.s.CheckCampaignCounts(ctx); err == nil {
+		t.Fatal("counts already written after 5 buffered commits")
+	}
+	unflushed(0, true)
+	if err := e.s.FlushLedgerCounts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	unflushed(0, false)
+	e.check(t, "a flush")
+
+	// A full buffer is written with the commit that fills it.
+	var ops []subscribers.LedgerOp
+	for i := 3; i < 12; i++ {
+		ops = append(ops, e.begin(1, i), e.op(subscribers.OpSent, 1, i, at.Add(time.Duration(i)*time.Minute)))
+	}
+	for i := 3; i < 12; i++ {
+		ops = append(ops, e.begin(0, i), e.op(subscribers.OpDeferred, 0, i, at))
+	}
+	if len(ops) < sqlite.BufferCommits {
+		t.Fatalf("%d commits do not fill the buffer of %d", len(ops), sqlite.BufferCommits)
+	}
+	buffered(ops[:sqlite.BufferCommits]...)
+	e.check(t, "a full buffer")
+	buffered(ops[sqlite.BufferCommits:]...)
+	if err := e.s.FlushLedgerCounts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.check(t, "the rest")
+
+	// A process that dies loses what it held back; the campaign's next
+	// run counts it again, recovering the delivery left sending.
+	buffered(e.begin(1, 0), e.begin(1, 1), e.op(subscribers.OpSent, 1, 0, at), e.op(subscribers.OpFailed, 1, 1, at.Add(time.Minute)),
+		e.op(subscribers.OpSent, 0, 2, at), e.begin(1, 2))
+	sqlite.DropLedgerBuffer(e.s)
+	if err := e.s.CheckCampaignCounts(ctx); err == nil {
+		t.Fatal("counts right although the buffer was lost")
+	}
+	unflushed(1, true)
+	if n, err := e.s.StartCampaignRun(ctx, e.c[1].ID); err != nil || n != 1 {
+		t.Fatalf("StartCampaignRun = %d, %v; want 1 recovered", n, err)
+	}
+	unflushed(1, false)
+	if err := e.s.CheckCampaignCounts(ctx); err == nil {
+		t.Fatal("the other campaign's lost counts are right before its next run")
+	}
+	if _, err := e.s.StartCampaignRun(ctx, e.c[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	e.check(t, "the next run after the process died")
+}
