@@ -107,11 +107,11 @@ var (
 )
 
 // applyHinted applies one op, with its hint if it has one: then each
-// statement also requires the delivery's campaign to be the hint's, and
-// its recipient's domain where the move counts per domain, so that a move
-// it makes is where the hint says. If the hinted statements move nothing
-// (a wrong hint, or the delivery not in the status the op expects), the
-// op runs again without, and the batch reads where it counts.
+// statement also requires the delivery's campaign to be the hint's, so
+// that a move it makes counts where the hint says (the domain is taken as
+// given: LedgerOp.Domain). If the hinted statements move nothing (a wrong
+// campaign, or the delivery not in the status the op expects), the op
+// runs again without, and the batch reads where it counts.
 func (s *Store) applyHinted(ctx context.Context, tx *sql.Tx, op subscribers.LedgerOp, at string) (ledgerMove, error) {
 	if op.CampaignID != 0 {
 		mv, err := s.applyLedgerOp(ctx, tx, op, at, true)
@@ -123,30 +123,24 @@ func (s *Store) applyHinted(ctx context.Context, tx *sql.Tx, op subscribers.Ledg
 	return s.applyLedgerOp(ctx, tx, op, at, false)
 }
 
-// hintCampaign and hintDomain are the conditions a hinted statement adds
-// before its last, the status it expects.
-const (
-	hintCampaign = ` AND campaign_id = ?`
-	hintDomain   = hintCampaign + ` AND COALESCE((SELECT ` + domainOf + ` FROM subscribers WHERE id = deliveries.subscriber_id), '') = ?`
-)
+// hintCampaign is the condition a hinted statement adds before its last,
+// the status it expects.
+const hintCampaign = ` AND campaign_id = ?`
 
-// hintedStatements are the ledger's statements with the hint's checks: the
-// campaign for moves that count per campaign only, the domain too for
-// moves from sending that count per domain.
+// hintedStatements are the ledger's statements with the hint's check.
 var hintedStatements = func() map[string]string {
 	m := map[string]string{}
-	for q, cond := range map[string]string{qBegin: hintCampaign, qSkip: hintCampaign, qPostpone: hintCampaign,
-		qRequeue + ` AND attempts > 0`: hintCampaign, qSent: hintDomain, qDeferred: hintDomain, qFailed: hintDomain} {
+	for _, q := range []string{qBegin, qSkip, qPostpone, qRequeue + ` AND attempts > 0`, qSent, qDeferred, qFailed} {
 		base, ok := strings.CutSuffix(q, ` AND status = ?`)
 		if !ok {
 			base, ok = strings.CutSuffix(strings.TrimSuffix(q, ` AND attempts > 0`), ` AND status = ?`)
 			if !ok {
 				panic("ledger statement without a status condition: " + q)
 			}
-			m[q] = base + cond + ` AND attempts > 0 AND status = ?`
+			m[q] = base + hintCampaign + ` AND attempts > 0 AND status = ?`
 			continue
 		}
-		m[q] = base + cond + ` AND status = ?`
+		m[q] = base + hintCampaign + ` AND status = ?`
 	}
 	return m
 }()
@@ -158,7 +152,7 @@ func (s *Store) applyLedgerOp(ctx context.Context, tx *sql.Tx, op subscribers.Le
 	mv := ledgerMove{delivery: op.DeliveryID, at: at}
 	h := noHint
 	if hinted {
-		h = hint{campaign: op.CampaignID, domain: op.Domain, on: true, checksDomain: true}
+		h = hint{campaign: op.CampaignID, on: true}
 	}
 	// OpBegin and OpPostpone take a queued or a deferred delivery; one read
 	// once is more likely queued.
@@ -170,10 +164,10 @@ func (s *Store) applyLedgerOp(ctx context.Context, tx *sql.Tx, op subscribers.Le
 	switch op.Kind {
 	case subscribers.OpBegin:
 		mv.to = subscribers.DeliverySending
-		mv.from, err = s.updateFrom(ctx, tx, h.campaignOnly(), qBegin, waiting, at, op.DeliveryID, op.Attempts, op.ListID)
+		mv.from, err = s.updateFrom(ctx, tx, h, qBegin, waiting, at, op.DeliveryID, op.Attempts, op.ListID)
 		if err == nil && mv.from == "" {
 			mv.to, mv.keptAttempt, mv.result = subscribers.DeliverySkipped, true, subscribers.ErrStale
-			mv.from, err = s.updateFrom(ctx, tx, h.campaignOnly(), qSkip, waiting, at, op.DeliveryID, op.Attempts)
+			mv.from, err = s.updateFrom(ctx, tx, h, qSkip, waiting, at, op.DeliveryID, op.Attempts)
 			if mv.from != "" {
 				mv.result = subscribers.ErrNotSendable
 			}
@@ -184,7 +178,7 @@ func (s *Store) applyLedgerOp(ctx context.Context, tx *sql.Tx, op subscribers.Le
 			next = formatTime(op.NextAttempt)
 		}
 		mv.to, mv.keptAttempt = subscribers.DeliveryDeferred, true
-		mv.from, err = s.updateFrom(ctx, tx, h.campaignOnly(), qPostpone, waiting, next, op.Error, op.Relay, at, op.DeliveryID, op.Attempts)
+		mv.from, err = s.updateFrom(ctx, tx, h, qPostpone, waiting, next, op.Error, op.Relay, at, op.DeliveryID, op.Attempts)
 	case subscribers.OpSent:
 		mv.to, mv.keptAttempt = subscribers.DeliverySent, true
 		mv.from, _, err = s.updateAny(ctx, tx, h, qSent, qSent, op.DeliveryID, at, op.SMTPCode, op.Relay, at, op.DeliveryID)
@@ -199,7 +193,7 @@ func (s *Store) applyLedgerOp(ctx context.Context, tx *sql.Tx, op subscribers.Le
 		// (max(0 - 1, 0)); the fast way is for deliveries with some.
 		var attempts int
 		mv.to = subscribers.DeliveryDeferred
-		mv.from, attempts, err = s.updateAny(ctx, tx, h.campaignOnly(), qRequeue+` AND attempts > 0`, qRequeue, op.DeliveryID, at, op.Error, op.Relay, at, op.DeliveryID)
+		mv.from, attempts, err = s.updateAny(ctx, tx, h, qRequeue+` AND attempts > 0`, qRequeue, op.DeliveryID, at, op.Error, op.Relay, at, op.DeliveryID)
 		mv.keptAttempt = attempts == 0
 	default:
 		return mv, fmt.Errorf("unknown ledger op %d", op.Kind)
@@ -207,22 +201,14 @@ func (s *Store) applyLedgerOp(ctx context.Context, tx *sql.Tx, op subscribers.Le
 	return mv, err
 }
 
-// hint is where an op says its delivery counts, as the statements check
-// it (on: checked at all; domain: checked too).
+// hint is the campaign an op says its delivery is in, as the statements
+// check it (on: checked at all).
 type hint struct {
-	campaign         int64
-	domain           string
-	on, checksDomain bool
+	campaign int64
+	on       bool
 }
 
 var noHint hint
-
-// campaignOnly is h checking the campaign only: for moves that do not count
-// per domain.
-func (h hint) campaignOnly() hint {
-	h.checksDomain = false
-	return h
-}
 
 // updateFrom runs q with each status of froms as its last argument until
 // one changes the row, and returns that status; "" if none did. With h on,
@@ -231,9 +217,6 @@ func (s *Store) updateFrom(ctx context.Context, tx *sql.Tx, h hint, q string, fr
 	if h.on {
 		q = hintedStatements[q]
 		args = append(args, h.campaign)
-		if h.checksDomain {
-			args = append(args, h.domain)
-		}
 	}
 	args = append(args, nil)
 	for _, from := range froms {

@@ -70,10 +70,14 @@ type LedgerOp struct {
 	// have accepted it. The campaign counts it as a possible duplicate.
 	PossibleDuplicate bool
 	// CampaignID, when set, is the delivery's campaign and Domain its
-	// recipient's domain (ReportDomain of the address the caller read):
-	// where the move counts in the campaign's report. The store checks
-	// both as it moves the delivery and looks them up itself when they do
-	// not match, so a wrong hint costs time, never a count.
+	// recipient's domain (ReportDomain of the address the caller read and
+	// mailed): where the move counts in the campaign's report. The store
+	// checks the campaign as it moves the delivery, and looks it up itself
+	// when it does not match, so a wrong campaign costs time, never a
+	// count. The domain it takes as given: the report counts a message
+	// under the domain it was sent to, even if the subscriber's address
+	// has changed since it was read (looking it up again cost a
+	// subscriber read per message).
 	CampaignID int64
 	Domain     string
 }
