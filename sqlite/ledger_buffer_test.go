@@ -2,10 +2,12 @@ package sqlite_test
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/dispatchhq/dispatch/sqlite"
+	"github.com/dispatchhq/dispatch/sqlite/sqlitetest"
 	"github.com/dispatchhq/dispatch/subscribers"
 )
 
@@ -85,4 +87,51 @@ func TestLedgerCountsBuffered(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.check(t, "the next run after the process died")
+}
+
+// TestRestoreCountsHeldBackCountsAgain checks that a backup taken while a
+// sender held counts back restores with its counts counted again.
+func TestRestoreCountsHeldBackCountsAgain(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := sqlite.Open(ctx, filepath.Join(dir, "live.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	seed := sqlitetest.Seed(t, s, sqlitetest.SeedConfig{N: 6, Campaign: &subscribers.NewCampaign{Slug: "c", Subject: "s"}})
+	ds, err := s.NextQueued(ctx, seed.Campaign.ID, 0, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds[:4] {
+		ops := []subscribers.LedgerOp{{Kind: subscribers.OpBegin, DeliveryID: d.ID, ListID: seed.List.ID}, {Kind: subscribers.OpSent, DeliveryID: d.ID, SMTPCode: 250}}
+		for _, op := range ops {
+			if _, err := s.ApplyLedgerBuffered(ctx, []subscribers.LedgerOp{op}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	bak := filepath.Join(dir, "mid.db")
+	if _, err := sqlite.Backup(ctx, filepath.Join(dir, "live.db"), bak, sqlite.BackupOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	restored := filepath.Join(dir, "restored.db")
+	if _, err := sqlite.Restore(ctx, bak, restored, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r, err := sqlite.Open(ctx, restored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := r.CheckCampaignCounts(ctx); err != nil {
+		t.Error(err)
+	}
+	if u, err := sqlite.CountsUnflushed(ctx, r, seed.Campaign.ID); err != nil || u {
+		t.Errorf("restored campaign marked unflushed: %v, %v", u, err)
+	}
+	if st, err := r.FindCampaignStats(ctx, seed.Campaign.ID); err != nil || st.Sent != 4 {
+		t.Errorf("restored campaign stats: %+v, %v; want 4 sent", st, err)
+	}
 }

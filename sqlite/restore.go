@@ -77,7 +77,50 @@ func Restore(ctx context.Context, src, dbPath string, now time.Time) (RestoreRes
 	if err := copyPrivate(src, dbPath); err != nil {
 		return res, fmt.Errorf("restore %s to %s: %w", src, dbPath, err)
 	}
+	if err := recountHeldBack(ctx, dbPath); err != nil {
+		return res, fmt.Errorf("restore %s: %w", dbPath, err)
+	}
 	return res, nil
+}
+
+// recountHeldBack counts again the campaigns of the database at path whose
+// counts a sender held back when the backup was taken (ledger_buffer.go):
+// their sender is not coming back to write them.
+func recountHeldBack(ctx context.Context, path string) error {
+	db, err := openRaw(path, "rw")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var has bool
+	if err := db.QueryRowContext(ctx, `SELECT count(*) > 0 FROM pragma_table_info('campaign_counts') WHERE name = 'unflushed'`).Scan(&has); err != nil || !has {
+		return err // a backup from before migration 0025 has no marks
+	}
+	rows, err := db.QueryContext(ctx, `SELECT campaign_id FROM campaign_counts WHERE unflushed = 1`)
+	if err != nil {
+		return fmt.Errorf("read campaign counts: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("read campaign counts: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	// The store's kept statements are prepared on the pool, beside the
+	// transaction's connection.
+	db.SetMaxOpenConns(2)
+	s := &Store{db: db}
+	defer s.closeStmts()
+	for _, id := range ids {
+		if err := inTxOn(ctx, db, func(tx *sql.Tx) error { return s.recountCampaign(ctx, tx, id) }); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // foldAndReadNewest checkpoints the WAL of the database into its main file
