@@ -53,18 +53,6 @@ func (p *pacer) wait(ctx context.Context) error {
 	return nil
 }
 
-// sleepCtx is the real clock's sleep.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // caps enforces rolling hourly and daily quotas (SES, Gmail and others
 // count that way) with per-minute buckets.
 type caps struct {

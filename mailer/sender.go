@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dispatchhq/dispatch/internal/ctxtime"
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/templates"
 )
@@ -38,11 +39,10 @@ func New(cfg Config, store Store) (*Sender, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	sleep := func(ctx context.Context, d time.Duration) error { return sleepCtx(ctx, d) }
-	s := &Sender{cfg: cfg, store: store, pace: newPacer(cfg.Rate, cfg.Now, sleep),
+	s := &Sender{cfg: cfg, store: store, pace: newPacer(cfg.Rate, cfg.Now, ctxtime.Sleep),
 		caps: newCaps(cfg.HourlyLimit, cfg.DailyLimit)}
 	for _, r := range cfg.Relays {
-		s.relays = append(s.relays, &relayState{cfg: r, name: r.name(), pace: newPacer(r.Rate, cfg.Now, sleep)})
+		s.relays = append(s.relays, &relayState{cfg: r, name: r.name(), pace: newPacer(r.Rate, cfg.Now, ctxtime.Sleep)})
 	}
 	if cfg.DKIM != nil {
 		signer, err := cfg.DKIM.signer()
@@ -464,7 +464,7 @@ func (s *Sender) feed(ctx context.Context, st *runState, jobs chan<- subscribers
 		wait := next.Sub(s.cfg.Now())
 		st.setWaiting(fmt.Sprintf("waiting %s for %d"+waitingRetry+"%s (next retry at %s)",
 			wait.Round(time.Second), n, pluralS(n, "delivery", "deliveries"), next.Local().Format("15:04:05")))
-		if err := sleepCtx(ctx, min(max(wait, 50*time.Millisecond), time.Second)); err != nil {
+		if err := ctxtime.Sleep(ctx, min(max(wait, 50*time.Millisecond), time.Second)); err != nil {
 			return err
 		}
 	}
@@ -643,7 +643,7 @@ func (s *Sender) waitTurn(ctx context.Context, st *runState, rs *relayState) err
 			break
 		}
 		st.setWaiting(which + waitingQuota + s.cfg.Now().Add(d).Local().Format("15:04:05"))
-		if err := sleepCtx(ctx, min(d, time.Second)); err != nil {
+		if err := ctxtime.Sleep(ctx, min(d, time.Second)); err != nil {
 			return err
 		}
 	}

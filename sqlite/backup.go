@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/dispatchhq/dispatch/internal/ctxtime"
 )
 
 // BackupCounts are the row counts a backup is checked and reported by.
@@ -169,14 +171,7 @@ func pace(ctx context.Context, done int64, start time.Time, rate int64) error {
 	if wait <= 0 {
 		return nil
 	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return ctxtime.Sleep(ctx, wait)
 }
 
 func syncFile(path string) error {

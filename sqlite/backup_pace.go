@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/dispatchhq/dispatch/internal/ctxtime"
 )
 
 // busyPace slows a copy while something else writes the live database.
@@ -79,7 +81,7 @@ func newBusyPace(src string, rate, step int64) *busyPace {
 			return walStamp{st.Size(), st.ModTime()}, true
 		},
 		now:   time.Now,
-		sleep: sleepCtx,
+		sleep: ctxtime.Sleep,
 	}
 	p.last, p.lastOK = p.stamp()
 	p.first = p.last
@@ -103,15 +105,4 @@ func (p *busyPace) after(ctx context.Context) error {
 	}
 	p.stepFrom = p.now()
 	return nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
