@@ -137,34 +137,38 @@ func (m *countMoves) add(mv countMove) {
 		return
 	}
 	if settles(mv.to) || mv.deferral() {
-		if m.minutes == nil {
-			m.minutes = map[rowKey]*settledCounts{}
-		}
-		k := rowKey{mv.campaign, mv.at[:min(len(mv.at), len("2006-01-02T15:04"))]}
-		if m.minutes[k] == nil {
-			m.minutes[k] = &settledCounts{}
-		}
+		row := m.minute(mv.campaign, mv.at[:min(len(mv.at), len("2006-01-02T15:04"))])
 		switch {
 		case mv.to == subscribers.DeliverySent:
-			m.minutes[k].sent++
+			row.sent++
 		case mv.to == subscribers.DeliveryFailed:
-			m.minutes[k].failed++
+			row.failed++
 		default:
-			m.minutes[k].deferred++
+			row.deferred++
 		}
 	}
 	m.domain(mv.campaign, mv.domain).addTo(settledDelta(mv.from, mv.to, 1))
 }
 
 func (m *countMoves) domain(campaign int64, domain string) *settledCounts {
-	if m.domains == nil {
-		m.domains = map[rowKey]*settledCounts{}
+	return settledRow(&m.domains, rowKey{campaign, domain})
+}
+
+func (m *countMoves) minute(campaign int64, minute string) *settledCounts {
+	return settledRow(&m.minutes, rowKey{campaign, minute})
+}
+
+// settledRow returns the row of *rows at k, making both as needed.
+func settledRow(rows *map[rowKey]*settledCounts, k rowKey) *settledCounts {
+	if *rows == nil {
+		*rows = map[rowKey]*settledCounts{}
 	}
-	k := rowKey{campaign, domain}
-	if m.domains[k] == nil {
-		m.domains[k] = &settledCounts{}
+	c := (*rows)[k]
+	if c == nil {
+		c = &settledCounts{}
+		(*rows)[k] = c
 	}
-	return m.domains[k]
+	return c
 }
 
 // addBulk records n deliveries of one campaign and domain moving from one

@@ -130,13 +130,7 @@ func (m *countMoves) merge(o *countMoves) {
 		}
 	}
 	for k, c := range o.minutes {
-		if m.minutes == nil {
-			m.minutes = map[rowKey]*settledCounts{}
-		}
-		if m.minutes[k] == nil {
-			m.minutes[k] = &settledCounts{}
-		}
-		m.minutes[k].addTo(*c)
+		m.minute(k.campaign, k.key).addTo(*c)
 	}
 	for k, c := range o.domains {
 		m.domain(k.campaign, k.key).addTo(*c)
@@ -149,6 +143,13 @@ func (m *countMoves) merged(o *countMoves) *countMoves {
 	out.merge(m)
 	out.merge(o)
 	return &out
+}
+
+// RecountCampaign counts a campaign's kept counts again from its
+// deliveries (see recountCampaign), for those who write deliveries without
+// the ledger: test seeds that write a sent campaign in a few statements.
+func (s *Store) RecountCampaign(ctx context.Context, id int64) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.recountCampaign(ctx, tx, id) })
 }
 
 // recountCampaign counts a campaign's kept counts again from its
