@@ -12,13 +12,15 @@ import (
 // BenchmarkLedgerPair measures one worker's commit per message: the result
 // of the previous delivery and the begin of the next, in one transaction,
 // to recipients over 97 domains; hinted, the ops say where they count, as
-// the mailer's do.
+// the mailer's do; buffered, the counts wait as the sender's do
+// (ApplyLedgerBuffered).
 func BenchmarkLedgerPair(b *testing.B) {
-	b.Run("unhinted", func(b *testing.B) { benchmarkLedgerPair(b, false) })
-	b.Run("hinted", func(b *testing.B) { benchmarkLedgerPair(b, true) })
+	b.Run("unhinted", func(b *testing.B) { benchmarkLedgerPair(b, false, false) })
+	b.Run("hinted", func(b *testing.B) { benchmarkLedgerPair(b, true, false) })
+	b.Run("buffered", func(b *testing.B) { benchmarkLedgerPair(b, true, true) })
 }
 
-func benchmarkLedgerPair(b *testing.B, hinted bool) {
+func benchmarkLedgerPair(b *testing.B, hinted, buffered bool) {
 	ctx := context.Background()
 	n := max(b.N+1, 1000)
 	s, l, c, ds := queuedCampaign(b, n, func(i int) string { return fmt.Sprintf("u%d@example%d.com", i, i%97) })
@@ -41,7 +43,11 @@ func benchmarkLedgerPair(b *testing.B, hinted bool) {
 				ops[j].CampaignID, ops[j].Domain = c.ID, subscribers.ReportDomain(d.Email)
 			}
 		}
-		res, err := s.ApplyLedger(ctx, ops)
+		apply := s.ApplyLedger
+		if buffered {
+			apply = s.ApplyLedgerBuffered
+		}
+		res, err := apply(ctx, ops)
 		if err != nil || res[1] != nil {
 			b.Fatal(err, res)
 		}
