@@ -150,6 +150,13 @@ func (m *countMoves) add(mv countMove) {
 	m.domain(mv.campaign, mv.domain).addTo(settledDelta(mv.from, mv.to, 1))
 }
 
+// addAll records moves.
+func (m *countMoves) addAll(moves []countMove) {
+	for _, mv := range moves {
+		m.add(mv)
+	}
+}
+
 func (m *countMoves) domain(campaign int64, domain string) *settledCounts {
 	return settledRow(&m.domains, rowKey{campaign, domain})
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // DB exposes the store's handle to this package's black-box tests, which
@@ -152,5 +153,11 @@ func CountsUnflushed(ctx context.Context, s *Store, campaign int64) (bool, error
 	return u, err
 }
 
-// BufferCommits is how many commits the ledger's buffer holds.
-const BufferCommits = bufferCommits
+// SetBufferCommits makes s's ledger buffer hold at most n commits.
+func SetBufferCommits(s *Store, n int) { s.buffer.limit = n }
+
+// SetBufferClock makes s's ledger buffer tell its age by clock.
+func SetBufferClock(s *Store, clock func() time.Time) { s.buffer.clock = clock }
+
+// BufferAge is how long the ledger's buffer holds counts back.
+const BufferAge = bufferAge

@@ -16,7 +16,9 @@ import (
 // kept counts change in the same transaction, once per campaign, minute
 // and domain for the whole batch (countMoves).
 func (s *Store) ApplyLedger(ctx context.Context, ops []subscribers.LedgerOp) ([]error, error) {
-	return s.applyLedger(ctx, ops, func(ctx context.Context, tx *sql.Tx, moves *countMoves) (func(), error) {
+	return s.applyLedger(ctx, ops, func(ctx context.Context, tx *sql.Tx, moved []countMove) (func(), error) {
+		var moves countMoves
+		moves.addAll(moved)
 		return nil, moves.write(ctx, s, tx)
 	})
 }
@@ -25,7 +27,7 @@ func (s *Store) ApplyLedger(ctx context.Context, ops []subscribers.LedgerOp) ([]
 // made to count, in the transaction; what count returns runs once the
 // transaction has committed.
 func (s *Store) applyLedger(ctx context.Context, ops []subscribers.LedgerOp,
-	count func(context.Context, *sql.Tx, *countMoves) (func(), error)) ([]error, error) {
+	count func(context.Context, *sql.Tx, []countMove) (func(), error)) ([]error, error) {
 	results := make([]error, len(ops))
 	var committed func()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -255,13 +257,12 @@ func (s *Store) updateAny(ctx context.Context, tx *sql.Tx, h hint, fast, q strin
 	return from, attempts, err
 }
 
-// countLedgerMoves adds up the counts of the moves a batch made: where
-// the ops' hints did not place them, the deliveries' campaigns and
+// countLedgerMoves returns the count moves of the moves a batch made:
+// where the ops' hints did not place them, the deliveries' campaigns and
 // recipient domains are read in one query.
-func (s *Store) countLedgerMoves(ctx context.Context, tx *sql.Tx, moved []ledgerMove) (*countMoves, error) {
-	var moves countMoves
+func (s *Store) countLedgerMoves(ctx context.Context, tx *sql.Tx, moved []ledgerMove) ([]countMove, error) {
 	if len(moved) == 0 {
-		return &moves, nil
+		return nil, nil
 	}
 	var ids []int64
 	for _, mv := range moved {
@@ -276,14 +277,15 @@ func (s *Store) countLedgerMoves(ctx context.Context, tx *sql.Tx, moved []ledger
 			return nil, fmt.Errorf("keep campaign counts: %w", err)
 		}
 	}
+	moves := make([]countMove, 0, len(moved))
 	for _, mv := range moved {
 		p := mv.place
 		if !mv.placed {
 			p = of[mv.delivery]
 		}
-		moves.add(countMove{campaign: p.campaign, domain: p.domain, from: mv.from, to: mv.to, keptAttempt: mv.keptAttempt, at: mv.at})
+		moves = append(moves, countMove{campaign: p.campaign, domain: p.domain, from: mv.from, to: mv.to, keptAttempt: mv.keptAttempt, at: mv.at})
 	}
-	return &moves, nil
+	return moves, nil
 }
 
 // place is where a delivery counts: its campaign and recipient domain.

@@ -1,9 +1,11 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -15,9 +17,16 @@ import (
 // that writes them rewrites the campaign_counts page, one more WAL frame
 // per commit next to the deliveries' one or two. ApplyLedgerBuffered adds
 // a commit's counts to the store's buffer, and writes the buffer with the
-// commit once it holds bufferCommits commits or is bufferAge old;
+// commit once it is bufferAge old or holds bufferCommits commits;
 // FlushLedgerCounts writes it at any time (the sender does when it goes
 // idle and when it stops; Close does too).
+//
+// The age is what writes it during a send. Each write adds up the minutes
+// and domains of everything held (a list spans a hundred domains) and
+// folds them into their tables, which every 32 commits took an eighth of
+// the ledger's CPU; every 250 ms it is a few writes a second
+// (docs/benchmarks.md). bufferCommits only bounds the memory of a sender
+// much faster than ours.
 //
 // A process that dies loses its buffer. Migration 0025's unflushed column
 // says so: the first commit that holds back a campaign's counts sets it,
@@ -27,7 +36,7 @@ import (
 // commits, which no delivery remembers, are missing from the timeline and
 // domains.
 const (
-	bufferCommits = 32
+	bufferCommits = 4096
 	bufferAge     = 250 * time.Millisecond
 )
 
@@ -36,43 +45,54 @@ type ledgerBuffer struct {
 	moves   *countMoves
 	marked  map[int64]bool // campaigns whose unflushed this store set
 	commits int
+	limit   int              // commits it holds at most; 0: bufferCommits (tests set less)
+	clock   func() time.Time // its age's clock; nil: time.Now (tests set their own)
 	since   time.Time
 }
 
 // ApplyLedgerBuffered is ApplyLedger for a sender's commit loop: the
 // deliveries are as durable when it returns, and the campaigns' counts
-// follow within bufferCommits commits or bufferAge, or at
+// follow within bufferAge or bufferCommits commits, or at
 // FlushLedgerCounts.
 func (s *Store) ApplyLedgerBuffered(ctx context.Context, ops []subscribers.LedgerOp) ([]error, error) {
 	b := &s.buffer
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return s.applyLedger(ctx, ops, func(ctx context.Context, tx *sql.Tx, moves *countMoves) (func(), error) {
+	return s.applyLedger(ctx, ops, func(ctx context.Context, tx *sql.Tx, moved []countMove) (func(), error) {
 		now := time.Now()
-		if b.commits+1 >= bufferCommits || (!b.since.IsZero() && now.Sub(b.since) >= bufferAge) {
-			all := moves
+		if b.clock != nil {
+			now = b.clock()
+		}
+		if b.commits+1 >= cmp.Or(b.limit, bufferCommits) || (!b.since.IsZero() && now.Sub(b.since) >= bufferAge) {
+			// The buffer itself changes only once the commit has made it:
+			// a commit that fails leaves it as it was.
+			var all countMoves
 			if b.moves != nil {
-				all = b.moves.merged(moves)
+				all.merge(b.moves)
 			}
-			if err := s.writeBuffered(ctx, tx, all); err != nil {
+			all.addAll(moved)
+			if err := s.writeBuffered(ctx, tx, &all); err != nil {
 				return nil, err
 			}
 			return b.reset, nil
 		}
+		// Most commits hold back the counts of one campaign, which the
+		// buffer has marked already: this loop, not a set, finds the new.
 		var marks []int64
-		for _, c := range moves.campaigns() {
-			if !b.marked[c] {
-				if _, err := s.execCached(ctx, tx, `UPDATE campaign_counts SET unflushed = 1 WHERE campaign_id = ?`, c); err != nil {
-					return nil, fmt.Errorf("keep campaign counts: %w", err)
-				}
-				marks = append(marks, c)
+		for _, mv := range moved {
+			if mv.from == mv.to || b.marked[mv.campaign] || slices.Contains(marks, mv.campaign) {
+				continue
 			}
+			if _, err := s.execCached(ctx, tx, `UPDATE campaign_counts SET unflushed = 1 WHERE campaign_id = ?`, mv.campaign); err != nil {
+				return nil, fmt.Errorf("keep campaign counts: %w", err)
+			}
+			marks = append(marks, mv.campaign)
 		}
 		return func() {
 			if b.moves == nil {
 				b.moves, b.marked, b.since = &countMoves{}, map[int64]bool{}, now
 			}
-			b.moves.merge(moves)
+			b.moves.addAll(moved)
 			for _, c := range marks {
 				b.marked[c] = true
 			}
@@ -135,14 +155,6 @@ func (m *countMoves) merge(o *countMoves) {
 	for k, c := range o.domains {
 		m.domain(k.campaign, k.key).addTo(*c)
 	}
-}
-
-// merged returns m and o's moves added up, leaving both as they are.
-func (m *countMoves) merged(o *countMoves) *countMoves {
-	var out countMoves
-	out.merge(m)
-	out.merge(o)
-	return &out
 }
 
 // RecountCampaign counts a campaign's kept counts again from its

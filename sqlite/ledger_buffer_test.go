@@ -19,6 +19,10 @@ func TestLedgerCountsBuffered(t *testing.T) {
 	ctx := context.Background()
 	e := newCountsEnv(t)
 	e.hint = rightHints
+	const bufferCommits = 32
+	sqlite.SetBufferCommits(e.s, bufferCommits)
+	clock := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	sqlite.SetBufferClock(e.s, func() time.Time { return clock })
 	at := time.Date(2026, 3, 1, 10, 0, 30, 0, time.UTC)
 	buffered := func(ops ...subscribers.LedgerOp) {
 		t.Helper()
@@ -56,16 +60,27 @@ func TestLedgerCountsBuffered(t *testing.T) {
 	for i := 3; i < 12; i++ {
 		ops = append(ops, e.begin(0, i), e.op(subscribers.OpDeferred, 0, i, at))
 	}
-	if len(ops) < sqlite.BufferCommits {
-		t.Fatalf("%d commits do not fill the buffer of %d", len(ops), sqlite.BufferCommits)
+	if len(ops) < bufferCommits {
+		t.Fatalf("%d commits do not fill the buffer of %d", len(ops), bufferCommits)
 	}
-	buffered(ops[:sqlite.BufferCommits]...)
+	buffered(ops[:bufferCommits]...)
 	e.check(t, "a full buffer")
-	buffered(ops[sqlite.BufferCommits:]...)
+	buffered(ops[bufferCommits:]...)
 	if err := e.s.FlushLedgerCounts(ctx); err != nil {
 		t.Fatal(err)
 	}
 	e.check(t, "the rest")
+
+	// A buffer as old as bufferAge is written with the next commit.
+	buffered(e.op(subscribers.OpFailed, 0, 3, at))
+	unflushed(0, true)
+	clock = clock.Add(sqlite.BufferAge - time.Millisecond)
+	buffered(e.op(subscribers.OpFailed, 0, 4, at))
+	unflushed(0, true)
+	clock = clock.Add(time.Millisecond)
+	buffered(e.op(subscribers.OpFailed, 0, 5, at))
+	unflushed(0, false)
+	e.check(t, "an old buffer")
 
 	// A process that dies loses what it held back; the campaign's next
 	// run counts it again, recovering the delivery left sending.
