@@ -7,13 +7,14 @@ import (
 	"time"
 )
 
-// TestBusyPaceWaitsOnlyWhileTheWALChanges steps a pace of 1 MB/s over
-// 100 KB steps (a share of 100 ms each), yielding until the WAL has grown
-// by 1 MiB, with a clock, a WAL and a sleep the test controls: a step
-// during which the WAL changed is stretched to its share, one during which
-// it did not is not, and neither is a step that took its share already or
+// TestBusyPaceWaitsOnlyWhileTheWALGrows steps a pace of 1 MB/s over
+// 100 KB steps (a share of 100 ms each), yielding to a WAL that grows by
+// 100 KB/s or more until it has grown by 1 MiB, with a clock, a WAL and a
+// sleep the test controls: a step during which the WAL grew that fast is
+// stretched to its share; one during which it did not grow, or grew
+// slower, is not, and neither is a step that took its share already or
 // one after the WAL grew by the most.
-func TestBusyPaceWaitsOnlyWhileTheWALChanges(t *testing.T) {
+func TestBusyPaceWaitsOnlyWhileTheWALGrows(t *testing.T) {
 	t0 := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
 	steps := []struct {
 		name  string
@@ -23,9 +24,12 @@ func TestBusyPaceWaitsOnlyWhileTheWALChanges(t *testing.T) {
 	}{
 		{"quiet", 10 * time.Millisecond, 0, 0},
 		{"written", 10 * time.Millisecond, 4096, 90 * time.Millisecond},
-		{"written, a slow step", 150 * time.Millisecond, 8192, 0},
-		{"quiet again", 10 * time.Millisecond, 8192, 0},
-		{"written again", 30 * time.Millisecond, 12288, 70 * time.Millisecond},
+		// 40 KB over the 90 ms slept and the 150 ms of the step.
+		{"written, a slow step", 150 * time.Millisecond, 45056, 0},
+		{"quiet again", 10 * time.Millisecond, 45056, 0},
+		// 512 bytes in 10 ms: 51 KB/s, under the 100 KB/s that is busy.
+		{"a trickle", 10 * time.Millisecond, 45568, 0},
+		{"written again", 30 * time.Millisecond, 49664, 70 * time.Millisecond},
 		{"written to just under the most", 10 * time.Millisecond, 1<<20 - 1, 90 * time.Millisecond},
 		{"written past the most", 10 * time.Millisecond, 1 << 20, 0},
 	}
@@ -33,14 +37,15 @@ func TestBusyPaceWaitsOnlyWhileTheWALChanges(t *testing.T) {
 	var wal int64
 	var slept time.Duration
 	p := &busyPace{
-		rate:  1_000_000,
-		step:  100_000,
-		most:  1 << 20,
-		stamp: func() (walStamp, bool) { return walStamp{size: wal}, true },
-		now:   func() time.Time { return now },
-		sleep: func(_ context.Context, d time.Duration) error { slept += d; now = now.Add(d); return nil },
+		rate:    1_000_000,
+		step:    100_000,
+		most:    1 << 20,
+		written: 100_000,
+		walSize: func() (int64, bool) { return wal, true },
+		now:     func() time.Time { return now },
+		sleep:   func(_ context.Context, d time.Duration) error { slept += d; now = now.Add(d); return nil },
 	}
-	p.last, p.lastOK, p.stepFrom = walStamp{}, true, now
+	p.last, p.lastOK, p.lastAt, p.stepFrom = 0, true, now, now
 	for _, s := range steps {
 		now, wal, slept = now.Add(s.took), s.walTo, 0
 		if err := p.after(context.Background()); err != nil {
@@ -60,8 +65,9 @@ func TestBusyPaceOffWithoutARate(t *testing.T) {
 }
 
 // TestBackupSlowsWhileTheDatabaseIsWritten backs up a 3 MB database while
-// another connection keeps inserting: at 2 MB/s while busy, the copy's
-// first two 1 MiB steps each take at least half a second.
+// another connection keeps inserting rows of 8 KB (over busyWALRate):
+// at 2 MB/s while busy, the copy's first two 1 MiB steps each take at
+// least half a second.
 func TestBackupSlowsWhileTheDatabaseIsWritten(t *testing.T) {
 	ctx := context.Background()
 	s, dir := paddedStore(t, 700, 3900)
@@ -69,11 +75,10 @@ func TestBackupSlowsWhileTheDatabaseIsWritten(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		for wctx.Err() == nil {
-			if _, err := s.db.ExecContext(ctx, `INSERT INTO pad VALUES (randomblob(100))`); err != nil {
+			if _, err := s.db.ExecContext(ctx, `INSERT INTO pad VALUES (randomblob(8000))`); err != nil {
 				done <- err
 				return
 			}
-			time.Sleep(2 * time.Millisecond)
 		}
 		done <- nil
 	}()
