@@ -44,6 +44,7 @@ import (
 	"github.com/dispatchhq/dispatch/mailer"
 	"github.com/dispatchhq/dispatch/mailer/smtptest"
 	"github.com/dispatchhq/dispatch/sqlite"
+	"github.com/dispatchhq/dispatch/sqlite/sqlitetest"
 	"github.com/dispatchhq/dispatch/subscribers"
 	"github.com/dispatchhq/dispatch/templates"
 )
@@ -53,6 +54,7 @@ var (
 	benchConns      = flag.Int("conns", 4, "SMTP connections for the throughput and campaign benchmarks")
 	benchCeiling    = flag.Bool("ceiling", true, "BenchmarkThroughput also measures the raw-client ceiling")
 	benchChunking   = flag.Bool("chunking", false, "BenchmarkThroughput: Dispatch sends with BDAT (CHUNKING)")
+	benchHold       = flag.Bool("hold", false, "BenchmarkThroughput: another connection holds a read snapshot during each Dispatch pass, as dispatch backup does")
 	benchRecipients = flag.Int("recipients", 100000, "recipients of BenchmarkCampaign (the issue's figure is 1000000)")
 	benchRate       = flag.Float64("rate", 200, "messages per second for BenchmarkRateAccuracy")
 	benchRateMsgs   = flag.Int("rate-msgs", 300, "messages sent by BenchmarkRateAccuracy")
@@ -81,6 +83,7 @@ func benchIssueOf(stories int) string {
 // compiled bench issue.
 type benchStore struct {
 	store  *sqlite.Store
+	path   string
 	list   *subscribers.List
 	issue  *templates.Compiled
 	tokens *subscribers.Tokens
@@ -97,7 +100,8 @@ func newBenchStore(b *testing.B, n int) *benchStore {
 func newBenchStoreOf(b *testing.B, n int, issue string) *benchStore {
 	b.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	path := filepath.Join(b.TempDir(), "bench.db")
+	store, err := sqlite.Open(ctx, path)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -115,7 +119,7 @@ func newBenchStoreOf(b *testing.B, n int, issue string) *benchStore {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &benchStore{store: store, list: list, issue: compiled, tokens: tokens, n: n}
+	return &benchStore{store: store, path: path, list: list, issue: compiled, tokens: tokens, n: n}
 }
 
 // campaign creates a fresh campaign to every subscriber, ready to run.
@@ -204,6 +208,10 @@ func BenchmarkThroughput(b *testing.B) {
 		}
 		s := bs.senderTo(b, r, conns, 0)
 		srv.Reset()
+		release := func() {}
+		if *benchHold {
+			release = sqlitetest.HoldSnapshot(b, bs.path)
+		}
 		runtime.GC()
 		cpu0 := cpuTime()
 		b.StartTimer()
@@ -211,6 +219,7 @@ func BenchmarkThroughput(b *testing.B) {
 		res, err := s.Run(context.Background(), c, nil)
 		el := time.Since(start)
 		b.StopTimer()
+		release()
 		dispatchCPU += float64((cpuTime() - cpu0).Microseconds()) / float64(n)
 		if err != nil || res.Sent != n {
 			b.Fatalf("run = %+v, %v; want %d sent", res, err, n)

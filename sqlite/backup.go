@@ -45,8 +45,8 @@ type BackupOptions struct {
 	// 0 writes as fast as the disk takes it.
 	MaxBytesPerSecond int64
 	// BusyBytesPerSecond caps the rate pages are copied at while another
-	// connection writes the database (see busyPace); 0 copies at full
-	// speed whatever else runs.
+	// connection writes the database heavily (see busyPace); 0 copies at
+	// full speed whatever else runs.
 	BusyBytesPerSecond int64
 }
 
@@ -56,7 +56,7 @@ type BackupOptions struct {
 // that writers wait for, and, all its steps reading one snapshot, it is
 // never restarted by a sender's commit. The pages are copied into the page
 // cache, at full speed on a quiet database and no faster than
-// opt.BusyBytesPerSecond while others write it (see busyPace; while the
+// opt.BusyBytesPerSecond while others write it heavily (see busyPace; while the
 // snapshot is held, the live database's WAL cannot be restarted and grows,
 // which slows a send too), and only then written out to the disk, a
 // megabyte at a time (see writeOut). It copies pages rather than rebuilding every table

@@ -20,8 +20,9 @@ func newBackupCmd(a *app) *cobra.Command {
 		Short: "Write a checked, consistent copy of the database while serve and send run",
 		Long: `backup copies the live database with SQLite's online backup API inside one
 read transaction, at the lowest CPU and I/O priority: serve and send keep
-writing meanwhile, and go first. While they write, the copy goes no faster
-than backup.busy_mb_per_s (10 by default). The copy is then written out to
+writing meanwhile, and go first. While they write heavily (a send or an
+import, not serve's unsubscribes), the copy goes no faster than
+backup.busy_mb_per_s (10 by default). The copy is then written out to
 the disk a megabyte at a time (no faster than backup.max_mb_per_s, when
 set), so the live database's own writes never wait behind more than that.
 It is written to a temporary name, checked (integrity check, schema
