@@ -28,7 +28,7 @@ import (
 
 var (
 	benchBackupSubs  = flag.Int("backup-subscribers", 1000000, "BenchmarkBackupDuringSend: subscribers in the database")
-	benchBackupLists = flag.Int("backup-lists", 4, "BenchmarkBackupDuringSend: lists every subscriber is on (1 created + 1 subscribed event per list each)")
+	benchBackupLists = flag.Int("backup-lists", 5, "BenchmarkBackupDuringSend: lists every subscriber is on (1 created + 1 subscribed event per list each)")
 	benchBackupSend  = flag.Int("backup-send", 20000, "BenchmarkBackupDuringSend: recipients of the campaign")
 	benchBackupCap   = flag.Int("backup-cap", 0, "BenchmarkBackupDuringSend: backup.max_mb_per_s of the backup (0: no cap)")
 	benchBackupBusy  = flag.Int("backup-busy", -1, "BenchmarkBackupDuringSend: backup.busy_mb_per_s of the backup (0: no cap; -1: the default)")
@@ -40,7 +40,7 @@ const benchSecret = "backup-bench-secret-7d41c9a2e85f3b60"
 
 // BenchmarkBackupDuringSend is issue 17's speed check, with real parts: a
 // database of -backup-subscribers subscribers on -backup-lists lists
-// (about 5M events at the defaults), `dispatch serve` answering one-click
+// (5M events at the defaults, as issue 17 asks), `dispatch serve` answering one-click
 // POSTs, and `dispatch send` of -backup-send messages to an SMTP server on
 // 127.0.0.1. It sends once alone, once while `dispatch backup` runs and
 // once alone again, and reports the send rates (the drop is against the
