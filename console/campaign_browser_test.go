@@ -73,16 +73,19 @@ func TestCampaignInChromium(t *testing.T) {
 	)
 	browsertest.Click(t, ctx, `form[action$="/pause"] button`)
 	browsertest.WaitText(t, ctx, ".notice", "Pausing")
+	// Once the campaign stops, the page loads again whole (its report
+	// too): the mark set on this page's window is gone then.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.beforeStop = true`)); err != nil {
+		browsertest.Fatalf(t, ctx, "mark the page: %v", err)
+	}
 	if err := tc.store.ReleaseLease(t.Context(), subscribers.CampaignLease(c.ID), sender); err != nil {
 		t.Fatal(err)
 	}
 	if err := tc.store.HoldCampaign(t.Context(), c.ID, subscribers.HoldOperator, "paused by an operator"); err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelector('#campaign-state').textContent === 'paused'`,
-		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-		browsertest.Fatalf(t, ctx, "the page did not show the pause: %v", err)
-	}
+	browsertest.WaitText(t, ctx, "#campaign-state", "paused")
+	browsertest.WaitJS(t, ctx, "the page to load again once the campaign stopped", `window.beforeStop === undefined`)
 	visit(t, ctx, base, path, "campaign-paused", `form[action$="/resume"] button`)
 
 	// Resume: with no runner up, the page says what is missing.

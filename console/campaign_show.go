@@ -100,7 +100,8 @@ func (s *Server) handleCampaignShow(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleCampaignProgress is the progress part of the campaign page alone,
-// which the page's htmx polling swaps in while the campaign runs.
+// which the page's htmx polling swaps in while the campaign runs; once it
+// stops, the whole page.
 func (s *Server) handleCampaignProgress(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.campaignID(w, r)
 	if !ok {
@@ -110,6 +111,12 @@ func (s *Server) handleCampaignProgress(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if d.Poll == "" {
+		// The campaign has stopped moving (sent, paused, cancelled): the
+		// page loads again once, so that its report shows how the send
+		// ended, not how it stood when the page was opened.
+		w.Header().Set("HX-Refresh", "true")
 	}
 	s.renderPartial(w, r, "campaign.html", "progress", d)
 }

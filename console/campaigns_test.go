@@ -85,8 +85,8 @@ func TestCampaignPageProgressAndControls(t *testing.T) {
 	// The polled part alone: no layout, the same progress.
 	part := b.get(path + "/progress")
 	if part.status != http.StatusOK || strings.Contains(part.body, "<html") || !strings.Contains(part.body, `id="n-sent">150<`) ||
-		part.header.Get("Cache-Control") != "no-store" {
-		t.Errorf("progress partial: %d %q\n%s", part.status, part.header.Get("Cache-Control"), part.body)
+		part.header.Get("Cache-Control") != "no-store" || part.header.Get("HX-Refresh") != "" {
+		t.Errorf("progress partial: %d %q, HX-Refresh %q\n%s", part.status, part.header.Get("Cache-Control"), part.header.Get("HX-Refresh"), part.body)
 	}
 
 	// Pause: the running process is asked.
@@ -117,6 +117,11 @@ func TestCampaignPageProgressAndControls(t *testing.T) {
 	}
 	if strings.Contains(main, "hx-trigger") {
 		t.Error("a paused campaign's page still polls")
+	}
+	// A page opened while it ran polls once more, and loads again whole,
+	// report and all.
+	if part := b.get(path + "/progress"); part.status != http.StatusOK || part.header.Get("HX-Refresh") != "true" {
+		t.Errorf("progress of a paused campaign: %d, HX-Refresh %q; want the page loaded again", part.status, part.header.Get("HX-Refresh"))
 	}
 
 	// Resume with no runner up: said so, and the campaign waits for one.
