@@ -160,14 +160,8 @@ func (s *Store) StartCampaignRun(ctx context.Context, id int64) (int, error) {
 		if err != nil {
 			return fmt.Errorf("recover in-flight deliveries: %w", err)
 		}
-		var lost bool
-		if err := tx.QueryRowContext(ctx, `SELECT unflushed FROM campaign_counts WHERE campaign_id = ?`, id).Scan(&lost); err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("read campaign counts: %w", err)
-		}
-		if lost {
-			if err := s.recountCampaign(ctx, tx, id); err != nil {
-				return err
-			}
+		if err := s.recountIfHeldBack(ctx, tx, id); err != nil {
+			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE campaigns SET status = `+sqlCampaignSending+`, pause_reason = '',
 			possible_duplicates = possible_duplicates + ?, started_at = COALESCE(started_at, ?), updated_at = ?

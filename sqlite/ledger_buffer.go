@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -31,8 +32,9 @@ import (
 // A process that dies loses its buffer. Migration 0025's unflushed column
 // says so: the first commit that holds back a campaign's counts sets it,
 // in that commit, and the commit that writes them clears it. The next run
-// of a campaign still marked counts its counts again from its deliveries
-// (StartCampaignRun, recountCampaign); only the deferrals of the lost
+// of a campaign still marked, or its cancelling, counts its counts again
+// from its deliveries (StartCampaignRun, CancelCampaign,
+// recountIfHeldBack); only the deferrals of the lost
 // commits, which no delivery remembers, are missing from the timeline and
 // domains.
 const (
@@ -162,6 +164,21 @@ func (m *countMoves) merge(o *countMoves) {
 // the ledger: test seeds that write a sent campaign in a few statements.
 func (s *Store) RecountCampaign(ctx context.Context, id int64) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error { return s.recountCampaign(ctx, tx, id) })
+}
+
+// recountIfHeldBack counts campaign id's kept counts again if a process
+// that died held some back: the campaign is still marked unflushed once
+// the caller has flushed its own store's buffer (StartCampaignRun,
+// CancelCampaign).
+func (s *Store) recountIfHeldBack(ctx context.Context, tx *sql.Tx, id int64) error {
+	var lost bool
+	if err := tx.QueryRowContext(ctx, `SELECT unflushed FROM campaign_counts WHERE campaign_id = ?`, id).Scan(&lost); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("read campaign counts: %w", err)
+	}
+	if !lost {
+		return nil
+	}
+	return s.recountCampaign(ctx, tx, id)
 }
 
 // recountCampaign counts a campaign's kept counts again from its

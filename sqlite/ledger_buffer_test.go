@@ -150,3 +150,44 @@ func TestRestoreCountsHeldBackCountsAgain(t *testing.T) {
 		t.Errorf("restored campaign stats: %+v, %v; want 4 sent", st, err)
 	}
 }
+
+// TestCancelCountsHeldBackCountsAgain: a campaign whose run died holding
+// counts back is counted again when it is cancelled, as its next run
+// would have counted it; one whose counts this store holds has them
+// written first, and counted once.
+func TestCancelCountsHeldBackCountsAgain(t *testing.T) {
+	ctx := context.Background()
+	e := newCountsEnv(t)
+	e.hint = rightHints
+	at := time.Date(2026, 3, 1, 10, 0, 30, 0, time.UTC)
+	buffered := func(ops ...subscribers.LedgerOp) {
+		t.Helper()
+		for _, op := range ops {
+			if _, err := e.s.ApplyLedgerBuffered(ctx, []subscribers.LedgerOp{op}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	buffered(e.begin(0, 0), e.op(subscribers.OpSent, 0, 0, at), e.begin(0, 1), e.op(subscribers.OpFailed, 0, 1, at), e.begin(0, 2))
+	sqlite.DropLedgerBuffer(e.s)
+	if err := e.s.CheckCampaignCounts(ctx); err == nil {
+		t.Fatal("counts right although the buffer was lost")
+	}
+	if n, err := e.s.CancelCampaign(ctx, e.c[0].ID); err != nil || n != 10 {
+		t.Fatalf("CancelCampaign = %d, %v; want 10 skipped", n, err)
+	}
+	if u, err := sqlite.CountsUnflushed(ctx, e.s, e.c[0].ID); err != nil || u {
+		t.Fatalf("cancelled campaign marked unflushed: %v, %v", u, err)
+	}
+	e.check(t, "cancelling a campaign whose run died")
+
+	// This store's own held counts: written, then the cancel's.
+	buffered(e.begin(1, 0), e.op(subscribers.OpSent, 1, 0, at), e.begin(1, 1))
+	if n, err := e.s.CancelCampaign(ctx, e.c[1].ID); err != nil || n != 11 {
+		t.Fatalf("CancelCampaign = %d, %v; want 11 skipped", n, err)
+	}
+	if err := e.s.FlushLedgerCounts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.check(t, "cancelling a campaign this store holds counts of")
+}

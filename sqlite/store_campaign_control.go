@@ -129,8 +129,12 @@ func (s *Store) updateCampaign(ctx context.Context, id int64, set string, args .
 
 // CancelCampaign ends a campaign for good: what it still owes is skipped
 // (a scheduled campaign owes nothing: it has no deliveries yet). It
-// returns how many deliveries were skipped.
+// returns how many deliveries were skipped. Counts that a run which died
+// held back are counted again, as its next run would have.
 func (s *Store) CancelCampaign(ctx context.Context, id int64) (int, error) {
+	if err := s.FlushLedgerCounts(ctx); err != nil {
+		return 0, err
+	}
 	var n int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		now := formatTime(s.now())
@@ -140,6 +144,9 @@ func (s *Store) CancelCampaign(ctx context.Context, id int64) (int, error) {
 			`UPDATE deliveries SET status = `+sqlSkipped+`, last_error = 'campaign cancelled', updated_at = ? WHERE `+owed, now, id)
 		if err != nil {
 			return fmt.Errorf("skip the deliveries of campaign %d: %w", id, err)
+		}
+		if err := s.recountIfHeldBack(ctx, tx, id); err != nil {
+			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE campaigns SET status = `+sqlCampaignFinished+`, hold = '', request = '', pause_reason = '',
 			cancelled_at = ?, finished_at = COALESCE(finished_at, ?), updated_at = ? WHERE id = ?`, now, now, now, id)
