@@ -112,19 +112,16 @@ func copyInto(ctx context.Context, db *sql.DB, src, dst string, opt BackupOption
 	if err != nil {
 		return BackupInfo{}, err
 	}
-	var between func() error
-	if wb != nil || pace != nil {
-		between = func() error {
-			if wb != nil {
-				if err := wb.step(); err != nil {
-					return err
-				}
+	between := func() error {
+		if wb != nil {
+			if err := wb.step(); err != nil {
+				return err
 			}
-			if pace != nil {
-				return pace.after(ctx)
-			}
-			return nil
 		}
+		if pace != nil {
+			return pace.after(ctx)
+		}
+		return nil
 	}
 	if err := copyPages(ctx, db, tmpName, backupStepPages, between); err != nil {
 		return BackupInfo{}, fmt.Errorf("copy: %w", err)

@@ -103,6 +103,17 @@ func (e *countsEnv) op(kind subscribers.LedgerOpKind, c, i int, t time.Time) sub
 	return e.hinted(subscribers.LedgerOp{Kind: kind, DeliveryID: e.ds[c][i].ID, At: t, SMTPCode: 250, NextAttempt: t.Add(time.Hour), Error: "x"}, c, i)
 }
 
+// applyBuffered applies each op in a commit of its own, as a sender's
+// buffered ledger does.
+func (e *countsEnv) applyBuffered(t *testing.T, ops ...subscribers.LedgerOp) {
+	t.Helper()
+	for _, op := range ops {
+		if _, err := e.s.ApplyLedgerBuffered(context.Background(), []subscribers.LedgerOp{op}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func (e *countsEnv) apply(t *testing.T, ops ...subscribers.LedgerOp) []error {
 	t.Helper()
 	res, err := e.s.ApplyLedger(context.Background(), ops)

@@ -24,14 +24,6 @@ func TestLedgerCountsBuffered(t *testing.T) {
 	clock := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	sqlite.SetBufferClock(e.s, func() time.Time { return clock })
 	at := time.Date(2026, 3, 1, 10, 0, 30, 0, time.UTC)
-	buffered := func(ops ...subscribers.LedgerOp) {
-		t.Helper()
-		for _, op := range ops {
-			if _, err := e.s.ApplyLedgerBuffered(ctx, []subscribers.LedgerOp{op}); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
 	unflushed := func(c int, want bool) {
 		t.Helper()
 		u, err := sqlite.CountsUnflushed(ctx, e.s, e.c[c].ID)
@@ -41,7 +33,7 @@ func TestLedgerCountsBuffered(t *testing.T) {
 	}
 
 	// Held back: the deliveries moved, the counts not yet.
-	buffered(e.begin(0, 0), e.begin(0, 1), e.begin(0, 2), e.op(subscribers.OpSent, 0, 0, at), e.op(subscribers.OpFailed, 0, 1, at))
+	e.applyBuffered(t, e.begin(0, 0), e.begin(0, 1), e.begin(0, 2), e.op(subscribers.OpSent, 0, 0, at), e.op(subscribers.OpFailed, 0, 1, at))
 	if err := e.s.CheckCampaignCounts(ctx); err == nil {
 		t.Fatal("counts already written after 5 buffered commits")
 	}
@@ -63,28 +55,28 @@ func TestLedgerCountsBuffered(t *testing.T) {
 	if len(ops) < bufferCommits {
 		t.Fatalf("%d commits do not fill the buffer of %d", len(ops), bufferCommits)
 	}
-	buffered(ops[:bufferCommits]...)
+	e.applyBuffered(t, ops[:bufferCommits]...)
 	e.check(t, "a full buffer")
-	buffered(ops[bufferCommits:]...)
+	e.applyBuffered(t, ops[bufferCommits:]...)
 	if err := e.s.FlushLedgerCounts(ctx); err != nil {
 		t.Fatal(err)
 	}
 	e.check(t, "the rest")
 
 	// A buffer as old as bufferAge is written with the next commit.
-	buffered(e.op(subscribers.OpFailed, 0, 3, at))
+	e.applyBuffered(t, e.op(subscribers.OpFailed, 0, 3, at))
 	unflushed(0, true)
 	clock = clock.Add(sqlite.BufferAge - time.Millisecond)
-	buffered(e.op(subscribers.OpFailed, 0, 4, at))
+	e.applyBuffered(t, e.op(subscribers.OpFailed, 0, 4, at))
 	unflushed(0, true)
 	clock = clock.Add(time.Millisecond)
-	buffered(e.op(subscribers.OpFailed, 0, 5, at))
+	e.applyBuffered(t, e.op(subscribers.OpFailed, 0, 5, at))
 	unflushed(0, false)
 	e.check(t, "an old buffer")
 
 	// A process that dies loses what it held back; the campaign's next
 	// run counts it again, recovering the delivery left sending.
-	buffered(e.begin(1, 0), e.begin(1, 1), e.op(subscribers.OpSent, 1, 0, at), e.op(subscribers.OpFailed, 1, 1, at.Add(time.Minute)),
+	e.applyBuffered(t, e.begin(1, 0), e.begin(1, 1), e.op(subscribers.OpSent, 1, 0, at), e.op(subscribers.OpFailed, 1, 1, at.Add(time.Minute)),
 		e.op(subscribers.OpSent, 0, 2, at), e.begin(1, 2))
 	sqlite.DropLedgerBuffer(e.s)
 	if err := e.s.CheckCampaignCounts(ctx); err == nil {
@@ -160,15 +152,7 @@ func TestCancelCountsHeldBackCountsAgain(t *testing.T) {
 	e := newCountsEnv(t)
 	e.hint = rightHints
 	at := time.Date(2026, 3, 1, 10, 0, 30, 0, time.UTC)
-	buffered := func(ops ...subscribers.LedgerOp) {
-		t.Helper()
-		for _, op := range ops {
-			if _, err := e.s.ApplyLedgerBuffered(ctx, []subscribers.LedgerOp{op}); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	buffered(e.begin(0, 0), e.op(subscribers.OpSent, 0, 0, at), e.begin(0, 1), e.op(subscribers.OpFailed, 0, 1, at), e.begin(0, 2))
+	e.applyBuffered(t, e.begin(0, 0), e.op(subscribers.OpSent, 0, 0, at), e.begin(0, 1), e.op(subscribers.OpFailed, 0, 1, at), e.begin(0, 2))
 	sqlite.DropLedgerBuffer(e.s)
 	if err := e.s.CheckCampaignCounts(ctx); err == nil {
 		t.Fatal("counts right although the buffer was lost")
@@ -182,7 +166,7 @@ func TestCancelCountsHeldBackCountsAgain(t *testing.T) {
 	e.check(t, "cancelling a campaign whose run died")
 
 	// This store's own held counts: written, then the cancel's.
-	buffered(e.begin(1, 0), e.op(subscribers.OpSent, 1, 0, at), e.begin(1, 1))
+	e.applyBuffered(t, e.begin(1, 0), e.op(subscribers.OpSent, 1, 0, at), e.begin(1, 1))
 	if n, err := e.s.CancelCampaign(ctx, e.c[1].ID); err != nil || n != 11 {
 		t.Fatalf("CancelCampaign = %d, %v; want 11 skipped", n, err)
 	}

@@ -88,8 +88,9 @@ type DeliveryLedger interface {
 	// slot per op (nil, ErrNotSendable or ErrStale).
 	ApplyLedger(ctx context.Context, ops []LedgerOp) ([]error, error)
 	// ApplyLedgerBuffered is ApplyLedger for a sender's commit loop: the
-	// deliveries are as durable, and the campaigns' counts may follow a
-	// few commits later; FlushLedgerCounts writes them at once.
+	// deliveries are as durable, and the campaigns' counts may follow up
+	// to a quarter of a second later; FlushLedgerCounts writes them at
+	// once.
 	ApplyLedgerBuffered(ctx context.Context, ops []LedgerOp) ([]error, error)
 	FlushLedgerCounts(ctx context.Context) error
 	// SentSince counts the messages sent since t, over all campaigns.
