@@ -60,7 +60,7 @@ func cpuTime() time.Duration {
 // queuedCampaign imports n subscribers, whose addresses email gives, into
 // the list "l" of a new store, and creates a campaign to them; it returns
 // the store, the list, the campaign and its queued deliveries.
-func queuedCampaign(b *testing.B, n int, email func(i int) string) (*sqlite.Store, *subscribers.List, *subscribers.Campaign, []subscribers.Delivery) {
+func queuedCampaign(b testing.TB, n int, email func(i int) string) (*sqlite.Store, *subscribers.List, *subscribers.Campaign, []subscribers.Delivery) {
 	b.Helper()
 	ctx := context.Background()
 	s := mustOpen(b)

@@ -235,7 +235,7 @@ func (m *countMoves) readMoves(ctx context.Context, tx *sql.Tx, where string, ar
 // write adds the recorded moves to the kept counts, in tx: one update of
 // each campaign's campaign_counts row, which takes the per-minute and
 // per-domain changes as pending ones (count_pending.go).
-func (m *countMoves) write(ctx context.Context, s *Store, tx *sql.Tx) error {
+func (m *countMoves) write(ctx context.Context, s *Store, tx queryer) error {
 	for _, campaign := range m.campaigns() {
 		c := m.counts[campaign]
 		if c == nil {
@@ -251,17 +251,13 @@ func (m *countMoves) write(ctx context.Context, s *Store, tx *sql.Tx) error {
 		}
 		// Like the trigger, an update: the row was made when the campaign's
 		// deliveries were inserted.
-		st, err := s.cachedStmt(ctx, `UPDATE campaign_counts SET
+		var n int
+		err := tx.QueryRowContext(ctx, `UPDATE campaign_counts SET
 			queued = queued + ?1, sending = sending + ?2, sent = sent + ?3, deferred = deferred + ?4, failed = failed + ?5, skipped = skipped + ?6,
 			first_sent_at = CASE WHEN ?7 IS NOT NULL AND (first_sent_at IS NULL OR ?7 < first_sent_at) THEN ?7 ELSE first_sent_at END,
 			last_sent_at = CASE WHEN ?8 IS NOT NULL AND (last_sent_at IS NULL OR ?8 > last_sent_at) THEN ?8 ELSE last_sent_at END,
 			pending = pending || ?9
-			WHERE campaign_id = ?10 RETURNING length(pending)`)
-		if err != nil {
-			return fmt.Errorf("keep campaign counts: %w", err)
-		}
-		var n int
-		err = tx.StmtContext(ctx, st).QueryRowContext(ctx, c.n[0], c.n[1], c.n[2], c.n[3], c.n[4], c.n[5], first, last, pending, campaign).Scan(&n)
+			WHERE campaign_id = ?10 RETURNING length(pending)`, c.n[0], c.n[1], c.n[2], c.n[3], c.n[4], c.n[5], first, last, pending, campaign).Scan(&n)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // no deliveries were ever inserted: nothing to count
 		}
@@ -307,13 +303,13 @@ var (
 
 // upsertSettled runs q (upsertMinute or upsertDomain) for each of rows,
 // in key order.
-func upsertSettled(ctx context.Context, s *Store, tx *sql.Tx, q string, rows map[rowKey]*settledCounts) error {
+func upsertSettled(ctx context.Context, tx queryer, q string, rows map[rowKey]*settledCounts) error {
 	for _, k := range sortedKeys(rows, compareRowKeys) {
 		c := rows[k]
 		if c.zero() {
 			continue
 		}
-		if _, err := s.execCached(ctx, tx, q, k.campaign, k.key, c.sent, c.deferred, c.failed); err != nil {
+		if _, err := tx.ExecContext(ctx, q, k.campaign, k.key, c.sent, c.deferred, c.failed); err != nil {
 			return err
 		}
 	}

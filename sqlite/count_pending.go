@@ -3,7 +3,6 @@ package sqlite
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -88,14 +87,10 @@ func appendJSONString(b []byte, s string) []byte {
 
 // foldPending moves campaign's pending changes into campaign_minutes and
 // campaign_domains, in tx.
-func (s *Store) foldPending(ctx context.Context, tx *sql.Tx, campaign int64) error {
-	st, err := s.cachedStmt(ctx, `SELECT j.value ->> 0, j.value ->> 1, sum(j.value ->> 2), sum(j.value ->> 3), sum(j.value ->> 4)
+func (s *Store) foldPending(ctx context.Context, tx queryer, campaign int64) error {
+	rows, err := tx.QueryContext(ctx, `SELECT j.value ->> 0, j.value ->> 1, sum(j.value ->> 2), sum(j.value ->> 3), sum(j.value ->> 4)
 		FROM campaign_counts c, json_each('[' || substr(c.pending, 2) || ']') j
-		WHERE c.campaign_id = ? GROUP BY 1, 2`)
-	if err != nil {
-		return fmt.Errorf("fold campaign %d counts: %w", campaign, err)
-	}
-	rows, err := tx.StmtContext(ctx, st).QueryContext(ctx, campaign)
+		WHERE c.campaign_id = ? GROUP BY 1, 2`, campaign)
 	if err != nil {
 		return fmt.Errorf("fold campaign %d counts: %w", campaign, err)
 	}
@@ -115,13 +110,13 @@ func (s *Store) foldPending(ctx context.Context, tx *sql.Tx, campaign int64) err
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("fold campaign %d counts: %w", campaign, err)
 	}
-	if err := upsertSettled(ctx, s, tx, upsertMinute, folded[pendingMinute]); err != nil {
+	if err := upsertSettled(ctx, tx, upsertMinute, folded[pendingMinute]); err != nil {
 		return fmt.Errorf("fold campaign %d timeline: %w", campaign, err)
 	}
-	if err := upsertSettled(ctx, s, tx, upsertDomain, folded[pendingDomain]); err != nil {
+	if err := upsertSettled(ctx, tx, upsertDomain, folded[pendingDomain]); err != nil {
 		return fmt.Errorf("fold campaign %d domains: %w", campaign, err)
 	}
-	if _, err := s.execCached(ctx, tx, `UPDATE campaign_counts SET pending = '' WHERE campaign_id = ?`, campaign); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE campaign_counts SET pending = '' WHERE campaign_id = ?`, campaign); err != nil {
 		return fmt.Errorf("fold campaign %d counts: %w", campaign, err)
 	}
 	return nil

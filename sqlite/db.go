@@ -50,7 +50,6 @@ type Store struct {
 	unsubOnce sync.Once
 	unsub     *unsubscriber // started by the first Unsubscribe
 
-	stmts    sync.Map     // query → *sql.Stmt, the ledger's kept statements (stmtcache.go)
 	failures sync.Map     // campaign id → failureGroups (campaign_report.go)
 	foldAt   int          // pending counts' length that folds them; 0: the default (count_pending.go)
 	buffer   ledgerBuffer // counts held back by ApplyLedgerBuffered (ledger_buffer.go)
@@ -129,7 +128,6 @@ func (s *Store) Close() error {
 	_ = s.FlushLedgerCounts(context.Background())
 	// Folding the WAL back keeps the single-file promise after a clean exit.
 	s.checkpointNoWait()
-	s.closeStmts()
 	err := s.db.Close()
 	closeLock(s.lock)
 	s.lock = nil

@@ -91,7 +91,7 @@ func (s *Store) FindDelivery(ctx context.Context, id int64) (*subscribers.Delive
 // markPossibleDuplicate records that a delivery's message may have reached
 // the server although no reply said so, on the delivery and in its
 // campaign's count.
-func markPossibleDuplicate(ctx context.Context, tx *sql.Tx, deliveryID int64) error {
+func markPossibleDuplicate(ctx context.Context, tx queryer, deliveryID int64) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET recovered = 1 WHERE id = ?`, deliveryID); err != nil {
 		return err
 	}

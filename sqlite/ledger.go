@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/dispatchhq/dispatch/subscribers"
 )
@@ -16,7 +15,7 @@ import (
 // kept counts change in the same transaction, once per campaign, minute
 // and domain for the whole batch (countMoves).
 func (s *Store) ApplyLedger(ctx context.Context, ops []subscribers.LedgerOp) ([]error, error) {
-	return s.applyLedger(ctx, ops, func(ctx context.Context, tx *sql.Tx, moved []countMove) (func(), error) {
+	return s.applyLedger(ctx, ops, func(ctx context.Context, tx queryer, moved []countMove) (func(), error) {
 		var moves countMoves
 		moves.addAll(moved)
 		return nil, moves.write(ctx, s, tx)
@@ -27,10 +26,10 @@ func (s *Store) ApplyLedger(ctx context.Context, ops []subscribers.LedgerOp) ([]
 // made to count, in the transaction; what count returns runs once the
 // transaction has committed.
 func (s *Store) applyLedger(ctx context.Context, ops []subscribers.LedgerOp,
-	count func(context.Context, *sql.Tx, []countMove) (func(), error)) ([]error, error) {
+	count func(context.Context, queryer, []countMove) (func(), error)) ([]error, error) {
 	results := make([]error, len(ops))
 	var committed func()
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inConnTx(ctx, func(tx queryer) error {
 		moved := make([]ledgerMove, 0, len(ops))
 		for i, op := range ops {
 			at := formatTime(op.At)
@@ -78,30 +77,6 @@ type ledgerMove struct {
 	place       place
 }
 
-// The ledger's statements, each with the status the delivery is expected
-// to be in as its last argument: that a row changed says which status it
-// had, without reading it first (a query per op through database/sql
-// costs as much again as the update).
-const (
-	qBegin = `UPDATE deliveries SET status = ` + sqlSending + `, attempts = attempts + 1, updated_at = ?
-		WHERE id = ? AND attempts = ? AND EXISTS (
-			SELECT 1 FROM subscribers s JOIN subscriptions ss ON ss.subscriber_id = s.id
-			WHERE s.id = deliveries.subscriber_id AND s.status = ` + sqlActive + `
-			  AND ss.list_id = ? AND ss.status = ` + sqlSubscribed + `) AND status = ?`
-	qSkip = `UPDATE deliveries SET status = ` + sqlSkipped + `, last_error = 'subscriber no longer active or subscribed', updated_at = ?
-		WHERE id = ? AND attempts = ? AND status = ?`
-	qSent = `UPDATE deliveries SET status = ` + sqlSent + `, sent_at = ?, smtp_code = ?, last_error = '', relay = ?, updated_at = ?
-		WHERE id = ? AND status = ?`
-	qDeferred = `UPDATE deliveries SET status = ` + sqlDeferred + `, next_attempt_at = ?, smtp_code = ?, last_error = ?, relay = ?, updated_at = ?
-		WHERE id = ? AND status = ?`
-	qFailed = `UPDATE deliveries SET status = ` + sqlFailed + `, smtp_code = ?, last_error = ?, relay = ?, updated_at = ?
-		WHERE id = ? AND status = ?`
-	qRequeue = `UPDATE deliveries SET status = ` + sqlDeferred + `, next_attempt_at = ?, attempts = max(attempts - 1, 0),
-		last_error = ?, relay = ?, updated_at = ? WHERE id = ? AND status = ?`
-	qPostpone = `UPDATE deliveries SET status = ` + sqlDeferred + `, next_attempt_at = ?, last_error = ?, relay = ?, updated_at = ?
-		WHERE id = ? AND attempts = ? AND status = ?`
-)
-
 var (
 	queuedFirst   = []subscribers.DeliveryStatus{subscribers.DeliveryQueued, subscribers.DeliveryDeferred}
 	deferredFirst = []subscribers.DeliveryStatus{subscribers.DeliveryDeferred, subscribers.DeliveryQueued}
@@ -114,7 +89,7 @@ var (
 // given: LedgerOp.Domain). If the hinted statements move nothing (a wrong
 // campaign, or the delivery not in the status the op expects), the op
 // runs again without, and the batch reads where it counts.
-func (s *Store) applyHinted(ctx context.Context, tx *sql.Tx, op subscribers.LedgerOp, at string) (ledgerMove, error) {
+func (s *Store) applyHinted(ctx context.Context, tx queryer, op subscribers.LedgerOp, at string) (ledgerMove, error) {
 	if op.CampaignID != 0 {
 		mv, err := s.applyLedgerOp(ctx, tx, op, at, true)
 		if err != nil || mv.from != "" {
@@ -125,32 +100,10 @@ func (s *Store) applyHinted(ctx context.Context, tx *sql.Tx, op subscribers.Ledg
 	return s.applyLedgerOp(ctx, tx, op, at, false)
 }
 
-// hintCampaign is the condition a hinted statement adds before its last,
-// the status it expects.
-const hintCampaign = ` AND campaign_id = ?`
-
-// hintedStatements are the ledger's statements with the hint's check.
-var hintedStatements = func() map[string]string {
-	m := map[string]string{}
-	for _, q := range []string{qBegin, qSkip, qPostpone, qRequeue + ` AND attempts > 0`, qSent, qDeferred, qFailed} {
-		base, ok := strings.CutSuffix(q, ` AND status = ?`)
-		if !ok {
-			base, ok = strings.CutSuffix(strings.TrimSuffix(q, ` AND attempts > 0`), ` AND status = ?`)
-			if !ok {
-				panic("ledger statement without a status condition: " + q)
-			}
-			m[q] = base + hintCampaign + ` AND attempts > 0 AND status = ?`
-			continue
-		}
-		m[q] = base + hintCampaign + ` AND status = ?`
-	}
-	return m
-}()
-
 // applyLedgerOp applies one op, with its hint's checks if hinted; err fails
 // the batch. Hinted, it tries only the statements for a delivery in the
 // status the op expects.
-func (s *Store) applyLedgerOp(ctx context.Context, tx *sql.Tx, op subscribers.LedgerOp, at string, hinted bool) (ledgerMove, error) {
+func (s *Store) applyLedgerOp(ctx context.Context, tx queryer, op subscribers.LedgerOp, at string, hinted bool) (ledgerMove, error) {
 	mv := ledgerMove{delivery: op.DeliveryID, at: at}
 	h := noHint
 	if hinted {
@@ -195,7 +148,7 @@ func (s *Store) applyLedgerOp(ctx context.Context, tx *sql.Tx, op subscribers.Le
 		// (max(0 - 1, 0)); the fast way is for deliveries with some.
 		var attempts int
 		mv.to = subscribers.DeliveryDeferred
-		mv.from, attempts, err = s.updateAny(ctx, tx, h, qRequeue+` AND attempts > 0`, qRequeue, op.DeliveryID, at, op.Error, op.Relay, at, op.DeliveryID)
+		mv.from, attempts, err = s.updateAny(ctx, tx, h, qRequeueAttempted, qRequeue, op.DeliveryID, at, op.Error, op.Relay, at, op.DeliveryID)
 		mv.keptAttempt = attempts == 0
 	default:
 		return mv, fmt.Errorf("unknown ledger op %d", op.Kind)
@@ -212,18 +165,19 @@ type hint struct {
 
 var noHint hint
 
-// updateFrom runs q with each status of froms as its last argument until
-// one changes the row, and returns that status; "" if none did. With h on,
-// it runs q's hinted statement with h's values before the status.
-func (s *Store) updateFrom(ctx context.Context, tx *sql.Tx, h hint, q string, froms []subscribers.DeliveryStatus, args ...any) (subscribers.DeliveryStatus, error) {
+// updateFrom runs q's statement for each status of froms until one
+// changes the row, and returns that status; "" if none did. With h on, it
+// runs q's hinted statements, with h's campaign after args.
+func (s *Store) updateFrom(ctx context.Context, tx queryer, h hint, q ledgerQuery, froms []subscribers.DeliveryStatus, args ...any) (subscribers.DeliveryStatus, error) {
 	if h.on {
-		q = hintedStatements[q]
 		args = append(args, h.campaign)
 	}
-	args = append(args, nil)
 	for _, from := range froms {
-		args[len(args)-1] = from
-		res, err := s.execCached(ctx, tx, q, args...)
+		stmt := ledgerStatement(q, h.on, from)
+		if stmt == "" {
+			return "", fmt.Errorf("delivery in unknown status %q", from)
+		}
+		res, err := tx.ExecContext(ctx, stmt, args...)
 		if err != nil {
 			return "", err
 		}
@@ -239,7 +193,7 @@ func (s *Store) updateFrom(ctx context.Context, tx *sql.Tx, h hint, q string, fr
 // result follows a begin, so it tries fast, which is q for a sending
 // delivery (or a narrower one), before it reads the delivery. Hinted, it
 // tries only fast.
-func (s *Store) updateAny(ctx context.Context, tx *sql.Tx, h hint, fast, q string, id int64, args ...any) (subscribers.DeliveryStatus, int, error) {
+func (s *Store) updateAny(ctx context.Context, tx queryer, h hint, fast, q ledgerQuery, id int64, args ...any) (subscribers.DeliveryStatus, int, error) {
 	from, err := s.updateFrom(ctx, tx, h, fast, sendingOnly, args...)
 	if from != "" || err != nil || h.on {
 		return from, -1, err
@@ -260,7 +214,7 @@ func (s *Store) updateAny(ctx context.Context, tx *sql.Tx, h hint, fast, q strin
 // countLedgerMoves returns the count moves of the moves a batch made:
 // where the ops' hints did not place them, the deliveries' campaigns and
 // recipient domains are read in one query.
-func (s *Store) countLedgerMoves(ctx context.Context, tx *sql.Tx, moved []ledgerMove) ([]countMove, error) {
+func (s *Store) countLedgerMoves(ctx context.Context, tx queryer, moved []ledgerMove) ([]countMove, error) {
 	if len(moved) == 0 {
 		return nil, nil
 	}
@@ -296,14 +250,10 @@ type place struct {
 
 // deliveryPlaces reads the campaign and recipient domain of deliveries.
 // Neither changes once the delivery exists.
-func (s *Store) deliveryPlaces(ctx context.Context, tx *sql.Tx, ids []int64) (map[int64]place, error) {
-	st, err := s.cachedStmt(ctx, `SELECT d.id, d.campaign_id,
+func (s *Store) deliveryPlaces(ctx context.Context, tx queryer, ids []int64) (map[int64]place, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT d.id, d.campaign_id,
 			COALESCE((SELECT `+domainOf+` FROM subscribers WHERE id = d.subscriber_id), '')
-		FROM deliveries d WHERE d.id IN (SELECT value FROM json_each(?))`)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := tx.StmtContext(ctx, st).QueryContext(ctx, jsonInts(ids))
+		FROM deliveries d WHERE d.id IN (SELECT value FROM json_each(?))`, jsonInts(ids))
 	if err != nil {
 		return nil, err
 	}

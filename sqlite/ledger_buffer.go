@@ -60,7 +60,7 @@ func (s *Store) ApplyLedgerBuffered(ctx context.Context, ops []subscribers.Ledge
 	b := &s.buffer
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return s.applyLedger(ctx, ops, func(ctx context.Context, tx *sql.Tx, moved []countMove) (func(), error) {
+	return s.applyLedger(ctx, ops, func(ctx context.Context, tx queryer, moved []countMove) (func(), error) {
 		now := time.Now()
 		if b.clock != nil {
 			now = b.clock()
@@ -85,7 +85,7 @@ func (s *Store) ApplyLedgerBuffered(ctx context.Context, ops []subscribers.Ledge
 			if mv.from == mv.to || b.marked[mv.campaign] || slices.Contains(marks, mv.campaign) {
 				continue
 			}
-			if _, err := s.execCached(ctx, tx, `UPDATE campaign_counts SET unflushed = 1 WHERE campaign_id = ?`, mv.campaign); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE campaign_counts SET unflushed = 1 WHERE campaign_id = ?`, mv.campaign); err != nil {
 				return nil, fmt.Errorf("keep campaign counts: %w", err)
 			}
 			marks = append(marks, mv.campaign)
@@ -111,7 +111,7 @@ func (s *Store) FlushLedgerCounts(ctx context.Context) error {
 	if b.moves == nil {
 		return nil
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error { return s.writeBuffered(ctx, tx, b.moves) })
+	err := s.inConnTx(ctx, func(tx queryer) error { return s.writeBuffered(ctx, tx, b.moves) })
 	if err != nil {
 		return fmt.Errorf("flush campaign counts: %w", err)
 	}
@@ -121,12 +121,12 @@ func (s *Store) FlushLedgerCounts(ctx context.Context) error {
 
 // writeBuffered writes moves, the buffer's (and a commit's), and clears
 // the marks of the campaigns the buffer held.
-func (s *Store) writeBuffered(ctx context.Context, tx *sql.Tx, moves *countMoves) error {
+func (s *Store) writeBuffered(ctx context.Context, tx queryer, moves *countMoves) error {
 	if err := moves.write(ctx, s, tx); err != nil {
 		return err
 	}
 	for c := range s.buffer.marked {
-		if _, err := s.execCached(ctx, tx, `UPDATE campaign_counts SET unflushed = 0 WHERE campaign_id = ?`, c); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE campaign_counts SET unflushed = 0 WHERE campaign_id = ?`, c); err != nil {
 			return fmt.Errorf("keep campaign counts: %w", err)
 		}
 	}

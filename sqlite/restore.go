@@ -110,11 +110,7 @@ func recountHeldBack(ctx context.Context, path string) error {
 		ids = append(ids, id)
 	}
 	rows.Close()
-	// The store's kept statements are prepared on the pool, beside the
-	// transaction's connection.
-	db.SetMaxOpenConns(2)
 	s := &Store{db: db}
-	defer s.closeStmts()
 	for _, id := range ids {
 		if err := inTxOn(ctx, db, func(tx *sql.Tx) error { return s.recountCampaign(ctx, tx, id) }); err != nil {
 			return err
