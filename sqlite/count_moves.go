@@ -265,7 +265,7 @@ func (m *countMoves) write(ctx context.Context, s *Store, tx queryer) error {
 			return fmt.Errorf("keep campaign counts: %w", err)
 		}
 		if n > s.foldPendingAt() {
-			if err := s.foldPending(ctx, tx, campaign); err != nil {
+			if err := foldPending(ctx, tx, campaign); err != nil {
 				return err
 			}
 		}

@@ -87,7 +87,7 @@ func appendJSONString(b []byte, s string) []byte {
 
 // foldPending moves campaign's pending changes into campaign_minutes and
 // campaign_domains, in tx.
-func (s *Store) foldPending(ctx context.Context, tx queryer, campaign int64) error {
+func foldPending(ctx context.Context, tx queryer, campaign int64) error {
 	rows, err := tx.QueryContext(ctx, `SELECT j.value ->> 0, j.value ->> 1, sum(j.value ->> 2), sum(j.value ->> 3), sum(j.value ->> 4)
 		FROM campaign_counts c, json_each('[' || substr(c.pending, 2) || ']') j
 		WHERE c.campaign_id = ? GROUP BY 1, 2`, campaign)

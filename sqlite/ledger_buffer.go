@@ -163,7 +163,7 @@ func (m *countMoves) merge(o *countMoves) {
 // deliveries (see recountCampaign), for those who write deliveries without
 // the ledger: test seeds that write a sent campaign in a few statements.
 func (s *Store) RecountCampaign(ctx context.Context, id int64) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error { return s.recountCampaign(ctx, tx, id) })
+	return s.inTx(ctx, func(tx *sql.Tx) error { return recountCampaign(ctx, tx, id) })
 }
 
 // recountIfHeldBack counts campaign id's kept counts again if a process
@@ -178,15 +178,15 @@ func (s *Store) recountIfHeldBack(ctx context.Context, tx *sql.Tx, id int64) err
 	if !lost {
 		return nil
 	}
-	return s.recountCampaign(ctx, tx, id)
+	return recountCampaign(ctx, tx, id)
 }
 
 // recountCampaign counts a campaign's kept counts again from its
 // deliveries, after a process that held some back died (ledger_buffer.go):
 // the counts by status and the sent and failed per minute and per domain.
 // The deferrals and bounces per minute and domain are history and stay.
-func (s *Store) recountCampaign(ctx context.Context, tx *sql.Tx, id int64) error {
-	if err := s.foldPending(ctx, tx, id); err != nil {
+func recountCampaign(ctx context.Context, tx *sql.Tx, id int64) error {
+	if err := foldPending(ctx, tx, id); err != nil {
 		return err
 	}
 	for _, q := range []string{

@@ -110,9 +110,8 @@ func recountHeldBack(ctx context.Context, path string) error {
 		ids = append(ids, id)
 	}
 	rows.Close()
-	s := &Store{db: db}
 	for _, id := range ids {
-		if err := inTxOn(ctx, db, func(tx *sql.Tx) error { return s.recountCampaign(ctx, tx, id) }); err != nil {
+		if err := inTxOn(ctx, db, func(tx *sql.Tx) error { return recountCampaign(ctx, tx, id) }); err != nil {
 			return err
 		}
 	}
