@@ -34,7 +34,8 @@ const (
 // more CPU than running them (docs/benchmarks.md). So the expected status
 // is written into the statement, and the other compared values are bound
 // as `+?`: the unary plus leaves the value as it is and hides it from the
-// planner, which had nothing to gain from it (the rowid finds the row).
+// planner's estimates. The plans stay as they were: the rowid finds the
+// delivery, the subscriptions key its subscription (TestLedgerPlans).
 var ledgerSQL = [numLedgerQueries]string{
 	qBegin: `UPDATE deliveries SET status = ` + sqlSending + `, attempts = attempts + 1, updated_at = ?
 		WHERE id = ? AND attempts = +? AND EXISTS (
