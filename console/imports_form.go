@@ -28,7 +28,8 @@ var roleOptions = []roleOption{
 }
 
 // importForm is the mapping form: what to do with each column, into which
-// list, and whether existing subscribers are updated. Map, when set, is the
+// list, on which lawful basis, and whether existing subscribers are
+// updated. Map, when set, is the
 // whole mapping in the --map syntax (the dry-run page's "import now").
 type importForm struct {
 	Upload  string
@@ -38,11 +39,14 @@ type importForm struct {
 	List    string   // an existing list, or "" for NewList
 	NewList string
 	Update  bool
+	// Basis is the lawful basis recorded on new subscriptions, as the form
+	// sent it; "" is the default (subscribers.DefaultImportBasis).
+	Basis string
 }
 
 func readImportForm(v url.Values) importForm {
 	f := importForm{Upload: v.Get("upload"), Map: v.Get("map"), List: strings.TrimSpace(v.Get("list")),
-		NewList: strings.TrimSpace(v.Get("new_list")), Update: v.Get("update") != ""}
+		NewList: strings.TrimSpace(v.Get("new_list")), Update: v.Get("update") != "", Basis: v.Get("basis")}
 	for i := 0; ; i++ {
 		role, ok := v["role"+strconv.Itoa(i)]
 		if !ok || len(role) == 0 {
@@ -52,6 +56,14 @@ func readImportForm(v url.Values) importForm {
 		f.Keys = append(f.Keys, strings.TrimSpace(v.Get("key"+strconv.Itoa(i))))
 	}
 	return f
+}
+
+// basis is the lawful basis the form asks for.
+func (f importForm) basis() (subscribers.LawfulBasis, error) {
+	if f.Basis == "" {
+		return subscribers.DefaultImportBasis, nil
+	}
+	return subscribers.ParseBasis(f.Basis)
 }
 
 // target is the list the import goes into.
@@ -137,6 +149,9 @@ func (f importForm) mapping(header []string) (*subscribers.Mapping, error) {
 
 // validateTarget checks the list name by the store's own rules.
 func (f importForm) validateTarget() error {
+	if _, err := f.basis(); err != nil {
+		return fmt.Errorf("%s", formError(err))
+	}
 	if f.target() == "" {
 		return fmt.Errorf("choose a list to import into, or name a new one")
 	}

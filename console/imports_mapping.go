@@ -175,10 +175,15 @@ func mappingColumns(f importForm, p *csvimport.Preview) []mappingColumn {
 // startImport hands the upload to the runner and sends the admin to its
 // progress. A dry run keeps the file, for the import that may follow.
 func (s *Server) startImport(w http.ResponseWriter, r *http.Request, up *imports.Upload, f importForm, mp *subscribers.Mapping, dryRun bool) {
+	basis, err := f.basis() // checked by validateTarget
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	id, err := s.cfg.Imports.Start(r.Context(), imports.Request{
 		Actor: actor(r), FileName: up.Name, Path: up.Path, RemoveFile: !dryRun,
 		Import: subscribers.ImportConfig{List: f.target(), Source: "import:" + up.Name, Actor: actor(r), Update: f.Update, DryRun: dryRun,
-			Mapping: mp, Limits: s.cfg.ImportLimits},
+			Mapping: mp, Limits: s.cfg.ImportLimits, Basis: basis},
 	})
 	if err != nil {
 		s.fail(w, r, err)
@@ -189,6 +194,9 @@ func (s *Server) startImport(w http.ResponseWriter, r *http.Request, up *imports
 		v := url.Values{"upload": {up.ID}}
 		if f.Update {
 			v.Set("update", "1")
+		}
+		if basis != subscribers.DefaultImportBasis {
+			v.Set("basis", string(basis))
 		}
 		path += "?" + v.Encode()
 	}
@@ -203,6 +211,9 @@ func importCommand(file string, f importForm, mp *subscribers.Mapping) string {
 	}
 	if f.Update {
 		cmd += " --update"
+	}
+	if b, err := f.basis(); err == nil && b != subscribers.DefaultImportBasis {
+		cmd += " --basis " + string(b)
 	}
 	return cmd
 }

@@ -30,9 +30,10 @@ type importRunData struct {
 	Invalid []subscribers.InvalidRow
 	// MoreInvalid counts the kept invalid rows not shown on the page.
 	MoreInvalid int
-	// Upload, Map and Update let a dry run's page start the import.
+	// Upload, Update and Basis let a dry run's page start the import.
 	Upload string
 	Update bool
+	Basis  string
 	// MappingURL goes back to the mapping form of the dry run's file.
 	MappingURL string
 	// Self is this page, ProgressURL its live part.
@@ -139,8 +140,11 @@ func (s *Server) importRun(w http.ResponseWriter, r *http.Request) (*importRunDa
 	if rec.DryRun && rec.Status == subscribers.ImportFinished {
 		q := r.URL.Query()
 		if up, err := s.cfg.Uploads.Find(q.Get("upload"), actor(r)); err == nil {
-			d.Upload, d.Update = up.ID, q.Get("update") != ""
+			d.Upload, d.Update, d.Basis = up.ID, q.Get("update") != "", q.Get("basis")
 			v := url.Values{"upload": {up.ID}, "list": {rec.List}}
+			if d.Basis != "" {
+				v.Set("basis", d.Basis)
+			}
 			if rec.Mapping != "" {
 				v.Set("map", rec.Mapping)
 			}

@@ -93,6 +93,12 @@ func uploadID(t *testing.T, r response) string {
 	return u.Query().Get("upload")
 }
 
+// withBasis is form v asking for the lawful basis basis.
+func withBasis(v url.Values, basis string) url.Values {
+	v.Set("basis", basis)
+	return v
+}
+
 // fixedMapping is the form for messyCSV with its columns mapped by hand.
 func fixedMapping(upload, do string) url.Values {
 	return url.Values{"upload": {upload}, "do": {do},
@@ -136,22 +142,28 @@ func TestImportMessyFile(t *testing.T) {
 		}
 	}
 
-	// The mapping, previewed: rows as they would be imported.
-	p = b.post("/imports/mapping", fixedMapping(up, "preview"))
+	// The mapping, previewed: rows as they would be imported. The clients
+	// are mailed under the soft opt-in: the basis is contract.
+	p = b.post("/imports/mapping", withBasis(fixedMapping(up, "preview"), "contract"))
 	main = mainText(p.body)
 	if p.status != http.StatusOK || strings.Contains(main, `role="alert"`) {
 		t.Fatalf("preview with the mapping: %d\n%s", p.status, main)
 	}
 	for _, want := range []string{"<td>ada@example.com</td>", "company: Analytical Engines", "Skipped:",
-		"--map &#39;email=Adresse électronique,name=Nom complet,attr:company=Société,ignore=Notes&#39;"} {
+		"--map &#39;email=Adresse électronique,name=Nom complet,attr:company=Société,ignore=Notes&#39; --basis contract",
+		`<option value="contract" selected>`} {
 		if !strings.Contains(main, want) {
 			t.Errorf("preview with the mapping lacks %q:\n%s", want, main)
 		}
 	}
 
 	// A dry run writes nothing and says what `import --dry-run --json` says.
-	dry := tc.wait(b.post("/imports/mapping", fixedMapping(up, "dry-run")))
-	p = b.get(fmt.Sprintf("/imports/%d?upload=%s", dry, up))
+	r := b.post("/imports/mapping", withBasis(fixedMapping(up, "dry-run"), "contract"))
+	if !strings.Contains(r.location, "basis=contract") {
+		t.Errorf("the dry run's page %q drops the basis", r.location)
+	}
+	dry := tc.wait(r)
+	p = b.get(fmt.Sprintf("/imports/%d?upload=%s&basis=contract", dry, up))
 	got := resultJSON(t, p.body)
 	if _, err := tc.store.FindListByName(ctx, "clients"); !errors.Is(err, subscribers.ErrNotFound) {
 		t.Errorf("the dry run created the list: %v", err)
@@ -172,13 +184,14 @@ func TestImportMessyFile(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("dry run page JSON:\n%v\nwant (import --dry-run --json):\n%v", got, want)
 	}
-	if !strings.Contains(p.body, "Dry run: nothing was written") || !strings.Contains(p.body, `name="do" value="import"`) {
+	if !strings.Contains(p.body, "Dry run: nothing was written") || !strings.Contains(p.body, `name="do" value="import"`) ||
+		!strings.Contains(p.body, `<input type="hidden" name="basis" value="contract">`) {
 		t.Errorf("dry run page lacks its notice or its import button:\n%s", mainText(p.body))
 	}
 
 	// Import it from the dry run's page.
 	id := tc.wait(b.post("/imports/mapping", url.Values{"upload": {up}, "do": {"import"}, "list": {"clients"},
-		"map": {mp.String()}}))
+		"map": {mp.String()}, "basis": {"contract"}}))
 	p = b.get(fmt.Sprintf("/imports/%d", id))
 	main = mainText(p.body)
 	for _, want := range []string{`<span class="n" id="n-added">3</span>`, `<span class="n" id="n-duplicates">1</span>`,
@@ -195,8 +208,12 @@ func TestImportMessyFile(t *testing.T) {
 	if events, _ := tc.store.Events(ctx, ada.ID); len(events) == 0 || events[0].Actor != "console:"+adminEmail {
 		t.Errorf("ada's events = %+v; want them by the admin", events)
 	}
-	if subs, _ := tc.store.FindSubscriberByID(ctx, ada.ID); len(subs.Lists) != 1 || subs.Lists[0].Source != "import:clients export.csv" {
-		t.Errorf("ada's subscriptions = %+v; want the file as the source of consent", subs.Lists)
+	if subs, _ := tc.store.FindSubscriberByID(ctx, ada.ID); len(subs.Lists) != 1 || subs.Lists[0].Source != "import:clients export.csv" ||
+		subs.Lists[0].Basis != subscribers.BasisContract {
+		t.Errorf("ada's subscriptions = %+v; want the file as the source, on the basis of contract", subs.Lists)
+	}
+	if page := mainText(b.get(fmt.Sprintf("/subscribers/%d", ada.ID)).body); !strings.Contains(page, "<td>contract</td>") {
+		t.Errorf("ada's page does not show the lawful basis:\n%s", page)
 	}
 	if _, err := os.Stat(filepath.Join(tc.cfg.Uploads.Dir(), up+".csv")); !os.IsNotExist(err) {
 		t.Errorf("the imported upload is still in the spool: %v", err)
@@ -313,6 +330,8 @@ func TestImportBadInput(t *testing.T) {
 		{url.Values{"role0": {"email"}, "role1": {"attr"}}, "choose a list to import into"},
 		{url.Values{"role0": {"email"}, "role1": {"attr"}, "new_list": {strings.Repeat("x", 101)}}, "Nothing was imported: List name longer than 100"},
 		{url.Values{"map": {"email=Nowhere"}, "new_list": {"clients"}}, "Nowhere"},
+		{url.Values{"role0": {"email"}, "role1": {"attr"}, "new_list": {"clients"}, "basis": {"marketing"}},
+			`Nothing was imported: Unknown lawful basis "marketing" (want consent, contract or legitimate-interest)`},
 	} {
 		c.form.Set("upload", up)
 		c.form.Set("do", "import")
