@@ -172,16 +172,26 @@ func (s *Store) StartCampaignRun(ctx context.Context, id int64) (int, error) {
 }
 
 // EndCampaignRun records the time a run spent sending and where the
-// campaign stands after it.
+// campaign stands after it. Counts held back by another process that
+// came back from a stop meanwhile are counted again (ledger_buffer.go).
 func (s *Store) EndCampaignRun(ctx context.Context, id int64, elapsed time.Duration, status subscribers.CampaignStatus, reason string) error {
+	if err := s.FlushLedgerCounts(ctx); err != nil {
+		return err
+	}
 	now := formatTime(s.now())
 	var finished any
 	if status == subscribers.CampaignFinished {
 		finished = now
 	}
-	_, err := s.db.ExecContext(ctx, `UPDATE campaigns SET status = ?, pause_reason = ?, send_seconds = send_seconds + ?,
-		finished_at = COALESCE(?, finished_at), updated_at = ? WHERE id = ?`,
-		status, reason, elapsed.Seconds(), finished, now, id)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.recountIfHeldBack(ctx, tx, id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE campaigns SET status = ?, pause_reason = ?, send_seconds = send_seconds + ?,
+			finished_at = COALESCE(?, finished_at), updated_at = ? WHERE id = ?`,
+			status, reason, elapsed.Seconds(), finished, now, id)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("end campaign run: %w", err)
 	}

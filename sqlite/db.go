@@ -53,6 +53,7 @@ type Store struct {
 	failures sync.Map     // campaign id → failureGroups (campaign_report.go)
 	foldAt   int          // pending counts' length that folds them; 0: the default (count_pending.go)
 	buffer   ledgerBuffer // counts held back by ApplyLedgerBuffered (ledger_buffer.go)
+	holder   int64        // this store's mark on the campaigns whose counts it holds back (holderMark)
 	version  dataVersion  // DataVersion's connection (dataversion.go)
 }
 
@@ -98,7 +99,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{db: db, path: path, lock: lock, Now: time.Now}
+	s := &Store{db: db, path: path, lock: lock, Now: time.Now, holder: holderMark()}
 	if err := db.PingContext(ctx); err != nil {
 		s.closeQuiet()
 		return nil, fmt.Errorf("open database %s: %w", path, err)

@@ -149,7 +149,7 @@ func DropLedgerBuffer(s *Store) {
 // by a process.
 func CountsUnflushed(ctx context.Context, s *Store, campaign int64) (bool, error) {
 	var u bool
-	err := s.db.QueryRowContext(ctx, `SELECT unflushed FROM campaign_counts WHERE campaign_id = ?`, campaign).Scan(&u)
+	err := s.db.QueryRowContext(ctx, `SELECT unflushed <> 0 FROM campaign_counts WHERE campaign_id = ?`, campaign).Scan(&u)
 	return u, err
 }
 

@@ -3,7 +3,9 @@ package sqlite
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -30,13 +32,22 @@ import (
 // much faster than ours.
 //
 // A process that dies loses its buffer. Migration 0025's unflushed column
-// says so: the first commit that holds back a campaign's counts sets it,
-// in that commit, and the commit that writes them clears it. The next run
-// of a campaign still marked, or its cancelling, counts its counts again
-// from its deliveries (StartCampaignRun, CancelCampaign,
-// recountIfHeldBack); only the deferrals of the lost
-// commits, which no delivery remembers, are missing from the timeline and
-// domains.
+// says so: the first commit that holds back a campaign's counts sets it to
+// the store's own mark (holderMark), in that commit, and the commit that
+// writes them clears it. The start, end or cancelling of a run of a
+// campaign still marked counts its counts again from its deliveries
+// (StartCampaignRun, EndCampaignRun, CancelCampaign, recountIfHeldBack);
+// only the deferrals of the lost commits, which no delivery remembers, are
+// missing from the timeline and domains.
+//
+// A process that was only stopped (a hung `serve` whose lease another
+// process took over) comes back with its buffer. By then the other
+// process has counted the campaign again, and cleared or replaced the
+// mark: the buffer's counts for it are in that count already, and writing
+// them would count them twice. So a write whose mark is no longer there
+// leaves that campaign's counts out and marks it needsRecount; the end of
+// the run that holds the campaign then counts it again, with whatever the
+// returning process committed meanwhile.
 const (
 	bufferCommits = 4096
 	bufferAge     = 250 * time.Millisecond
@@ -45,7 +56,7 @@ const (
 type ledgerBuffer struct {
 	mu      sync.Mutex // held for a whole buffered commit or flush
 	moves   *countMoves
-	marked  map[int64]bool // campaigns whose unflushed this store set
+	marked  map[int64]bool // campaigns this store marked (unflushed = its holderMark)
 	commits int
 	limit   int              // commits it holds at most; 0: bufferCommits (tests set less)
 	clock   func() time.Time // its age's clock; nil: time.Now (tests set their own)
@@ -85,7 +96,9 @@ func (s *Store) ApplyLedgerBuffered(ctx context.Context, ops []subscribers.Ledge
 			if mv.from == mv.to || b.marked[mv.campaign] || slices.Contains(marks, mv.campaign) {
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE campaign_counts SET unflushed = 1 WHERE campaign_id = ?`, mv.campaign); err != nil {
+			// Another mark stays: the write then finds it, not this one.
+			if _, err := tx.ExecContext(ctx, `UPDATE campaign_counts SET unflushed = CASE unflushed WHEN 0 THEN ? ELSE unflushed END
+				WHERE campaign_id = ?`, s.holder, mv.campaign); err != nil {
 				return nil, fmt.Errorf("keep campaign counts: %w", err)
 			}
 			marks = append(marks, mv.campaign)
@@ -120,17 +133,66 @@ func (s *Store) FlushLedgerCounts(ctx context.Context) error {
 }
 
 // writeBuffered writes moves, the buffer's (and a commit's), and clears
-// the marks of the campaigns the buffer held.
+// the marks of the campaigns the buffer held. A campaign whose mark is no
+// longer this store's was counted again meanwhile: its moves are left
+// out, and it is marked needsRecount.
 func (s *Store) writeBuffered(ctx context.Context, tx queryer, moves *countMoves) error {
+	var kept []int64
+	for c := range s.buffer.marked {
+		var mark int64
+		err := tx.QueryRowContext(ctx, `SELECT unflushed FROM campaign_counts WHERE campaign_id = ?`, c).Scan(&mark)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // the campaign is gone, and its counts with it
+		}
+		if err != nil {
+			return fmt.Errorf("keep campaign counts: %w", err)
+		}
+		if mark == s.holder {
+			kept = append(kept, c)
+			continue
+		}
+		moves.drop(c)
+		if _, err := tx.ExecContext(ctx, `UPDATE campaign_counts SET unflushed = ? WHERE campaign_id = ?`, needsRecount, c); err != nil {
+			return fmt.Errorf("keep campaign counts: %w", err)
+		}
+	}
 	if err := moves.write(ctx, s, tx); err != nil {
 		return err
 	}
-	for c := range s.buffer.marked {
+	for _, c := range kept {
 		if _, err := tx.ExecContext(ctx, `UPDATE campaign_counts SET unflushed = 0 WHERE campaign_id = ?`, c); err != nil {
 			return fmt.Errorf("keep campaign counts: %w", err)
 		}
 	}
 	return nil
+}
+
+// needsRecount is the unflushed mark of a campaign whose counts a store
+// found counted again by another (writeBuffered); every store's own mark
+// (holderMark) is larger.
+const needsRecount = 1
+
+// holderMark is a new store's mark for the campaigns whose counts it holds
+// back: random, so that no other process's store has the same.
+func holderMark() int64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	return int64(binary.BigEndian.Uint64(b[:])>>2) + needsRecount + 1
+}
+
+// drop forgets the moves of campaign.
+func (m *countMoves) drop(campaign int64) {
+	delete(m.counts, campaign)
+	for k := range m.minutes {
+		if k.campaign == campaign {
+			delete(m.minutes, k)
+		}
+	}
+	for k := range m.domains {
+		if k.campaign == campaign {
+			delete(m.domains, k)
+		}
+	}
 }
 
 func (b *ledgerBuffer) reset() {
@@ -166,13 +228,14 @@ func (s *Store) RecountCampaign(ctx context.Context, id int64) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error { return recountCampaign(ctx, tx, id) })
 }
 
-// recountIfHeldBack counts campaign id's kept counts again if a process
-// that died held some back: the campaign is still marked unflushed once
+// recountIfHeldBack counts campaign id's kept counts again if another
+// process held some back (it died, or was stopped and taken over) or
+// found them counted again: the campaign is still marked unflushed once
 // the caller has flushed its own store's buffer (StartCampaignRun,
-// CancelCampaign).
+// EndCampaignRun, CancelCampaign).
 func (s *Store) recountIfHeldBack(ctx context.Context, tx *sql.Tx, id int64) error {
 	var lost bool
-	if err := tx.QueryRowContext(ctx, `SELECT unflushed FROM campaign_counts WHERE campaign_id = ?`, id).Scan(&lost); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if err := tx.QueryRowContext(ctx, `SELECT unflushed <> 0 FROM campaign_counts WHERE campaign_id = ?`, id).Scan(&lost); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("read campaign counts: %w", err)
 	}
 	if !lost {

@@ -175,3 +175,54 @@ func TestCancelCountsHeldBackCountsAgain(t *testing.T) {
 	}
 	e.check(t, "cancelling a campaign this store holds counts of")
 }
+
+// TestLedgerCountsBufferedTakenOver: a process that held counts back, was
+// stopped long enough for another to take its campaign over, and came
+// back, does not count twice what the other counted again; what it
+// committed after coming back is counted when the other's run ends.
+func TestLedgerCountsBufferedTakenOver(t *testing.T) {
+	ctx := context.Background()
+	e := newCountsEnv(t)
+	e.hint = rightHints
+	clock := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	sqlite.SetBufferClock(e.s, func() time.Time { return clock })
+	at := clock.Add(30 * time.Second)
+	c := e.c[0].ID
+
+	// The first process holds back a send and a begin.
+	e.applyBuffered(t, e.begin(0, 0), e.begin(0, 1), e.op(subscribers.OpSent, 0, 0, at))
+	// The other takes the campaign over: it recovers the delivery left
+	// sending and counts the campaign again, from its deliveries.
+	other, err := sqlite.Open(ctx, e.s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if n, err := other.StartCampaignRun(ctx, c); err != nil || n != 1 {
+		t.Fatalf("StartCampaignRun = %d, %v; want 1 recovered", n, err)
+	}
+	// The first comes back: its last result lands (on the delivery the
+	// other queued again), and it writes what it held.
+	e.applyBuffered(t, e.op(subscribers.OpSent, 0, 1, at))
+	if err := e.s.FlushLedgerCounts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, err := e.s.FindCampaignStats(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Sent > 2 {
+		t.Fatalf("%d sent counted for 2 sent deliveries: the held counts were written on top of the recount", st.Sent)
+	}
+	if u, err := sqlite.CountsUnflushed(ctx, e.s, c); err != nil || !u {
+		t.Fatalf("campaign marked for a recount: %v, %v; want marked", u, err)
+	}
+	// The other's run ends and counts it again.
+	if err := other.EndCampaignRun(ctx, c, time.Second, subscribers.CampaignSending, ""); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := sqlite.CountsUnflushed(ctx, e.s, c); err != nil || u {
+		t.Fatalf("campaign still marked after its run ended: %v, %v", u, err)
+	}
+	e.check(t, "the taken-over run's end")
+}

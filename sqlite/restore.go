@@ -96,7 +96,7 @@ func recountHeldBack(ctx context.Context, path string) error {
 	if err := db.QueryRowContext(ctx, `SELECT count(*) > 0 FROM pragma_table_info('campaign_counts') WHERE name = 'unflushed'`).Scan(&has); err != nil || !has {
 		return err // a backup from before migration 0025 has no marks
 	}
-	rows, err := db.QueryContext(ctx, `SELECT campaign_id FROM campaign_counts WHERE unflushed = 1`)
+	rows, err := db.QueryContext(ctx, `SELECT campaign_id FROM campaign_counts WHERE unflushed <> 0`)
 	if err != nil {
 		return fmt.Errorf("read campaign counts: %w", err)
 	}

@@ -51,7 +51,7 @@ var invariants = map[string]string{
 		              AND status IN (` + sqlText(subscribers.DeliverySent) + `, ` + sqlText(subscribers.DeliveryFailed) + `) GROUP BY 1),
 		kept AS (SELECT campaign_id, domain, sent, failed FROM (` + sqlite.CampaignDomainsSQL() + `) WHERE sent <> 0 OR failed <> 0),
 		campaigns_ AS (SELECT campaign_id FROM (SELECT campaign_id FROM kept UNION SELECT campaign_id FROM present UNION SELECT campaign_id FROM removed)
-		               WHERE campaign_id NOT IN (SELECT campaign_id FROM campaign_counts WHERE unflushed = 1))
+		               WHERE campaign_id NOT IN (SELECT campaign_id FROM campaign_counts WHERE unflushed <> 0))
 		SELECT (SELECT count(*) FROM present p LEFT JOIN kept k ON k.campaign_id = p.campaign_id AND k.domain = p.domain
 		        WHERE p.campaign_id IN (SELECT campaign_id FROM campaigns_) AND (COALESCE(k.sent, 0) < p.sent OR COALESCE(k.failed, 0) < p.failed))
 		     + (SELECT count(*) FROM campaigns_ c
