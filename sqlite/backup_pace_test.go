@@ -65,23 +65,38 @@ func TestBusyPaceOffWithoutARate(t *testing.T) {
 }
 
 // TestBackupSlowsWhileTheDatabaseIsWritten backs up a 3 MB database while
-// another connection keeps inserting rows of 8 KB (over busyWALRate):
-// at 2 MB/s while busy, the copy's first two 1 MiB steps each take at
-// least half a second.
+// another connection keeps inserting rows of 64 KB, over busyWALRate even
+// with the race detector on a loaded machine: at 2 MB/s while busy, the
+// copy's first two 1 MiB steps each take at least half a second. (With
+// rows of 8 KB, a copy started before the writer, and the WAL as the
+// store left it, a CI run saw the copy end in 0.86 s, and 0.05 s here.)
 func TestBackupSlowsWhileTheDatabaseIsWritten(t *testing.T) {
 	ctx := context.Background()
 	s, dir := paddedStore(t, 700, 3900)
 	wctx, stop := context.WithCancel(ctx)
+	// The pace sees the WAL grow by its file's size, which stays put while
+	// writes refill a WAL that a checkpoint restarted: here it starts
+	// empty. And the copy starts once the writer is going: a copy that
+	// began first could end before the writer's first rows.
+	if _, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan error, 1)
+	writing := make(chan struct{})
 	go func() {
-		for wctx.Err() == nil {
-			if _, err := s.db.ExecContext(ctx, `INSERT INTO pad VALUES (randomblob(8000))`); err != nil {
+		for n := 0; wctx.Err() == nil; n++ {
+			if _, err := s.db.ExecContext(ctx, `INSERT INTO pad VALUES (randomblob(64000))`); err != nil {
+				close(writing)
 				done <- err
 				return
+			}
+			if n == 4 {
+				close(writing)
 			}
 		}
 		done <- nil
 	}()
+	<-writing
 	info, err := Backup(ctx, s.Path(), filepath.Join(dir, "paced.db"), BackupOptions{BusyBytesPerSecond: 2_000_000})
 	stop()
 	if werr := <-done; werr != nil {
