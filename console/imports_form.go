@@ -66,6 +66,15 @@ func (f importForm) basis() (subscribers.LawfulBasis, error) {
 	return subscribers.ParseBasis(f.Basis)
 }
 
+// ChosenBasis is the basis the form's select shows: the one asked for,
+// else the default.
+func (f importForm) ChosenBasis() string {
+	if f.Basis == "" {
+		return string(subscribers.DefaultImportBasis)
+	}
+	return f.Basis
+}
+
 // target is the list the import goes into.
 func (f importForm) target() string {
 	if f.List != "" {

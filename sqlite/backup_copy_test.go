@@ -95,12 +95,8 @@ func TestBackupKeepsToItsCap(t *testing.T) {
 func paddedStore(t *testing.T, rows, size int) (*Store, string) {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	s, err := Open(ctx, filepath.Join(dir, "dispatch.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openTestStore(t)
+	dir := filepath.Dir(s.Path())
 	for _, q := range []string{
 		`CREATE TABLE pad (x BLOB)`,
 		fmt.Sprintf(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d) INSERT INTO pad SELECT randomblob(%d) FROM n`, rows, size),

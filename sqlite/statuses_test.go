@@ -84,11 +84,7 @@ func TestStatusesInSQL(t *testing.T) {
 // refuses, or a value the schema allows that has no constant, fails.
 func TestStatusesMatchMigrations(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "dispatch.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTestStore(t)
 	strs := func(vs ...string) []string { return vs }
 	for _, c := range []struct {
 		table, column string
